@@ -1,0 +1,114 @@
+package dev.isoplast.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.sidecar.IsoplastHome;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code isoplast bench env}: env steps per second through the sidecar (Java client, gRPC) against
+ * the same Gymnasium envs stepped in-process in Python with SyncVectorEnv and same-step autoreset,
+ * the ceiling for a Python sidecar. Both sides count env transitions and use random valid actions
+ * drawn before the timed loop.
+ */
+@Command(name = "env", mixinStandardHelpOptions = true,
+    description = "Env steps/s through the gRPC sidecar versus in-process Gymnasium (SyncVectorEnv).")
+final class BenchEnvCommand implements Callable<Integer> {
+
+  @Mixin
+  EnvServerOptions server;
+
+  @Option(names = "--env", defaultValue = "CartPole-v1", description = "Env id (default: ${DEFAULT-VALUE}).")
+  String envId;
+
+  @Option(names = "--num-envs", split = ",", defaultValue = "1,8,32",
+      description = "Vector widths to measure, comma-separated (default: ${DEFAULT-VALUE}).")
+  List<Integer> numEnvs;
+
+  @Option(names = "--steps", defaultValue = "20000", description = "Env transitions per measurement (default: ${DEFAULT-VALUE}).")
+  long steps;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--json", description = "Print one JSON object instead of a table.")
+  boolean json;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @Override
+  public Integer call() throws Exception {
+    ObjectNode out = MAPPER.createObjectNode();
+    out.put("env", envId);
+    out.put("steps", steps);
+    ArrayNode results = out.putArray("results");
+    try (EnvServerOptions.Connection c = server.open()) {
+      for (int n : numEnvs) {
+        double grpc = grpcStepsPerSecond(c, n);
+        double inproc = inProcessStepsPerSecond(n);
+        ObjectNode r = results.addObject();
+        r.put("num_envs", n);
+        r.put("grpc_steps_per_s", Math.round(grpc * 10) / 10.0);
+        r.put("inprocess_steps_per_s", Math.round(inproc * 10) / 10.0);
+        r.put("ratio", Math.round(grpc / inproc * 1000) / 1000.0);
+      }
+    }
+    if (json) {
+      System.out.println(MAPPER.writeValueAsString(out));
+    } else {
+      System.out.printf("%-9s %16s %20s %7s%n", "num_envs", "grpc steps/s", "in-process steps/s", "ratio");
+      for (JsonNode r : results) {
+        System.out.printf("%-9d %16.0f %20.0f %7.3f%n", r.get("num_envs").asInt(), r.get("grpc_steps_per_s").asDouble(),
+            r.get("inprocess_steps_per_s").asDouble(), r.get("ratio").asDouble());
+      }
+    }
+    return 0;
+  }
+
+  private double grpcStepsPerSecond(EnvServerOptions.Connection c, int n) {
+    try (VectorEnv env = c.client().make(envId, n, seed)) {
+      SplittableRandom rng = new SplittableRandom(seed);
+      List<double[]> pool = new ArrayList<>();
+      for (int i = 0; i < 256; i++) {
+        pool.add(env.actionSpace().sampleBatch(rng, n));
+      }
+      env.reset(seed);
+      long calls = Math.max(1, steps / n);
+      long warmup = Math.max(10, calls / 10);
+      for (long i = 0; i < warmup; i++) {
+        env.step(pool.get((int) (i % pool.size())));
+      }
+      long t0 = System.nanoTime();
+      for (long i = 0; i < calls; i++) {
+        env.step(pool.get((int) (i % pool.size())));
+      }
+      return calls * n / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  private double inProcessStepsPerSecond(int n) throws IOException, InterruptedException {
+    Path home = IsoplastHome.locate();
+    List<String> cmd = List.of(IsoplastHome.venvPython(home).toString(), "-m", "isoplast_env_server.bench_inprocess",
+        "--env", envId, "--num-envs", Integer.toString(n), "--steps", Long.toString(steps), "--seed", Long.toString(seed));
+    Process p = new ProcessBuilder(cmd).directory(home.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException("in-process benchmark failed (" + String.join(" ", cmd) + "): " + stdout);
+    }
+    String last = stdout.substring(stdout.lastIndexOf('\n') + 1);
+    return MAPPER.readTree(last).get("steps_per_s").asDouble();
+  }
+}

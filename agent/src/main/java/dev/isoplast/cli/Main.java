@@ -1,0 +1,56 @@
+package dev.isoplast.cli;
+
+import dev.isoplast.envs.remote.EnvException;
+import dev.isoplast.envs.sidecar.EnvServerProcess;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code isoplast} command line. The {@code ./isoplast} launcher handles {@code setup},
+ * {@code test}, {@code serve} and {@code demo} itself and passes every other word here.
+ *
+ * <p>Exit codes: 0 success, 1 a failure while running (the message says what), 2 bad usage or
+ * bad configuration.
+ */
+@Command(name = "isoplast", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Continual RL on Gymnasium envs over gRPC, with plasticity monitors and isometry methods.",
+    subcommands = {EnvsCommand.class, RolloutCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of failures.")
+  static boolean debug;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI and returns its exit code (tests call this). */
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+      if (debug) {
+        ex.printStackTrace(cmd.getErr());
+      }
+      cmd.getErr().println("error: " + message(ex));
+      return (ex instanceof IllegalArgumentException || ex instanceof CommandLine.ParameterException) ? 2 : 1;
+    });
+    return cl.execute(args);
+  }
+
+  static String message(Throwable ex) {
+    if (ex instanceof EnvException || ex instanceof EnvServerProcess.EnvServerStartException
+        || ex.getCause() == null) {
+      return String.valueOf(ex.getMessage());
+    }
+    return ex.getMessage() + " (caused by " + ex.getCause() + ")";
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"isoplast " + (v == null ? "dev" : v)};
+    }
+  }
+}

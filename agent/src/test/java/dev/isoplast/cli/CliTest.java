@@ -1,0 +1,73 @@
+package dev.isoplast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The CLI end to end, each command starting its own embedded env server (the real sidecar). */
+class CliTest {
+
+  record Run(int code, String out, String err) {}
+
+  static synchronized Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void envsListsAllowedIdsWithSpaces() {
+    Run r = run("envs");
+    assertEquals(0, r.code(), r.err());
+    for (String id : new String[] {"CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"}) {
+      assertTrue(r.out().contains(id), id + " listed in:\n" + r.out());
+    }
+    assertTrue(r.out().contains("Discrete(2)"), r.out());
+    assertTrue(r.out().contains("Box(-2.0, 2.0, (1,), float32)"), "Pendulum's action space:\n" + r.out());
+  }
+
+  @Test
+  void rolloutIsReproducibleForASeedAndDiffersAcrossSeeds() {
+    Run a = run("rollout", "--env", "CartPole-v1", "--num-envs", "8", "--steps", "4000", "--seed", "1");
+    Run b = run("rollout", "--env", "CartPole-v1", "--num-envs", "8", "--steps", "4000", "--seed", "1");
+    Run c = run("rollout", "--env", "CartPole-v1", "--num-envs", "8", "--steps", "4000", "--seed", "2");
+    assertEquals(0, a.code(), a.err());
+    String la = a.out().lines().findFirst().orElseThrow();
+    assertEquals(la, b.out().lines().findFirst().orElseThrow(), "same seed, same episodes and mean return");
+    assertNotEquals(la, c.out().lines().findFirst().orElseThrow());
+    Matcher m = Pattern.compile("(\\d+) episodes finished, mean return ([0-9.]+)").matcher(la);
+    assertTrue(m.find(), la);
+    int episodes = Integer.parseInt(m.group(1));
+    double mean = Double.parseDouble(m.group(2));
+    // a random policy on CartPole lasts about 22 steps: 4000 steps give roughly 180 episodes
+    assertTrue(episodes > 100 && episodes < 300, "episodes " + episodes);
+    assertTrue(mean > 12 && mean < 40, "random-policy CartPole return " + mean);
+  }
+
+  @Test
+  void badUsageExitsWithTwoAndAMessage() {
+    Run r = run("rollout", "--num-envs", "8");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--env"), r.err());
+    Run u = run("rollout", "--env", "NoSuchEnv-v0", "--steps", "10");
+    assertNotEquals(0, u.code());
+    assertTrue(u.err().contains("NoSuchEnv-v0"), u.err());
+  }
+}

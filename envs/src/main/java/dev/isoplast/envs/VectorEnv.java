@@ -1,0 +1,49 @@
+package dev.isoplast.envs;
+
+import dev.isoplast.envs.spaces.Space;
+
+/**
+ * A vector of {@code numEnvs} copies of one environment, stepped together: the Java mirror of
+ * Gymnasium's vector env with <b>same-step autoreset</b>. An env whose episode ends in a step is
+ * reset within that step; the returned observation row is the new episode's first observation,
+ * and the ended episode's last observation is in {@link StepResult#finalObservations()}.
+ *
+ * <p>Terminated and truncated stay apart because they mean different things for learning: a
+ * terminated episode reached a terminal state (its value is 0), a truncated one was cut off by a
+ * time limit and must be bootstrapped from its final observation.
+ *
+ * <p>Observations and actions are flat row-major arrays: {@code numEnvs * space.flatSize()}.
+ */
+public interface VectorEnv extends AutoCloseable {
+
+  String envId();
+
+  int numEnvs();
+
+  /** Space of one env's observation. */
+  Space observationSpace();
+
+  /** Space of one env's action. */
+  Space actionSpace();
+
+  /** Resets every env, env i with seed {@code seed + i}; returns the batched observations. */
+  float[] reset(long seed);
+
+  /** Resets every env without reseeding (first reset after make uses the make seed). */
+  float[] reset();
+
+  /**
+   * Steps every env once. {@code actions} holds {@code numEnvs * actionSpace().flatSize()} values:
+   * indices for integer spaces (must be integral), values for Box spaces.
+   */
+  StepResult step(double[] actions);
+
+  /**
+   * Changes dynamics and perturbation wrappers of every env; returns the configuration read back
+   * from the env.
+   */
+  Perturbation reconfigure(Perturbation perturbation);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,265 @@
+package dev.isoplast.envs.sidecar;
+
+import dev.isoplast.envs.remote.EnvServerClient;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded env server: {@code python -m isoplast_env_server} from the checkout's {@code .venv},
+ * on a free loopback port (the server binds port 0 and prints the port on its first line), with
+ * its output in a log file. {@link #start} returns once the health service reports SERVING; the
+ * process is stopped by {@link #close()} and, failing that, when the JVM exits. The server also
+ * exits by itself when its standard input closes, so a killed JVM does not leave it behind.
+ */
+public final class EnvServerProcess implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EnvServerProcess.class);
+
+  /**
+   * How to start the server.
+   *
+   * @param home the isoplast checkout
+   * @param logFile where stdout and stderr of the server go (appended)
+   * @param startupTimeout how long to wait for health SERVING
+   * @param extraArgs more flags for {@code python -m isoplast_env_server}
+   */
+  public record Options(Path home, Path logFile, Duration startupTimeout, List<String> extraArgs) {
+    public Options {
+      extraArgs = List.copyOf(extraArgs);
+    }
+
+    /** Defaults: located checkout, log under {@code <home>/.isoplast/logs/}, 60 s to start. */
+    public static Options defaults() {
+      Path home = IsoplastHome.locate();
+      String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+      Path logFile = home.resolve(".isoplast/logs/env-server-" + stamp + "-" + ProcessHandle.current().pid() + ".log");
+      return new Options(home, logFile, Duration.ofSeconds(60), List.of());
+    }
+
+    public Options withLogFile(Path f) {
+      return new Options(home, f, startupTimeout, extraArgs);
+    }
+
+    public Options withStartupTimeout(Duration d) {
+      return new Options(home, logFile, d, extraArgs);
+    }
+
+    public Options withExtraArgs(List<String> args) {
+      return new Options(home, logFile, startupTimeout, args);
+    }
+  }
+
+  private final Process process;
+  private final int port;
+  private final Path logFile;
+  private final Thread shutdownHook;
+  private final EnvServerClient client;
+
+  private EnvServerProcess(Process process, int port, Path logFile, Thread hook, EnvServerClient client) {
+    this.process = process;
+    this.port = port;
+    this.logFile = logFile;
+    this.shutdownHook = hook;
+    this.client = client;
+  }
+
+  /** Starts with {@link Options#defaults()}. */
+  public static EnvServerProcess start() {
+    return start(Options.defaults());
+  }
+
+  public static EnvServerProcess start(Options o) {
+    Path python = IsoplastHome.venvPython(o.home());
+    if (!Files.isExecutable(python)) {
+      throw new EnvServerStartException("the env server's Python is missing at " + python
+          + ": run ./isoplast setup first (it creates .venv and installs python-env-server)");
+    }
+    List<String> cmd = new ArrayList<>(List.of(python.toString(), "-u", "-m", "isoplast_env_server",
+        "--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-close"));
+    cmd.addAll(o.extraArgs());
+    Process p;
+    try {
+      Files.createDirectories(o.logFile().toAbsolutePath().getParent());
+      ProcessBuilder pb = new ProcessBuilder(cmd)
+          .directory(o.home().toFile())
+          .redirectError(ProcessBuilder.Redirect.appendTo(o.logFile().toFile()))
+          .redirectInput(ProcessBuilder.Redirect.PIPE);
+      pb.environment().put("PYTHONUNBUFFERED", "1");
+      p = pb.start();
+    } catch (IOException e) {
+      throw new EnvServerStartException("could not start the env server (" + String.join(" ", cmd) + "): " + e.getMessage(), e);
+    }
+    Thread hook = new Thread(p::destroyForcibly, "isoplast-env-server-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+
+    CompletableFuture<Integer> portFuture = new CompletableFuture<>();
+    Thread reader = new Thread(() -> forwardStdout(p, o.logFile(), portFuture), "isoplast-env-server-stdout");
+    reader.setDaemon(true);
+    reader.start();
+
+    long deadline = System.nanoTime() + o.startupTimeout().toNanos();
+    int port;
+    try {
+      port = portFuture.get(o.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException | InterruptedException e) {
+      stop(p, hook);
+      throw new EnvServerStartException("the env server did not report its port within "
+          + o.startupTimeout().toSeconds() + " s" + exitNote(p) + "; see its log " + o.logFile()
+          + tail(o.logFile()), e);
+    }
+    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null);
+    while (!client.isServing(Duration.ofSeconds(2))) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        client.close();
+        stop(p, hook);
+        throw new EnvServerStartException("the env server on port " + port + " never reported SERVING within "
+            + o.startupTimeout().toSeconds() + " s" + exitNote(p) + "; see its log " + o.logFile() + tail(o.logFile()));
+      }
+      sleep(50);
+    }
+    EnvServerProcess server = new EnvServerProcess(p, port, o.logFile(), hook, client);
+    client.setDiagnostics(server::diagnostics);
+    log.info("env server started on 127.0.0.1:{} (pid {}), log {}", port, p.pid(), o.logFile());
+    return server;
+  }
+
+  /** The client connected to this server; closed with it. */
+  public EnvServerClient client() {
+    return client;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String target() {
+    return "127.0.0.1:" + port;
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Text naming the process state and log, for errors about an unreachable server. */
+  String diagnostics() {
+    String state = process.isAlive() ? "the embedded env server (pid " + process.pid() + ") is still running"
+        : "the embedded env server exited with code " + process.exitValue();
+    return state + "; its log is " + logFile + tail(logFile);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    stop(process, shutdownHook);
+  }
+
+  private static void stop(Process p, Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is already shutting down; the hook will run
+    }
+    if (!p.isAlive()) {
+      return;
+    }
+    p.destroy(); // SIGTERM: the server shuts down gracefully
+    try {
+      if (!p.waitFor(5, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void forwardStdout(Process p, Path logFile, CompletableFuture<Integer> port) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+         OutputStream out = Files.newOutputStream(logFile, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        if (!port.isDone()) {
+          try {
+            port.complete(Integer.parseInt(line.trim()));
+            continue;
+          } catch (NumberFormatException e) {
+            port.completeExceptionally(new IllegalStateException("first line of the env server was not a port: " + line));
+          }
+        }
+        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      }
+    } catch (IOException e) {
+      port.completeExceptionally(new UncheckedIOException(e));
+    } finally {
+      port.completeExceptionally(new IllegalStateException("the env server closed its output before printing a port"));
+    }
+  }
+
+  private static String exitNote(Process p) {
+    try {
+      if (p.waitFor(200, TimeUnit.MILLISECONDS)) {
+        return " (it exited with code " + p.exitValue() + ")";
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return "";
+  }
+
+  /** The last lines of the log, to show the cause right in the error. */
+  static String tail(Path logFile) {
+    try {
+      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+      List<String> last = lines.subList(Math.max(0, lines.size() - 8), lines.size());
+      return last.isEmpty() ? "" : "; last lines:\n  " + String.join("\n  ", last);
+    } catch (IOException | UncheckedIOException e) {
+      return "";
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The server could not be started or never became healthy. */
+  public static final class EnvServerStartException extends RuntimeException {
+    public EnvServerStartException(String message) {
+      super(message);
+    }
+
+    public EnvServerStartException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

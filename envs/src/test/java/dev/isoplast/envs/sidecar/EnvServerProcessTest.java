@@ -1,0 +1,71 @@
+package dev.isoplast.envs.sidecar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.remote.EnvException;
+import dev.isoplast.envs.remote.EnvServerClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded server: started on a free loopback port, healthy, stopped on close, clear errors otherwise. */
+class EnvServerProcessTest {
+
+  @TempDir
+  Path tmp;
+
+  private EnvServerProcess.Options options(String name) {
+    return EnvServerProcess.Options.defaults().withLogFile(tmp.resolve(name));
+  }
+
+  @Test
+  void startsHealthyOnLoopbackAndStopsOnClose() {
+    EnvServerProcess p = EnvServerProcess.start(options("ok.log"));
+    int port = p.port();
+    assertTrue(port > 0);
+    assertEquals("127.0.0.1:" + port, p.target());
+    assertTrue(p.client().isServing(Duration.ofSeconds(5)));
+    assertTrue(p.client().listEnvs().stream().anyMatch(s -> s.envId().equals("CartPole-v1")));
+    p.close();
+    assertFalse(p.isAlive(), "close stops the server process");
+    try (EnvServerClient c = EnvServerClient.connect("127.0.0.1:" + port, null)) {
+      assertFalse(c.isServing(Duration.ofSeconds(1)), "nothing answers on the port after close");
+    }
+  }
+
+  @Test
+  void aServerThatCannotStartNamesItsLogFile() {
+    Path log = tmp.resolve("bad.log");
+    EnvServerProcess.EnvServerStartException e = assertThrows(EnvServerProcess.EnvServerStartException.class,
+        () -> EnvServerProcess.start(options("bad.log").withExtraArgs(List.of("--no-such-flag"))
+            .withStartupTimeout(Duration.ofSeconds(30))));
+    assertTrue(e.getMessage().contains(log.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("no-such-flag"), "the log's last lines are in the message: " + e.getMessage());
+  }
+
+  @Test
+  void aServerThatDiesMidRunGivesAClearUnavailableError() throws Exception {
+    EnvServerProcess p = EnvServerProcess.start(options("dies.log"));
+    try {
+      VectorEnv env = p.client().make("CartPole-v1", 2, 0L);
+      env.reset(0);
+      ProcessHandle.of(p.pid()).orElseThrow().destroyForcibly();
+      for (int i = 0; i < 100 && p.isAlive(); i++) {
+        Thread.sleep(20);
+      }
+      EnvException e = assertThrows(EnvException.ServerUnavailable.class, () -> env.step(new double[] {0, 1}));
+      assertTrue(e.getMessage().contains("exited with code"), e.getMessage());
+      assertTrue(e.getMessage().contains("dies.log"), e.getMessage());
+    } finally {
+      p.close();
+    }
+    assertTrue(Files.exists(tmp.resolve("dies.log")));
+  }
+}

@@ -1,0 +1,120 @@
+"""The one place where failures become gRPC status codes.
+
+Code below raises :class:`EnvError` (a status code and a human message saying what was expected
+and what was got); every EnvService handler is wrapped in :func:`rpc`, which turns it into
+``context.abort(code, message)``. An exception from an environment itself (any other exception,
+or :class:`EnvCrashed`) becomes INTERNAL and closes the handle it happened in, so one broken env
+never takes the server down (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Callable, Protocol
+
+import grpc
+
+log = logging.getLogger(__name__)
+
+
+class EnvError(Exception):
+    """A request the server refuses: a gRPC status code and a message for a human."""
+
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class EnvCrashed(EnvError):
+    """An environment raised while serving handle ``handle_id``; that handle must be closed."""
+
+    def __init__(self, handle_id: str, message: str):
+        super().__init__(grpc.StatusCode.INTERNAL, message)
+        self.handle_id = handle_id
+
+
+def invalid_argument(message: str) -> EnvError:
+    return EnvError(grpc.StatusCode.INVALID_ARGUMENT, message)
+
+
+def not_found(message: str) -> EnvError:
+    return EnvError(grpc.StatusCode.NOT_FOUND, message)
+
+
+def failed_precondition(message: str) -> EnvError:
+    return EnvError(grpc.StatusCode.FAILED_PRECONDITION, message)
+
+
+def resource_exhausted(message: str) -> EnvError:
+    return EnvError(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+
+
+def internal(message: str) -> EnvError:
+    """INTERNAL that closes no handle (e.g. a constructor raised inside Make)."""
+    return EnvError(grpc.StatusCode.INTERNAL, message)
+
+
+class ClosesCrashedHandles(Protocol):
+    """What :func:`rpc` needs from the servicer: a way to close a handle whose env raised."""
+
+    def close_crashed(self, handle_id: str, reason: str) -> bool:
+        """Close the handle if it is open; True if it was."""
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _abort(servicer: ClosesCrashedHandles, exc: BaseException, handle_id: str, what: str,
+           context: grpc.ServicerContext):
+    """Ends the call with the status ``exc`` stands for (the mapping of this module's docstring)."""
+    if isinstance(exc, EnvCrashed):
+        log.error("%s", exc.message, exc_info=exc.__cause__)
+        servicer.close_crashed(exc.handle_id, exc.message)
+        context.abort(exc.code, f"{exc.message}; handle {exc.handle_id} has been closed")
+    elif isinstance(exc, EnvError):
+        context.abort(exc.code, exc.message)
+    else:  # the env (or a bug) raised: INTERNAL, close the handle
+        message = f"{what} failed with {describe(exc)}"
+        log.error("%s", message, exc_info=exc)
+        if handle_id and servicer.close_crashed(handle_id, message):
+            message += f"; handle {handle_id} has been closed"
+        context.abort(grpc.StatusCode.INTERNAL, message)
+
+
+def rpc(method: Callable) -> Callable:
+    """Wrap an EnvService handler ``method(servicer, request, context)``.
+
+    EnvError -> its own code and message. EnvCrashed or any unexpected exception -> INTERNAL;
+    the handle named in the error (or in ``request.handle``) is closed first, and the message
+    says so.
+    """
+
+    @functools.wraps(method)
+    def handler(servicer: ClosesCrashedHandles, request, context: grpc.ServicerContext):
+        try:
+            return method(servicer, request, context)
+        except Exception as exc:
+            _abort(servicer, exc, getattr(request, "handle", ""), method.__name__, context)
+
+    return handler
+
+
+def rpc_stream(method: Callable) -> Callable:
+    """Wrap a request-streaming handler ``method(servicer, request, context)`` that answers one
+    request of the stream: each request gets one response; the first failure ends the stream with
+    the status :func:`rpc` would give."""
+
+    @functools.wraps(method)
+    def handler(servicer: ClosesCrashedHandles, request_iterator, context: grpc.ServicerContext):
+        for request in request_iterator:
+            try:
+                response = method(servicer, request, context)
+            except Exception as exc:
+                _abort(servicer, exc, getattr(request, "handle", ""), method.__name__, context)
+            yield response
+
+    return handler

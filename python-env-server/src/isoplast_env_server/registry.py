@@ -1,0 +1,244 @@
+"""The allow-list: which env ids the server makes, with which kwargs and dynamics parameters.
+
+``gymnasium.make`` imports any module named in an id of the form ``module:Env``, so the server
+never passes a client's id to Gymnasium: :meth:`Registry.lookup` refuses ids containing ':' and
+ids not listed here before anything is imported or made. Make accepts only the constructor
+kwargs an entry declares (never ``render_mode``), and Reconfigure sets only the declared
+dynamics attributes, each within a closed range.
+
+Ranges: by default 0.1x to 10x Gymnasium's value (all are positive physical quantities); CartPole's
+``tau`` is limited to 0.05x-5x (0.001-0.1 s) because larger Euler steps stop being a cart-pole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import gymnasium
+
+from .envs import CONTINUOUS_MOUNTAIN_CAR_GRAVITY, ContinuousMountainCarEnv
+from .errors import invalid_argument
+
+KWARG_TYPES = ("float", "int", "bool", "str")
+
+
+@dataclass(frozen=True)
+class KwargSpec:
+    """One constructor keyword argument Make accepts; ``type`` is float, int, bool or str."""
+
+    name: str
+    type: str
+    description: str
+
+    def __post_init__(self):
+        if self.type not in KWARG_TYPES:
+            raise ValueError(f"kwarg {self.name}: type must be one of {KWARG_TYPES}, got {self.type!r}")
+
+
+@dataclass(frozen=True)
+class DynamicsParam:
+    """A physical attribute of ``env.unwrapped`` that Reconfigure may set, in [min, max]."""
+
+    name: str
+    default: float
+    min: float
+    max: float
+    description: str
+
+    def __post_init__(self):
+        if not (self.min <= self.default <= self.max):
+            raise ValueError(f"dynamics {self.name}: default {self.default} outside [{self.min}, {self.max}]")
+
+
+def scaled(name: str, default: float, description: str, low: float = 0.1, high: float = 10.0) -> DynamicsParam:
+    """A parameter allowed from ``low`` x to ``high`` x its Gymnasium default."""
+    return DynamicsParam(name, default, default * low, default * high, description)
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One allowed env id.
+
+    ``make(**kwargs)`` builds one env exactly as ``gymnasium.make(env_id, **kwargs)`` would
+    (same wrappers, so TimeLimit applies); ``recompute(unwrapped)`` refreshes derived attributes
+    after dynamics changed.
+    """
+
+    env_id: str
+    make: Callable[..., gymnasium.Env]
+    kwargs: tuple[KwargSpec, ...] = ()
+    dynamics: tuple[DynamicsParam, ...] = ()
+    recompute: Callable[[Any], None] | None = None
+    max_episode_steps: int = 0
+
+    @classmethod
+    def gymnasium(cls, env_id: str, *, kwargs: Iterable[KwargSpec] = (),
+                  dynamics: Iterable[DynamicsParam] = (), recompute: Callable[[Any], None] | None = None,
+                  entry_point: Callable[..., gymnasium.Env] | None = None) -> "EnvEntry":
+        """An entry for a registered Gymnasium id; ``entry_point`` swaps in a subclass."""
+        spec = gymnasium.spec(env_id)
+        if entry_point is not None:
+            spec = dataclasses.replace(spec, entry_point=entry_point)
+        return cls(env_id=env_id, make=functools.partial(gymnasium.make, spec), kwargs=tuple(kwargs),
+                   dynamics=tuple(dynamics), recompute=recompute,
+                   max_episode_steps=spec.max_episode_steps or 0)
+
+    # -- Make ---------------------------------------------------------------------------------
+
+    def convert_kwargs(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a MakeRequest's kwargs (name -> KwargValue) and return them as Python values."""
+        specs = {spec.name: spec for spec in self.kwargs}
+        dynamics = {param.name: param for param in self.dynamics}
+        out: dict[str, Any] = {}
+        for name in sorted(given):
+            spec = specs.get(name)
+            if spec is None:
+                accepted = ", ".join(f"{s.name} ({s.type})" for s in self.kwargs) or "none"
+                raise invalid_argument(f"unknown kwarg {name!r} for {self.env_id}; accepted kwargs: {accepted}")
+            kind = given[name].WhichOneof("kind")
+            value = getattr(given[name], kind) if kind else None
+            if spec.type == "float" and kind in ("number", "integer"):
+                value = float(value)
+                if not math.isfinite(value):
+                    raise invalid_argument(f"kwarg {name} of {self.env_id} must be finite, got {value}")
+                param = dynamics.get(name)
+                if param is not None and not (param.min <= value <= param.max):
+                    raise invalid_argument(f"kwarg {name} of {self.env_id} must be in [{param.min:g}, {param.max:g}], got {value:g}")
+            elif not ((spec.type == "int" and kind == "integer") or (spec.type == "bool" and kind == "flag")
+                      or (spec.type == "str" and kind == "text")):
+                raise invalid_argument(f"kwarg {name} of {self.env_id} must be a {spec.type}, got "
+                                       f"{'nothing' if kind is None else f'{kind} {value!r}'}")
+            out[name] = value
+        return out
+
+    # -- Reconfigure --------------------------------------------------------------------------
+
+    def check_dynamics(self, values: Mapping[str, float]) -> dict[str, float]:
+        """Validate every key and value (declared, finite, in range) before anything is set."""
+        params = {param.name: param for param in self.dynamics}
+        checked: dict[str, float] = {}
+        for name in sorted(values):
+            param = params.get(name)
+            if param is None:
+                accepted = ", ".join(params) or "none"
+                raise invalid_argument(f"unknown dynamics parameter {name!r} for {self.env_id}; accepted: {accepted}")
+            value = float(values[name])
+            if not math.isfinite(value):
+                raise invalid_argument(f"dynamics {name} of {self.env_id} must be finite, got {value}")
+            if not (param.min <= value <= param.max):
+                raise invalid_argument(f"dynamics {name} of {self.env_id} must be in [{param.min:g}, {param.max:g}], got {value:g}")
+            checked[name] = value
+        return checked
+
+    def apply_dynamics(self, unwrapped: Any, values: Mapping[str, float]) -> None:
+        """Set checked values on one unwrapped env (instance attributes), then recompute."""
+        for name, value in values.items():
+            setattr(unwrapped, name, value)
+        if values and self.recompute is not None:
+            self.recompute(unwrapped)
+
+    def read_dynamics(self, unwrapped: Any) -> dict[str, float]:
+        """The declared parameters as the env holds them now."""
+        return {param.name: float(getattr(unwrapped, param.name)) for param in self.dynamics}
+
+
+class Registry:
+    """An immutable set of :class:`EnvEntry`, looked up by env id."""
+
+    def __init__(self, entries: Iterable[EnvEntry]):
+        self._entries: dict[str, EnvEntry] = {}
+        for entry in entries:
+            if ":" in entry.env_id:
+                raise ValueError(f"env id {entry.env_id!r}: ids containing ':' are never allowed")
+            self._entries[entry.env_id] = entry
+
+    def with_entries(self, *entries: EnvEntry) -> "Registry":
+        """A copy with ``entries`` added (or replacing entries of the same id)."""
+        return Registry([*self._entries.values(), *entries])
+
+    def lookup(self, env_id: str) -> EnvEntry:
+        """The entry for ``env_id``, or INVALID_ARGUMENT. Imports nothing, makes nothing."""
+        if ":" in env_id:
+            raise invalid_argument(
+                f"env id {env_id!r} has the form module:Env, which would make Gymnasium import "
+                f"arbitrary code; this server only makes these ids: {', '.join(self._entries)}")
+        entry = self._entries.get(env_id)
+        if entry is None:
+            raise invalid_argument(
+                f"env id {env_id!r} is not on this server's allow-list; allowed: {', '.join(self._entries)}")
+        return entry
+
+    def __iter__(self) -> Iterator[EnvEntry]:
+        return iter(self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, env_id: object) -> bool:
+        return env_id in self._entries
+
+
+def _cartpole_recompute(env: Any) -> None:
+    # CartPoleEnv caches these two in __init__; its step() reads them, not masscart/masspole/length.
+    env.total_mass = env.masspole + env.masscart
+    env.polemass_length = env.masspole * env.length
+
+
+def default_registry() -> Registry:
+    """The classic-control envs of DESIGN.md §3 with their Gymnasium defaults."""
+    goal_velocity = KwargSpec("goal_velocity", "float", "minimum velocity at the goal position for the episode to terminate (default 0)")
+    return Registry([
+        EnvEntry.gymnasium(
+            "CartPole-v1",
+            kwargs=[KwargSpec("sutton_barto_reward", "bool",
+                              "reward 0 per step and -1 on failure, as in Sutton & Barto (default false: +1 per step)")],
+            dynamics=[
+                scaled("gravity", 9.8, "gravitational acceleration [m/s^2]"),
+                scaled("masscart", 1.0, "mass of the cart [kg]"),
+                scaled("masspole", 0.1, "mass of the pole [kg]"),
+                scaled("length", 0.5, "half the pole's length [m]"),
+                scaled("force_mag", 10.0, "magnitude of the force an action applies [N]"),
+                scaled("tau", 0.02, "seconds between state updates (Euler step) [s]", low=0.05, high=5.0),
+            ],
+            recompute=_cartpole_recompute),
+        EnvEntry.gymnasium(
+            "Acrobot-v1",
+            dynamics=[
+                scaled("LINK_LENGTH_1", 1.0, "length of link 1 [m]"),
+                scaled("LINK_LENGTH_2", 1.0, "length of link 2 [m] (Gymnasium uses it for rendering only; "
+                                             "the dynamics use the centre-of-mass position of link 2)"),
+                scaled("LINK_MASS_1", 1.0, "mass of link 1 [kg]"),
+                scaled("LINK_MASS_2", 1.0, "mass of link 2 [kg]"),
+                scaled("LINK_MOI", 1.0, "moment of inertia of both links [kg m^2]"),
+            ]),
+        EnvEntry.gymnasium(
+            "MountainCar-v0",
+            kwargs=[goal_velocity],
+            dynamics=[
+                scaled("force", 0.001, "velocity change per step from pushing"),
+                scaled("gravity", 0.0025, "velocity change per step from the slope, times cos(3x)"),
+            ]),
+        EnvEntry.gymnasium(
+            "MountainCarContinuous-v0",
+            kwargs=[goal_velocity],
+            dynamics=[
+                scaled("power", 0.0015, "velocity change per step per unit of action"),
+                scaled("gravity", CONTINUOUS_MOUNTAIN_CAR_GRAVITY,
+                       "velocity change per step from the slope, times cos(3x) (a constant in Gymnasium, "
+                       "made settable here)"),
+            ],
+            entry_point=ContinuousMountainCarEnv),
+        EnvEntry.gymnasium(
+            "Pendulum-v1",
+            kwargs=[KwargSpec("g", "float", "gravitational acceleration [m/s^2] (default 10.0)")],
+            dynamics=[
+                scaled("g", 10.0, "gravitational acceleration [m/s^2]"),
+                scaled("m", 1.0, "mass of the pendulum [kg]"),
+                scaled("l", 1.0, "length of the pendulum [m]"),
+            ]),
+    ])

@@ -1,0 +1,141 @@
+"""Shared fixtures: real servers on port 0 (create_server), real channels, real Gymnasium.
+
+Besides the default allow-list, the test registry has two deliberately broken envs: one whose
+step raises, one whose constructor raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import grpc
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium import spaces
+
+from isoplast.env.v1 import env_pb2 as pb
+from isoplast.env.v1 import env_pb2_grpc as pb_grpc
+from isoplast_env_server import EnvEntry, Limits, create_server, default_registry
+from isoplast_env_server.tensors import NUMPY_DTYPE
+
+
+class RaisingEnv(gymnasium.Env):
+    """Resets fine; its step raises, like an env with a bug."""
+
+    observation_space = spaces.Box(-1.0, 1.0, shape=(3,), dtype=np.float32)
+    action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(3, dtype=np.float32), {}
+
+    def step(self, action):
+        raise RuntimeError("simulated physics blew up")
+
+
+def _raising_constructor():
+    raise ValueError("simulated constructor failure")
+
+
+def make_test_registry():
+    return default_registry().with_entries(
+        EnvEntry(env_id="Raising-v0", make=RaisingEnv),
+        EnvEntry(env_id="RaisingCtor-v0", make=_raising_constructor),
+    )
+
+
+class Client:
+    """A stub plus helpers that build requests from numpy arrays and decode responses."""
+
+    def __init__(self, channel: grpc.Channel, metadata=None):
+        self.channel = channel
+        self.stub = pb_grpc.EnvServiceStub(channel)
+        self.metadata = metadata
+
+    def call(self, method: str, request):
+        return getattr(self.stub, method)(request, metadata=self.metadata)
+
+    def make(self, env_id: str, num_envs: int = 1, seed: int | None = None, **kwargs) -> pb.MakeResponse:
+        request = pb.MakeRequest(env_id=env_id, num_envs=num_envs, seed=seed)
+        for name, value in kwargs.items():
+            request.kwargs[name].CopyFrom(kwarg(value))
+        return self.call("Make", request)
+
+    def reset(self, handle: str, seed: int | None = None) -> np.ndarray:
+        return decode(self.call("Reset", pb.ResetRequest(handle=handle, seed=seed)).observations)
+
+    def step(self, handle: str, actions: np.ndarray) -> pb.StepResponse:
+        return self.call("Step", pb.StepRequest(handle=handle, actions=encode(actions)))
+
+    def reconfigure(self, handle: str, **fields) -> pb.ReconfigureResponse:
+        return self.call("Reconfigure", pb.ReconfigureRequest(handle=handle, **fields))
+
+    def close(self, handle: str) -> None:
+        self.call("Close", pb.CloseRequest(handle=handle))
+
+    def assert_serving(self) -> None:
+        """The server still answers a complete valid exchange."""
+        handle = self.make("CartPole-v1", num_envs=2, seed=0).handle
+        assert self.reset(handle).shape == (2, 4)
+        assert decode(self.step(handle, np.array([0, 1])).observations).shape == (2, 4)
+        self.close(handle)
+
+
+def kwarg(value) -> pb.KwargValue:
+    if isinstance(value, bool):
+        return pb.KwargValue(flag=value)
+    if isinstance(value, int):
+        return pb.KwargValue(integer=value)
+    if isinstance(value, float):
+        return pb.KwargValue(number=value)
+    return pb.KwargValue(text=value)
+
+
+def encode(array: np.ndarray) -> pb.Tensor:
+    from isoplast_env_server.tensors import to_tensor
+
+    return to_tensor(np.asarray(array))
+
+
+def decode(tensor: pb.Tensor) -> np.ndarray:
+    return np.frombuffer(tensor.data, dtype=NUMPY_DTYPE[tensor.dtype]).reshape(tuple(tensor.shape))
+
+
+@contextlib.contextmanager
+def running_server(**kwargs):
+    """A started server on 127.0.0.1:0 with the test registry; yields (server, port)."""
+    kwargs.setdefault("registry", make_test_registry())
+    server, port = create_server("127.0.0.1:0", **kwargs)
+    try:
+        yield server, port
+    finally:
+        server.stop(None).wait(5)
+
+
+@contextlib.contextmanager
+def connected(port: int, metadata=None):
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield Client(channel, metadata)
+    finally:
+        channel.close()
+
+
+@pytest.fixture(scope="session")
+def shared_server():
+    with running_server(limits=Limits(max_handles=32, max_envs_per_handle=256)) as (server, port):
+        yield server, port
+
+
+@pytest.fixture
+def client(shared_server):
+    with connected(shared_server[1]) as c:
+        yield c
+
+
+def rpc_error(call) -> grpc.RpcError:
+    """Run ``call`` and return the RpcError it must raise."""
+    with pytest.raises(grpc.RpcError) as info:
+        call()
+    return info.value

@@ -1,0 +1,234 @@
+"""One test per error row of DESIGN.md §2 (and env.proto's status comments). After every error
+the server must still answer a complete valid exchange."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import grpc
+import numpy as np
+import pytest
+from conftest import connected, decode, rpc_error, running_server
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from isoplast.env.v1 import env_pb2 as pb
+from isoplast_env_server import Limits
+
+
+def expect(client, call, code: str, *fragments: str) -> str:
+    """``call`` fails with ``code`` and a message containing ``fragments``; the server goes on."""
+    error = rpc_error(call)
+    assert error.code().name == code, error.details()
+    for fragment in fragments:
+        assert fragment in error.details()
+    client.assert_serving()
+    return error.details()
+
+
+def ready(client, env_id="CartPole-v1", num_envs=8) -> str:
+    handle = client.make(env_id, num_envs=num_envs, seed=0).handle
+    client.reset(handle)
+    return handle
+
+
+# -- INVALID_ARGUMENT -------------------------------------------------------------------------
+
+def test_module_colon_env_id_is_refused_before_anything_is_imported(client, tmp_path, monkeypatch):
+    marker = tmp_path / "imported.txt"
+    (tmp_path / "isoplast_probe_module.py").write_text(
+        f"open({str(marker)!r}, 'w').write('imported')\n"
+        "import gymnasium\n"
+        "gymnasium.register('Probe-v0', entry_point='gymnasium.envs.classic_control:CartPoleEnv')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))  # importable, so only the allow-list stops it
+    assert "isoplast_probe_module" not in sys.modules
+    expect(client, lambda: client.make("isoplast_probe_module:Probe-v0"), "INVALID_ARGUMENT", "module:Env")
+    assert "isoplast_probe_module" not in sys.modules
+    assert not marker.exists()
+
+
+def test_unknown_env_id(client):
+    expect(client, lambda: client.make("NoSuchEnv-v0"), "INVALID_ARGUMENT", "allow-list", "CartPole-v1")
+
+
+def test_registered_gymnasium_id_that_is_not_allowed(client):
+    expect(client, lambda: client.make("FrozenLake-v1"), "INVALID_ARGUMENT", "'FrozenLake-v1' is not on")
+
+
+def test_unknown_kwarg(client):
+    expect(client, lambda: client.make("CartPole-v1", render_mode="human"), "INVALID_ARGUMENT",
+           "unknown kwarg 'render_mode'", "sutton_barto_reward (bool)")
+
+
+def test_kwarg_of_the_wrong_type(client):
+    expect(client, lambda: client.make("CartPole-v1", sutton_barto_reward=1.0), "INVALID_ARGUMENT", "must be a bool")
+
+
+def test_num_envs_below_one(client):
+    expect(client, lambda: client.make("CartPole-v1", num_envs=0), "INVALID_ARGUMENT", "num_envs must be >= 1")
+
+
+def test_negative_seed(client):
+    expect(client, lambda: client.make("CartPole-v1", seed=-1), "INVALID_ARGUMENT", "seed must be >= 0")
+
+
+def test_action_of_wrong_shape(client):
+    handle = ready(client)
+    expect(client, lambda: client.step(handle, np.zeros((8, 1), np.int64)), "INVALID_ARGUMENT",
+           f"actions for handle {handle} must have shape [8] (num_envs,) for Discrete(2), got [8, 1]")
+    handle = ready(client, "Pendulum-v1", num_envs=2)
+    expect(client, lambda: client.step(handle, np.zeros(2, np.float32)), "INVALID_ARGUMENT",
+           "must have shape [2, 1] (num_envs, 1)", "got [2]")
+
+
+def test_action_of_wrong_dtype(client):
+    handle = ready(client)
+    expect(client, lambda: client.step(handle, np.zeros(8, np.float32)), "INVALID_ARGUMENT",
+           "must have an integer dtype", "got DTYPE_FLOAT32")
+    handle = ready(client, "Pendulum-v1", num_envs=2)
+    expect(client, lambda: client.step(handle, np.zeros((2, 1), np.int64)), "INVALID_ARGUMENT",
+           "must have a float dtype", "got DTYPE_INT64")
+
+
+def test_action_bytes_not_matching_shape(client):
+    handle = ready(client)
+    tensor = pb.Tensor(dtype=pb.DTYPE_INT64, shape=[8], data=bytes(12))
+    expect(client, lambda: client.call("Step", pb.StepRequest(handle=handle, actions=tensor)), "INVALID_ARGUMENT",
+           "need 64 bytes, got 12")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_action(client, bad):
+    handle = ready(client, "Pendulum-v1", num_envs=3)
+    actions = np.array([[0.5], [bad], [0.0]], dtype=np.float32)
+    expect(client, lambda: client.step(handle, actions), "INVALID_ARGUMENT", "for env 1", "must be finite")
+
+
+def test_action_outside_the_space(client):
+    handle = ready(client, num_envs=4)
+    expect(client, lambda: client.step(handle, np.array([0, 1, 2, 0])), "INVALID_ARGUMENT",
+           "action 2 for env 2", "outside Discrete(2)")
+    expect(client, lambda: client.step(handle, np.array([-1, 0, 0, 0], dtype=np.int8)), "INVALID_ARGUMENT",
+           "action -1 for env 0")
+    handle = ready(client, "Pendulum-v1", num_envs=2)
+    expect(client, lambda: client.step(handle, np.array([[1.0], [2.5]], np.float32)), "INVALID_ARGUMENT",
+           "action [2.5] for env 1", "outside Box")
+    # a float64 that rounds to 2.0 in float32 is inside; one that does not is outside
+    expect(client, lambda: client.step(handle, np.array([[0.0], [2.001]])), "INVALID_ARGUMENT", "for env 1")
+    client.step(handle, np.array([[0.0], [2.0000000001]]))
+
+
+# -- NOT_FOUND --------------------------------------------------------------------------------
+
+def test_unknown_handle(client):
+    expect(client, lambda: client.step("h999999", np.zeros(1, np.int64)), "NOT_FOUND", "unknown handle 'h999999'")
+    expect(client, lambda: client.reset("nonsense"), "NOT_FOUND")
+    expect(client, lambda: client.reconfigure("nonsense"), "NOT_FOUND")
+    expect(client, lambda: client.close("nonsense"), "NOT_FOUND")
+
+
+# -- FAILED_PRECONDITION ----------------------------------------------------------------------
+
+def test_step_before_reset(client):
+    handle = client.make("CartPole-v1", num_envs=2).handle
+    expect(client, lambda: client.step(handle, np.zeros(2, np.int64)), "FAILED_PRECONDITION",
+           f"handle {handle} must be Reset")
+    client.reset(handle)
+    client.step(handle, np.zeros(2, np.int64))
+
+
+# -- RESOURCE_EXHAUSTED -----------------------------------------------------------------------
+
+def test_huge_num_envs_is_refused_before_anything_is_made(client):
+    start = time.monotonic()
+    expect(client, lambda: client.make("CartPole-v1", num_envs=10**9), "RESOURCE_EXHAUSTED",
+           "num_envs 1000000000", "limit of 256")
+    assert time.monotonic() - start < 5
+
+
+def test_too_many_handles():
+    with running_server(limits=Limits(max_handles=2)) as (_, port), connected(port) as client:
+        first = client.make("CartPole-v1").handle
+        client.make("CartPole-v1")
+        error = rpc_error(lambda: client.make("CartPole-v1"))
+        assert error.code().name == "RESOURCE_EXHAUSTED" and "--max-handles 2" in error.details()
+        client.close(first)
+        client.assert_serving()  # Make works again once a handle is closed
+
+
+def test_a_failed_make_does_not_leak_its_handle_slot():
+    with running_server(limits=Limits(max_handles=1)) as (_, port), connected(port) as client:
+        for _ in range(3):
+            error = rpc_error(lambda: client.make("RaisingCtor-v0"))
+            assert error.code().name == "INTERNAL" and "simulated constructor failure" in error.details()
+        client.assert_serving()
+
+
+def test_step_responses_above_the_message_limit_are_refused_at_make():
+    limits = Limits(max_message_bytes=16 * 1024, max_envs_per_handle=1024)
+    with running_server(limits=limits) as (_, port), connected(port) as client:
+        error = rpc_error(lambda: client.make("CartPole-v1", num_envs=1024))
+        assert error.code().name == "RESOURCE_EXHAUSTED" and "max message size" in error.details()
+        client.assert_serving()
+
+
+def test_idle_handles_are_reaped():
+    with running_server(limits=Limits(idle_timeout_s=0.3)) as (server, port), connected(port) as client:
+        idle = ready(client, num_envs=2)
+        busy = ready(client, num_envs=2)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:  # keep one handle busy, leave the other alone
+            client.step(busy, np.zeros(2, np.int64))
+            time.sleep(0.05)
+        error = rpc_error(lambda: client.step(idle, np.zeros(2, np.int64)))
+        assert error.code().name == "NOT_FOUND" and "reaped for idleness" in error.details()
+        client.step(busy, np.zeros(2, np.int64))
+        assert len(server.handles) == 1
+
+
+# -- UNAUTHENTICATED --------------------------------------------------------------------------
+
+def test_token_is_required_on_every_env_service_call_but_not_on_health():
+    with running_server(token="s3cret") as (_, port):
+        with connected(port) as anonymous:
+            error = rpc_error(lambda: anonymous.call("ListEnvs", pb.ListEnvsRequest()))
+            assert error.code().name == "UNAUTHENTICATED" and "none was sent" in error.details()
+            error = rpc_error(lambda: anonymous.make("CartPole-v1"))
+            assert error.code().name == "UNAUTHENTICATED"
+            health = health_pb2_grpc.HealthStub(anonymous.channel)
+            assert health.Check(health_pb2.HealthCheckRequest()).status == health_pb2.HealthCheckResponse.SERVING
+        with connected(port, metadata=[("authorization", "Bearer wrong")]) as wrong:
+            error = rpc_error(lambda: wrong.make("CartPole-v1"))
+            assert error.code().name == "UNAUTHENTICATED" and "wrong" in error.details()
+        with connected(port, metadata=[("authorization", "s3cret")]) as no_bearer:
+            assert rpc_error(lambda: no_bearer.make("CartPole-v1")).code().name == "UNAUTHENTICATED"
+        with connected(port, metadata=[("authorization", "Bearer s3cret")]) as authorised:
+            authorised.assert_serving()
+
+
+# -- INTERNAL ---------------------------------------------------------------------------------
+
+def test_an_env_that_raises_closes_its_handle_and_the_server_serves_on(client):
+    other = ready(client, num_envs=2)
+    broken = client.make("Raising-v0", num_envs=3, seed=0).handle
+    client.reset(broken)
+    message = expect(client, lambda: client.step(broken, np.zeros(3, np.int64)), "INTERNAL",
+                     "env 0 of handle", "RuntimeError: simulated physics blew up", "has been closed")
+    assert broken in message
+    error = rpc_error(lambda: client.step(broken, np.zeros(3, np.int64)))
+    assert error.code().name == "NOT_FOUND" and "closed because" in error.details()
+    assert decode(client.step(other, np.zeros(2, np.int64)).observations).shape == (2, 4)  # others unaffected
+
+
+# -- shutdown ---------------------------------------------------------------------------------
+
+def test_stop_turns_health_to_not_serving_and_closes_handles():
+    with running_server() as (server, port), connected(port) as client:
+        ready(client, num_envs=2)
+        server.stop(0.5).wait(5)
+        for service in ("", "isoplast.env.v1.EnvService"):
+            status = server.health.Check(health_pb2.HealthCheckRequest(service=service), None).status
+            assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert len(server.handles) == 0
+        with pytest.raises(grpc.RpcError):
+            client.call("ListEnvs", pb.ListEnvsRequest())

@@ -1,0 +1,129 @@
+"""The allow-list: every env passes Gymnasium's check_env; declared kwargs and dynamics are real."""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from isoplast.env.v1 import env_pb2 as pb
+from isoplast_env_server import default_registry
+from isoplast_env_server.envs import ContinuousMountainCarEnv
+from isoplast_env_server.errors import EnvError
+
+REGISTRY = default_registry()
+ALLOWED = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
+
+
+def test_allowed_ids_are_exactly_the_classic_control_five():
+    assert [entry.env_id for entry in REGISTRY] == ALLOWED
+
+
+@pytest.mark.parametrize("env_id", ALLOWED)
+def test_check_env_passes(env_id):
+    env = REGISTRY.lookup(env_id).make()
+    try:
+        check_env(env.unwrapped, skip_render_check=True)
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("env_id", ALLOWED)
+def test_make_matches_gymnasium_make(env_id):
+    """Same wrappers (TimeLimit etc.) and the same episode limit as gymnasium.make(env_id)."""
+    ours, theirs = REGISTRY.lookup(env_id).make(), gymnasium.make(env_id)
+    assert ours.spec.max_episode_steps == theirs.spec.max_episode_steps == REGISTRY.lookup(env_id).max_episode_steps
+    assert _wrappers(ours) == _wrappers(theirs)
+    assert isinstance(ours.unwrapped, type(theirs.unwrapped))
+
+
+def _wrappers(env) -> list[str]:
+    names = []
+    while env is not env.unwrapped:
+        names.append(type(env).__name__)
+        env = env.env
+    return names
+
+
+@pytest.mark.parametrize("env_id", ALLOWED)
+def test_declared_kwargs_are_real_constructor_arguments(env_id):
+    entry = REGISTRY.lookup(env_id)
+    parameters = inspect.signature(type(entry.make().unwrapped).__init__).parameters
+    for spec in entry.kwargs:
+        assert spec.name in parameters and spec.name != "render_mode"
+
+
+@pytest.mark.parametrize("env_id", ALLOWED)
+def test_dynamics_defaults_are_gymnasiums_and_ranges_are_positive(env_id):
+    entry = REGISTRY.lookup(env_id)
+    env = entry.make()
+    assert entry.read_dynamics(env.unwrapped) == {p.name: p.default for p in entry.dynamics}
+    for param in entry.dynamics:
+        assert 0 < param.min < param.default < param.max and math.isfinite(param.max)
+
+
+def test_module_colon_ids_and_unlisted_ids_are_refused():
+    for env_id in ("gymnasium.envs.classic_control:CartPoleEnv", "os:system", "LunarLander-v3", "cartpole-v1"):
+        with pytest.raises(EnvError) as info:
+            REGISTRY.lookup(env_id)
+        assert info.value.code.name == "INVALID_ARGUMENT"
+
+
+def test_cartpole_dynamics_recompute_derived_attributes():
+    entry = REGISTRY.lookup("CartPole-v1")
+    env = entry.make()
+    entry.apply_dynamics(env.unwrapped, entry.check_dynamics({"masspole": 0.3, "masscart": 2.0, "length": 0.8}))
+    assert env.unwrapped.total_mass == pytest.approx(2.3)
+    assert env.unwrapped.polemass_length == pytest.approx(0.24)
+
+
+def test_acrobot_dynamics_are_set_on_the_instance_not_the_class():
+    entry = REGISTRY.lookup("Acrobot-v1")
+    env = entry.make()
+    entry.apply_dynamics(env.unwrapped, {"LINK_MASS_1": 2.0})
+    assert env.unwrapped.LINK_MASS_1 == 2.0
+    assert type(env.unwrapped).LINK_MASS_1 == 1.0
+    assert entry.make().unwrapped.LINK_MASS_1 == 1.0
+
+
+def test_kwarg_conversion_checks_names_and_types():
+    entry = REGISTRY.lookup("Pendulum-v1")
+    assert entry.convert_kwargs({"g": pb.KwargValue(number=9.81)}) == {"g": 9.81}
+    assert entry.convert_kwargs({"g": pb.KwargValue(integer=9)}) == {"g": 9.0}
+    for bad in ({"g": pb.KwargValue(flag=True)}, {"g": pb.KwargValue(number=float("nan"))},
+                {"g": pb.KwargValue(number=1e6)}, {"render_mode": pb.KwargValue(text="human")}):
+        with pytest.raises(EnvError):
+            entry.convert_kwargs(bad)
+
+
+def _rollout(env, actions, seed=7):
+    obs, _ = env.reset(seed=seed)
+    out = [obs.copy()]
+    for action in actions:
+        obs, reward, terminated, truncated, _ = env.step(action)
+        out.append(np.append(obs, reward))
+        if terminated or truncated:
+            obs, _ = env.reset()
+    return np.array(out[1:])
+
+
+def test_continuous_mountain_car_is_gymnasiums_at_default_gravity_and_obeys_a_new_one():
+    actions = np.random.default_rng(3).uniform(-1, 1, size=(300, 1)).astype(np.float32)
+    ours = REGISTRY.lookup("MountainCarContinuous-v0").make()
+    assert isinstance(ours.unwrapped, ContinuousMountainCarEnv)
+    reference = _rollout(gymnasium.make("MountainCarContinuous-v0"), actions)
+    np.testing.assert_array_equal(_rollout(ours, actions), reference)
+
+    ours.unwrapped.gravity = 0.005  # twice as steep: the car falls back faster
+    obs, _ = ours.reset(seed=1)
+    plain = gymnasium.make("MountainCarContinuous-v0")
+    plain_obs, _ = plain.reset(seed=1)
+    ours_next, *_ = ours.step(np.zeros(1, np.float32))
+    plain_next, *_ = plain.step(np.zeros(1, np.float32))
+    # velocity update = -gravity * cos(3x) with zero force
+    assert ours_next[1] == pytest.approx(-0.005 * math.cos(3 * obs[0]), rel=1e-5)
+    assert plain_next[1] == pytest.approx(-0.0025 * math.cos(3 * plain_obs[0]), rel=1e-5)
