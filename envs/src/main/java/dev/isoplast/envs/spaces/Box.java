@@ -157,8 +157,8 @@ public record Box(double[] low, double[] high, int[] shape, DType dtype) impleme
 
   @Override
   public String toString() {
-    String lo = allEqual(low) ? fmt(low[0]) : Arrays.toString(low);
-    String hi = allEqual(high) ? fmt(high[0]) : Arrays.toString(high);
+    String lo = allEqual(low) ? fmt(low[0]) : fmtAll(low);
+    String hi = allEqual(high) ? fmt(high[0]) : fmtAll(high);
     String sh = Arrays.toString(shape).replace('[', '(').replace(']', ')');
     if (shape.length == 1) {
       sh = "(" + shape[0] + ",)";
@@ -173,6 +173,14 @@ public record Box(double[] low, double[] high, int[] shape, DType dtype) impleme
       }
     }
     return a.length > 0;
+  }
+
+  private static String fmtAll(double[] a) {
+    StringBuilder b = new StringBuilder("[");
+    for (int i = 0; i < a.length; i++) {
+      b.append(i == 0 ? "" : " ").append(fmt(a[i]));
+    }
+    return b.append(']').toString();
   }
 
   private static String fmt(double v) {
