@@ -1,0 +1,81 @@
+package dev.isoplast.nn;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A trainable tensor with its gradient buffer. Names are dotted paths ({@code "body.0.W"},
+ * {@code "head.b"}) and appear in logs, optimizer masks and checkpoints.
+ *
+ * <p>Contract: optimizers update {@link #value()} in place; a layer's backward ADDS into
+ * {@link #grad()} (so several losses can contribute), and {@link #zeroGrad()} clears it. A Dense
+ * weight is stored {@code [out, in]}, as in the papers (z = W a + b).
+ */
+public final class Param {
+
+  /** What a parameter is, for masks (isometry on hidden weights only, no decay on biases, ...). */
+  public enum Role {
+    WEIGHT,
+    BIAS,
+    NORM_GAIN,
+    NORM_BIAS
+  }
+
+  private final String name;
+  private final Role role;
+  private final boolean head;
+  private final INDArray value;
+  private final INDArray grad;
+
+  /**
+   * @param head true for parameters of an output head (excluded from the isometry regularizer by
+   *     default, DESIGN.md §6)
+   */
+  public Param(String name, Role role, boolean head, INDArray value) {
+    this.name = name;
+    this.role = role;
+    this.head = head;
+    this.value = value;
+    this.grad = Nd4j.zeros(value.dataType(), value.shape());
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  /** Whether this belongs to an output head rather than the body. */
+  public boolean isHead() {
+    return head;
+  }
+
+  /** A 2-D weight of a hidden (body) layer: what the isometry regularizer acts on by default. */
+  public boolean isHiddenWeight() {
+    return role == Role.WEIGHT && !head && value.rank() == 2;
+  }
+
+  public INDArray value() {
+    return value;
+  }
+
+  public INDArray grad() {
+    return grad;
+  }
+
+  public void zeroGrad() {
+    grad.assign(0);
+  }
+
+  public long length() {
+    return value.length();
+  }
+
+  @Override
+  public String toString() {
+    return name + Arrays.toString(value.shape()) + "(" + role + (head ? ", head" : "") + ")";
+  }
+}

@@ -1,0 +1,153 @@
+package dev.isoplast.optim;
+
+import dev.isoplast.nn.Param;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A first-order optimizer over a fixed list of parameters (optax's {@code init}/{@code update}
+ * with the state held explicitly). {@link #step()} reads every {@link Param#grad()} (the task
+ * gradient plus any coupled regularizer gradients) and updates {@link Param#value()} in place.
+ *
+ * <p>State is the step count {@code t}, the current learning rate and named per-parameter slots
+ * (e.g. Adam's {@code m} and {@code v}); {@link #state()} copies it and {@link #restore} puts it
+ * back, so a checkpointed run resumes exactly. Interventions that re-initialise units (ReDo,
+ * Continual Backprop) reset the matching rows of the slots through {@link #slot}.
+ */
+public abstract class Optimizer {
+
+  private final List<Param> params;
+  private final Map<Param, Map<String, INDArray>> slots = new LinkedHashMap<>();
+  private final Map<Param, INDArray[]> scratch = new LinkedHashMap<>();
+  private double learningRate;
+  private long step;
+
+  protected Optimizer(List<Param> params, double learningRate, String... slotNames) {
+    if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
+    }
+    this.params = List.copyOf(params);
+    this.learningRate = learningRate;
+    for (Param p : this.params) {
+      Map<String, INDArray> s = new LinkedHashMap<>();
+      for (String name : slotNames) {
+        s.put(name, Nd4j.zeros(p.value().dataType(), p.value().shape()));
+      }
+      slots.put(p, s);
+    }
+  }
+
+  /** A short name for configs and state ({@code sgd}, {@code adam}, {@code adamw}, {@code adamo}). */
+  public abstract String kind();
+
+  /** Applies one update to parameter {@code p} at step {@code t} (1-based) with rate {@code lr}. */
+  protected abstract void update(Param p, Map<String, INDArray> slots, long t, double lr);
+
+  /** Hook run once per step before the per-parameter updates (default: nothing). */
+  protected void beforeUpdates(long t, double lr) {}
+
+  /** One optimisation step over every parameter. */
+  public final void step() {
+    step++;
+    beforeUpdates(step, learningRate);
+    for (Param p : params) {
+      update(p, slots.get(p), step, learningRate);
+    }
+  }
+
+  public List<Param> params() {
+    return params;
+  }
+
+  /** Number of steps taken so far (Adam's t after the last step). */
+  public long stepCount() {
+    return step;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  /** Sets the rate of the next steps (the trainer evaluates the {@link Schedule}). */
+  public void setLearningRate(double learningRate) {
+    if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be finite and >= 0, got " + learningRate);
+    }
+    this.learningRate = learningRate;
+  }
+
+  /** The live slot array {@code name} of {@code p} (e.g. "m"), or null if this optimizer has none. */
+  public INDArray slot(Param p, String name) {
+    Map<String, INDArray> s = slots.get(p);
+    return s == null ? null : s.get(name);
+  }
+
+  /** Zeroes every slot of every parameter and the step count. */
+  public void reset() {
+    step = 0;
+    slots.values().forEach(s -> s.values().forEach(a -> a.assign(0)));
+  }
+
+  public OptimizerState state() {
+    Map<String, INDArray> flat = new LinkedHashMap<>();
+    slots.forEach((p, s) -> s.forEach((name, a) -> flat.put(p.name() + "/" + name, a)));
+    return new OptimizerState(kind(), step, learningRate, flat);
+  }
+
+  /** Puts back a state taken from an optimizer of the same kind over parameters of the same names and shapes. */
+  public void restore(OptimizerState state) {
+    if (!state.kind().equals(kind())) {
+      throw new IllegalArgumentException("cannot restore " + state.kind() + " state into a " + kind() + " optimizer");
+    }
+    List<String> missing = new ArrayList<>();
+    slots.forEach((p, s) -> s.forEach((name, a) -> {
+      INDArray saved = state.slots().get(p.name() + "/" + name);
+      if (saved == null || !java.util.Arrays.equals(saved.shape(), a.shape())) {
+        missing.add(p.name() + "/" + name);
+      } else {
+        a.assign(saved);
+      }
+    }));
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("optimizer state lacks (or has other shapes for) " + missing);
+    }
+    step = state.step();
+    learningRate = state.learningRate();
+  }
+
+  /** Preallocated work arrays of p's shape (k of them), made once. */
+  protected INDArray[] scratch(Param p, int k) {
+    INDArray[] s = scratch.get(p);
+    if (s == null || s.length < k) {
+      s = new INDArray[k];
+      for (int i = 0; i < k; i++) {
+        s[i] = Nd4j.zeros(p.value().dataType(), p.value().shape());
+      }
+      scratch.put(p, s);
+    }
+    return s;
+  }
+
+  /** y += alpha * x, in place (BLAS axpy: no allocation). */
+  protected static void axpy(double alpha, INDArray x, INDArray y) {
+    Nd4j.getBlasWrapper().level1().axpy(x.length(), alpha, x, y);
+  }
+
+  static double checkUnit(String name, double v) {
+    if (!(v >= 0 && v < 1)) {
+      throw new IllegalArgumentException(name + " must be in [0, 1), got " + v);
+    }
+    return v;
+  }
+
+  static double checkNonNegative(String name, double v) {
+    if (!(v >= 0) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+    }
+    return v;
+  }
+}

@@ -1,0 +1,276 @@
+package dev.isoplast.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isoplast.nn.Param;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Optimizer updates against the equations computed by hand in plain Java doubles. */
+class OptimizersTest {
+
+  @BeforeAll
+  static void float64() {
+    Float64.setDouble();
+  }
+
+  @AfterAll
+  static void float32() {
+    Float64.setFloat();
+  }
+
+  /** A gradient for step t that does not depend on θ, so hand computation can use it directly. */
+  private static double grad(int t, int i) {
+    return Math.sin(1.3 * t + 0.7 * i) * (1 + i % 3) - 0.2;
+  }
+
+  private static void setGrads(List<Param> ps, int t) {
+    int k = 0;
+    for (Param p : ps) {
+      double[] g = new double[(int) p.length()];
+      for (int i = 0; i < g.length; i++) {
+        g[i] = grad(t, k++);
+      }
+      p.grad().assign(org.nd4j.linalg.factory.Nd4j.createFromArray(g).reshape(p.value().shape()));
+    }
+  }
+
+  private static double[] flat(List<Param> ps) {
+    return ps.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.value().dup().data().asDouble())).toArray();
+  }
+
+  /** The equations of DESIGN.md §6, scalar by scalar. decayMask[i] says whether entry i is decayed. */
+  private static double[] handAdam(double[] theta, int steps, double lr, double b1, double b2, double eps,
+      double decay, boolean[] decayMask) {
+    double[] th = theta.clone();
+    double[] m = new double[th.length];
+    double[] v = new double[th.length];
+    for (int t = 1; t <= steps; t++) {
+      for (int i = 0; i < th.length; i++) {
+        double g = grad(t, i);
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        double mh = m[i] / (1 - Math.pow(b1, t));
+        double vh = v[i] / (1 - Math.pow(b2, t));
+        double wd = decayMask[i] ? decay * th[i] : 0;
+        th[i] = th[i] - lr * (mh / (Math.sqrt(vh) + eps) + wd);
+      }
+    }
+    return th;
+  }
+
+  private static boolean[] mask(List<Param> ps, ParamMask mask) {
+    int n = ps.stream().mapToInt(p -> (int) p.length()).sum();
+    boolean[] out = new boolean[n];
+    int k = 0;
+    for (Param p : ps) {
+      for (int i = 0; i < p.length(); i++) {
+        out[k++] = mask.test(p);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void adamThreeStepsEqualTheEquations() {
+    List<Param> ps = Float64.params(1);
+    double[] expected = handAdam(flat(ps), 3, 0.01, 0.9, 0.999, 1e-8, 0, mask(ps, ParamMask.none()));
+    Adam adam = new Adam(ps, 0.01);
+    for (int t = 1; t <= 3; t++) {
+      setGrads(ps, t);
+      adam.step();
+    }
+    assertArrayEquals(expected, flat(ps), 1e-14);
+    assertEquals(3, adam.stepCount());
+  }
+
+  @Test
+  void adamWThreeStepsEqualTheEquationsAndSkipBiases() {
+    List<Param> ps = Float64.params(2);
+    double[] before = flat(ps);
+    double[] expected = handAdam(before, 3, 0.05, 0.9, 0.99, 1e-6, 0.1, mask(ps, ParamMask.weights()));
+    AdamW adamw = new AdamW(ps, 0.05, 0.9, 0.99, 1e-6, 0.1, ParamMask.weights());
+    for (int t = 1; t <= 3; t++) {
+      setGrads(ps, t);
+      adamw.step();
+    }
+    assertArrayEquals(expected, flat(ps), 1e-14);
+    // the decay really acted: plain Adam ends elsewhere
+    double[] adamOnly = handAdam(before, 3, 0.05, 0.9, 0.99, 1e-6, 0, mask(ps, ParamMask.none()));
+    assertTrue(Math.abs(adamOnly[0] - flat(ps)[0]) > 1e-6);
+  }
+
+  @Test
+  void sgdWithMomentumEqualsTheEquations() {
+    List<Param> ps = Float64.params(3);
+    double[] th = flat(ps);
+    double[] b = new double[th.length];
+    for (int t = 1; t <= 3; t++) {
+      for (int i = 0; i < th.length; i++) {
+        b[i] = 0.9 * b[i] + grad(t, i);
+        th[i] -= 0.1 * b[i];
+      }
+    }
+    Sgd sgd = new Sgd(ps, 0.1, 0.9);
+    for (int t = 1; t <= 3; t++) {
+      setGrads(ps, t);
+      sgd.step();
+    }
+    assertArrayEquals(th, flat(ps), 1e-14);
+  }
+
+  @Test
+  void adamOWithZeroLambdaIsAdamBitForBit() {
+    List<Param> a = Float64.params(4);
+    List<Param> o = Float64.params(4);
+    Adam adam = new Adam(a, 3e-3);
+    AdamO adamo = new AdamO(o, 3e-3, 0.0);
+    for (int t = 0; t < 100; t++) {
+      // gradients that depend on θ, as in training: g = θ³ − 0.5 θ + noise(t)
+      for (List<Param> ps : List.of(a, o)) {
+        for (Param p : ps) {
+          INDArray th = p.value();
+          p.grad().assign(th.mul(th).muli(th).subi(th.mul(0.5)).addi(Math.cos(t)));
+        }
+      }
+      adam.step();
+      adamo.step();
+    }
+    for (int i = 0; i < a.size(); i++) {
+      assertArrayEquals(a.get(i).value().data().asDouble(), o.get(i).value().data().asDouble(), 0.0,
+          a.get(i).name() + " differs");
+    }
+  }
+
+  @Test
+  void adamOWithZeroTaskGradientDrivesWeightsToIsometry() {
+    SplittableRandom rng = new SplittableRandom(5);
+    for (long[] shape : new long[][] {{64, 32}, {32, 64}}) {
+      Param w = Float64.weight("body.0.W", rng, shape[0], shape[1]);
+      IsometryPenalty gap = new IsometryPenalty(IsometryPenalty.Gram.AUTO, 1.0);
+      double start = gap.distance(w.value());
+      AdamO adamo = new AdamO(List.of(w), 1e-2, 1.0);
+      int steps = 0;
+      while (gap.distance(w.value()) >= 1e-3 && steps < 5000) {
+        w.zeroGrad();
+        adamo.step();
+        steps++;
+      }
+      double end = gap.distance(w.value());
+      assertTrue(end < 1e-3, shape[0] + "x" + shape[1] + ": ‖G − I‖_F went from " + start + " to " + end);
+      assertTrue(start > 1, "a random matrix starts far from isometry: " + start);
+    }
+  }
+
+  @Test
+  void adamOIsometryStepNeverEntersTheMoments() {
+    List<Param> a = Float64.params(6);
+    List<Param> o = Float64.params(6);
+    Adam adam = new Adam(a, 1e-2);
+    AdamO adamo = new AdamO(o, 1e-2, 0.5);
+    for (int t = 1; t <= 20; t++) {
+      setGrads(a, t);
+      setGrads(o, t);
+      adam.step();
+      adamo.step();
+    }
+    Param hiddenA = a.get(0);
+    Param hiddenO = o.get(0);
+    assertTrue(hiddenO.isHiddenWeight());
+    for (String slot : new String[] {"m", "v"}) {
+      for (int i = 0; i < a.size(); i++) {
+        assertArrayEquals(adam.slot(a.get(i), slot).data().asDouble(), adamo.slot(o.get(i), slot).data().asDouble(),
+            0.0, "moment " + slot + " of " + a.get(i).name() + " must come from the task gradient only");
+      }
+    }
+    assertNotEquals(hiddenA.value().getDouble(0), hiddenO.value().getDouble(0), "the isometry stage did act");
+    // heads and biases are masked out by default: they follow Adam exactly
+    assertArrayEquals(a.get(3).value().data().asDouble(), o.get(3).value().data().asDouble(), 0.0);
+    assertArrayEquals(a.get(1).value().data().asDouble(), o.get(1).value().data().asDouble(), 0.0);
+  }
+
+  @Test
+  void adamOIsoRateFollowsTheLearningRateUnlessFixed() {
+    SplittableRandom rng = new SplittableRandom(7);
+    Param w1 = Float64.weight("body.0.W", rng, 5, 3);
+    Param w2 = new Param("body.0.W", Param.Role.WEIGHT, false, w1.value().dup());
+    Param w3 = new Param("body.0.W", Param.Role.WEIGHT, false, w1.value().dup());
+    IsometryPenalty pen = new IsometryPenalty(IsometryPenalty.Gram.AUTO, 1.0);
+    INDArray g = w1.value().ulike();
+    pen.gradient(w1.value(), g, 1.0, 0.0);
+    AdamO follows = new AdamO(List.of(w2), 0.02, 0.9, 0.999, 1e-8, 0.3, null, ParamMask.hiddenWeights());
+    AdamO fixed = new AdamO(List.of(w3), 0.02, 0.9, 0.999, 1e-8, 0.3, 0.5, ParamMask.hiddenWeights());
+    follows.step();
+    fixed.step();
+    // zero task gradient: θ₁ = θ₀ − η_iso λ ∇R(θ₀)
+    assertArrayEquals(w1.value().sub(g.mul(0.02 * 0.3)).data().asDouble(), w2.value().data().asDouble(), 1e-14);
+    assertArrayEquals(w1.value().sub(g.mul(0.5 * 0.3)).data().asDouble(), w3.value().data().asDouble(), 1e-14);
+  }
+
+  @Test
+  void stateRestoresExactly() {
+    List<Param> a = Float64.params(8);
+    AdamO opt = new AdamO(a, 1e-2, 0.1);
+    for (int t = 1; t <= 5; t++) {
+      setGrads(a, t);
+      opt.step();
+    }
+    OptimizerState saved = opt.state();
+    List<Param> b = Float64.params(8);
+    for (int i = 0; i < a.size(); i++) {
+      b.get(i).value().assign(a.get(i).value());
+    }
+    AdamO resumed = new AdamO(b, 99, 0.1);
+    resumed.restore(saved);
+    assertEquals(5, resumed.stepCount());
+    for (int t = 6; t <= 9; t++) {
+      setGrads(a, t);
+      setGrads(b, t);
+      opt.step();
+      resumed.step();
+    }
+    assertArrayEquals(flat(a), flat(b), 0.0);
+    assertThrows(IllegalArgumentException.class, () -> new Adam(b, 1e-3).restore(saved));
+  }
+
+  @Test
+  void gradClipScalesToTheMaxNormAsTorchDoes() {
+    List<Param> ps = Float64.params(9);
+    setGrads(ps, 1);
+    double sq = 0;
+    for (Param p : ps) {
+      for (double g : p.grad().data().asDouble()) {
+        sq += g * g;
+      }
+    }
+    double norm = Math.sqrt(sq);
+    double[] before = ps.get(0).grad().dup().data().asDouble();
+    assertEquals(norm, GradClip.clipGlobalNorm(ps, 0.5), 1e-12);
+    double coef = 0.5 / (norm + 1e-6);
+    for (int i = 0; i < before.length; i++) {
+      assertEquals(before[i] * coef, ps.get(0).grad().data().asDouble()[i], 1e-14);
+    }
+    double after = GradClip.clipGlobalNorm(ps, 10.0);
+    assertEquals(0.5, after, 1e-5);
+  }
+
+  @Test
+  void schedulesAndValidation() {
+    Schedule lin = Schedule.linear(2.5e-4, 0);
+    assertEquals(2.5e-4, lin.value(0), 0);
+    assertEquals(1.25e-4, lin.value(0.5), 1e-18);
+    assertEquals(0, lin.value(1), 0);
+    assertEquals(1e-3, Schedule.named("constant", 1e-3).value(0.7), 0);
+    assertThrows(IllegalArgumentException.class, () -> Schedule.named("cosine", 1));
+    assertThrows(IllegalArgumentException.class, () -> new Adam(Float64.params(1), -1));
+    assertThrows(IllegalArgumentException.class, () -> new Adam(Float64.params(1), 1e-3, 1.0, 0.999, 1e-8));
+  }
+}
