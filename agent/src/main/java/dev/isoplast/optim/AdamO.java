@@ -27,7 +27,6 @@ public final class AdamO extends Adam {
   private final Double isoLearningRate;
   private final ParamMask mask;
   private final IsometryPenalty penalty = new IsometryPenalty(IsometryPenalty.Gram.AUTO, 1.0);
-  private double lastPenalty;
 
   /** AdamO with Adam's defaults, λ = {@code isoCoef}, η_iso = η, hidden weights only. */
   public AdamO(List<Param> params, double learningRate, double isoCoef) {
@@ -54,27 +53,29 @@ public final class AdamO extends Adam {
   }
 
   @Override
-  protected void beforeUpdates(long t, double lr) {
-    lastPenalty = 0;
-  }
-
-  @Override
   protected void update(Param p, Map<String, INDArray> slots, long t, double lr) {
-    boolean iso = isoCoef > 0 && mask.test(p) && p.value().rank() == 2;
-    INDArray isoGrad = null;
-    if (iso) {
-      isoGrad = scratch(p, 3)[2];
-      lastPenalty += penalty.gradient(p.value(), isoGrad, 1.0, 0.0); // ∇R at θ_{t−1}
+    if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2)) {
+      adamStep(p, slots, t, lr);
+      return;
     }
+    // ∇R(W) = 4 (W Wᵀ W − W) for either Gram side, at θ_{t−1}; the step −η_iso λ ∇R is applied as
+    // θ (1 + c) − c W Wᵀ W with c = 4 η_iso λ, folded around Adam's update (which is θ-free).
+    INDArray wwtw = scratch(p, 3)[2];
+    penalty.cubic(p.value(), wwtw);
+    double c = 4 * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
+    p.value().muli(1 + c);
     adamStep(p, slots, t, lr);
-    if (iso) {
-      double etaIso = isoLearningRate == null ? lr : isoLearningRate;
-      axpy(-etaIso * isoCoef, isoGrad, p.value());
-    }
+    axpy(-c, wwtw, p.value());
   }
 
-  /** Σ R(W) over the masked weights, before the last step (0 if λ = 0). */
-  public double lastPenalty() {
-    return lastPenalty;
+  /** Σ R(W) over the weights this optimizer's isometry stage acts on, at their current values. */
+  public double penalty() {
+    double total = 0;
+    for (Param p : params()) {
+      if (mask.test(p) && p.value().rank() == 2) {
+        total += penalty.value(p.value());
+      }
+    }
+    return total;
   }
 }

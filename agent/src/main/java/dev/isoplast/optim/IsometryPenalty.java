@@ -79,6 +79,26 @@ public final class IsometryPenalty {
     return f * f;
   }
 
+  /**
+   * out ← W Wᵀ W, in the cheaper order (W (WᵀW) if out ≥ in, else (WWᵀ) W). Both gradient forms
+   * above equal 4 (W Wᵀ W − s W), which is how AdamO applies the step with two matrix products
+   * and no subtraction pass.
+   */
+  public void cubic(INDArray w, INDArray out) {
+    INDArray g = buffers(w)[0];
+    if (w.rows() >= w.columns()) {
+      Nd4j.gemm(w, w, g, true, false, 1.0, 0.0);
+      Nd4j.gemm(w, g, out, false, false, 1.0, 0.0);
+    } else {
+      Nd4j.gemm(w, w, g, false, true, 1.0, 0.0);
+      Nd4j.gemm(g, w, out, false, false, 1.0, 0.0);
+    }
+  }
+
+  public double scale() {
+    return scale;
+  }
+
   /** ‖G − sI‖_F, the distance from isometry that tests and monitors report. */
   public double distance(INDArray w) {
     return Math.sqrt(value(w));
