@@ -63,9 +63,7 @@ public final class AdamO extends Adam {
     INDArray wwtw = scratch(p, 3)[2];
     penalty.cubic(p.value(), wwtw);
     double c = 4 * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
-    p.value().muli(1 + c);
-    adamStep(p, slots, t, lr);
-    axpy(-c, wwtw, p.value());
+    adamStep(p, slots, t, lr, c, wwtw);
   }
 
   /** Σ R(W) over the weights this optimizer's isometry stage acts on, at their current values. */

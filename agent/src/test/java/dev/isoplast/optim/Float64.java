@@ -1,6 +1,7 @@
 package dev.isoplast.optim;
 
 import dev.isoplast.nn.Param;
+import dev.isoplast.testing.RandomArrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -14,11 +15,7 @@ final class Float64 {
   private Float64() {}
 
   static INDArray gaussian(SplittableRandom rng, double std, long rows, long cols) {
-    double[] d = new double[(int) (rows * cols)];
-    for (int i = 0; i < d.length; i++) {
-      d[i] = std * rng.nextGaussian();
-    }
-    return Nd4j.createFromArray(d).reshape(rows, cols);
+    return RandomArrays.gaussian(rng, DataType.DOUBLE, rows, cols).muli(std);
   }
 
   static Param weight(String name, SplittableRandom rng, long out, long in) {
@@ -38,13 +35,5 @@ final class Float64 {
     ps.add(weight("body.1.W", rng, 3, 6));
     ps.add(new Param("head.W", Param.Role.WEIGHT, true, gaussian(rng, 0.3, 2, 3)));
     return ps;
-  }
-
-  static void setDouble() {
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-  }
-
-  static void setFloat() {
-    Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
   }
 }

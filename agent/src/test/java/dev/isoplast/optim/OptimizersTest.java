@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.testing.Float64Mode;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,23 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.isoplast.nn.Param;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Optimizer updates against the equations computed by hand in plain Java doubles. */
+@ExtendWith(Float64Mode.class)
 class OptimizersTest {
 
-  @BeforeAll
-  static void float64() {
-    Float64.setDouble();
-  }
-
-  @AfterAll
-  static void float32() {
-    Float64.setFloat();
-  }
 
   /** A gradient for step t that does not depend on θ, so hand computation can use it directly. */
   private static double grad(int t, int i) {
@@ -90,6 +82,27 @@ class OptimizersTest {
     }
     assertArrayEquals(expected, flat(ps), 1e-14);
     assertEquals(3, adam.stepCount());
+  }
+
+  @Test
+  void largeParametersTakeTheNd4jPathToTheSameEquations() {
+    SplittableRandom rng = new SplittableRandom(11);
+    Param big = Float64.weight("body.0.W", rng, 130, 130);
+    assertTrue(big.length() > Adam.HOST_LOOP_MAX, "this test is about the ND4J path");
+    List<Param> ps = List.of(big);
+    double[] expected = handAdam(flat(ps), 3, 0.01, 0.9, 0.999, 1e-8, 0, mask(ps, ParamMask.none()));
+    Adam adam = new Adam(ps, 0.01);
+    for (int t = 1; t <= 3; t++) {
+      setGrads(ps, t);
+      adam.step();
+    }
+    assertArrayEquals(expected, flat(ps), 1e-12);
+    // AdamO on the same path, zero task gradient: θ₁ = θ₀ − η λ · 4 (W Wᵀ W − W)
+    Param w = Float64.weight("body.0.W", rng, 150, 120);
+    INDArray w0 = w.value().dup();
+    INDArray expectedW = w0.sub(w0.mmul(w0.transpose()).mmul(w0).subi(w0).muli(4 * 0.02 * 0.3));
+    new AdamO(List.of(w), 0.02, 0.3).step();
+    assertArrayEquals(expectedW.data().asDouble(), w.value().data().asDouble(), 1e-12);
   }
 
   @Test

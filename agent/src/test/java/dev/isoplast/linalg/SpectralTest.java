@@ -1,0 +1,42 @@
+package dev.isoplast.linalg;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+class SpectralTest {
+
+  @Test
+  void symmetricEigenvaluesByHand() {
+    // [[2, 1], [1, 2]] has eigenvectors (1, 1) and (1, −1) with eigenvalues 3 and 1
+    assertArrayEquals(new double[] {3, 1}, Spectral.symmetricEigenvalues(new double[][] {{2, 1}, {1, 2}}), 1e-12);
+    // a diagonal matrix, out of order, with a negative entry
+    assertArrayEquals(new double[] {5, 0.5, -2},
+        Spectral.symmetricEigenvalues(new double[][] {{0.5, 0, 0}, {0, -2, 0}, {0, 0, 5}}), 1e-12);
+  }
+
+  @Test
+  void singularValuesByHand() {
+    // [[3, 0], [4, 0]]: AᵀA = [[25, 0], [0, 0]], so σ = (5, 0)
+    assertArrayEquals(new double[] {5, 0}, Spectral.singularValues(new double[][] {{3, 0}, {4, 0}}), 1e-12);
+    // a 2×3 matrix with orthogonal rows of norms 2 and 1
+    assertArrayEquals(new double[] {2, 1}, Spectral.singularValues(new double[][] {{0, 2, 0}, {1, 0, 0}}), 1e-12);
+    // a rotation by 30° scaled by 3 has both singular values 3
+    double c = Math.cos(Math.PI / 6);
+    double s = Math.sin(Math.PI / 6);
+    assertArrayEquals(new double[] {3, 3},
+        Spectral.singularValues(Nd4j.create(new double[][] {{3 * c, -3 * s}, {3 * s, 3 * c}}).castTo(DataType.FLOAT)),
+        1e-6);
+  }
+
+  @Test
+  void rejectsNonSquareForEigenvalues() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Spectral.symmetricEigenvalues(new double[][] {{1, 2, 3}, {4, 5, 6}}));
+    assertEquals("symmetric eigenvalues need a square matrix, got 2×3", e.getMessage());
+  }
+}

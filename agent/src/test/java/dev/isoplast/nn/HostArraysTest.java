@@ -1,0 +1,59 @@
+package dev.isoplast.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+class HostArraysTest {
+
+  private static INDArray grid(DataType type) {
+    return Nd4j.arange(20).castTo(type).reshape(4, 5);
+  }
+
+  @Test
+  void readsRowRangeViewsFromTheirOffsetAndColumnViewsThroughACopy() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE, DataType.INT32}) {
+      INDArray x = grid(type);
+      INDArray rows = x.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
+      assertTrue(HostArrays.isContiguous(rows));
+      assertArrayEquals(new double[] {5, 6, 7, 8, 9, 10, 11, 12, 13, 14}, HostArrays.toDoubles(rows, null), 0);
+      INDArray cols = x.get(NDArrayIndex.all(), NDArrayIndex.interval(3, 5));
+      assertFalse(HostArrays.isContiguous(cols));
+      assertArrayEquals(new double[] {3, 4, 8, 9, 13, 14, 18, 19}, HostArrays.toDoubles(cols, null), 0);
+      assertArrayEquals(new int[] {3, 4, 8, 9, 13, 14, 18, 19}, HostArrays.toInts(cols, null));
+    }
+  }
+
+  @Test
+  void writesIntoViewsWithoutTouchingTheRest() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray x = Nd4j.zeros(type, 3, 3);
+      HostArrays.fromDoubles(new double[] {1, 2, 3}, x.get(NDArrayIndex.point(1), NDArrayIndex.all()));
+      HostArrays.fromDoubles(new double[] {7, 8}, x.get(NDArrayIndex.interval(0, 2), NDArrayIndex.point(2)));
+      assertArrayEquals(new double[] {0, 0, 7, 1, 2, 8, 0, 0, 0}, x.reshape(9).castTo(DataType.DOUBLE).toDoubleVector(), 0);
+    }
+  }
+
+  @Test
+  void reusesTheGivenArrayWhenTheLengthFits() {
+    double[] reuse = new double[20];
+    assertSame(reuse, HostArrays.toDoubles(grid(DataType.FLOAT), reuse));
+    assertEquals(19, reuse[19], 0);
+  }
+
+  @Test
+  void rejectsNonIntegerLabels() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> HostArrays.toInts(Nd4j.create(new double[] {1, 2.5}), null));
+    assertEquals("expected integer values, element 1 is 2.5", e.getMessage());
+  }
+}
