@@ -1,0 +1,31 @@
+package dev.isoplast.agents;
+
+/**
+ * Hooks into a training loop (SB3's callbacks): monitors, checkpointing and evaluation plug in
+ * here instead of into the agents' code. Every method has a no-op default.
+ */
+public interface Callback {
+
+  /** Before the first env step. */
+  default void onStart(long globalStep) {}
+
+  /**
+   * After each vector step ({@code numEnvs} env steps). Returning false stops training after the
+   * current step.
+   */
+  default boolean onStep(long globalStep) {
+    return true;
+  }
+
+  /** An episode ended (undiscounted return and length, as reported by the env server). */
+  default void onEpisodeEnd(long globalStep, double episodicReturn, long length) {}
+
+  /** PPO: the rollout buffer is full, before the update. */
+  default void onRolloutEnd(long globalStep) {}
+
+  /** After each update phase (PPO: all epochs of one iteration; DQN: one gradient step). */
+  default void onUpdate(long globalStep) {}
+
+  /** Training finished (also after a stop requested by a callback). */
+  default void onEnd(long globalStep) {}
+}

@@ -1,0 +1,85 @@
+package dev.isoplast.runs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * One directory per run: {@code config.yaml}, {@code metrics.jsonl}, {@code summary.json}, and the
+ * env server's log. Files that are rewritten (config, summary) are written atomically (temp file +
+ * rename); metrics are appended and flushed line by line, so a crash loses nothing already logged.
+ */
+public final class RunDirectory {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+      .enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Path dir;
+
+  private RunDirectory(Path dir) {
+    this.dir = dir;
+  }
+
+  /** The default name, as CleanRL's: {@code {env}__{algo}__{seed}__{epochSeconds}}. */
+  public static String defaultName(String envId, String algo, long seed) {
+    return envId + "__" + algo + "__" + seed + "__" + (System.currentTimeMillis() / 1000);
+  }
+
+  /** Creates the directory; refuses one that already holds a run (its metrics would be mixed). */
+  public static RunDirectory create(Path dir) {
+    if (Files.exists(dir.resolve("metrics.jsonl"))) {
+      throw new IllegalArgumentException("run directory " + dir + " already holds a run (metrics.jsonl exists): "
+          + "choose another --run-dir");
+    }
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create run directory " + dir + ": " + e.getMessage(), e);
+    }
+    return new RunDirectory(dir);
+  }
+
+  public Path path() {
+    return dir;
+  }
+
+  public Path file(String name) {
+    return dir.resolve(name);
+  }
+
+  /** Writes {@code config.yaml}: the fully resolved configuration. */
+  public void writeConfig(Map<String, Object> config) {
+    writeAtomically("config.yaml", YAML, config);
+  }
+
+  /** Writes {@code summary.json}. */
+  public void writeSummary(Map<String, Object> summary) {
+    writeAtomically("summary.json", JSON, summary);
+  }
+
+  /** Opens {@code metrics.jsonl} for appending. */
+  public MetricsFile openMetrics() {
+    return MetricsFile.open(dir.resolve("metrics.jsonl"));
+  }
+
+  private void writeAtomically(String name, ObjectMapper mapper, Object value) {
+    Path target = dir.resolve(name);
+    Path tmp = dir.resolve(name + ".tmp");
+    try {
+      mapper.writeValue(tmp.toFile(), value);
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+}

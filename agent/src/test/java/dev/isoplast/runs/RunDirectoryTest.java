@@ -1,0 +1,71 @@
+package dev.isoplast.runs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunDirectoryTest {
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void metricsAreOneJsonObjectPerLineAndSurviveWithoutClose() throws Exception {
+    RunDirectory run = RunDirectory.create(tmp.resolve("r"));
+    MetricsFile m = run.openMetrics();
+    m.log(128, Map.of("losses/value_loss", 0.5));
+    Map<String, Double> row = new LinkedHashMap<>();
+    row.put("charts/episodic_return", 21.0);
+    row.put("losses/approx_kl", Double.NaN);
+    m.log(256, row);
+    // no close: rows are flushed as they are written
+    List<String> lines = Files.readAllLines(run.file("metrics.jsonl"));
+    assertEquals(2, lines.size());
+    JsonNode first = RunDirectory.JSON.readTree(lines.get(0));
+    assertEquals(128, first.get("global_step").asLong());
+    assertEquals(0.5, first.get("losses/value_loss").asDouble());
+    JsonNode second = RunDirectory.JSON.readTree(lines.get(1));
+    assertEquals(21.0, second.get("charts/episodic_return").asDouble());
+    assertEquals("NaN", second.get("losses/approx_kl").asText());
+    m.close();
+  }
+
+  @Test
+  void configAndSummaryAreWrittenAtomicallyAndReadBack() throws Exception {
+    RunDirectory run = RunDirectory.create(tmp.resolve("r"));
+    run.writeConfig(Map.of("algo", "ppo", "gae_lambda", 0.95));
+    run.writeSummary(Map.of("final_mean_return", 487.5, "sps", 3000));
+    run.writeSummary(Map.of("final_mean_return", 490.0, "sps", 3100));
+    assertEquals(490.0, RunDirectory.JSON.readTree(run.file("summary.json").toFile()).get("final_mean_return").asDouble());
+    assertTrue(Files.readString(run.file("config.yaml")).contains("gae_lambda: 0.95"));
+    assertFalse(Files.exists(run.file("summary.json.tmp")));
+  }
+
+  @Test
+  void refusesADirectoryThatAlreadyHoldsARun() {
+    RunDirectory run = RunDirectory.create(tmp.resolve("r"));
+    run.openMetrics().close();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RunDirectory.create(tmp.resolve("r")));
+    assertTrue(e.getMessage().contains("already holds a run"), e.getMessage());
+  }
+
+  @Test
+  void episodeStatsMeanOfTheLastTwenty() {
+    EpisodeStats s = new EpisodeStats();
+    assertTrue(Double.isNaN(s.recentMeanReturn(20)));
+    for (int i = 1; i <= 30; i++) {
+      s.onEpisodeEnd(i, i, i);
+    }
+    assertEquals((11 + 30) / 2.0, s.recentMeanReturn(20), 1e-12); // mean of 11..30
+  }
+}
