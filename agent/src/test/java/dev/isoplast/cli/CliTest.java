@@ -62,6 +62,38 @@ class CliTest {
   }
 
   @Test
+  void trainWritesAValidRunDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path dir = tmp.resolve("run");
+    Run r = run("train", "--algo", "ppo", "--env", "CartPole-v1", "--seed", "3", "--total-steps", "2048",
+        "--run-dir", dir.toString(), "--no-progress", "--set", "num_steps=64");
+    assertEquals(0, r.code(), r.err());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var summary = json.readTree(dir.resolve("summary.json").toFile());
+    assertEquals("completed", summary.get("status").asText());
+    assertEquals(2048, summary.get("total_steps").asLong());
+    assertTrue(summary.get("final_mean_return").asDouble() > 8, summary.toString());
+    assertTrue(summary.get("sps").asDouble() > 0);
+    String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
+    assertTrue(config.contains("num_steps: 64") && config.contains("seed: 3"), config);
+    var lines = java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"));
+    assertTrue(lines.stream().anyMatch(l -> l.contains("charts/episodic_return")));
+    // 2048 steps / (4 envs x 64 steps) = 8 iterations, each logging the loss row
+    assertEquals(8, lines.stream().filter(l -> l.contains("losses/value_loss")).count());
+    for (String l : lines) {
+      assertTrue(json.readTree(l).has("global_step"), l);
+    }
+    assertTrue(java.nio.file.Files.size(dir.resolve("env-server.log")) > 0, "the sidecar's log is kept with the run");
+  }
+
+  @Test
+  void trainRejectsAnUnknownHyperParameterWithExitTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    Run r = run("train", "--env", "CartPole-v1", "--total-steps", "1000", "--run-dir", tmp.resolve("x").toString(),
+        "--set", "gae_lamda=0.9");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("gae_lamda"), r.err());
+  }
+
+  @Test
   void badUsageExitsWithTwoAndAMessage() {
     Run r = run("rollout", "--num-envs", "8");
     assertEquals(2, r.code());

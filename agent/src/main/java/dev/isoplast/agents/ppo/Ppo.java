@@ -1,0 +1,657 @@
+package dev.isoplast.agents.ppo;
+
+import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.Gae;
+import dev.isoplast.agents.TrainResult;
+import dev.isoplast.envs.StepResult;
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.spaces.Box;
+import dev.isoplast.envs.spaces.Discrete;
+import dev.isoplast.envs.spaces.Space;
+import dev.isoplast.nn.HostArrays;
+import dev.isoplast.nn.Networks;
+import dev.isoplast.nn.Param;
+import dev.isoplast.nn.Sequential;
+import dev.isoplast.nn.dist.Categorical;
+import dev.isoplast.nn.dist.DiagGaussian;
+import dev.isoplast.optim.Adam;
+import dev.isoplast.optim.AdamO;
+import dev.isoplast.optim.AdamW;
+import dev.isoplast.optim.GradClip;
+import dev.isoplast.optim.L2Regularizer;
+import dev.isoplast.optim.Optimizer;
+import dev.isoplast.optim.ParamMask;
+import dev.isoplast.optim.ParsevalRegularizer;
+import dev.isoplast.optim.Regularizer;
+import dev.isoplast.optim.Schedule;
+import dev.isoplast.optim.Sgd;
+import dev.isoplast.optim.SpectralRegularizer;
+import dev.isoplast.runs.MetricSink;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Proximal Policy Optimization (Schulman et al. 2017), following CleanRL's {@code ppo.py} (and
+ * {@code ppo_continuous_action.py} for Box actions) step by step: separate actor and critic
+ * networks, a rollout of {@code num_steps} vector steps, GAE, then {@code update_epochs} epochs of
+ * shuffled minibatches with the clipped surrogate, clipped value loss and entropy bonus
+ * ({@link PpoLoss}), global-norm clipping over all parameters, one optimizer over all of them, and a
+ * linearly annealed learning rate. Differences from CleanRL, both deliberate: truncated episodes
+ * are bootstrapped from the env's final observation ({@link Gae}), and continuous-action envs are
+ * not wrapped in observation/reward normalisation.
+ *
+ * <p>Seeding: one {@code seed} fixes the networks' initialisation, action sampling, minibatch
+ * shuffling, the envs ({@code env.reset(seed)}) and ND4J's RNG; the same seed on the same machine
+ * gives the same metrics (except {@code charts/SPS}).
+ *
+ * <p>Not thread-safe. {@link #train} may be called again to continue training (the env is reset
+ * only on the first call; each call anneals the learning rate over its own budget).
+ */
+public final class Ppo {
+
+
+  private final PpoConfig config;
+  private final DataType dtype;
+  private final VectorEnv env;
+  private final long seed;
+
+  // spaces
+  private final int numEnvs;
+  private final int numSteps;
+  private final int obsDim;
+  private final boolean discrete;
+  private final int actDim; // 1 for Discrete, flat size of the Box otherwise
+  private final int numActions; // Discrete only
+  private final long actionStart; // Discrete only
+  private final double[] actLow;
+  private final double[] actHigh;
+
+  // agent
+  private final Sequential actor;
+  private final Sequential critic;
+  private final Param logStd; // Box only
+  private final List<Param> params;
+  private final Optimizer optimizer;
+  private final List<Regularizer> regularizers = new ArrayList<>();
+  private final SplittableRandom actionRng;
+  private final SplittableRandom shuffleRng;
+  private final Categorical categorical = new Categorical();
+  private final DiagGaussian gaussian = new DiagGaussian();
+
+  // rollout storage, flat [T, N, ...] (CleanRL's obs, actions, logprobs, rewards, dones, values)
+  private final float[] obs;
+  private final double[] actions;
+  private final double[] logprobs;
+  private final double[] rewards;
+  private final double[] values;
+  private final boolean[] terminated;
+  private final boolean[] truncated;
+  private final double[] finalValues;
+  private final double[] advantages;
+  private final double[] returns;
+
+  // per-step work arrays
+  private float[] nextObs;
+  private final INDArray stepObs;
+  private final INDArray stepActions; // Box only
+  private final double[] stepActionsHost;
+  private final int[] stepActionsInt;
+  private final double[] stepLogProb;
+  private final double[] stepValues;
+  private final double[] envActions;
+  private final double[] lastValues;
+
+  // minibatch work arrays (CleanRL's mb_*)
+  private final int minibatchSize;
+  private final int[] bInds;
+  private final float[] mbObsHost;
+  private final INDArray mbObs;
+  private final int[] mbActionsInt;
+  private final double[] mbActionsHost;
+  private final INDArray mbActions; // Box only
+  private final double[] mbOldLogProb;
+  private final double[] mbAdvantages;
+  private final double[] mbReturns;
+  private final double[] mbOldValues;
+  private final double[] newLogProb;
+  private final double[] newEntropy;
+  private final double[] newValues;
+  private final double[] ratio;
+  private final double[] dLogProb;
+  private final double[] dEntropy;
+  private final double[] dValue;
+  private final INDArray gradHead;
+  private final INDArray gradValue;
+
+  private long globalStep;
+  private boolean started;
+
+  // the last minibatch's loss terms and diagnostics (logged per iteration, as CleanRL)
+  private double pgLoss;
+  private double vLoss;
+  private double entropyLoss;
+  private double oldApproxKl;
+  private double approxKl;
+
+  /** A float32 agent for {@code env} (whose vector size must equal {@code num_envs}). */
+  public Ppo(PpoConfig config, VectorEnv env, long seed) {
+    this(config, env, seed, DataType.FLOAT);
+  }
+
+  /** With networks in {@code dtype} (FLOAT or DOUBLE; float64 is for gradient checks). */
+  Ppo(PpoConfig config, VectorEnv env, long seed, DataType dtype) {
+    this.config = config;
+    this.dtype = dtype;
+    this.env = env;
+    this.seed = seed;
+    if (env.numEnvs() != config.numEnvs()) {
+      throw new IllegalArgumentException("the vector env has " + env.numEnvs() + " envs but num_envs is "
+          + config.numEnvs());
+    }
+    this.numEnvs = config.numEnvs();
+    this.numSteps = config.numSteps();
+    if (!(env.observationSpace() instanceof Box obsBox)) {
+      throw new IllegalArgumentException("PPO needs a Box observation space, " + env.envId() + " has "
+          + env.observationSpace());
+    }
+    this.obsDim = obsBox.flatSize();
+    Space as = env.actionSpace();
+    if (as instanceof Discrete d) {
+      discrete = true;
+      numActions = Math.toIntExact(d.n());
+      actionStart = d.start();
+      actDim = 1;
+      actLow = null;
+      actHigh = null;
+    } else if (as instanceof Box box) {
+      discrete = false;
+      numActions = 0;
+      actionStart = 0;
+      actDim = box.flatSize();
+      actLow = box.low();
+      actHigh = box.high();
+    } else {
+      throw new IllegalArgumentException("PPO supports Discrete and Box action spaces, " + env.envId() + " has " + as);
+    }
+
+    // Seeding: one root stream, split in a fixed order.
+    Nd4j.getRandom().setSeed(seed);
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom initRng = root.split();
+    this.actionRng = root.split();
+    this.shuffleRng = root.split();
+    SplittableRandom regRng = root.split();
+
+    // Agent: critic and actor are separate networks (CleanRL's Agent.critic / Agent.actor).
+    int outSize = discrete ? numActions : actDim;
+    this.critic = Networks.build("critic", obsDim, config.body(), 1, Networks.CRITIC_HEAD, initRng, dtype);
+    this.actor = Networks.build("actor", obsDim, config.body(), outSize, Networks.ACTOR_HEAD, initRng, dtype);
+    List<Param> all = new ArrayList<>(critic.params());
+    all.addAll(actor.params());
+    if (discrete) {
+      logStd = null;
+    } else {
+      INDArray init = Nd4j.zeros(dtype, 1, actDim).addi(config.logStdInit());
+      logStd = new Param("actor.log_std", Param.Role.BIAS, true, init); // a head parameter: no decay, no isometry
+      all.add(logStd);
+    }
+    this.params = List.copyOf(all);
+    this.optimizer = makeOptimizer(config, params);
+    if (config.parsevalCoef() > 0) {
+      regularizers.add(new ParsevalRegularizer(config.parsevalCoef()));
+    }
+    if (config.l2Coef() > 0) {
+      regularizers.add(L2Regularizer.toZero(config.l2Coef(), ParamMask.all()));
+    }
+    if (config.l2InitCoef() > 0) {
+      regularizers.add(L2Regularizer.toInit(config.l2InitCoef(), ParamMask.all(), params));
+    }
+    if (config.spectralCoef() > 0) {
+      regularizers.add(new SpectralRegularizer(config.spectralCoef(), 3, 1, ParamMask.hiddenWeights(), regRng));
+    }
+
+    // Storage.
+    int b = config.batchSize();
+    obs = new float[b * obsDim];
+    actions = new double[b * actDim];
+    logprobs = new double[b];
+    rewards = new double[b];
+    values = new double[b];
+    terminated = new boolean[b];
+    truncated = new boolean[b];
+    finalValues = new double[b];
+    advantages = new double[b];
+    returns = new double[b];
+
+    stepObs = Nd4j.zeros(dtype, numEnvs, obsDim);
+    stepActions = discrete ? null : Nd4j.zeros(dtype, numEnvs, actDim);
+    stepActionsHost = new double[numEnvs * actDim];
+    stepActionsInt = new int[numEnvs];
+    stepLogProb = new double[numEnvs];
+    stepValues = new double[numEnvs];
+    envActions = new double[numEnvs * actDim];
+    lastValues = new double[numEnvs];
+
+    minibatchSize = config.minibatchSize();
+    int m = minibatchSize;
+    bInds = new int[b];
+    mbObsHost = new float[m * obsDim];
+    mbObs = Nd4j.zeros(dtype, m, obsDim);
+    mbActionsInt = new int[m];
+    mbActionsHost = new double[m * actDim];
+    mbActions = discrete ? null : Nd4j.zeros(dtype, m, actDim);
+    mbOldLogProb = new double[m];
+    mbAdvantages = new double[m];
+    mbReturns = new double[m];
+    mbOldValues = new double[m];
+    newLogProb = new double[m];
+    newEntropy = new double[m];
+    newValues = new double[m];
+    ratio = new double[m];
+    dLogProb = new double[m];
+    dEntropy = new double[m];
+    dValue = new double[m];
+    gradHead = Nd4j.zeros(dtype, m, outSize);
+    gradValue = Nd4j.zeros(dtype, m, 1);
+  }
+
+  private static Optimizer makeOptimizer(PpoConfig c, List<Param> params) {
+    return switch (c.optimizer()) {
+      case "adam" -> new Adam(params, c.learningRate(), c.adamBeta1(), c.adamBeta2(), c.adamEps());
+      case "adamw" -> new AdamW(params, c.learningRate(), c.adamBeta1(), c.adamBeta2(), c.adamEps(), c.weightDecay(),
+          ParamMask.weights());
+      case "adamo" -> new AdamO(params, c.learningRate(), c.adamBeta1(), c.adamBeta2(), c.adamEps(), c.isoCoef(),
+          c.isoLr(), ParamMask.hiddenWeights());
+      case "sgd" -> new Sgd(params, c.learningRate(), c.momentum());
+      default -> throw new IllegalArgumentException("unknown optimizer " + c.optimizer());
+    };
+  }
+
+  /**
+   * Trains for {@code total_timesteps} env steps (rounded down to whole iterations of
+   * {@code batch_size}), logging CleanRL's metrics to {@code sink} and calling the callbacks.
+   */
+  public TrainResult train(long totalTimesteps, MetricSink sink, List<Callback> callbacks) {
+    int numIterations = config.numIterations(totalTimesteps);
+    Schedule lrSchedule = config.annealLr() ? Schedule.linear(config.learningRate(), 0.0)
+        : Schedule.constant(config.learningRate());
+    List<Double> episodeReturns = new ArrayList<>();
+    List<Long> episodeLengths = new ArrayList<>();
+    long startStep = globalStep;
+    long startNanos = System.nanoTime();
+    if (!started) {
+      nextObs = env.reset(seed);
+      started = true;
+    }
+    for (Callback cb : callbacks) {
+      cb.onStart(globalStep);
+    }
+    boolean stop = false;
+    int iterationsDone = 0;
+    for (int iteration = 1; iteration <= numIterations && !stop; iteration++) {
+      // Annealing the rate if instructed to do so.
+      optimizer.setLearningRate(lrSchedule.value((iteration - 1.0) / numIterations));
+
+      // ---- rollout ----
+      int stepsDone = 0;
+      for (int step = 0; step < numSteps; step++) {
+        globalStep += numEnvs;
+        int row = step * numEnvs;
+        System.arraycopy(nextObs, 0, obs, row * obsDim, numEnvs * obsDim);
+        writeRows(nextObs, stepObs);
+
+        // action logic (no gradients)
+        sampleActions(row);
+        HostArrays.toDoubles(critic.forward(stepObs), stepValues);
+        System.arraycopy(stepValues, 0, values, row, numEnvs);
+
+        // execute the game
+        StepResult r = env.step(envActions);
+        nextObs = r.observations();
+        for (int i = 0; i < numEnvs; i++) {
+          rewards[row + i] = r.rewards()[i];
+          terminated[row + i] = r.terminated()[i];
+          truncated[row + i] = r.truncated()[i] && !r.terminated()[i];
+          finalValues[row + i] = 0;
+        }
+        bootstrapTruncated(r, row);
+        for (int k = 0; k < r.endedCount(); k++) {
+          double ret = r.episodeReturns()[k];
+          long len = r.episodeLengths()[k];
+          episodeReturns.add(ret);
+          episodeLengths.add(len);
+          Map<String, Double> ep = new LinkedHashMap<>();
+          ep.put("charts/episodic_return", ret);
+          ep.put("charts/episodic_length", (double) len);
+          sink.log(globalStep, ep);
+          for (Callback cb : callbacks) {
+            cb.onEpisodeEnd(globalStep, ret, len);
+          }
+        }
+        stepsDone++;
+        for (Callback cb : callbacks) {
+          if (!cb.onStep(globalStep)) {
+            stop = true;
+          }
+        }
+        if (stop) {
+          break;
+        }
+      }
+      if (stepsDone < numSteps) {
+        break; // stopped mid-rollout: no update on a partial batch
+      }
+      for (Callback cb : callbacks) {
+        cb.onRolloutEnd(globalStep);
+      }
+
+      // ---- bootstrap value if not done, GAE ----
+      writeRows(nextObs, stepObs);
+      HostArrays.toDoubles(critic.forward(stepObs), lastValues);
+      Gae.compute(numSteps, numEnvs, config.gamma(), config.gaeLambda(), rewards, values, lastValues, terminated,
+          truncated, finalValues, advantages, returns);
+
+      // ---- optimizing the policy and value network ----
+      Map<String, Double> metrics = update();
+      metrics.put("charts/learning_rate", optimizer.learningRate());
+      double elapsed = (System.nanoTime() - startNanos) / 1e9;
+      metrics.put("charts/SPS", (double) (long) ((globalStep - startStep) / elapsed));
+      sink.log(globalStep, metrics);
+      iterationsDone++;
+      for (Callback cb : callbacks) {
+        cb.onUpdate(globalStep);
+      }
+    }
+    for (Callback cb : callbacks) {
+      cb.onEnd(globalStep);
+    }
+    double wall = (System.nanoTime() - startNanos) / 1e9;
+    return new TrainResult(globalStep, iterationsDone, episodeReturns, episodeLengths,
+        (globalStep - startStep) / wall, wall, stop);
+  }
+
+  /** Samples the step's actions from the actor on {@code stepObs}; stores them and their log-probs at {@code row}. */
+  private void sampleActions(int row) {
+    INDArray out = actor.forward(stepObs);
+    if (discrete) {
+      categorical.set(out);
+      categorical.sample(actionRng, stepActionsInt);
+      categorical.logProb(stepActionsInt, stepLogProb);
+      for (int i = 0; i < numEnvs; i++) {
+        actions[row + i] = stepActionsInt[i];
+        envActions[i] = stepActionsInt[i] + actionStart;
+      }
+    } else {
+      gaussian.set(out, logStd.value());
+      gaussian.sample(actionRng, stepActions);
+      gaussian.logProb(stepActions, stepLogProb);
+      HostArrays.toDoubles(stepActions, stepActionsHost);
+      System.arraycopy(stepActionsHost, 0, actions, row * actDim, numEnvs * actDim);
+      // the stored, log-probed action is unclipped; the env gets it clipped to the Box
+      for (int i = 0; i < numEnvs; i++) {
+        for (int j = 0; j < actDim; j++) {
+          double a = stepActionsHost[i * actDim + j];
+          envActions[i * actDim + j] = Math.min(Math.max(a, actLow[j]), actHigh[j]);
+        }
+      }
+    }
+    System.arraycopy(stepLogProb, 0, logprobs, row, numEnvs);
+  }
+
+  /** V(final_observation) of the episodes truncated in this step, into finalValues (one batched forward). */
+  private void bootstrapTruncated(StepResult r, int row) {
+    int[] ended = r.endedIndices();
+    int count = 0;
+    for (int i : ended) {
+      if (truncated[row + i]) {
+        count++;
+      }
+    }
+    if (count == 0) {
+      return;
+    }
+    float[] fin = r.finalObservations();
+    INDArray batch = Nd4j.zeros(dtype, count, obsDim);
+    float[] rows = new float[count * obsDim];
+    int c = 0;
+    for (int k = 0; k < ended.length; k++) {
+      if (truncated[row + ended[k]]) {
+        System.arraycopy(fin, k * obsDim, rows, c * obsDim, obsDim);
+        c++;
+      }
+    }
+    writeRows(rows, batch);
+    double[] v = HostArrays.toDoubles(critic.forward(batch), null);
+    c = 0;
+    for (int i : ended) {
+      if (truncated[row + i]) {
+        finalValues[row + i] = v[c++];
+      }
+    }
+  }
+
+  /** The epochs of minibatch updates on the current rollout; returns the iteration's loss metrics. */
+  private Map<String, Double> update() {
+    int b = config.batchSize();
+    int m = minibatchSize;
+    for (int i = 0; i < b; i++) {
+      bInds[i] = i;
+    }
+    double clipfracSum = 0;
+    int clipfracCount = 0;
+    for (int epoch = 0; epoch < config.updateEpochs(); epoch++) {
+      shuffle(bInds);
+      for (int start = 0; start < b; start += m) {
+        gatherMinibatch(start);
+        minibatchLossAndGradients();
+        clipfracSum += PpoLoss.clipFraction(ratio, config.clipCoef());
+        clipfracCount++;
+        for (Regularizer reg : regularizers) {
+          reg.apply(params);
+        }
+        GradClip.clipGlobalNorm(params, config.maxGradNorm());
+        optimizer.step();
+      }
+      if (config.targetKl() != null && approxKl > config.targetKl()) {
+        break;
+      }
+    }
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("losses/value_loss", vLoss);
+    metrics.put("losses/policy_loss", pgLoss);
+    metrics.put("losses/entropy", entropyLoss);
+    metrics.put("losses/old_approx_kl", oldApproxKl);
+    metrics.put("losses/approx_kl", approxKl);
+    metrics.put("losses/clipfrac", clipfracSum / clipfracCount);
+    metrics.put("losses/explained_variance", PpoLoss.explainedVariance(values, returns));
+    for (Regularizer reg : regularizers) {
+      metrics.put("losses/" + reg.name(), reg.value(params));
+    }
+    return metrics;
+  }
+
+  /**
+   * On the minibatch in the mb_* arrays: forward, the loss
+   * {@code pg_loss − ent_coef · entropy + vf_coef · v_loss}, and its gradient written into every
+   * parameter's grad (zeroed first). Leaves the last values in the loss and diagnostic fields; returns
+   * the loss.
+   */
+  private double minibatchLossAndGradients() {
+    int m = minibatchSize;
+    // forward: new log-probs, entropies and values
+    INDArray head = actor.forward(mbObs);
+    if (discrete) {
+      categorical.set(head);
+      categorical.logProb(mbActionsInt, newLogProb);
+      categorical.entropy(newEntropy);
+    } else {
+      gaussian.set(head, logStd.value());
+      gaussian.logProb(mbActions, newLogProb);
+      gaussian.entropy(newEntropy);
+    }
+    HostArrays.toDoubles(critic.forward(mbObs), newValues);
+
+    // diagnostics, as CleanRL (under no_grad)
+    oldApproxKl = PpoLoss.oldApproxKl(newLogProb, mbOldLogProb);
+    approxKl = PpoLoss.approxKl(newLogProb, mbOldLogProb);
+
+    if (config.normAdv()) {
+      PpoLoss.normalizeAdvantages(mbAdvantages);
+    }
+    // policy loss, value loss, entropy loss, and their gradients
+    pgLoss = PpoLoss.policyLoss(newLogProb, mbOldLogProb, mbAdvantages, config.clipCoef(), ratio, dLogProb);
+    vLoss = PpoLoss.valueLoss(newValues, mbOldValues, mbReturns, config.clipCoef(), config.clipVloss(), dValue);
+    entropyLoss = PpoLoss.meanEntropy(newEntropy);
+    double loss = pgLoss - config.entCoef() * entropyLoss + vLoss * config.vfCoef();
+    double dH = -config.entCoef() / m;
+    for (int i = 0; i < m; i++) {
+      dEntropy[i] = dH;
+      dValue[i] *= config.vfCoef();
+    }
+
+    // backward
+    for (Param p : params) {
+      p.zeroGrad();
+    }
+    if (discrete) {
+      categorical.backward(dLogProb, mbActionsInt, dEntropy, gradHead);
+    } else {
+      gaussian.backward(dLogProb, mbActions, dEntropy, gradHead, logStd.grad());
+    }
+    actor.backwardParams(gradHead);
+    HostArrays.fromDoubles(dValue, gradValue);
+    critic.backwardParams(gradValue);
+    return loss;
+  }
+
+  /**
+   * Test hook: the loss of one minibatch given explicitly (each array of {@code minibatch_size}
+   * samples; actions {@code [M * actDim]}), with its gradient left in the parameters' grads.
+   */
+  double lossAndGradients(float[] mbObservations, double[] mbActionValues, double[] oldLogProb, double[] adv,
+      double[] ret, double[] oldValues) {
+    System.arraycopy(mbObservations, 0, mbObsHost, 0, mbObsHost.length);
+    for (int j = 0; j < minibatchSize; j++) {
+      if (discrete) {
+        mbActionsInt[j] = (int) mbActionValues[j];
+      }
+      mbOldLogProb[j] = oldLogProb[j];
+      mbAdvantages[j] = adv[j];
+      mbReturns[j] = ret[j];
+      mbOldValues[j] = oldValues[j];
+    }
+    System.arraycopy(mbActionValues, 0, mbActionsHost, 0, mbActionsHost.length);
+    writeRows(mbObsHost, mbObs);
+    if (!discrete) {
+      HostArrays.fromDoubles(mbActionsHost, mbActions);
+    }
+    return minibatchLossAndGradients();
+  }
+
+  /** Writes host floats into a FLOAT (bulk) or DOUBLE array of the same length. */
+  private static void writeRows(float[] src, INDArray dst) {
+    if (dst.dataType() == DataType.FLOAT) {
+      HostArrays.floats(dst).put(0, src);
+    } else {
+      var d = HostArrays.doubles(dst);
+      for (int i = 0; i < src.length; i++) {
+        d.put(i, src[i]);
+      }
+    }
+  }
+
+  /** Copies the minibatch {@code bInds[start .. start + M)} into the mb_* arrays. */
+  private void gatherMinibatch(int start) {
+    for (int j = 0; j < minibatchSize; j++) {
+      int k = bInds[start + j];
+      System.arraycopy(obs, k * obsDim, mbObsHost, j * obsDim, obsDim);
+      if (discrete) {
+        mbActionsInt[j] = (int) actions[k];
+      } else {
+        System.arraycopy(actions, k * actDim, mbActionsHost, j * actDim, actDim);
+      }
+      mbOldLogProb[j] = logprobs[k];
+      mbAdvantages[j] = advantages[k];
+      mbReturns[j] = returns[k];
+      mbOldValues[j] = values[k];
+    }
+    writeRows(mbObsHost, mbObs);
+    if (!discrete) {
+      HostArrays.fromDoubles(mbActionsHost, mbActions);
+    }
+  }
+
+  /** Fisher–Yates with the shuffle stream (CleanRL: np.random.shuffle(b_inds)). */
+  private void shuffle(int[] a) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = shuffleRng.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  // ---- accessors (monitors, checkpoints) ----
+
+  public PpoConfig config() {
+    return config;
+  }
+
+  public VectorEnv env() {
+    return env;
+  }
+
+  public Sequential actor() {
+    return actor;
+  }
+
+  public Sequential critic() {
+    return critic;
+  }
+
+  /** The state-independent log-std of a Box policy, or null for Discrete actions. */
+  public Param logStd() {
+    return logStd;
+  }
+
+  /** Every trainable parameter (critic, actor, log-std), in the optimizer's order. */
+  public List<Param> params() {
+    return params;
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  public List<Regularizer> regularizers() {
+    return List.copyOf(regularizers);
+  }
+
+  /** Env steps taken so far over all {@link #train} calls. */
+  public long globalStep() {
+    return globalStep;
+  }
+
+  /**
+   * The recent rollout's observations {@code [batch_size, obsDim]} (row-major, a copy), e.g. as a
+   * probe batch for the monitors.
+   */
+  public float[] rolloutObservations() {
+    return obs.clone();
+  }
+
+  /** The last rollout's GAE returns (critic targets), [T * N]; live, for tests. */
+  double[] rolloutReturns() {
+    return returns;
+  }
+
+  public boolean isDiscrete() {
+    return discrete;
+  }
+}

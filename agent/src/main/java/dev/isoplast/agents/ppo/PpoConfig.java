@@ -1,0 +1,469 @@
+package dev.isoplast.agents.ppo;
+
+import dev.isoplast.nn.BodyConfig;
+import dev.isoplast.nn.Init;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every hyper-parameter of PPO, one field each, named as CleanRL's {@code ppo.py} (its YAML and
+ * {@code --set} keys are the snake_case names in {@link #KEYS}). The defaults ({@link #defaults()})
+ * are CleanRL's classic-control ones (DESIGN.md §9).
+ *
+ * <p>CleanRL's {@code ppo_continuous_action.py} (MuJoCo) differs only in defaults:
+ * num_envs 1, num_steps 2048, learning_rate 3e-4, num_minibatches 32, update_epochs 10,
+ * ent_coef 0, see {@link #continuousDefaults()}; its actor has a state-independent log-std
+ * parameter initialised to 0 ({@link #logStdInit}) and the same heads (actor gain 0.01, critic
+ * gain 1). Unlike CleanRL this implementation does not wrap the env in observation/reward
+ * normalisation (CleanRL's continuous script uses {@code NormalizeObservation},
+ * {@code NormalizeReward} and clipping to ±10), so continuous-control numbers are not directly
+ * comparable to its published ones.
+ *
+ * @param numEnvs {@code num_envs}: the number of parallel game environments
+ * @param numSteps {@code num_steps}: the number of steps to run in each environment per policy rollout
+ * @param learningRate {@code learning_rate}: the learning rate of the optimizer
+ * @param annealLr {@code anneal_lr}: anneal the learning rate linearly to 0 over the iterations
+ * @param gamma {@code gamma}: the discount factor γ
+ * @param gaeLambda {@code gae_lambda}: the λ for the general advantage estimation
+ * @param numMinibatches {@code num_minibatches}: the number of mini-batches per epoch
+ * @param updateEpochs {@code update_epochs}: the K epochs to update the policy
+ * @param normAdv {@code norm_adv}: normalise advantages per minibatch (mean 0, unbiased std 1)
+ * @param clipCoef {@code clip_coef}: the surrogate clipping coefficient ε
+ * @param clipVloss {@code clip_vloss}: use a clipped loss for the value function, as the paper
+ * @param entCoef {@code ent_coef}: coefficient of the entropy bonus
+ * @param vfCoef {@code vf_coef}: coefficient of the value function loss
+ * @param maxGradNorm {@code max_grad_norm}: the maximum global norm for gradient clipping
+ * @param targetKl {@code target_kl}: stop the epochs of an iteration early once approx_kl exceeds
+ *     it (checked after each epoch, as CleanRL); null = never
+ * @param body the actor's and critic's hidden layers (each has its own copy): YAML keys
+ *     {@code body} (mlp|isometric), {@code hidden_sizes}, {@code activation}, {@code layer_norm};
+ *     an mlp is initialised orthogonally with gain √2 as CleanRL's {@code layer_init}
+ * @param optimizer {@code optimizer}: adam | adamw | adamo | sgd (one optimizer over actor, log-std
+ *     and critic, as CleanRL's single Adam over {@code agent.parameters()})
+ * @param adamBeta1 {@code adam_beta1}: Adam's β1
+ * @param adamBeta2 {@code adam_beta2}: Adam's β2
+ * @param adamEps {@code adam_eps}: Adam's ε (CleanRL PPO uses 1e-5, not PyTorch's 1e-8)
+ * @param weightDecay {@code weight_decay}: AdamW's decoupled decay λ (adamw only)
+ * @param momentum {@code momentum}: SGD momentum (sgd only)
+ * @param isoCoef {@code iso_coef}: AdamO's isometry coefficient λ (adamo only)
+ * @param isoLr {@code iso_lr}: AdamO's fixed isometry rate, or null to follow the learning rate
+ * @param parsevalCoef {@code parseval_coef}: coupled Parseval regularizer c (0 = off)
+ * @param l2Coef {@code l2_coef}: coupled L2 λ Σ‖θ‖² (0 = off)
+ * @param l2InitCoef {@code l2_init_coef}: coupled L2-Init λ Σ‖θ − θ₀‖² (0 = off)
+ * @param spectralCoef {@code spectral_coef}: coupled spectral regularizer c, k = 3 (0 = off)
+ * @param logStdInit {@code log_std_init}: initial state-independent log-std (Box actions only)
+ */
+public record PpoConfig(
+    int numEnvs,
+    int numSteps,
+    double learningRate,
+    boolean annealLr,
+    double gamma,
+    double gaeLambda,
+    int numMinibatches,
+    int updateEpochs,
+    boolean normAdv,
+    double clipCoef,
+    boolean clipVloss,
+    double entCoef,
+    double vfCoef,
+    double maxGradNorm,
+    Double targetKl,
+    BodyConfig body,
+    String optimizer,
+    double adamBeta1,
+    double adamBeta2,
+    double adamEps,
+    double weightDecay,
+    double momentum,
+    double isoCoef,
+    Double isoLr,
+    double parsevalCoef,
+    double l2Coef,
+    double l2InitCoef,
+    double spectralCoef,
+    double logStdInit) {
+
+  /** The optimizers {@link #optimizer} can name. */
+  public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "adamo", "sgd");
+
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
+  public static final List<String> KEYS = List.of("num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma",
+      "gae_lambda", "num_minibatches", "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef",
+      "max_grad_norm", "target_kl", "body", "hidden_sizes", "activation", "layer_norm", "optimizer", "adam_beta1",
+      "adam_beta2", "adam_eps", "weight_decay", "momentum", "iso_coef", "iso_lr", "parseval_coef", "l2_coef",
+      "l2_init_coef", "spectral_coef", "log_std_init");
+
+  public PpoConfig {
+    positive("num_envs", numEnvs);
+    positive("num_steps", numSteps);
+    positive("num_minibatches", numMinibatches);
+    positive("update_epochs", updateEpochs);
+    long batch = (long) numEnvs * numSteps;
+    if (batch > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("batch_size = num_envs * num_steps = " + batch + " is too large");
+    }
+    if (batch % numMinibatches != 0) {
+      throw new IllegalArgumentException("num_minibatches (" + numMinibatches + ") must divide batch_size = num_envs * "
+          + "num_steps = " + numEnvs + " * " + numSteps + " = " + batch);
+    }
+    if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning_rate must be finite and >= 0, got " + learningRate);
+    }
+    unit("gamma", gamma);
+    unit("gae_lambda", gaeLambda);
+    nonNegative("clip_coef", clipCoef);
+    nonNegative("ent_coef", entCoef);
+    nonNegative("vf_coef", vfCoef);
+    if (!(maxGradNorm > 0)) {
+      throw new IllegalArgumentException("max_grad_norm must be > 0, got " + maxGradNorm);
+    }
+    if (targetKl != null && !(targetKl > 0)) {
+      throw new IllegalArgumentException("target_kl must be > 0 or null (off), got " + targetKl);
+    }
+    if (body == null) {
+      throw new IllegalArgumentException("body must be given");
+    }
+    if (optimizer == null || !OPTIMIZERS.contains(optimizer)) {
+      throw new IllegalArgumentException("optimizer must be one of " + OPTIMIZERS + ", got '" + optimizer + "'");
+    }
+    if (!(adamBeta1 >= 0 && adamBeta1 < 1) || !(adamBeta2 >= 0 && adamBeta2 < 1)) {
+      throw new IllegalArgumentException("adam_beta1 and adam_beta2 must be in [0, 1), got " + adamBeta1 + ", "
+          + adamBeta2);
+    }
+    if (!(adamEps > 0)) {
+      throw new IllegalArgumentException("adam_eps must be > 0, got " + adamEps);
+    }
+    nonNegative("weight_decay", weightDecay);
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+    }
+    nonNegative("iso_coef", isoCoef);
+    if (isoLr != null) {
+      nonNegative("iso_lr", isoLr);
+    }
+    nonNegative("parseval_coef", parsevalCoef);
+    nonNegative("l2_coef", l2Coef);
+    nonNegative("l2_init_coef", l2InitCoef);
+    nonNegative("spectral_coef", spectralCoef);
+    if (!Double.isFinite(logStdInit)) {
+      throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
+    }
+    if (weightDecay > 0 && !optimizer.equals("adamw")) {
+      throw new IllegalArgumentException("weight_decay is AdamW's decoupled decay; it needs optimizer adamw (got "
+          + optimizer + "); use l2_coef for a coupled L2 penalty");
+    }
+    if ((isoCoef > 0 || isoLr != null) && !optimizer.equals("adamo")) {
+      throw new IllegalArgumentException("iso_coef / iso_lr belong to AdamO; they need optimizer adamo (got "
+          + optimizer + ")");
+    }
+    if (momentum > 0 && !optimizer.equals("sgd")) {
+      throw new IllegalArgumentException("momentum is SGD's; it needs optimizer sgd (got " + optimizer + ")");
+    }
+  }
+
+  /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
+  public static PpoConfig defaults() {
+    return new PpoConfig(4, 128, 2.5e-4, true, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, null,
+        BodyConfig.cleanRlPpo(), "adam", 0.9, 0.999, 1e-5, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0, 0.0);
+  }
+
+  /** CleanRL {@code ppo_continuous_action.py}'s defaults: 1 env × 2048 steps, lr 3e-4, 32 × 10, no entropy. */
+  public static PpoConfig continuousDefaults() {
+    return new PpoConfig(1, 2048, 3e-4, true, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, null,
+        BodyConfig.cleanRlPpo(), "adam", 0.9, 0.999, 1e-5, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0, 0.0);
+  }
+
+  // ---- derived values (computed once, as CleanRL's args.batch_size etc.) ----
+
+  /** {@code batch_size = num_envs * num_steps}. */
+  public int batchSize() {
+    return numEnvs * numSteps;
+  }
+
+  /** {@code minibatch_size = batch_size / num_minibatches}. */
+  public int minibatchSize() {
+    return batchSize() / numMinibatches;
+  }
+
+  /** {@code num_iterations = total_timesteps / batch_size} (integer division, as CleanRL). */
+  public int numIterations(long totalTimesteps) {
+    long it = totalTimesteps / batchSize();
+    if (it < 1) {
+      throw new IllegalArgumentException("total_timesteps (" + totalTimesteps + ") must be at least batch_size = "
+          + batchSize() + " (num_envs * num_steps) for one iteration");
+    }
+    if (it > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("total_timesteps " + totalTimesteps + " gives too many iterations");
+    }
+    return (int) it;
+  }
+
+  // ---- copies ----
+
+  /** A copy with one key (snake_case, as in YAML) changed; the value is parsed as {@link #fromMap} does. */
+  public PpoConfig with(String key, Object value) {
+    return fromMap(this, Map.of(key, value == null ? "null" : value));
+  }
+
+  public PpoConfig withNumEnvs(int v) {
+    return with("num_envs", v);
+  }
+
+  public PpoConfig withNumSteps(int v) {
+    return with("num_steps", v);
+  }
+
+  public PpoConfig withLearningRate(double v) {
+    return with("learning_rate", v);
+  }
+
+  public PpoConfig withNumMinibatches(int v) {
+    return with("num_minibatches", v);
+  }
+
+  public PpoConfig withUpdateEpochs(int v) {
+    return with("update_epochs", v);
+  }
+
+  public PpoConfig withEntCoef(double v) {
+    return with("ent_coef", v);
+  }
+
+  public PpoConfig withTargetKl(Double v) {
+    return with("target_kl", v);
+  }
+
+  public PpoConfig withBody(BodyConfig b) {
+    return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optimizer, adamBeta1, adamBeta2,
+        adamEps, weightDecay, momentum, isoCoef, isoLr, parsevalCoef, l2Coef, l2InitCoef, spectralCoef, logStdInit);
+  }
+
+  /** A copy with {@code optimizer} (and its defaults for the other optimizers' options cleared). */
+  public PpoConfig withOptimizer(String name) {
+    return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, name, adamBeta1, adamBeta2,
+        adamEps, name.equals("adamw") ? weightDecay : 0.0, name.equals("sgd") ? momentum : 0.0,
+        name.equals("adamo") ? isoCoef : 0.0, name.equals("adamo") ? isoLr : null, parsevalCoef, l2Coef, l2InitCoef,
+        spectralCoef, logStdInit);
+  }
+
+  // ---- maps (config.yaml, --set) ----
+
+  /** The resolved configuration with the snake_case keys of {@link #KEYS}, in that order. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("num_envs", numEnvs);
+    m.put("num_steps", numSteps);
+    m.put("learning_rate", learningRate);
+    m.put("anneal_lr", annealLr);
+    m.put("gamma", gamma);
+    m.put("gae_lambda", gaeLambda);
+    m.put("num_minibatches", numMinibatches);
+    m.put("update_epochs", updateEpochs);
+    m.put("norm_adv", normAdv);
+    m.put("clip_coef", clipCoef);
+    m.put("clip_vloss", clipVloss);
+    m.put("ent_coef", entCoef);
+    m.put("vf_coef", vfCoef);
+    m.put("max_grad_norm", maxGradNorm);
+    m.put("target_kl", targetKl);
+    m.put("body", body.type().configName());
+    m.put("hidden_sizes", body.hiddenSizes());
+    m.put("activation", body.activation().configName());
+    m.put("layer_norm", body.layerNorm());
+    m.put("optimizer", optimizer);
+    m.put("adam_beta1", adamBeta1);
+    m.put("adam_beta2", adamBeta2);
+    m.put("adam_eps", adamEps);
+    m.put("weight_decay", weightDecay);
+    m.put("momentum", momentum);
+    m.put("iso_coef", isoCoef);
+    m.put("iso_lr", isoLr);
+    m.put("parseval_coef", parsevalCoef);
+    m.put("l2_coef", l2Coef);
+    m.put("l2_init_coef", l2InitCoef);
+    m.put("spectral_coef", spectralCoef);
+    m.put("log_std_init", logStdInit);
+    return m;
+  }
+
+  /** {@link #defaults()} with the given keys overridden; see {@link #fromMap(PpoConfig, Map)}. */
+  public static PpoConfig fromMap(Map<String, Object> values) {
+    return fromMap(defaults(), values);
+  }
+
+  /**
+   * {@code base} with the given keys overridden. Values may be typed (YAML numbers, booleans, lists)
+   * or strings as typed after {@code --set} ({@code "0.9"}, {@code "true"}, {@code "64,64"},
+   * {@code "null"}).
+   *
+   * @throws IllegalArgumentException for an unknown key (the message lists the valid ones) or a
+   *     value of the wrong type or range
+   */
+  public static PpoConfig fromMap(PpoConfig base, Map<String, Object> values) {
+    List<String> unknown = new ArrayList<>();
+    for (String k : values.keySet()) {
+      if (!KEYS.contains(k)) {
+        unknown.add(k);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown PPO config key" + (unknown.size() > 1 ? "s " : " ") + unknown
+          + "; valid keys: " + KEYS);
+    }
+    Map<String, Object> m = base.toMap();
+    m.putAll(values);
+    BodyConfig body = body(m, base.body());
+    return new PpoConfig(
+        asInt(m, "num_envs"),
+        asInt(m, "num_steps"),
+        asDouble(m, "learning_rate"),
+        asBool(m, "anneal_lr"),
+        asDouble(m, "gamma"),
+        asDouble(m, "gae_lambda"),
+        asInt(m, "num_minibatches"),
+        asInt(m, "update_epochs"),
+        asBool(m, "norm_adv"),
+        asDouble(m, "clip_coef"),
+        asBool(m, "clip_vloss"),
+        asDouble(m, "ent_coef"),
+        asDouble(m, "vf_coef"),
+        asDouble(m, "max_grad_norm"),
+        asNullableDouble(m, "target_kl"),
+        body,
+        asString(m, "optimizer"),
+        asDouble(m, "adam_beta1"),
+        asDouble(m, "adam_beta2"),
+        asDouble(m, "adam_eps"),
+        asDouble(m, "weight_decay"),
+        asDouble(m, "momentum"),
+        asDouble(m, "iso_coef"),
+        asNullableDouble(m, "iso_lr"),
+        asDouble(m, "parseval_coef"),
+        asDouble(m, "l2_coef"),
+        asDouble(m, "l2_init_coef"),
+        asDouble(m, "spectral_coef"),
+        asDouble(m, "log_std_init"));
+  }
+
+  private static BodyConfig body(Map<String, Object> m, BodyConfig base) {
+    BodyConfig.Kind kind = BodyConfig.Kind.fromName(asString(m, "body"));
+    List<Integer> sizes = asIntList(m, "hidden_sizes");
+    boolean layerNorm = asBool(m, "layer_norm");
+    if (kind == BodyConfig.Kind.ISOMETRIC) {
+      return BodyConfig.isometric(sizes, layerNorm);
+    }
+    BodyConfig.Nonlinearity act = BodyConfig.Nonlinearity.fromName(asString(m, "activation"));
+    Init init = base.type() == BodyConfig.Kind.MLP ? base.init() : Init.orthogonal(Init.RELU_GAIN);
+    return BodyConfig.mlp(sizes, act, layerNorm, init);
+  }
+
+  // ---- value parsing ----
+
+  private static String asString(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException(key + " must be given");
+    }
+    return v.toString().trim().toLowerCase(Locale.ROOT);
+  }
+
+  private static double asDouble(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    try {
+      return Double.parseDouble(String.valueOf(v).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a number, got '" + v + "'");
+    }
+  }
+
+  private static Double asNullableDouble(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (v == null) {
+      return null;
+    }
+    String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+    if (s.equals("null") || s.equals("none") || s.isEmpty() || s.equals("~")) {
+      return null;
+    }
+    return asDouble(m, key);
+  }
+
+  private static int asInt(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    long l;
+    if (v instanceof Integer || v instanceof Long || v instanceof Short) {
+      l = ((Number) v).longValue();
+    } else {
+      double d = asDouble(m, key);
+      if (d != Math.rint(d)) {
+        throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
+      }
+      l = (long) d;
+    }
+    if (l > Integer.MAX_VALUE || l < Integer.MIN_VALUE) {
+      throw new IllegalArgumentException(key + " is out of range: " + v);
+    }
+    return (int) l;
+  }
+
+  private static boolean asBool(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
+    return switch (s) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
+    };
+  }
+
+  private static List<Integer> asIntList(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    List<Integer> out = new ArrayList<>();
+    if (v instanceof List<?> list) {
+      for (Object o : list) {
+        out.add(asInt(Map.of(key, o), key));
+      }
+      return out;
+    }
+    String s = String.valueOf(v).trim();
+    if (s.startsWith("[") && s.endsWith("]")) {
+      s = s.substring(1, s.length() - 1);
+    }
+    for (String part : s.split("[,\\s]+")) {
+      if (!part.isEmpty()) {
+        out.add(asInt(Map.of(key, part), key));
+      }
+    }
+    return out;
+  }
+
+  private static void positive(String name, int v) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, got " + v);
+    }
+  }
+
+  private static void nonNegative(String name, double v) {
+    if (!(v >= 0) || Double.isInfinite(v)) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+    }
+  }
+
+  private static void unit(String name, double v) {
+    if (!(v >= 0 && v <= 1)) {
+      throw new IllegalArgumentException(name + " must be in [0, 1], got " + v);
+    }
+  }
+}

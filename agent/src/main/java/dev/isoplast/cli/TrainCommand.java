@@ -1,0 +1,145 @@
+package dev.isoplast.cli;
+
+import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.TrainResult;
+import dev.isoplast.agents.ppo.Ppo;
+import dev.isoplast.agents.ppo.PpoConfig;
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.spaces.Box;
+import dev.isoplast.runs.ConfigOverrides;
+import dev.isoplast.runs.EpisodeStats;
+import dev.isoplast.runs.MetricsFile;
+import dev.isoplast.runs.ProgressCallback;
+import dev.isoplast.runs.RunDirectory;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code isoplast train}: trains an agent on one env through the sidecar and writes a run
+ * directory ({@code config.yaml}, {@code metrics.jsonl}, {@code summary.json}, the env server's log).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Train an agent on a Gymnasium env through the env server and write a run directory.",
+        "Hyper-parameters use CleanRL's names: --set learning_rate=3e-4 --set optimizer=adamo --set iso_coef=1e-3."})
+final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--algo", defaultValue = "ppo", description = "Algorithm: ppo (dqn arrives with its own issue). Default: ${DEFAULT-VALUE}.")
+  String algo;
+
+  @Option(names = "--env", required = true, description = "Env id, e.g. CartPole-v1 (see `isoplast envs`).")
+  String envId;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML file of hyper-parameters (key: value).")
+  Path configFile;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one hyper-parameter (repeatable; after --config).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--seed", defaultValue = "1", description = "Fixes network init, sampling, shuffling, ND4J's RNG and the env seeds. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--total-steps", defaultValue = "500000", description = "Env steps over all envs. Default: ${DEFAULT-VALUE}.")
+  long totalSteps;
+
+  @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/{env}__{algo}__{seed}__{epochSeconds}).")
+  Path runDir;
+
+  @Option(names = "--no-progress", description = "No progress bar (e.g. in logs).")
+  boolean noProgress;
+
+  @Mixin
+  EnvServerOptions server;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!algo.equals("ppo")) {
+      throw new IllegalArgumentException("--algo " + algo + " is not available yet: expected ppo");
+    }
+    if (totalSteps < 1) {
+      throw new IllegalArgumentException("--total-steps must be positive, got " + totalSteps);
+    }
+    Map<String, Object> overrides = ConfigOverrides.load(configFile, sets);
+    // validate the hyper-parameters before anything starts; the continuous defaults apply to Box actions
+    PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+    RunDirectory run = RunDirectory.create(runDir != null ? runDir
+        : Path.of("runs", RunDirectory.defaultName(envId, algo, seed)));
+    try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
+      PpoConfig probe = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+      VectorEnv env = c.client().make(envId, probe.numEnvs(), seed);
+      PpoConfig config = probe;
+      if (env.actionSpace() instanceof Box) {
+        env.close();
+        config = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
+        env = c.client().make(envId, config.numEnvs(), seed);
+      }
+      run.writeConfig(resolvedConfig(config, c));
+      EpisodeStats episodes = new EpisodeStats();
+      List<Callback> callbacks = new ArrayList<>(List.of(episodes));
+      ProgressCallback progress = noProgress ? null : new ProgressCallback(envId + " " + algo, totalSteps, episodes);
+      if (progress != null) {
+        callbacks.add(progress);
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("env", envId);
+      summary.put("algo", algo);
+      summary.put("seed", seed);
+      long t0 = System.nanoTime();
+      try (MetricsFile metrics = run.openMetrics(); VectorEnv e = env) {
+        TrainResult r = new Ppo(config, e, seed).train(totalSteps, metrics, callbacks);
+        summary.put("status", "completed");
+        summary.put("final_mean_return", r.finalMeanReturn());
+        summary.put("episodes", r.episodeReturns().size());
+        summary.put("sps", Math.round(r.sps()));
+        summary.put("total_steps", r.globalSteps());
+        summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
+        run.writeSummary(summary);
+        if (progress != null) {
+          progress.close();
+        }
+        System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %.0f steps/s, %.1f s%n",
+            envId, algo, seed, r.finalMeanReturn(), Math.min(EpisodeStats.FINAL_WINDOW, r.episodeReturns().size()),
+            r.globalSteps(), r.sps(), r.wallSeconds());
+        System.out.println("run directory: " + run.path());
+      } catch (RuntimeException ex) {
+        if (progress != null) {
+          progress.close();
+        }
+        // keep what the run reached: metrics.jsonl is already on disk, the summary says why it stopped
+        summary.put("status", "failed");
+        summary.put("error", ex.getMessage());
+        summary.put("episodes", episodes.count());
+        summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
+        summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+        run.writeSummary(summary);
+        throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)", ex);
+      }
+    }
+    return 0;
+  }
+
+  private Map<String, Object> resolvedConfig(PpoConfig config, EnvServerOptions.Connection c) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("algo", algo);
+    m.put("env", envId);
+    m.put("seed", seed);
+    m.put("total_steps", totalSteps);
+    m.put("env_server", c.process() != null ? "embedded" : c.client().target());
+    m.put("created", Instant.now().toString());
+    Map<String, Object> versions = new LinkedHashMap<>();
+    String v = TrainCommand.class.getPackage().getImplementationVersion();
+    versions.put("isoplast", v == null ? "dev" : v);
+    versions.put("java", System.getProperty("java.version"));
+    versions.put("nd4j", "1.0.0-M2.1");
+    m.put("versions", versions);
+    m.put(algo, config.toMap());
+    return m;
+  }
+}

@@ -1,0 +1,174 @@
+package dev.isoplast.agents.ppo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.TrainResult;
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.testing.Sidecar;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** PPO end to end through the real Gymnasium sidecar, on tiny budgets. */
+class PpoSidecarTest {
+
+  /** Collects every logged row. */
+  static final class Rows implements dev.isoplast.runs.MetricSink {
+    final List<Long> steps = new ArrayList<>();
+    final List<Map<String, Double>> rows = new ArrayList<>();
+
+    @Override
+    public void log(long globalStep, Map<String, Double> scalars) {
+      steps.add(globalStep);
+      rows.add(new LinkedHashMap<>(scalars));
+    }
+
+    Set<String> names() {
+      Set<String> s = new HashSet<>();
+      rows.forEach(r -> s.addAll(r.keySet()));
+      return s;
+    }
+
+    /** Every row without charts/SPS (wall-clock dependent). */
+    List<String> deterministicRows() {
+      List<String> out = new ArrayList<>();
+      for (int i = 0; i < rows.size(); i++) {
+        Map<String, Double> r = new LinkedHashMap<>(rows.get(i));
+        r.remove("charts/SPS");
+        out.add(steps.get(i) + " " + r);
+      }
+      return out;
+    }
+  }
+
+  static TrainResult run(String envId, PpoConfig config, long seed, long steps, Rows rows, List<Callback> cbs) {
+    try (VectorEnv env = Sidecar.client().make(envId, config.numEnvs(), seed)) {
+      return new Ppo(config, env, seed).train(steps, rows, cbs);
+    }
+  }
+
+  @Test
+  void cartPoleRunsAndLogsCleanRlMetrics() {
+    Rows rows = new Rows();
+    List<String> events = new ArrayList<>();
+    Callback cb = new Callback() {
+      @Override
+      public void onStart(long step) {
+        events.add("start@" + step);
+      }
+
+      @Override
+      public void onRolloutEnd(long step) {
+        events.add("rollout@" + step);
+      }
+
+      @Override
+      public void onUpdate(long step) {
+        events.add("update@" + step);
+      }
+
+      @Override
+      public void onEnd(long step) {
+        events.add("end@" + step);
+      }
+    };
+    TrainResult r = run("CartPole-v1", PpoConfig.defaults(), 1, 1024, rows, List.of(cb));
+    assertEquals(1024, r.globalSteps());
+    assertEquals(2, r.iterations());
+    assertFalse(r.episodeReturns().isEmpty());
+    assertTrue(r.sps() > 0);
+    assertEquals(List.of("start@0", "rollout@512", "update@512", "rollout@1024", "update@1024", "end@1024"), events);
+    Set<String> names = rows.names();
+    for (String n : List.of("charts/episodic_return", "charts/episodic_length", "charts/learning_rate", "charts/SPS",
+        "losses/value_loss", "losses/policy_loss", "losses/entropy", "losses/old_approx_kl", "losses/approx_kl",
+        "losses/clipfrac", "losses/explained_variance")) {
+      assertTrue(names.contains(n), "missing " + n + " in " + names);
+    }
+    // the annealed rate: iteration 1 at the full rate, iteration 2 at half (num_iterations = 2)
+    List<Double> lrs = rows.rows.stream().filter(m -> m.containsKey("charts/learning_rate"))
+        .map(m -> m.get("charts/learning_rate")).toList();
+    assertEquals(2.5e-4, lrs.get(0), 1e-12);
+    assertEquals(1.25e-4, lrs.get(1), 1e-12);
+    // initial entropy of a near-uniform policy over 2 actions is close to log 2
+    double firstEntropy = rows.rows.stream().filter(m -> m.containsKey("losses/entropy")).findFirst().orElseThrow()
+        .get("losses/entropy");
+    assertEquals(Math.log(2), firstEntropy, 0.01);
+  }
+
+  @Test
+  void sameSeedGivesIdenticalMetrics() {
+    Rows a = new Rows();
+    Rows b = new Rows();
+    Rows c = new Rows();
+    run("CartPole-v1", PpoConfig.defaults(), 7, 1024, a, List.of());
+    run("CartPole-v1", PpoConfig.defaults(), 7, 1024, b, List.of());
+    run("CartPole-v1", PpoConfig.defaults(), 8, 1024, c, List.of());
+    assertEquals(a.deterministicRows(), b.deterministicRows());
+    assertFalse(a.deterministicRows().equals(c.deterministicRows()), "another seed should give other metrics");
+  }
+
+  @Test
+  void callbackCanStopTraining() {
+    Callback stopAt100 = new Callback() {
+      @Override
+      public boolean onStep(long step) {
+        return step < 100;
+      }
+    };
+    TrainResult r = run("CartPole-v1", PpoConfig.defaults(), 3, 2048, new Rows(), List.of(stopAt100));
+    assertTrue(r.stoppedByCallback());
+    assertEquals(100, r.globalSteps());
+    assertEquals(0, r.iterations());
+  }
+
+  @Test
+  void optimizersBodiesAndRegularizersRun() {
+    List<PpoConfig> configs = List.of(
+        PpoConfig.defaults().withOptimizer("adamw").with("weight_decay", 1e-4),
+        PpoConfig.defaults().withOptimizer("adamo").with("iso_coef", 1e-3).with("body", "isometric"),
+        PpoConfig.defaults().withOptimizer("sgd").with("momentum", 0.9).with("learning_rate", 1e-2),
+        PpoConfig.fromMap(Map.of("parseval_coef", 1e-3, "l2_coef", 1e-4, "l2_init_coef", 1e-2, "spectral_coef", 1e-3,
+            "layer_norm", true, "target_kl", 0.01)));
+    for (PpoConfig config : configs) {
+      Rows rows = new Rows();
+      TrainResult r = run("CartPole-v1", config, 2, 512, rows, List.of());
+      assertEquals(512, r.globalSteps(), config.optimizer());
+      Map<String, Double> last = rows.rows.get(rows.rows.size() - 1);
+      assertTrue(Double.isFinite(last.get("losses/value_loss")), config.toString());
+      if (config.parsevalCoef() > 0) {
+        for (String n : List.of("losses/parseval", "losses/l2", "losses/l2_init", "losses/spectral")) {
+          assertTrue(last.containsKey(n), "missing " + n + " in " + last.keySet());
+        }
+      }
+    }
+  }
+
+  @Test
+  void pendulumContinuousSmokeRun() {
+    PpoConfig config = PpoConfig.continuousDefaults().withNumSteps(512).withNumMinibatches(8);
+    Rows rows = new Rows();
+    TrainResult r = run("Pendulum-v1", config, 1, 1024, rows, List.of());
+    assertEquals(1024, r.globalSteps());
+    // Pendulum episodes are truncated at 200 steps: 5 finished, each with a negative return
+    assertEquals(5, r.episodeReturns().size());
+    r.episodeReturns().forEach(x -> assertTrue(x < 0));
+    for (Map<String, Double> m : rows.rows) {
+      for (Map.Entry<String, Double> e : m.entrySet()) {
+        if (!e.getKey().equals("losses/explained_variance")) {
+          assertTrue(Double.isFinite(e.getValue()), e.getKey() + " = " + e.getValue());
+        }
+      }
+    }
+    // state-independent Gaussian with log-std 0: entropy of N(0, 1) per dimension at the start
+    double h = rows.rows.stream().filter(m -> m.containsKey("losses/entropy")).findFirst().orElseThrow()
+        .get("losses/entropy");
+    assertEquals(0.5 * (1 + Math.log(2 * Math.PI)), h, 0.02);
+  }
+}
