@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "isoplast", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Continual RL on Gymnasium envs over gRPC, with plasticity monitors and isometry methods.",
-    subcommands = {EnvsCommand.class, RolloutCommand.class, TrainCommand.class, BenchCommand.class,
+    subcommands = {EnvsCommand.class, RolloutCommand.class, TrainCommand.class, DemoCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -67,65 +67,75 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--total-steps must be positive, got " + totalSteps);
     }
     Map<String, Object> overrides = ConfigOverrides.load(configFile, sets);
-    // validate the hyper-parameters before anything starts; the continuous defaults apply to Box actions
+    // validate the hyper-parameters before anything starts
     PpoConfig.fromMap(PpoConfig.defaults(), overrides);
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", RunDirectory.defaultName(envId, algo, seed)));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
-      PpoConfig probe = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
-      VectorEnv env = c.client().make(envId, probe.numEnvs(), seed);
-      PpoConfig config = probe;
-      if (env.actionSpace() instanceof Box) {
-        env.close();
-        config = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
-        env = c.client().make(envId, config.numEnvs(), seed);
-      }
-      run.writeConfig(resolvedConfig(config, c));
-      EpisodeStats episodes = new EpisodeStats();
-      List<Callback> callbacks = new ArrayList<>(List.of(episodes));
-      ProgressCallback progress = noProgress ? null : new ProgressCallback(envId + " " + algo, totalSteps, episodes);
-      if (progress != null) {
-        callbacks.add(progress);
-      }
-      Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("env", envId);
-      summary.put("algo", algo);
-      summary.put("seed", seed);
-      long t0 = System.nanoTime();
-      try (MetricsFile metrics = run.openMetrics(); VectorEnv e = env) {
-        TrainResult r = new Ppo(config, e, seed).train(totalSteps, metrics, callbacks);
-        summary.put("status", "completed");
-        summary.put("final_mean_return", r.finalMeanReturn());
-        summary.put("episodes", r.episodeReturns().size());
-        summary.put("sps", Math.round(r.sps()));
-        summary.put("total_steps", r.globalSteps());
-        summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
-        run.writeSummary(summary);
-        if (progress != null) {
-          progress.close();
-        }
-        System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %.0f steps/s, %.1f s%n",
-            envId, algo, seed, r.finalMeanReturn(), Math.min(EpisodeStats.FINAL_WINDOW, r.episodeReturns().size()),
-            r.globalSteps(), r.sps(), r.wallSeconds());
-        System.out.println("run directory: " + run.path());
-      } catch (RuntimeException ex) {
-        if (progress != null) {
-          progress.close();
-        }
-        // keep what the run reached: metrics.jsonl is already on disk, the summary says why it stopped
-        summary.put("status", "failed");
-        summary.put("error", ex.getMessage());
-        summary.put("episodes", episodes.count());
-        summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
-        summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-        run.writeSummary(summary);
-        throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)", ex);
-      }
+      Map<String, Object> summary = trainOne(c, run, envId, algo, seed, totalSteps, overrides, !noProgress);
+      System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
+          envId, algo, seed, (Double) summary.get("final_mean_return"),
+          Math.min(EpisodeStats.FINAL_WINDOW, (Integer) summary.get("episodes")), (Long) summary.get("total_steps"),
+          summary.get("sps"), summary.get("wall_s"));
+      System.out.println("run directory: " + run.path());
     }
     return 0;
   }
 
-  private Map<String, Object> resolvedConfig(PpoConfig config, EnvServerOptions.Connection c) {
+  /**
+   * Trains one PPO run into {@code run} through connection {@code c} and returns its summary (also
+   * written to summary.json). On failure the summary says so, the metrics so far stay on disk, and
+   * the exception is rethrown naming the run directory.
+   */
+  static Map<String, Object> trainOne(EnvServerOptions.Connection c, RunDirectory run, String envId, String algo,
+      long seed, long totalSteps, Map<String, Object> overrides, boolean progressBar) {
+    PpoConfig config = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+    VectorEnv env = c.client().make(envId, config.numEnvs(), seed);
+    if (env.actionSpace() instanceof Box) { // CleanRL's continuous-action defaults apply to Box actions
+      env.close();
+      config = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
+      env = c.client().make(envId, config.numEnvs(), seed);
+    }
+    run.writeConfig(resolvedConfig(config, c, algo, envId, seed, totalSteps));
+    EpisodeStats episodes = new EpisodeStats();
+    List<Callback> callbacks = new ArrayList<>(List.of(episodes));
+    ProgressCallback progress = progressBar ? new ProgressCallback(envId + " " + algo, totalSteps, episodes) : null;
+    if (progress != null) {
+      callbacks.add(progress);
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("env", envId);
+    summary.put("algo", algo);
+    summary.put("seed", seed);
+    long t0 = System.nanoTime();
+    try (MetricsFile metrics = run.openMetrics(); VectorEnv e = env) {
+      TrainResult r = new Ppo(config, e, seed).train(totalSteps, metrics, callbacks);
+      summary.put("status", "completed");
+      summary.put("final_mean_return", r.finalMeanReturn());
+      summary.put("episodes", r.episodeReturns().size());
+      summary.put("sps", Math.round(r.sps()));
+      summary.put("total_steps", r.globalSteps());
+      summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
+      run.writeSummary(summary);
+      return summary;
+    } catch (RuntimeException ex) {
+      // keep what the run reached: metrics.jsonl is already on disk, the summary says why it stopped
+      summary.put("status", "failed");
+      summary.put("error", ex.getMessage());
+      summary.put("episodes", episodes.count());
+      summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
+      summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+      run.writeSummary(summary);
+      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)", ex);
+    } finally {
+      if (progress != null) {
+        progress.close();
+      }
+    }
+  }
+
+  private static Map<String, Object> resolvedConfig(PpoConfig config, EnvServerOptions.Connection c, String algo,
+      String envId, long seed, long totalSteps) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("algo", algo);
     m.put("env", envId);

@@ -86,6 +86,19 @@ class CliTest {
   }
 
   @Test
+  void demoComparesAdamAndAdamOInATable(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    Run r = run("demo", "--total-steps", "2048", "--runs-dir", tmp.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("optimizer") && r.out().lines().anyMatch(l -> l.startsWith("adam "))
+        && r.out().lines().anyMatch(l -> l.startsWith("adamo")), r.out());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String arm : new String[] {"adam", "adamo"}) {
+      assertEquals("completed", json.readTree(tmp.resolve(arm).resolve("summary.json").toFile()).get("status").asText());
+    }
+    assertTrue(java.nio.file.Files.readString(tmp.resolve("adamo/config.yaml")).contains("optimizer: adamo"));
+  }
+
+  @Test
   void trainRejectsAnUnknownHyperParameterWithExitTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
     Run r = run("train", "--env", "CartPole-v1", "--total-steps", "1000", "--run-dir", tmp.resolve("x").toString(),
         "--set", "gae_lamda=0.9");

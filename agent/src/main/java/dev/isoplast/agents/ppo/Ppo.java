@@ -2,6 +2,8 @@ package dev.isoplast.agents.ppo;
 
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.Gae;
+import dev.isoplast.agents.HostRows;
+import dev.isoplast.agents.Optimization;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -14,18 +16,10 @@ import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
 import dev.isoplast.nn.dist.Categorical;
 import dev.isoplast.nn.dist.DiagGaussian;
-import dev.isoplast.optim.Adam;
-import dev.isoplast.optim.AdamO;
-import dev.isoplast.optim.AdamW;
 import dev.isoplast.optim.GradClip;
-import dev.isoplast.optim.L2Regularizer;
 import dev.isoplast.optim.Optimizer;
-import dev.isoplast.optim.ParamMask;
-import dev.isoplast.optim.ParsevalRegularizer;
 import dev.isoplast.optim.Regularizer;
 import dev.isoplast.optim.Schedule;
-import dev.isoplast.optim.Sgd;
-import dev.isoplast.optim.SpectralRegularizer;
 import dev.isoplast.runs.MetricSink;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -202,19 +196,11 @@ public final class Ppo {
       all.add(logStd);
     }
     this.params = List.copyOf(all);
-    this.optimizer = makeOptimizer(config, params);
-    if (config.parsevalCoef() > 0) {
-      regularizers.add(new ParsevalRegularizer(config.parsevalCoef()));
-    }
-    if (config.l2Coef() > 0) {
-      regularizers.add(L2Regularizer.toZero(config.l2Coef(), ParamMask.all()));
-    }
-    if (config.l2InitCoef() > 0) {
-      regularizers.add(L2Regularizer.toInit(config.l2InitCoef(), ParamMask.all(), params));
-    }
-    if (config.spectralCoef() > 0) {
-      regularizers.add(new SpectralRegularizer(config.spectralCoef(), 3, 1, ParamMask.hiddenWeights(), regRng));
-    }
+    this.optimizer = Optimization.optimizer(config.optimizer(), params, config.learningRate(), config.adamBeta1(),
+        config.adamBeta2(), config.adamEps(), config.weightDecay(), config.momentum(), config.isoCoef(),
+        config.isoLr());
+    regularizers.addAll(Optimization.regularizers(config.parsevalCoef(), config.l2Coef(), config.l2InitCoef(),
+        config.spectralCoef(), params, regRng));
 
     // Storage.
     int b = config.batchSize();
@@ -261,18 +247,6 @@ public final class Ppo {
     gradValue = Nd4j.zeros(dtype, m, 1);
   }
 
-  private static Optimizer makeOptimizer(PpoConfig c, List<Param> params) {
-    return switch (c.optimizer()) {
-      case "adam" -> new Adam(params, c.learningRate(), c.adamBeta1(), c.adamBeta2(), c.adamEps());
-      case "adamw" -> new AdamW(params, c.learningRate(), c.adamBeta1(), c.adamBeta2(), c.adamEps(), c.weightDecay(),
-          ParamMask.weights());
-      case "adamo" -> new AdamO(params, c.learningRate(), c.adamBeta1(), c.adamBeta2(), c.adamEps(), c.isoCoef(),
-          c.isoLr(), ParamMask.hiddenWeights());
-      case "sgd" -> new Sgd(params, c.learningRate(), c.momentum());
-      default -> throw new IllegalArgumentException("unknown optimizer " + c.optimizer());
-    };
-  }
-
   /**
    * Trains for {@code total_timesteps} env steps (rounded down to whole iterations of
    * {@code batch_size}), logging CleanRL's metrics to {@code sink} and calling the callbacks.
@@ -304,7 +278,7 @@ public final class Ppo {
         globalStep += numEnvs;
         int row = step * numEnvs;
         System.arraycopy(nextObs, 0, obs, row * obsDim, numEnvs * obsDim);
-        writeRows(nextObs, stepObs);
+        HostRows.write(nextObs, stepObs);
 
         // action logic (no gradients)
         sampleActions(row);
@@ -352,7 +326,7 @@ public final class Ppo {
       }
 
       // ---- bootstrap value if not done, GAE ----
-      writeRows(nextObs, stepObs);
+      HostRows.write(nextObs, stepObs);
       HostArrays.toDoubles(critic.forward(stepObs), lastValues);
       Gae.compute(numSteps, numEnvs, config.gamma(), config.gaeLambda(), rewards, values, lastValues, terminated,
           truncated, finalValues, advantages, returns);
@@ -426,7 +400,7 @@ public final class Ppo {
         c++;
       }
     }
-    writeRows(rows, batch);
+    HostRows.write(rows, batch);
     double[] v = HostArrays.toDoubles(critic.forward(batch), null);
     c = 0;
     for (int i : ended) {
@@ -547,23 +521,11 @@ public final class Ppo {
       mbOldValues[j] = oldValues[j];
     }
     System.arraycopy(mbActionValues, 0, mbActionsHost, 0, mbActionsHost.length);
-    writeRows(mbObsHost, mbObs);
+    HostRows.write(mbObsHost, mbObs);
     if (!discrete) {
       HostArrays.fromDoubles(mbActionsHost, mbActions);
     }
     return minibatchLossAndGradients();
-  }
-
-  /** Writes host floats into a FLOAT (bulk) or DOUBLE array of the same length. */
-  private static void writeRows(float[] src, INDArray dst) {
-    if (dst.dataType() == DataType.FLOAT) {
-      HostArrays.floats(dst).put(0, src);
-    } else {
-      var d = HostArrays.doubles(dst);
-      for (int i = 0; i < src.length; i++) {
-        d.put(i, src[i]);
-      }
-    }
   }
 
   /** Copies the minibatch {@code bInds[start .. start + M)} into the mb_* arrays. */
@@ -581,7 +543,7 @@ public final class Ppo {
       mbReturns[j] = returns[k];
       mbOldValues[j] = values[k];
     }
-    writeRows(mbObsHost, mbObs);
+    HostRows.write(mbObsHost, mbObs);
     if (!discrete) {
       HostArrays.fromDoubles(mbActionsHost, mbActions);
     }

@@ -1,11 +1,20 @@
 package dev.isoplast.agents.ppo;
 
+import static dev.isoplast.agents.ConfigValues.asBool;
+import static dev.isoplast.agents.ConfigValues.asDouble;
+import static dev.isoplast.agents.ConfigValues.asInt;
+import static dev.isoplast.agents.ConfigValues.asNullableDouble;
+import static dev.isoplast.agents.ConfigValues.asString;
+import static dev.isoplast.agents.ConfigValues.nonNegative;
+import static dev.isoplast.agents.ConfigValues.positive;
+import static dev.isoplast.agents.ConfigValues.unit;
+
+import dev.isoplast.agents.ConfigValues;
+import dev.isoplast.agents.Optimization;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -88,7 +97,7 @@ public record PpoConfig(
     double logStdInit) {
 
   /** The optimizers {@link #optimizer} can name. */
-  public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "adamo", "sgd");
+  public static final List<String> OPTIMIZERS = Optimization.OPTIMIZERS;
 
   /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
   public static final List<String> KEYS = List.of("num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma",
@@ -127,42 +136,12 @@ public record PpoConfig(
     if (body == null) {
       throw new IllegalArgumentException("body must be given");
     }
-    if (optimizer == null || !OPTIMIZERS.contains(optimizer)) {
-      throw new IllegalArgumentException("optimizer must be one of " + OPTIMIZERS + ", got '" + optimizer + "'");
-    }
-    if (!(adamBeta1 >= 0 && adamBeta1 < 1) || !(adamBeta2 >= 0 && adamBeta2 < 1)) {
-      throw new IllegalArgumentException("adam_beta1 and adam_beta2 must be in [0, 1), got " + adamBeta1 + ", "
-          + adamBeta2);
-    }
-    if (!(adamEps > 0)) {
-      throw new IllegalArgumentException("adam_eps must be > 0, got " + adamEps);
-    }
-    nonNegative("weight_decay", weightDecay);
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-    }
-    nonNegative("iso_coef", isoCoef);
-    if (isoLr != null) {
-      nonNegative("iso_lr", isoLr);
-    }
-    nonNegative("parseval_coef", parsevalCoef);
-    nonNegative("l2_coef", l2Coef);
-    nonNegative("l2_init_coef", l2InitCoef);
-    nonNegative("spectral_coef", spectralCoef);
+    Optimization.validate(optimizer, adamBeta1, adamBeta2, adamEps, weightDecay, momentum, isoCoef, isoLr,
+        parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
     if (!Double.isFinite(logStdInit)) {
       throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
     }
-    if (weightDecay > 0 && !optimizer.equals("adamw")) {
-      throw new IllegalArgumentException("weight_decay is AdamW's decoupled decay; it needs optimizer adamw (got "
-          + optimizer + "); use l2_coef for a coupled L2 penalty");
-    }
-    if ((isoCoef > 0 || isoLr != null) && !optimizer.equals("adamo")) {
-      throw new IllegalArgumentException("iso_coef / iso_lr belong to AdamO; they need optimizer adamo (got "
-          + optimizer + ")");
-    }
-    if (momentum > 0 && !optimizer.equals("sgd")) {
-      throw new IllegalArgumentException("momentum is SGD's; it needs optimizer sgd (got " + optimizer + ")");
-    }
+  }
   }
 
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
@@ -272,10 +251,7 @@ public record PpoConfig(
     m.put("vf_coef", vfCoef);
     m.put("max_grad_norm", maxGradNorm);
     m.put("target_kl", targetKl);
-    m.put("body", body.type().configName());
-    m.put("hidden_sizes", body.hiddenSizes());
-    m.put("activation", body.activation().configName());
-    m.put("layer_norm", body.layerNorm());
+    ConfigValues.putBody(m, body);
     m.put("optimizer", optimizer);
     m.put("adam_beta1", adamBeta1);
     m.put("adam_beta2", adamBeta2);
@@ -306,16 +282,7 @@ public record PpoConfig(
    *     value of the wrong type or range
    */
   public static PpoConfig fromMap(PpoConfig base, Map<String, Object> values) {
-    List<String> unknown = new ArrayList<>();
-    for (String k : values.keySet()) {
-      if (!KEYS.contains(k)) {
-        unknown.add(k);
-      }
-    }
-    if (!unknown.isEmpty()) {
-      throw new IllegalArgumentException("unknown PPO config key" + (unknown.size() > 1 ? "s " : " ") + unknown
-          + "; valid keys: " + KEYS);
-    }
+    ConfigValues.checkKeys("PPO", KEYS, values);
     Map<String, Object> m = base.toMap();
     m.putAll(values);
     BodyConfig body = body(m, base.body());
@@ -352,118 +319,6 @@ public record PpoConfig(
   }
 
   private static BodyConfig body(Map<String, Object> m, BodyConfig base) {
-    BodyConfig.Kind kind = BodyConfig.Kind.fromName(asString(m, "body"));
-    List<Integer> sizes = asIntList(m, "hidden_sizes");
-    boolean layerNorm = asBool(m, "layer_norm");
-    if (kind == BodyConfig.Kind.ISOMETRIC) {
-      return BodyConfig.isometric(sizes, layerNorm);
-    }
-    BodyConfig.Nonlinearity act = BodyConfig.Nonlinearity.fromName(asString(m, "activation"));
-    Init init = base.type() == BodyConfig.Kind.MLP ? base.init() : Init.orthogonal(Init.RELU_GAIN);
-    return BodyConfig.mlp(sizes, act, layerNorm, init);
-  }
-
-  // ---- value parsing ----
-
-  private static String asString(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    if (v == null) {
-      throw new IllegalArgumentException(key + " must be given");
-    }
-    return v.toString().trim().toLowerCase(Locale.ROOT);
-  }
-
-  private static double asDouble(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    if (v instanceof Number n) {
-      return n.doubleValue();
-    }
-    try {
-      return Double.parseDouble(String.valueOf(v).trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be a number, got '" + v + "'");
-    }
-  }
-
-  private static Double asNullableDouble(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    if (v == null) {
-      return null;
-    }
-    String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
-    if (s.equals("null") || s.equals("none") || s.isEmpty() || s.equals("~")) {
-      return null;
-    }
-    return asDouble(m, key);
-  }
-
-  private static int asInt(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    long l;
-    if (v instanceof Integer || v instanceof Long || v instanceof Short) {
-      l = ((Number) v).longValue();
-    } else {
-      double d = asDouble(m, key);
-      if (d != Math.rint(d)) {
-        throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
-      }
-      l = (long) d;
-    }
-    if (l > Integer.MAX_VALUE || l < Integer.MIN_VALUE) {
-      throw new IllegalArgumentException(key + " is out of range: " + v);
-    }
-    return (int) l;
-  }
-
-  private static boolean asBool(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    if (v instanceof Boolean b) {
-      return b;
-    }
-    String s = String.valueOf(v).trim().toLowerCase(Locale.ROOT);
-    return switch (s) {
-      case "true", "yes", "on", "1" -> true;
-      case "false", "no", "off", "0" -> false;
-      default -> throw new IllegalArgumentException(key + " must be true or false, got '" + v + "'");
-    };
-  }
-
-  private static List<Integer> asIntList(Map<String, Object> m, String key) {
-    Object v = m.get(key);
-    List<Integer> out = new ArrayList<>();
-    if (v instanceof List<?> list) {
-      for (Object o : list) {
-        out.add(asInt(Map.of(key, o), key));
-      }
-      return out;
-    }
-    String s = String.valueOf(v).trim();
-    if (s.startsWith("[") && s.endsWith("]")) {
-      s = s.substring(1, s.length() - 1);
-    }
-    for (String part : s.split("[,\\s]+")) {
-      if (!part.isEmpty()) {
-        out.add(asInt(Map.of(key, part), key));
-      }
-    }
-    return out;
-  }
-
-  private static void positive(String name, int v) {
-    if (v <= 0) {
-      throw new IllegalArgumentException(name + " must be positive, got " + v);
-    }
-  }
-
-  private static void nonNegative(String name, double v) {
-    if (!(v >= 0) || Double.isInfinite(v)) {
-      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
-    }
-  }
-
-  private static void unit(String name, double v) {
-    if (!(v >= 0 && v <= 1)) {
-      throw new IllegalArgumentException(name + " must be in [0, 1], got " + v);
-    }
+    return ConfigValues.body(m, base, Init.orthogonal(Init.RELU_GAIN));
   }
 }
