@@ -1,7 +1,10 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.agents.dqn.Dqn;
+import dev.isoplast.agents.dqn.DqnConfig;
 import dev.isoplast.agents.ppo.Ppo;
 import dev.isoplast.agents.ppo.PpoConfig;
 import dev.isoplast.envs.VectorEnv;
@@ -31,7 +34,7 @@ import picocli.CommandLine.Option;
         "Hyper-parameters use CleanRL's names: --set learning_rate=3e-4 --set optimizer=adamo --set iso_coef=1e-3."})
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--algo", defaultValue = "ppo", description = "Algorithm: ppo (dqn arrives with its own issue). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--algo", defaultValue = "ppo", description = "Algorithm: ppo or dqn (Discrete actions only). Default: ${DEFAULT-VALUE}.")
   String algo;
 
   @Option(names = "--env", required = true, description = "Env id, e.g. CartPole-v1 (see `isoplast envs`).")
@@ -60,15 +63,19 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!algo.equals("ppo")) {
-      throw new IllegalArgumentException("--algo " + algo + " is not available yet: expected ppo");
+    if (!algo.equals("ppo") && !algo.equals("dqn")) {
+      throw new IllegalArgumentException("unknown --algo " + algo + ": expected ppo or dqn");
     }
     if (totalSteps < 1) {
       throw new IllegalArgumentException("--total-steps must be positive, got " + totalSteps);
     }
     Map<String, Object> overrides = ConfigOverrides.load(configFile, sets);
     // validate the hyper-parameters before anything starts
-    PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+    if (algo.equals("ppo")) {
+      PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+    } else {
+      DqnConfig.fromMap(DqnConfig.defaults(), overrides);
+    }
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", RunDirectory.defaultName(envId, algo, seed)));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
@@ -89,14 +96,28 @@ final class TrainCommand implements Callable<Integer> {
    */
   static Map<String, Object> trainOne(EnvServerOptions.Connection c, RunDirectory run, String envId, String algo,
       long seed, long totalSteps, Map<String, Object> overrides, boolean progressBar) {
-    PpoConfig config = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
-    VectorEnv env = c.client().make(envId, config.numEnvs(), seed);
-    if (env.actionSpace() instanceof Box) { // CleanRL's continuous-action defaults apply to Box actions
-      env.close();
-      config = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
+    VectorEnv env;
+    Map<String, Object> resolved;
+    Agent agent;
+    if (algo.equals("dqn")) {
+      DqnConfig config = DqnConfig.fromMap(DqnConfig.defaults(), overrides);
       env = c.client().make(envId, config.numEnvs(), seed);
+      resolved = config.toMap();
+      agent = closingEnvOnFailure(env, () -> new Dqn(config, env, seed));
+    } else {
+      PpoConfig ppo = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+      VectorEnv made = c.client().make(envId, ppo.numEnvs(), seed);
+      if (made.actionSpace() instanceof Box) { // CleanRL's continuous-action defaults apply to Box actions
+        made.close();
+        ppo = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
+        made = c.client().make(envId, ppo.numEnvs(), seed);
+      }
+      PpoConfig config = ppo;
+      env = made;
+      resolved = config.toMap();
+      agent = closingEnvOnFailure(env, () -> new Ppo(config, env, seed));
     }
-    run.writeConfig(resolvedConfig(config, c, algo, envId, seed, totalSteps));
+    run.writeConfig(resolvedConfig(resolved, c, algo, envId, seed, totalSteps));
     EpisodeStats episodes = new EpisodeStats();
     List<Callback> callbacks = new ArrayList<>(List.of(episodes));
     ProgressCallback progress = progressBar ? new ProgressCallback(envId + " " + algo, totalSteps, episodes) : null;
@@ -109,7 +130,7 @@ final class TrainCommand implements Callable<Integer> {
     summary.put("seed", seed);
     long t0 = System.nanoTime();
     try (MetricsFile metrics = run.openMetrics(); VectorEnv e = env) {
-      TrainResult r = new Ppo(config, e, seed).train(totalSteps, metrics, callbacks);
+      TrainResult r = agent.train(totalSteps, metrics, callbacks);
       summary.put("status", "completed");
       summary.put("final_mean_return", r.finalMeanReturn());
       summary.put("episodes", r.episodeReturns().size());
@@ -134,7 +155,16 @@ final class TrainCommand implements Callable<Integer> {
     }
   }
 
-  private static Map<String, Object> resolvedConfig(PpoConfig config, EnvServerOptions.Connection c, String algo,
+  private static Agent closingEnvOnFailure(VectorEnv env, java.util.function.Supplier<Agent> make) {
+    try {
+      return make.get();
+    } catch (RuntimeException e) {
+      env.close();
+      throw e;
+    }
+  }
+
+  private static Map<String, Object> resolvedConfig(Map<String, Object> hyperParameters, EnvServerOptions.Connection c, String algo,
       String envId, long seed, long totalSteps) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("algo", algo);
@@ -149,7 +179,7 @@ final class TrainCommand implements Callable<Integer> {
     versions.put("java", System.getProperty("java.version"));
     versions.put("nd4j", "1.0.0-M2.1");
     m.put("versions", versions);
-    m.put(algo, config.toMap());
+    m.put(algo, hyperParameters);
     return m;
   }
 }

@@ -99,6 +99,25 @@ class CliTest {
   }
 
   @Test
+  void trainDqnWritesARunDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path dir = tmp.resolve("dqn");
+    Run r = run("train", "--algo", "dqn", "--env", "CartPole-v1", "--seed", "2", "--total-steps", "1500",
+        "--run-dir", dir.toString(), "--no-progress", "--set", "learning_starts=500");
+    assertEquals(0, r.code(), r.err());
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals("completed", summary.get("status").asText());
+    assertEquals(1500, summary.get("total_steps").asLong());
+    var lines = java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"));
+    assertTrue(lines.stream().anyMatch(l -> l.contains("losses/td_loss")), "DQN logs its TD loss");
+    assertTrue(lines.stream().anyMatch(l -> l.contains("charts/epsilon")));
+    assertTrue(java.nio.file.Files.readString(dir.resolve("config.yaml")).contains("learning_starts: 500"));
+    Run bad = run("train", "--algo", "dqn", "--env", "Pendulum-v1", "--total-steps", "100", "--run-dir",
+        tmp.resolve("p").toString(), "--no-progress");
+    assertEquals(2, bad.code(), "DQN on a Box action space is a configuration error");
+    assertTrue(bad.err().toLowerCase().contains("discrete"), bad.err());
+  }
+
+  @Test
   void trainRejectsAnUnknownHyperParameterWithExitTwo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
     Run r = run("train", "--env", "CartPole-v1", "--total-steps", "1000", "--run-dir", tmp.resolve("x").toString(),
         "--set", "gae_lamda=0.9");

@@ -1,6 +1,8 @@
 package dev.isoplast.agents.ppo;
 
+import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.Episodes;
 import dev.isoplast.agents.Gae;
 import dev.isoplast.agents.HostRows;
 import dev.isoplast.agents.Optimization;
@@ -47,7 +49,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Not thread-safe. {@link #train} may be called again to continue training (the env is reset
  * only on the first call; each call anneals the learning rate over its own budget).
  */
-public final class Ppo {
+public final class Ppo implements Agent {
 
 
   private final PpoConfig config;
@@ -251,12 +253,12 @@ public final class Ppo {
    * Trains for {@code total_timesteps} env steps (rounded down to whole iterations of
    * {@code batch_size}), logging CleanRL's metrics to {@code sink} and calling the callbacks.
    */
+  @Override
   public TrainResult train(long totalTimesteps, MetricSink sink, List<Callback> callbacks) {
     int numIterations = config.numIterations(totalTimesteps);
     Schedule lrSchedule = config.annealLr() ? Schedule.linear(config.learningRate(), 0.0)
         : Schedule.constant(config.learningRate());
-    List<Double> episodeReturns = new ArrayList<>();
-    List<Long> episodeLengths = new ArrayList<>();
+    Episodes episodes = new Episodes();
     long startStep = globalStep;
     long startNanos = System.nanoTime();
     if (!started) {
@@ -295,19 +297,7 @@ public final class Ppo {
           finalValues[row + i] = 0;
         }
         bootstrapTruncated(r, row);
-        for (int k = 0; k < r.endedCount(); k++) {
-          double ret = r.episodeReturns()[k];
-          long len = r.episodeLengths()[k];
-          episodeReturns.add(ret);
-          episodeLengths.add(len);
-          Map<String, Double> ep = new LinkedHashMap<>();
-          ep.put("charts/episodic_return", ret);
-          ep.put("charts/episodic_length", (double) len);
-          sink.log(globalStep, ep);
-          for (Callback cb : callbacks) {
-            cb.onEpisodeEnd(globalStep, ret, len);
-          }
-        }
+        episodes.record(globalStep, r, sink, callbacks, Map.of());
         stepsDone++;
         for (Callback cb : callbacks) {
           if (!cb.onStep(globalStep)) {
@@ -346,7 +336,7 @@ public final class Ppo {
       cb.onEnd(globalStep);
     }
     double wall = (System.nanoTime() - startNanos) / 1e9;
-    return new TrainResult(globalStep, iterationsDone, episodeReturns, episodeLengths,
+    return new TrainResult(globalStep, iterationsDone, episodes.returns(), episodes.lengths(),
         (globalStep - startStep) / wall, wall, stop);
   }
 

@@ -142,7 +142,6 @@ public record PpoConfig(
       throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
     }
   }
-  }
 
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
   public static PpoConfig defaults() {

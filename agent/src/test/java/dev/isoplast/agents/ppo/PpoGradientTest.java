@@ -2,6 +2,7 @@ package dev.isoplast.agents.ppo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.isoplast.agents.FakeEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.DType;
 import dev.isoplast.envs.spaces.Discrete;

@@ -1,4 +1,4 @@
-package dev.isoplast.agents.ppo;
+package dev.isoplast.agents;
 
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.StepResult;
@@ -6,13 +6,13 @@ import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Space;
 
 /** A vector env that only declares its spaces (for tests that never step it). */
-final class FakeEnv implements VectorEnv {
+public final class FakeEnv implements VectorEnv {
 
   private final int numEnvs;
   private final Space observationSpace;
   private final Space actionSpace;
 
-  FakeEnv(int numEnvs, Space observationSpace, Space actionSpace) {
+  public FakeEnv(int numEnvs, Space observationSpace, Space actionSpace) {
     this.numEnvs = numEnvs;
     this.observationSpace = observationSpace;
     this.actionSpace = actionSpace;

@@ -1,0 +1,266 @@
+package dev.isoplast.agents.dqn;
+
+import static dev.isoplast.agents.ConfigValues.asBool;
+import static dev.isoplast.agents.ConfigValues.asDouble;
+import static dev.isoplast.agents.ConfigValues.asInt;
+import static dev.isoplast.agents.ConfigValues.asNullableDouble;
+import static dev.isoplast.agents.ConfigValues.asString;
+import static dev.isoplast.agents.ConfigValues.positive;
+import static dev.isoplast.agents.ConfigValues.unit;
+
+import dev.isoplast.agents.ConfigValues;
+import dev.isoplast.agents.Optimization;
+import dev.isoplast.nn.BodyConfig;
+import dev.isoplast.nn.Init;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every hyper-parameter of DQN, one field each, named as CleanRL's {@code dqn.py} (its YAML and
+ * {@code --set} keys are the snake_case names in {@link #KEYS}; options shared with PPO have PPO's
+ * keys). The defaults ({@link #defaults()}) are CleanRL's.
+ *
+ * @param numEnvs {@code num_envs}: the number of parallel game environments
+ * @param learningRate {@code learning_rate}: the learning rate of the optimizer (constant)
+ * @param bufferSize {@code buffer_size}: the replay memory buffer size (transitions)
+ * @param gamma {@code gamma}: the discount factor γ
+ * @param tau {@code tau}: the target network update rate (1 = hard copy)
+ * @param targetNetworkFrequency {@code target_network_frequency}: vector steps between target
+ *     network updates
+ * @param batchSize {@code batch_size}: the batch size of sample from the replay memory
+ * @param startE {@code start_e}: the starting ε for exploration
+ * @param endE {@code end_e}: the ending ε for exploration
+ * @param explorationFraction {@code exploration_fraction}: the fraction of {@code total_timesteps}
+ *     it takes ε to go from start_e to end_e
+ * @param learningStarts {@code learning_starts}: env steps before learning starts
+ * @param trainFrequency {@code train_frequency}: vector steps between gradient steps
+ * @param loss {@code loss}: the TD loss, {@code mse} (CleanRL) or {@code huber} (δ = 1, SB3)
+ * @param doubleDqn {@code double_dqn}: select the next action with the online network and evaluate
+ *     it with the target network (van Hasselt et al. 2016)
+ * @param body the Q-network's hidden layers: YAML keys {@code body} (mlp|isometric),
+ *     {@code hidden_sizes}, {@code activation}, {@code layer_norm}; an mlp (and the head) is
+ *     initialised as PyTorch's {@code nn.Linear} default, as CleanRL's QNetwork
+ * @param optimizer {@code optimizer}: adam | adamw | adamo | sgd
+ * @param adamBeta1 {@code adam_beta1}: Adam's β1
+ * @param adamBeta2 {@code adam_beta2}: Adam's β2
+ * @param adamEps {@code adam_eps}: Adam's ε (CleanRL's DQN uses PyTorch's default 1e-8)
+ * @param weightDecay {@code weight_decay}: AdamW's decoupled decay λ (adamw only)
+ * @param momentum {@code momentum}: SGD momentum (sgd only)
+ * @param isoCoef {@code iso_coef}: AdamO's isometry coefficient λ (adamo only)
+ * @param isoLr {@code iso_lr}: AdamO's fixed isometry rate, or null to follow the learning rate
+ * @param parsevalCoef {@code parseval_coef}: coupled Parseval regularizer c (0 = off)
+ * @param l2Coef {@code l2_coef}: coupled L2 λ Σ‖θ‖² (0 = off)
+ * @param l2InitCoef {@code l2_init_coef}: coupled L2-Init λ Σ‖θ − θ₀‖² (0 = off)
+ * @param spectralCoef {@code spectral_coef}: coupled spectral regularizer c, k = 3 (0 = off)
+ */
+public record DqnConfig(
+    int numEnvs,
+    double learningRate,
+    int bufferSize,
+    double gamma,
+    double tau,
+    int targetNetworkFrequency,
+    int batchSize,
+    double startE,
+    double endE,
+    double explorationFraction,
+    int learningStarts,
+    int trainFrequency,
+    String loss,
+    boolean doubleDqn,
+    BodyConfig body,
+    String optimizer,
+    double adamBeta1,
+    double adamBeta2,
+    double adamEps,
+    double weightDecay,
+    double momentum,
+    double isoCoef,
+    Double isoLr,
+    double parsevalCoef,
+    double l2Coef,
+    double l2InitCoef,
+    double spectralCoef) {
+
+  /** The TD losses {@link #loss} can name. */
+  public static final List<String> LOSSES = List.of("mse", "huber");
+
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
+  public static final List<String> KEYS = List.of("num_envs", "learning_rate", "buffer_size", "gamma", "tau",
+      "target_network_frequency", "batch_size", "start_e", "end_e", "exploration_fraction", "learning_starts",
+      "train_frequency", "loss", "double_dqn", "body", "hidden_sizes", "activation", "layer_norm", "optimizer",
+      "adam_beta1", "adam_beta2", "adam_eps", "weight_decay", "momentum", "iso_coef", "iso_lr", "parseval_coef",
+      "l2_coef", "l2_init_coef", "spectral_coef");
+
+  public DqnConfig {
+    positive("num_envs", numEnvs);
+    positive("buffer_size", bufferSize);
+    positive("target_network_frequency", targetNetworkFrequency);
+    positive("batch_size", batchSize);
+    positive("train_frequency", trainFrequency);
+    if (learningStarts < 0) {
+      throw new IllegalArgumentException("learning_starts must be >= 0, got " + learningStarts);
+    }
+    if (bufferSize < numEnvs) {
+      throw new IllegalArgumentException("buffer_size (" + bufferSize + ") must hold at least one vector step of "
+          + "num_envs = " + numEnvs + " transitions");
+    }
+    if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning_rate must be finite and >= 0, got " + learningRate);
+    }
+    unit("gamma", gamma);
+    if (!(tau > 0 && tau <= 1)) {
+      throw new IllegalArgumentException("tau must be in (0, 1], got " + tau);
+    }
+    unit("start_e", startE);
+    unit("end_e", endE);
+    if (!(explorationFraction > 0 && explorationFraction <= 1)) {
+      throw new IllegalArgumentException("exploration_fraction must be in (0, 1], got " + explorationFraction);
+    }
+    if (loss == null || !LOSSES.contains(loss)) {
+      throw new IllegalArgumentException("loss must be one of " + LOSSES + ", got '" + loss + "'");
+    }
+    if (body == null) {
+      throw new IllegalArgumentException("body must be given");
+    }
+    Optimization.validate(optimizer, adamBeta1, adamBeta2, adamEps, weightDecay, momentum, isoCoef, isoLr,
+        parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
+  }
+
+  /** CleanRL's QNetwork body: 120-84 ReLU, PyTorch's default {@code nn.Linear} init. */
+  public static BodyConfig cleanRlBody() {
+    return BodyConfig.mlp(List.of(120, 84), BodyConfig.Nonlinearity.RELU, false, Init.torchDefault());
+  }
+
+  /** CleanRL {@code dqn.py}'s defaults (its CartPole-v1 settings), MSE loss, plain DQN, Adam. */
+  public static DqnConfig defaults() {
+    return new DqnConfig(1, 2.5e-4, 10_000, 0.99, 1.0, 500, 128, 1.0, 0.05, 0.5, 10_000, 10, "mse", false,
+        cleanRlBody(), "adam", 0.9, 0.999, 1e-8, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0);
+  }
+
+  // ---- derived values ----
+
+  /**
+   * CleanRL's {@code linear_schedule(start_e, end_e, exploration_fraction * total_timesteps, t)}:
+   * linear from start_e at t = 0 to end_e at the end of the exploration phase, then end_e.
+   */
+  public double epsilon(long totalTimesteps, long t) {
+    double duration = explorationFraction * totalTimesteps;
+    double slope = (endE - startE) / duration;
+    return Math.max(slope * t + startE, endE);
+  }
+
+  // ---- copies ----
+
+  /** A copy with one key (snake_case, as in YAML) changed; the value is parsed as {@link #fromMap} does. */
+  public DqnConfig with(String key, Object value) {
+    return fromMap(this, Map.of(key, value == null ? "null" : value));
+  }
+
+  public DqnConfig withNumEnvs(int v) {
+    return with("num_envs", v);
+  }
+
+  public DqnConfig withLearningStarts(int v) {
+    return with("learning_starts", v);
+  }
+
+  public DqnConfig withBody(BodyConfig b) {
+    return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optimizer, adamBeta1,
+        adamBeta2, adamEps, weightDecay, momentum, isoCoef, isoLr, parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
+  }
+
+  /** A copy with {@code optimizer} (and the other optimizers' options cleared). */
+  public DqnConfig withOptimizer(String name) {
+    return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body, name, adamBeta1, adamBeta2,
+        adamEps, name.equals("adamw") ? weightDecay : 0.0, name.equals("sgd") ? momentum : 0.0,
+        name.equals("adamo") ? isoCoef : 0.0, name.equals("adamo") ? isoLr : null, parsevalCoef, l2Coef, l2InitCoef,
+        spectralCoef);
+  }
+
+  // ---- maps (config.yaml, --set) ----
+
+  /** The resolved configuration with the snake_case keys of {@link #KEYS}, in that order. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("num_envs", numEnvs);
+    m.put("learning_rate", learningRate);
+    m.put("buffer_size", bufferSize);
+    m.put("gamma", gamma);
+    m.put("tau", tau);
+    m.put("target_network_frequency", targetNetworkFrequency);
+    m.put("batch_size", batchSize);
+    m.put("start_e", startE);
+    m.put("end_e", endE);
+    m.put("exploration_fraction", explorationFraction);
+    m.put("learning_starts", learningStarts);
+    m.put("train_frequency", trainFrequency);
+    m.put("loss", loss);
+    m.put("double_dqn", doubleDqn);
+    ConfigValues.putBody(m, body);
+    m.put("optimizer", optimizer);
+    m.put("adam_beta1", adamBeta1);
+    m.put("adam_beta2", adamBeta2);
+    m.put("adam_eps", adamEps);
+    m.put("weight_decay", weightDecay);
+    m.put("momentum", momentum);
+    m.put("iso_coef", isoCoef);
+    m.put("iso_lr", isoLr);
+    m.put("parseval_coef", parsevalCoef);
+    m.put("l2_coef", l2Coef);
+    m.put("l2_init_coef", l2InitCoef);
+    m.put("spectral_coef", spectralCoef);
+    return m;
+  }
+
+  /** {@link #defaults()} with the given keys overridden; see {@link #fromMap(DqnConfig, Map)}. */
+  public static DqnConfig fromMap(Map<String, Object> values) {
+    return fromMap(defaults(), values);
+  }
+
+  /**
+   * {@code base} with the given keys overridden. Values may be typed (YAML numbers, booleans, lists)
+   * or strings as typed after {@code --set} ({@code "0.9"}, {@code "true"}, {@code "64,64"},
+   * {@code "null"}).
+   *
+   * @throws IllegalArgumentException for an unknown key (the message lists the valid ones) or a
+   *     value of the wrong type or range
+   */
+  public static DqnConfig fromMap(DqnConfig base, Map<String, Object> values) {
+    ConfigValues.checkKeys("DQN", KEYS, values);
+    Map<String, Object> m = base.toMap();
+    m.putAll(values);
+    BodyConfig body = ConfigValues.body(m, base.body(), Init.torchDefault());
+    return new DqnConfig(
+        asInt(m, "num_envs"),
+        asDouble(m, "learning_rate"),
+        asInt(m, "buffer_size"),
+        asDouble(m, "gamma"),
+        asDouble(m, "tau"),
+        asInt(m, "target_network_frequency"),
+        asInt(m, "batch_size"),
+        asDouble(m, "start_e"),
+        asDouble(m, "end_e"),
+        asDouble(m, "exploration_fraction"),
+        asInt(m, "learning_starts"),
+        asInt(m, "train_frequency"),
+        asString(m, "loss"),
+        asBool(m, "double_dqn"),
+        body,
+        asString(m, "optimizer"),
+        asDouble(m, "adam_beta1"),
+        asDouble(m, "adam_beta2"),
+        asDouble(m, "adam_eps"),
+        asDouble(m, "weight_decay"),
+        asDouble(m, "momentum"),
+        asDouble(m, "iso_coef"),
+        asNullableDouble(m, "iso_lr"),
+        asDouble(m, "parseval_coef"),
+        asDouble(m, "l2_coef"),
+        asDouble(m, "l2_init_coef"),
+        asDouble(m, "spectral_coef"));
+  }
+}

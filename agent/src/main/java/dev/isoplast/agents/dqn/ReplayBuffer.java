@@ -1,0 +1,174 @@
+package dev.isoplast.agents.dqn;
+
+import dev.isoplast.envs.StepResult;
+import java.util.random.RandomGenerator;
+
+/**
+ * DQN's replay memory (SB3's {@code ReplayBuffer}, as CleanRL uses it): {@code capacity}
+ * transitions in preallocated circular arrays, the oldest overwritten first, sampled uniformly
+ * with replacement.
+ *
+ * <p>With same-step autoreset the env's next observation of an ended episode is already the new
+ * episode's first one; {@link #add(float[], int[], StepResult)} stores the ended episode's final
+ * observation instead, and marks the transition done only if it terminated: a truncated transition
+ * is bootstrapped from its final observation (SB3's {@code handle_timeout_termination}).
+ */
+public final class ReplayBuffer {
+
+  /** A sampled batch; its arrays are reused by the next {@link #sample} of the same size. */
+  public static final class Batch {
+    /** {@code [size * obsDim]} row-major. */
+    public final float[] observations;
+    /** {@code [size * obsDim]} row-major: s' (the final observation for ended episodes). */
+    public final float[] nextObservations;
+    /** Action indices, 0-based. */
+    public final int[] actions;
+    public final float[] rewards;
+    /** 1 if the transition terminated, else 0. */
+    public final float[] dones;
+
+    Batch(int size, int obsDim) {
+      observations = new float[size * obsDim];
+      nextObservations = new float[size * obsDim];
+      actions = new int[size];
+      rewards = new float[size];
+      dones = new float[size];
+    }
+
+    public int size() {
+      return actions.length;
+    }
+  }
+
+  private final int capacity;
+  private final int obsDim;
+  private final float[] obs;
+  private final float[] nextObs;
+  private final int[] actions;
+  private final float[] rewards;
+  private final float[] dones;
+  private int pos;
+  private boolean full;
+  private Batch batch;
+
+  public ReplayBuffer(int capacity, int obsDim) {
+    if (capacity <= 0 || obsDim <= 0) {
+      throw new IllegalArgumentException("replay buffer needs capacity > 0 and obsDim > 0, got " + capacity + ", "
+          + obsDim);
+    }
+    if ((long) capacity * obsDim > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("replay buffer of " + capacity + " x " + obsDim + " floats is too large");
+    }
+    this.capacity = capacity;
+    this.obsDim = obsDim;
+    obs = new float[capacity * obsDim];
+    nextObs = new float[capacity * obsDim];
+    actions = new int[capacity];
+    rewards = new float[capacity];
+    dones = new float[capacity];
+  }
+
+  /**
+   * Stores one vector step: env i took {@code actions[i]} in {@code observations} row i and got
+   * {@code step}'s reward; s' is {@code step}'s observation row, or the final observation if env i's
+   * episode ended; done = terminated.
+   */
+  public void add(float[] observations, int[] actions, StepResult step) {
+    int n = actions.length;
+    int[] ended = step.endedIndices();
+    float[] fin = step.finalObservations();
+    float[] next = step.observations();
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      float[] src = next;
+      int srcRow = i;
+      if (k < ended.length && ended[k] == i) {
+        src = fin;
+        srcRow = k;
+        k++;
+      }
+      add(observations, i, src, srcRow, actions[i], step.rewards()[i], step.terminated()[i]);
+    }
+  }
+
+  /** Stores one transition: row {@code obsRow} of {@code observations}, row {@code nextRow} of {@code next}. */
+  public void add(float[] observations, int obsRow, float[] next, int nextRow, int action, double reward,
+      boolean done) {
+    System.arraycopy(observations, obsRow * obsDim, obs, pos * obsDim, obsDim);
+    System.arraycopy(next, nextRow * obsDim, nextObs, pos * obsDim, obsDim);
+    actions[pos] = action;
+    rewards[pos] = (float) reward;
+    dones[pos] = done ? 1f : 0f;
+    pos++;
+    if (pos == capacity) {
+      pos = 0;
+      full = true;
+    }
+  }
+
+  /** {@code batchSize} transitions drawn uniformly with replacement from those stored. */
+  public Batch sample(int batchSize, RandomGenerator rng) {
+    int n = size();
+    if (n == 0) {
+      throw new IllegalStateException("cannot sample from an empty replay buffer");
+    }
+    if (batch == null || batch.size() != batchSize) {
+      batch = new Batch(batchSize, obsDim);
+    }
+    for (int j = 0; j < batchSize; j++) {
+      int k = rng.nextInt(n);
+      System.arraycopy(obs, k * obsDim, batch.observations, j * obsDim, obsDim);
+      System.arraycopy(nextObs, k * obsDim, batch.nextObservations, j * obsDim, obsDim);
+      batch.actions[j] = actions[k];
+      batch.rewards[j] = rewards[k];
+      batch.dones[j] = dones[k];
+    }
+    return batch;
+  }
+
+  /** Transitions stored (at most the capacity). */
+  public int size() {
+    return full ? capacity : pos;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int obsDim() {
+    return obsDim;
+  }
+
+  /** Slot the next transition goes to. */
+  public int position() {
+    return pos;
+  }
+
+  // ---- slot views for tests and monitors (copies) ----
+
+  public float[] observation(int slot) {
+    return copyRow(obs, slot);
+  }
+
+  public float[] nextObservation(int slot) {
+    return copyRow(nextObs, slot);
+  }
+
+  public int action(int slot) {
+    return actions[slot];
+  }
+
+  public float reward(int slot) {
+    return rewards[slot];
+  }
+
+  public boolean done(int slot) {
+    return dones[slot] != 0f;
+  }
+
+  private float[] copyRow(float[] a, int slot) {
+    float[] out = new float[obsDim];
+    System.arraycopy(a, slot * obsDim, out, 0, obsDim);
+    return out;
+  }
+}
