@@ -21,22 +21,30 @@ public record TrainResult(long globalSteps, int iterations, List<Double> episode
     episodeLengths = List.copyOf(episodeLengths);
   }
 
+  /** How many of the last finished episodes {@code final_mean_return} averages (as CleanRL reports). */
+  public static final int FINAL_WINDOW = 20;
+
   /** Mean return of the last {@code k} finished episodes (fewer if fewer finished; NaN if none). */
   public double meanLastReturns(int k) {
-    int n = episodeReturns.size();
+    return meanOfLast(episodeReturns, k);
+  }
+
+  /** {@code final_mean_return} of summary.json: the mean over the last {@link #FINAL_WINDOW} finished episodes. */
+  public double finalMeanReturn() {
+    return meanLastReturns(FINAL_WINDOW);
+  }
+
+  /** Mean of the last {@code k} values (fewer if fewer exist; NaN if none): the one place this is computed. */
+  public static double meanOfLast(List<Double> values, int k) {
+    int n = values.size();
     if (n == 0) {
       return Double.NaN;
     }
     int from = Math.max(0, n - k);
     double s = 0;
     for (int i = from; i < n; i++) {
-      s += episodeReturns.get(i);
+      s += values.get(i);
     }
     return s / (n - from);
-  }
-
-  /** {@code final_mean_return} of summary.json: the mean over the last 20 finished episodes. */
-  public double finalMeanReturn() {
-    return meanLastReturns(20);
   }
 }
