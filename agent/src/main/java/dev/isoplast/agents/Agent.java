@@ -1,11 +1,41 @@
 package dev.isoplast.agents;
 
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.nn.Param;
+import dev.isoplast.nn.Sequential;
+import dev.isoplast.optim.Optimizer;
 import dev.isoplast.runs.MetricSink;
 import java.util.List;
+import java.util.Map;
 
-/** A learner that trains on its VectorEnv for a budget of env steps (PPO, DQN). */
+/**
+ * A learner that trains on its VectorEnv for a budget of env steps (PPO, DQN), and what the
+ * machinery around training (monitors, evaluation, checkpoints) needs to see of it.
+ */
 public interface Agent {
 
   /** Trains for {@code totalTimesteps} env steps (over all envs), logging to {@code sink}. */
   TrainResult train(long totalTimesteps, MetricSink sink, List<Callback> callbacks);
+
+  /** The env it trains on. */
+  VectorEnv env();
+
+  /** Its trainable networks by role, in a fixed order (PPO: actor, critic; DQN: q_network). */
+  Map<String, Sequential> networks();
+
+  /** Every trainable parameter, in the optimizer's order. */
+  List<Param> params();
+
+  Optimizer optimizer();
+
+  /** Env steps taken so far over all {@link #train} calls. */
+  long globalStep();
+
+  /**
+   * Its current behaviour as a {@link Policy} for evaluation: {@code deterministic} = the greedy
+   * action (PPO: the most likely action or the Gaussian's mean; DQN: argmax Q), else a sample of
+   * the training-time behaviour (PPO: the policy's distribution; DQN: ε-greedy with {@code end_e})
+   * drawn from a stream seeded by {@code seed}, never from the agent's training streams.
+   */
+  Policy policy(boolean deterministic, long seed);
 }

@@ -16,6 +16,16 @@ public final class ConfigValues {
 
   private ConfigValues() {}
 
+  /** The concatenation of key lists (a config's own keys and the shared ones), unmodifiable. */
+  @SafeVarargs
+  public static List<String> keys(List<String>... parts) {
+    List<String> out = new ArrayList<>();
+    for (List<String> part : parts) {
+      out.addAll(part);
+    }
+    return List.copyOf(out);
+  }
+
   /**
    * Throws if {@code values} has a key not in {@code keys}; the message lists the unknown and the
    * valid keys ({@code algo} names the config, e.g. "PPO").

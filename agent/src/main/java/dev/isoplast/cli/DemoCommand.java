@@ -48,16 +48,19 @@ final class DemoCommand implements Callable<Integer> {
       for (Map.Entry<String, Map<String, Object>> arm : arms.entrySet()) {
         RunDirectory run = RunDirectory.create(parent.resolve(arm.getKey()));
         System.err.printf("demo: PPO CartPole-v1, optimizer %s, seed %d, %d steps -> %s%n", arm.getKey(), seed, totalSteps, run.path());
-        results.put(arm.getKey(), TrainCommand.trainOne(c, run, "CartPole-v1", "ppo", seed, totalSteps, arm.getValue(), true));
+        results.put(arm.getKey(), TrainCommand.trainOne(c, run, "CartPole-v1", "ppo", seed, totalSteps, arm.getValue(),
+            new TrainCommand.Eval(10, 0), true));
       }
     }
     System.out.println();
     System.out.printf("PPO on CartPole-v1, seed %d, %d env steps per run (CleanRL defaults otherwise)%n", seed, totalSteps);
-    System.out.printf("%-10s %22s %10s %10s %8s%n", "optimizer", "final mean return (20)", "episodes", "steps/s", "wall s");
+    System.out.printf("%-10s %22s %18s %10s %10s %8s%n", "optimizer", "final mean return (20)", "eval return (10)",
+        "episodes", "steps/s", "wall s");
     for (Map.Entry<String, Map<String, Object>> r : results.entrySet()) {
       Map<String, Object> s = r.getValue();
-      System.out.printf("%-10s %22.1f %10s %10s %8s%n", r.getKey() + (r.getKey().equals("adamo") ? " λ=" + isoCoef : ""),
-          (Double) s.get("final_mean_return"), s.get("episodes"), s.get("sps"), s.get("wall_s"));
+      System.out.printf("%-10s %22.1f %18.1f %10s %10s %8s%n",
+          r.getKey() + (r.getKey().equals("adamo") ? " λ=" + isoCoef : ""), (Double) s.get("final_mean_return"),
+          (Double) s.get("eval_mean_return"), s.get("episodes"), s.get("sps"), s.get("wall_s"));
     }
     System.out.println("run directories: " + parent + "/{" + String.join(",", List.copyOf(results.keySet())) + "}");
     System.out.println("one seed is an anecdote, not a result: compare several seeds before concluding anything.");

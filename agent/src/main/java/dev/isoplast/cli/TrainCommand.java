@@ -2,6 +2,8 @@ package dev.isoplast.cli;
 
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.EvalCallback;
+import dev.isoplast.agents.Evaluation;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.agents.dqn.Dqn;
 import dev.isoplast.agents.dqn.DqnConfig;
@@ -31,7 +33,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train an agent on a Gymnasium env through the env server and write a run directory.",
-        "Hyper-parameters use CleanRL's names: --set learning_rate=3e-4 --set optimizer=adamo --set iso_coef=1e-3."})
+        "Hyper-parameters use CleanRL's names (--set learning_rate=3e-4); the paper's method is --optimizer adamo --iso-coef 1e-3 --body isometric.",
+        "final_mean_return in summary.json is the mean of the last 20 training episodes (with exploration); eval_mean_return that of --eval-episodes episodes of the deterministic policy after training."})
 final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--algo", defaultValue = "ppo", description = "Algorithm: ppo or dqn (Discrete actions only). Default: ${DEFAULT-VALUE}.")
@@ -46,6 +49,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one hyper-parameter (repeatable; after --config).")
   List<String> sets = new ArrayList<>();
 
+  @Option(names = "--optimizer", paramLabel = "NAME", description = "Shorthand for --set optimizer=NAME: adam, adamw, adamo (the paper's method) or sgd.")
+  String optimizerName;
+
+  @Option(names = "--iso-coef", paramLabel = "LAMBDA", description = "Shorthand for --set iso_coef=LAMBDA (AdamO's isometry coefficient; needs --optimizer adamo).")
+  Double isoCoef;
+
+  @Option(names = "--body", paramLabel = "KIND", description = "Shorthand for --set body=KIND: mlp (CleanRL's network) or isometric (orthogonal Dense + MaxMin).")
+  String body;
+
   @Option(names = "--seed", defaultValue = "1", description = "Fixes network init, sampling, shuffling, ND4J's RNG and the env seeds. Default: ${DEFAULT-VALUE}.")
   long seed;
 
@@ -54,6 +66,12 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/{env}__{algo}__{seed}__{epochSeconds}).")
   Path runDir;
+
+  @Option(names = "--eval-episodes", defaultValue = "10", paramLabel = "N", description = "Episodes of the deterministic policy evaluated on a separate env at the end (eval_mean_return in summary.json) and at each --eval-every; 0 = no evaluation. Default: ${DEFAULT-VALUE}.")
+  int evalEpisodes;
+
+  @Option(names = "--eval-every", defaultValue = "0", paramLabel = "STEPS", description = "Also evaluate every STEPS env steps, logged as eval/episodic_return; 0 = only at the end. Default: ${DEFAULT-VALUE}.")
+  long evalEvery;
 
   @Option(names = "--no-progress", description = "No progress bar (e.g. in logs).")
   boolean noProgress;
@@ -69,7 +87,16 @@ final class TrainCommand implements Callable<Integer> {
     if (totalSteps < 1) {
       throw new IllegalArgumentException("--total-steps must be positive, got " + totalSteps);
     }
+    if (evalEpisodes < 0 || evalEvery < 0) {
+      throw new IllegalArgumentException("--eval-episodes and --eval-every must be >= 0");
+    }
+    if (evalEvery > 0 && evalEpisodes == 0) {
+      throw new IllegalArgumentException("--eval-every needs --eval-episodes > 0");
+    }
     Map<String, Object> overrides = ConfigOverrides.load(configFile, sets);
+    shorthand(overrides, "optimizer", optimizerName);
+    shorthand(overrides, "iso_coef", isoCoef);
+    shorthand(overrides, "body", body);
     // validate the hyper-parameters before anything starts
     if (algo.equals("ppo")) {
       PpoConfig.fromMap(PpoConfig.defaults(), overrides);
@@ -79,14 +106,46 @@ final class TrainCommand implements Callable<Integer> {
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", RunDirectory.defaultName(envId, algo, seed)));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
-      Map<String, Object> summary = trainOne(c, run, envId, algo, seed, totalSteps, overrides, !noProgress);
+      Map<String, Object> summary = trainOne(c, run, envId, algo, seed, totalSteps, overrides, new Eval(evalEpisodes, evalEvery), !noProgress);
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
           envId, algo, seed, (Double) summary.get("final_mean_return"),
           Math.min(EpisodeStats.FINAL_WINDOW, (Integer) summary.get("episodes")), (Long) summary.get("total_steps"),
           summary.get("sps"), summary.get("wall_s"));
+      if (summary.get("eval_mean_return") instanceof Double ev) {
+        System.out.printf("evaluation: mean return %.2f +- %.2f over %d episodes of the deterministic policy%n", ev,
+            (Double) summary.get("eval_std_return"), (Integer) summary.get("eval_episodes"));
+      }
       System.out.println("run directory: " + run.path());
     }
     return 0;
+  }
+
+  /** A flag that stands for {@code --set key=value}; giving both with different values is an error. */
+  private static void shorthand(Map<String, Object> overrides, String key, Object value) {
+    if (value == null) {
+      return;
+    }
+    Object prev = overrides.get(key);
+    if (prev != null && !String.valueOf(prev).equals(String.valueOf(value))) {
+      throw new IllegalArgumentException("--" + key.replace('_', '-') + " " + value + " conflicts with " + key + "="
+          + prev + " from --set/--config");
+    }
+    overrides.put(key, value);
+  }
+
+  /**
+   * Evaluation settings of a run.
+   *
+   * @param episodes episodes per evaluation (0 = none)
+   * @param every env steps between evaluations during training (0 = only at the end)
+   */
+  record Eval(int episodes, long every) {
+    static final Eval NONE = new Eval(0, 0);
+
+    /** Eval envs: the run seed shifted so that they never replay the training envs' episodes. */
+    static long seed(long runSeed) {
+      return runSeed + 1_000_003L;
+    }
   }
 
   /**
@@ -95,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
    * the exception is rethrown naming the run directory.
    */
   static Map<String, Object> trainOne(EnvServerOptions.Connection c, RunDirectory run, String envId, String algo,
-      long seed, long totalSteps, Map<String, Object> overrides, boolean progressBar) {
+      long seed, long totalSteps, Map<String, Object> overrides, Eval eval, boolean progressBar) {
     VectorEnv env;
     Map<String, Object> resolved;
     Agent agent;
@@ -129,7 +188,15 @@ final class TrainCommand implements Callable<Integer> {
     summary.put("algo", algo);
     summary.put("seed", seed);
     long t0 = System.nanoTime();
+    VectorEnv evalEnv = null;
     try (MetricsFile metrics = run.openMetrics(); VectorEnv e = env) {
+      EvalCallback evaluator = null;
+      if (eval.episodes() > 0) {
+        evalEnv = c.client().make(envId, Math.min(eval.episodes(), 8), Eval.seed(seed));
+        evaluator = new EvalCallback(agent, evalEnv, eval.episodes(), eval.every() > 0 ? eval.every() : Long.MAX_VALUE,
+            Eval.seed(seed), metrics);
+        callbacks.add(evaluator);
+      }
       TrainResult r = agent.train(totalSteps, metrics, callbacks);
       summary.put("status", "completed");
       summary.put("final_mean_return", r.finalMeanReturn());
@@ -137,6 +204,12 @@ final class TrainCommand implements Callable<Integer> {
       summary.put("sps", Math.round(r.sps()));
       summary.put("total_steps", r.globalSteps());
       summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
+      if (evaluator != null) {
+        Evaluation.Result ev = evaluator.evaluateAt(r.globalSteps());
+        summary.put("eval_mean_return", ev.meanReturn());
+        summary.put("eval_std_return", ev.stdReturn());
+        summary.put("eval_episodes", ev.returns().size());
+      }
       run.writeSummary(summary);
       return summary;
     } catch (RuntimeException ex) {
@@ -151,6 +224,9 @@ final class TrainCommand implements Callable<Integer> {
     } finally {
       if (progress != null) {
         progress.close();
+      }
+      if (evalEnv != null) {
+        evalEnv.close();
       }
     }
   }

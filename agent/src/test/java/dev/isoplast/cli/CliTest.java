@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The CLI end to end, each command starting its own embedded env server (the real sidecar). */
@@ -65,7 +66,8 @@ class CliTest {
   void trainWritesAValidRunDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
     java.nio.file.Path dir = tmp.resolve("run");
     Run r = run("train", "--algo", "ppo", "--env", "CartPole-v1", "--seed", "3", "--total-steps", "2048",
-        "--run-dir", dir.toString(), "--no-progress", "--set", "num_steps=64");
+        "--run-dir", dir.toString(), "--no-progress", "--set", "num_steps=64", "--eval-episodes", "3", "--eval-every",
+        "1024");
     assertEquals(0, r.code(), r.err());
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
     var summary = json.readTree(dir.resolve("summary.json").toFile());
@@ -73,6 +75,9 @@ class CliTest {
     assertEquals(2048, summary.get("total_steps").asLong());
     assertTrue(summary.get("final_mean_return").asDouble() > 8, summary.toString());
     assertTrue(summary.get("sps").asDouble() > 0);
+    assertEquals(3, summary.get("eval_episodes").asInt());
+    assertTrue(summary.get("eval_mean_return").asDouble() >= 8, summary.toString());
+    assertTrue(r.out().contains("evaluation: mean return"), r.out());
     String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
     assertTrue(config.contains("num_steps: 64") && config.contains("seed: 3"), config);
     var lines = java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"));
@@ -83,6 +88,28 @@ class CliTest {
       assertTrue(json.readTree(l).has("global_step"), l);
     }
     assertTrue(java.nio.file.Files.size(dir.resolve("env-server.log")) > 0, "the sidecar's log is kept with the run");
+    // evaluations at 1024 and 2048 (the final one reuses the one made at the last step)
+    List<String> evals = lines.stream().filter(l -> l.contains("eval/episodic_return\"")).toList();
+    assertEquals(2, evals.size(), evals.toString());
+    assertEquals(summary.get("eval_mean_return").asDouble(),
+        json.readTree(evals.get(1)).get("eval/episodic_return").asDouble(), 1e-9);
+  }
+
+  @Test
+  void trainTakesThePapersMethodAsFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path dir = tmp.resolve("adamo");
+    Run r = run("train", "--env", "CartPole-v1", "--total-steps", "512", "--run-dir", dir.toString(), "--no-progress",
+        "--optimizer", "adamo", "--iso-coef", "1e-3", "--body", "isometric", "--eval-episodes", "0");
+    assertEquals(0, r.code(), r.err());
+    String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
+    assertTrue(config.contains("optimizer: adamo") && config.contains("iso_coef: 0.001")
+        && config.contains("body: isometric"), config);
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertTrue(!summary.has("eval_mean_return"), "--eval-episodes 0 turns evaluation off");
+    Run clash = run("train", "--env", "CartPole-v1", "--total-steps", "512", "--run-dir", tmp.resolve("c").toString(),
+        "--optimizer", "adam", "--set", "optimizer=sgd");
+    assertEquals(2, clash.code());
+    assertTrue(clash.err().contains("conflicts"), clash.err());
   }
 
   @Test

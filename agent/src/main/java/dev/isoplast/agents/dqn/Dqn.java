@@ -4,7 +4,7 @@ import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.Episodes;
 import dev.isoplast.agents.HostRows;
-import dev.isoplast.agents.Optimization;
+import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -141,11 +141,8 @@ public final class Dqn implements Agent {
         targetInitRng, dtype);
     DqnLoss.softUpdate(targetNetwork.params(), qNetwork.params(), 1.0); // load_state_dict
     this.params = qNetwork.params();
-    this.optimizer = Optimization.optimizer(config.optimizer(), params, config.learningRate(), config.adamBeta1(),
-        config.adamBeta2(), config.adamEps(), config.weightDecay(), config.momentum(), config.isoCoef(),
-        config.isoLr());
-    regularizers.addAll(Optimization.regularizers(config.parsevalCoef(), config.l2Coef(), config.l2InitCoef(),
-        config.spectralCoef(), params, regRng));
+    this.optimizer = config.optim().build(params, config.learningRate());
+    regularizers.addAll(config.optim().regularizers(params, regRng));
     this.rb = new ReplayBuffer(config.bufferSize(), obsDim);
 
     // Work arrays.
@@ -260,7 +257,7 @@ public final class Dqn implements Agent {
       HostArrays.toDoubles(qNetwork.forward(stepObs), stepQ);
       for (int i = 0; i < numEnvs; i++) {
         if (stepActions[i] < 0) {
-          stepActions[i] = DqnLoss.argmax(stepQ, i, numActions);
+          stepActions[i] = Policy.argmax(stepQ, i, numActions);
         }
       }
     }
@@ -324,8 +321,36 @@ public final class Dqn implements Agent {
     return config;
   }
 
+  @Override
   public VectorEnv env() {
     return env;
+  }
+
+  /** {@code q_network} (the target network is a copy, not trained). */
+  @Override
+  public Map<String, Sequential> networks() {
+    return Map.of("q_network", qNetwork);
+  }
+
+  /**
+   * Deterministic: argmax_a Q(s, a); otherwise ε-greedy with ε = {@code end_e} (CleanRL's
+   * {@code dqn_eval} uses its end ε), coins and random actions from {@code policySeed}.
+   */
+  @Override
+  public Policy policy(boolean deterministic, long policySeed) {
+    SplittableRandom rng = new SplittableRandom(policySeed);
+    double eps = deterministic ? 0.0 : config.endE();
+    return (observations, n) -> {
+      INDArray x = Nd4j.create(qNetwork.params().get(0).value().dataType(), n, obsDim);
+      HostRows.write(observations, x);
+      double[] q = HostArrays.toDoubles(qNetwork.forward(x), null);
+      double[] act = new double[n];
+      for (int i = 0; i < n; i++) {
+        int a = eps > 0 && rng.nextDouble() < eps ? rng.nextInt(numActions) : Policy.argmax(q, i, numActions);
+        act[i] = a + actionStart;
+      }
+      return act;
+    };
   }
 
   public Sequential qNetwork() {
@@ -337,10 +362,12 @@ public final class Dqn implements Agent {
   }
 
   /** The Q-network's trainable parameters, in the optimizer's order. */
+  @Override
   public List<Param> params() {
     return params;
   }
 
+  @Override
   public Optimizer optimizer() {
     return optimizer;
   }
@@ -354,6 +381,7 @@ public final class Dqn implements Agent {
   }
 
   /** Env steps taken so far over all {@link #train} calls. */
+  @Override
   public long globalStep() {
     return globalStep;
   }

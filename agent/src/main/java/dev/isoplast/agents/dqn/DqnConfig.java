@@ -3,13 +3,12 @@ package dev.isoplast.agents.dqn;
 import static dev.isoplast.agents.ConfigValues.asBool;
 import static dev.isoplast.agents.ConfigValues.asDouble;
 import static dev.isoplast.agents.ConfigValues.asInt;
-import static dev.isoplast.agents.ConfigValues.asNullableDouble;
 import static dev.isoplast.agents.ConfigValues.asString;
 import static dev.isoplast.agents.ConfigValues.positive;
 import static dev.isoplast.agents.ConfigValues.unit;
 
 import dev.isoplast.agents.ConfigValues;
-import dev.isoplast.agents.Optimization;
+import dev.isoplast.agents.OptimizerConfig;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
 import java.util.LinkedHashMap;
@@ -41,18 +40,10 @@ import java.util.Map;
  * @param body the Q-network's hidden layers: YAML keys {@code body} (mlp|isometric),
  *     {@code hidden_sizes}, {@code activation}, {@code layer_norm}; an mlp (and the head) is
  *     initialised as PyTorch's {@code nn.Linear} default, as CleanRL's QNetwork
- * @param optimizer {@code optimizer}: adam | adamw | adamo | sgd
- * @param adamBeta1 {@code adam_beta1}: Adam's β1
- * @param adamBeta2 {@code adam_beta2}: Adam's β2
- * @param adamEps {@code adam_eps}: Adam's ε (CleanRL's DQN uses PyTorch's default 1e-8)
- * @param weightDecay {@code weight_decay}: AdamW's decoupled decay λ (adamw only)
- * @param momentum {@code momentum}: SGD momentum (sgd only)
- * @param isoCoef {@code iso_coef}: AdamO's isometry coefficient λ (adamo only)
- * @param isoLr {@code iso_lr}: AdamO's fixed isometry rate, or null to follow the learning rate
- * @param parsevalCoef {@code parseval_coef}: coupled Parseval regularizer c (0 = off)
- * @param l2Coef {@code l2_coef}: coupled L2 λ Σ‖θ‖² (0 = off)
- * @param l2InitCoef {@code l2_init_coef}: coupled L2-Init λ Σ‖θ − θ₀‖² (0 = off)
- * @param spectralCoef {@code spectral_coef}: coupled spectral regularizer c, k = 3 (0 = off)
+ * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
+ *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
+ *     {@code iso_lr}, {@code parseval_coef}, {@code l2_coef}, {@code l2_init_coef}, {@code spectral_coef}
+ *     (see {@link OptimizerConfig})
  */
 public record DqnConfig(
     int numEnvs,
@@ -70,28 +61,17 @@ public record DqnConfig(
     String loss,
     boolean doubleDqn,
     BodyConfig body,
-    String optimizer,
-    double adamBeta1,
-    double adamBeta2,
-    double adamEps,
-    double weightDecay,
-    double momentum,
-    double isoCoef,
-    Double isoLr,
-    double parsevalCoef,
-    double l2Coef,
-    double l2InitCoef,
-    double spectralCoef) {
+    OptimizerConfig optim) {
 
   /** The TD losses {@link #loss} can name. */
   public static final List<String> LOSSES = List.of("mse", "huber");
 
   /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = List.of("num_envs", "learning_rate", "buffer_size", "gamma", "tau",
-      "target_network_frequency", "batch_size", "start_e", "end_e", "exploration_fraction", "learning_starts",
-      "train_frequency", "loss", "double_dqn", "body", "hidden_sizes", "activation", "layer_norm", "optimizer",
-      "adam_beta1", "adam_beta2", "adam_eps", "weight_decay", "momentum", "iso_coef", "iso_lr", "parseval_coef",
-      "l2_coef", "l2_init_coef", "spectral_coef");
+  public static final List<String> KEYS = ConfigValues.keys(List.of(
+      "num_envs", "learning_rate", "buffer_size", "gamma", "tau", "target_network_frequency", "batch_size",
+      "start_e", "end_e", "exploration_fraction", "learning_starts", "train_frequency", "loss", "double_dqn",
+      "body", "hidden_sizes", "activation", "layer_norm"),
+      OptimizerConfig.KEYS);
 
   public DqnConfig {
     positive("num_envs", numEnvs);
@@ -124,8 +104,9 @@ public record DqnConfig(
     if (body == null) {
       throw new IllegalArgumentException("body must be given");
     }
-    Optimization.validate(optimizer, adamBeta1, adamBeta2, adamEps, weightDecay, momentum, isoCoef, isoLr,
-        parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
+    if (optim == null) {
+      throw new IllegalArgumentException("optimizer options must be given");
+    }
   }
 
   /** CleanRL's QNetwork body: 120-84 ReLU, PyTorch's default {@code nn.Linear} init. */
@@ -136,7 +117,7 @@ public record DqnConfig(
   /** CleanRL {@code dqn.py}'s defaults (its CartPole-v1 settings), MSE loss, plain DQN, Adam. */
   public static DqnConfig defaults() {
     return new DqnConfig(1, 2.5e-4, 10_000, 0.99, 1.0, 500, 128, 1.0, 0.05, 0.5, 10_000, 10, "mse", false,
-        cleanRlBody(), "adam", 0.9, 0.999, 1e-8, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0);
+        cleanRlBody(), OptimizerConfig.adam(1e-8));
   }
 
   // ---- derived values ----
@@ -168,17 +149,13 @@ public record DqnConfig(
 
   public DqnConfig withBody(BodyConfig b) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
-        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optimizer, adamBeta1,
-        adamBeta2, adamEps, weightDecay, momentum, isoCoef, isoLr, parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optim);
   }
 
   /** A copy with {@code optimizer} (and the other optimizers' options cleared). */
   public DqnConfig withOptimizer(String name) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
-        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body, name, adamBeta1, adamBeta2,
-        adamEps, name.equals("adamw") ? weightDecay : 0.0, name.equals("sgd") ? momentum : 0.0,
-        name.equals("adamo") ? isoCoef : 0.0, name.equals("adamo") ? isoLr : null, parsevalCoef, l2Coef, l2InitCoef,
-        spectralCoef);
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body, optim.withOptimizer(name));
   }
 
   // ---- maps (config.yaml, --set) ----
@@ -201,18 +178,7 @@ public record DqnConfig(
     m.put("loss", loss);
     m.put("double_dqn", doubleDqn);
     ConfigValues.putBody(m, body);
-    m.put("optimizer", optimizer);
-    m.put("adam_beta1", adamBeta1);
-    m.put("adam_beta2", adamBeta2);
-    m.put("adam_eps", adamEps);
-    m.put("weight_decay", weightDecay);
-    m.put("momentum", momentum);
-    m.put("iso_coef", isoCoef);
-    m.put("iso_lr", isoLr);
-    m.put("parseval_coef", parsevalCoef);
-    m.put("l2_coef", l2Coef);
-    m.put("l2_init_coef", l2InitCoef);
-    m.put("spectral_coef", spectralCoef);
+    optim.putInto(m);
     return m;
   }
 
@@ -250,17 +216,6 @@ public record DqnConfig(
         asString(m, "loss"),
         asBool(m, "double_dqn"),
         body,
-        asString(m, "optimizer"),
-        asDouble(m, "adam_beta1"),
-        asDouble(m, "adam_beta2"),
-        asDouble(m, "adam_eps"),
-        asDouble(m, "weight_decay"),
-        asDouble(m, "momentum"),
-        asDouble(m, "iso_coef"),
-        asNullableDouble(m, "iso_lr"),
-        asDouble(m, "parseval_coef"),
-        asDouble(m, "l2_coef"),
-        asDouble(m, "l2_init_coef"),
-        asDouble(m, "spectral_coef"));
+        OptimizerConfig.from(m));
   }
 }

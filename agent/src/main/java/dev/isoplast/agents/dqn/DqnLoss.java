@@ -1,5 +1,6 @@
 package dev.isoplast.agents.dqn;
 
+import dev.isoplast.agents.Policy;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.loss.Huber;
 import java.util.List;
@@ -24,25 +25,13 @@ public final class DqnLoss {
     for (int i = 0; i < b; i++) {
       double next;
       if (nextOnline == null) {
-        next = nextTarget[i * numActions + argmax(nextTarget, i, numActions)];
+        next = nextTarget[i * numActions + Policy.argmax(nextTarget, i, numActions)];
       } else {
-        next = nextTarget[i * numActions + argmax(nextOnline, i, numActions)];
+        next = nextTarget[i * numActions + Policy.argmax(nextOnline, i, numActions)];
       }
       out[i] = rewards[i] + gamma * next * (1.0 - dones[i]);
     }
     return out;
-  }
-
-  /** Index of the largest of row {@code row} (the first on ties, as {@code torch.argmax}). */
-  public static int argmax(double[] q, int row, int numActions) {
-    int off = row * numActions;
-    int best = 0;
-    for (int a = 1; a < numActions; a++) {
-      if (q[off + a] > q[off + best]) {
-        best = a;
-      }
-    }
-    return best;
   }
 
   /** {@code Q(s_b, a_b)}: the chosen action's value per row ({@code q.gather(1, actions)}). */

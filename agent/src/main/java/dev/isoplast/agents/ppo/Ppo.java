@@ -5,7 +5,7 @@ import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.Episodes;
 import dev.isoplast.agents.Gae;
 import dev.isoplast.agents.HostRows;
-import dev.isoplast.agents.Optimization;
+import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -198,11 +198,8 @@ public final class Ppo implements Agent {
       all.add(logStd);
     }
     this.params = List.copyOf(all);
-    this.optimizer = Optimization.optimizer(config.optimizer(), params, config.learningRate(), config.adamBeta1(),
-        config.adamBeta2(), config.adamEps(), config.weightDecay(), config.momentum(), config.isoCoef(),
-        config.isoLr());
-    regularizers.addAll(Optimization.regularizers(config.parsevalCoef(), config.l2Coef(), config.l2InitCoef(),
-        config.spectralCoef(), params, regRng));
+    this.optimizer = config.optim().build(params, config.learningRate());
+    regularizers.addAll(config.optim().regularizers(params, regRng));
 
     // Storage.
     int b = config.batchSize();
@@ -338,6 +335,40 @@ public final class Ppo implements Agent {
     double wall = (System.nanoTime() - startNanos) / 1e9;
     return new TrainResult(globalStep, iterationsDone, episodes.returns(), episodes.lengths(),
         (globalStep - startStep) / wall, wall, stop);
+  }
+
+  @Override
+  public Policy policy(boolean deterministic, long policySeed) {
+    SplittableRandom rng = new SplittableRandom(policySeed);
+    Categorical dist = new Categorical();
+    DiagGaussian gauss = new DiagGaussian();
+    return (observations, n) -> {
+      INDArray x = Nd4j.create(dtype, n, obsDim);
+      HostRows.write(observations, x);
+      INDArray out = actor.forward(x);
+      double[] act = new double[n * actDim];
+      if (discrete) {
+        double[] logits = HostArrays.toDoubles(out, null);
+        int[] sampled = deterministic ? null : dist.set(out).sample(rng, new int[n]);
+        for (int i = 0; i < n; i++) {
+          act[i] = (deterministic ? Policy.argmax(logits, i, numActions) : sampled[i]) + actionStart;
+        }
+      } else {
+        INDArray a = out;
+        if (!deterministic) {
+          a = Nd4j.create(dtype, n, actDim);
+          gauss.set(out, logStd.value());
+          gauss.sample(rng, a);
+        }
+        HostArrays.toDoubles(a, act);
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < actDim; j++) {
+            act[i * actDim + j] = Math.min(Math.max(act[i * actDim + j], actLow[j]), actHigh[j]);
+          }
+        }
+      }
+      return act;
+    };
   }
 
   /** Samples the step's actions from the actor on {@code stepObs}; stores them and their log-probs at {@code row}. */
@@ -555,6 +586,7 @@ public final class Ppo implements Agent {
     return config;
   }
 
+  @Override
   public VectorEnv env() {
     return env;
   }
@@ -572,11 +604,22 @@ public final class Ppo implements Agent {
     return logStd;
   }
 
+  /** {@code actor} and {@code critic}. */
+  @Override
+  public Map<String, Sequential> networks() {
+    Map<String, Sequential> m = new LinkedHashMap<>();
+    m.put("actor", actor);
+    m.put("critic", critic);
+    return m;
+  }
+
   /** Every trainable parameter (critic, actor, log-std), in the optimizer's order. */
+  @Override
   public List<Param> params() {
     return params;
   }
 
+  @Override
   public Optimizer optimizer() {
     return optimizer;
   }
@@ -586,6 +629,7 @@ public final class Ppo implements Agent {
   }
 
   /** Env steps taken so far over all {@link #train} calls. */
+  @Override
   public long globalStep() {
     return globalStep;
   }

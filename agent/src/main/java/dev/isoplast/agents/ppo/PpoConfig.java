@@ -4,13 +4,12 @@ import static dev.isoplast.agents.ConfigValues.asBool;
 import static dev.isoplast.agents.ConfigValues.asDouble;
 import static dev.isoplast.agents.ConfigValues.asInt;
 import static dev.isoplast.agents.ConfigValues.asNullableDouble;
-import static dev.isoplast.agents.ConfigValues.asString;
 import static dev.isoplast.agents.ConfigValues.nonNegative;
 import static dev.isoplast.agents.ConfigValues.positive;
 import static dev.isoplast.agents.ConfigValues.unit;
 
 import dev.isoplast.agents.ConfigValues;
-import dev.isoplast.agents.Optimization;
+import dev.isoplast.agents.OptimizerConfig;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
 import java.util.LinkedHashMap;
@@ -50,19 +49,10 @@ import java.util.Map;
  * @param body the actor's and critic's hidden layers (each has its own copy): YAML keys
  *     {@code body} (mlp|isometric), {@code hidden_sizes}, {@code activation}, {@code layer_norm};
  *     an mlp is initialised orthogonally with gain √2 as CleanRL's {@code layer_init}
- * @param optimizer {@code optimizer}: adam | adamw | adamo | sgd (one optimizer over actor, log-std
- *     and critic, as CleanRL's single Adam over {@code agent.parameters()})
- * @param adamBeta1 {@code adam_beta1}: Adam's β1
- * @param adamBeta2 {@code adam_beta2}: Adam's β2
- * @param adamEps {@code adam_eps}: Adam's ε (CleanRL PPO uses 1e-5, not PyTorch's 1e-8)
- * @param weightDecay {@code weight_decay}: AdamW's decoupled decay λ (adamw only)
- * @param momentum {@code momentum}: SGD momentum (sgd only)
- * @param isoCoef {@code iso_coef}: AdamO's isometry coefficient λ (adamo only)
- * @param isoLr {@code iso_lr}: AdamO's fixed isometry rate, or null to follow the learning rate
- * @param parsevalCoef {@code parseval_coef}: coupled Parseval regularizer c (0 = off)
- * @param l2Coef {@code l2_coef}: coupled L2 λ Σ‖θ‖² (0 = off)
- * @param l2InitCoef {@code l2_init_coef}: coupled L2-Init λ Σ‖θ − θ₀‖² (0 = off)
- * @param spectralCoef {@code spectral_coef}: coupled spectral regularizer c, k = 3 (0 = off)
+ * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
+ *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
+ *     {@code iso_lr}, {@code parseval_coef}, {@code l2_coef}, {@code l2_init_coef}, {@code spectral_coef}
+ *     (see {@link OptimizerConfig})
  * @param logStdInit {@code log_std_init}: initial state-independent log-std (Box actions only)
  */
 public record PpoConfig(
@@ -82,29 +72,18 @@ public record PpoConfig(
     double maxGradNorm,
     Double targetKl,
     BodyConfig body,
-    String optimizer,
-    double adamBeta1,
-    double adamBeta2,
-    double adamEps,
-    double weightDecay,
-    double momentum,
-    double isoCoef,
-    Double isoLr,
-    double parsevalCoef,
-    double l2Coef,
-    double l2InitCoef,
-    double spectralCoef,
+    OptimizerConfig optim,
     double logStdInit) {
 
   /** The optimizers {@link #optimizer} can name. */
-  public static final List<String> OPTIMIZERS = Optimization.OPTIMIZERS;
+  public static final List<String> OPTIMIZERS = OptimizerConfig.OPTIMIZERS;
 
   /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = List.of("num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma",
-      "gae_lambda", "num_minibatches", "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef",
-      "max_grad_norm", "target_kl", "body", "hidden_sizes", "activation", "layer_norm", "optimizer", "adam_beta1",
-      "adam_beta2", "adam_eps", "weight_decay", "momentum", "iso_coef", "iso_lr", "parseval_coef", "l2_coef",
-      "l2_init_coef", "spectral_coef", "log_std_init");
+  public static final List<String> KEYS = ConfigValues.keys(List.of(
+      "num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma", "gae_lambda", "num_minibatches",
+      "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef", "max_grad_norm",
+      "target_kl", "body", "hidden_sizes", "activation", "layer_norm"),
+      OptimizerConfig.KEYS, List.of("log_std_init"));
 
   public PpoConfig {
     positive("num_envs", numEnvs);
@@ -136,8 +115,9 @@ public record PpoConfig(
     if (body == null) {
       throw new IllegalArgumentException("body must be given");
     }
-    Optimization.validate(optimizer, adamBeta1, adamBeta2, adamEps, weightDecay, momentum, isoCoef, isoLr,
-        parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
+    if (optim == null) {
+      throw new IllegalArgumentException("optimizer options must be given");
+    }
     if (!Double.isFinite(logStdInit)) {
       throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
     }
@@ -146,13 +126,13 @@ public record PpoConfig(
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
   public static PpoConfig defaults() {
     return new PpoConfig(4, 128, 2.5e-4, true, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), "adam", 0.9, 0.999, 1e-5, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0, 0.0);
+        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), 0.0);
   }
 
   /** CleanRL {@code ppo_continuous_action.py}'s defaults: 1 env × 2048 steps, lr 3e-4, 32 × 10, no entropy. */
   public static PpoConfig continuousDefaults() {
     return new PpoConfig(1, 2048, 3e-4, true, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), "adam", 0.9, 0.999, 1e-5, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0, 0.0);
+        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), 0.0);
   }
 
   // ---- derived values (computed once, as CleanRL's args.batch_size etc.) ----
@@ -217,17 +197,13 @@ public record PpoConfig(
 
   public PpoConfig withBody(BodyConfig b) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optimizer, adamBeta1, adamBeta2,
-        adamEps, weightDecay, momentum, isoCoef, isoLr, parsevalCoef, l2Coef, l2InitCoef, spectralCoef, logStdInit);
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optim, logStdInit);
   }
 
   /** A copy with {@code optimizer} (and its defaults for the other optimizers' options cleared). */
   public PpoConfig withOptimizer(String name) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, name, adamBeta1, adamBeta2,
-        adamEps, name.equals("adamw") ? weightDecay : 0.0, name.equals("sgd") ? momentum : 0.0,
-        name.equals("adamo") ? isoCoef : 0.0, name.equals("adamo") ? isoLr : null, parsevalCoef, l2Coef, l2InitCoef,
-        spectralCoef, logStdInit);
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, optim.withOptimizer(name), logStdInit);
   }
 
   // ---- maps (config.yaml, --set) ----
@@ -251,18 +227,7 @@ public record PpoConfig(
     m.put("max_grad_norm", maxGradNorm);
     m.put("target_kl", targetKl);
     ConfigValues.putBody(m, body);
-    m.put("optimizer", optimizer);
-    m.put("adam_beta1", adamBeta1);
-    m.put("adam_beta2", adamBeta2);
-    m.put("adam_eps", adamEps);
-    m.put("weight_decay", weightDecay);
-    m.put("momentum", momentum);
-    m.put("iso_coef", isoCoef);
-    m.put("iso_lr", isoLr);
-    m.put("parseval_coef", parsevalCoef);
-    m.put("l2_coef", l2Coef);
-    m.put("l2_init_coef", l2InitCoef);
-    m.put("spectral_coef", spectralCoef);
+    optim.putInto(m);
     m.put("log_std_init", logStdInit);
     return m;
   }
@@ -302,18 +267,7 @@ public record PpoConfig(
         asDouble(m, "max_grad_norm"),
         asNullableDouble(m, "target_kl"),
         body,
-        asString(m, "optimizer"),
-        asDouble(m, "adam_beta1"),
-        asDouble(m, "adam_beta2"),
-        asDouble(m, "adam_eps"),
-        asDouble(m, "weight_decay"),
-        asDouble(m, "momentum"),
-        asDouble(m, "iso_coef"),
-        asNullableDouble(m, "iso_lr"),
-        asDouble(m, "parseval_coef"),
-        asDouble(m, "l2_coef"),
-        asDouble(m, "l2_init_coef"),
-        asDouble(m, "spectral_coef"),
+        OptimizerConfig.from(m),
         asDouble(m, "log_std_init"));
   }
 

@@ -1,5 +1,6 @@
 package dev.isoplast.agents.dqn;
 
+import dev.isoplast.agents.Policy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -41,8 +42,8 @@ class DqnLossTest {
 
   @Test
   void argmaxTakesTheFirstOnTies() {
-    assertEquals(1, DqnLoss.argmax(new double[] {0, 2, 2, 1}, 0, 4));
-    assertEquals(0, DqnLoss.argmax(new double[] {0, 2, 3, 3}, 1, 2));
+    assertEquals(1, Policy.argmax(new double[] {0, 2, 2, 1}, 0, 4));
+    assertEquals(0, Policy.argmax(new double[] {0, 2, 3, 3}, 1, 2));
   }
 
   @Test

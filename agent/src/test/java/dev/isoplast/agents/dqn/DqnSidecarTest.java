@@ -8,10 +8,9 @@ import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.runs.MetricSink;
+import dev.isoplast.testing.RecordingSink;
 import dev.isoplast.testing.Sidecar;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,35 +18,6 @@ import org.junit.jupiter.api.Test;
 
 /** DQN end to end through the real Gymnasium sidecar, on tiny budgets. */
 class DqnSidecarTest {
-
-  /** Collects every logged row. */
-  static final class Rows implements MetricSink {
-    final List<Long> steps = new ArrayList<>();
-    final List<Map<String, Double>> rows = new ArrayList<>();
-
-    @Override
-    public void log(long globalStep, Map<String, Double> scalars) {
-      steps.add(globalStep);
-      rows.add(new LinkedHashMap<>(scalars));
-    }
-
-    Set<String> names() {
-      Set<String> s = new HashSet<>();
-      rows.forEach(r -> s.addAll(r.keySet()));
-      return s;
-    }
-
-    /** Every row without charts/SPS (wall-clock dependent). */
-    List<String> deterministicRows() {
-      List<String> out = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) {
-        Map<String, Double> r = new LinkedHashMap<>(rows.get(i));
-        r.remove("charts/SPS");
-        out.add(steps.get(i) + " " + r);
-      }
-      return out;
-    }
-  }
 
   /** CleanRL's defaults with a budget-sized schedule: learning from step 500, target copy every 100. */
   static DqnConfig tiny() {
@@ -62,7 +32,7 @@ class DqnSidecarTest {
 
   @Test
   void cartPoleRunsAndLogsCleanRlMetrics() {
-    Rows rows = new Rows();
+    RecordingSink rows = new RecordingSink();
     List<String> events = new ArrayList<>();
     int[] updates = {0};
     Callback cb = new Callback() {
@@ -118,9 +88,9 @@ class DqnSidecarTest {
   @Test
   void sameSeedGivesIdenticalMetrics() {
     DqnConfig c = tiny().with("double_dqn", true).with("loss", "huber");
-    Rows a = new Rows();
-    Rows b = new Rows();
-    Rows other = new Rows();
+    RecordingSink a = new RecordingSink();
+    RecordingSink b = new RecordingSink();
+    RecordingSink other = new RecordingSink();
     run(c, 7, 2000, a, List.of());
     run(c, 7, 2000, b, List.of());
     run(c, 8, 2000, other, List.of());
@@ -136,9 +106,9 @@ class DqnSidecarTest {
         tiny().withOptimizer("adamw").with("weight_decay", 1e-4).with("num_envs", 2).with("parseval_coef", 1e-3)
             .with("l2_init_coef", 1e-2).with("spectral_coef", 1e-3).with("layer_norm", true));
     for (DqnConfig config : configs) {
-      Rows rows = new Rows();
+      RecordingSink rows = new RecordingSink();
       TrainResult r = run(config, 2, 1200, rows, List.of());
-      assertEquals(1200, r.globalSteps(), config.optimizer());
+      assertEquals(1200, r.globalSteps(), config.optim().optimizer());
       assertTrue(r.iterations() > 0);
       Map<String, Double> last = null;
       for (Map<String, Double> m : rows.rows) {
@@ -147,7 +117,7 @@ class DqnSidecarTest {
         }
       }
       assertTrue(last != null && Double.isFinite(last.get("losses/td_loss")), config.toString());
-      if (config.parsevalCoef() > 0) {
+      if (config.optim().parsevalCoef() > 0) {
         for (String n : List.of("losses/parseval", "losses/l2_init", "losses/spectral")) {
           assertTrue(last.containsKey(n), "missing " + n + " in " + last.keySet());
         }

@@ -12,7 +12,7 @@ class PpoLearningTest {
   @Test
   void cartPoleLearnsWithCleanRlDefaults() {
     long t0 = System.nanoTime();
-    TrainResult r = PpoSidecarTest.run("CartPole-v1", PpoConfig.defaults(), 1, 60_000, new PpoSidecarTest.Rows(),
+    TrainResult r = PpoSidecarTest.run("CartPole-v1", PpoConfig.defaults(), 1, 60_000, new dev.isoplast.testing.RecordingSink(),
         List.of());
     double mean = r.meanLastReturns(20);
     System.out.printf("PPO CartPole-v1 seed 1: %d steps, %d episodes, mean return (last 20) %.1f, SPS %.0f, %.1f s%n",

@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.testing.RecordingSink;
 import dev.isoplast.testing.Sidecar;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,36 +18,7 @@ import org.junit.jupiter.api.Test;
 /** PPO end to end through the real Gymnasium sidecar, on tiny budgets. */
 class PpoSidecarTest {
 
-  /** Collects every logged row. */
-  static final class Rows implements dev.isoplast.runs.MetricSink {
-    final List<Long> steps = new ArrayList<>();
-    final List<Map<String, Double>> rows = new ArrayList<>();
-
-    @Override
-    public void log(long globalStep, Map<String, Double> scalars) {
-      steps.add(globalStep);
-      rows.add(new LinkedHashMap<>(scalars));
-    }
-
-    Set<String> names() {
-      Set<String> s = new HashSet<>();
-      rows.forEach(r -> s.addAll(r.keySet()));
-      return s;
-    }
-
-    /** Every row without charts/SPS (wall-clock dependent). */
-    List<String> deterministicRows() {
-      List<String> out = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) {
-        Map<String, Double> r = new LinkedHashMap<>(rows.get(i));
-        r.remove("charts/SPS");
-        out.add(steps.get(i) + " " + r);
-      }
-      return out;
-    }
-  }
-
-  static TrainResult run(String envId, PpoConfig config, long seed, long steps, Rows rows, List<Callback> cbs) {
+  static TrainResult run(String envId, PpoConfig config, long seed, long steps, RecordingSink rows, List<Callback> cbs) {
     try (VectorEnv env = Sidecar.client().make(envId, config.numEnvs(), seed)) {
       return new Ppo(config, env, seed).train(steps, rows, cbs);
     }
@@ -56,7 +26,7 @@ class PpoSidecarTest {
 
   @Test
   void cartPoleRunsAndLogsCleanRlMetrics() {
-    Rows rows = new Rows();
+    RecordingSink rows = new RecordingSink();
     List<String> events = new ArrayList<>();
     Callback cb = new Callback() {
       @Override
@@ -104,9 +74,9 @@ class PpoSidecarTest {
 
   @Test
   void sameSeedGivesIdenticalMetrics() {
-    Rows a = new Rows();
-    Rows b = new Rows();
-    Rows c = new Rows();
+    RecordingSink a = new RecordingSink();
+    RecordingSink b = new RecordingSink();
+    RecordingSink c = new RecordingSink();
     run("CartPole-v1", PpoConfig.defaults(), 7, 1024, a, List.of());
     run("CartPole-v1", PpoConfig.defaults(), 7, 1024, b, List.of());
     run("CartPole-v1", PpoConfig.defaults(), 8, 1024, c, List.of());
@@ -122,7 +92,7 @@ class PpoSidecarTest {
         return step < 100;
       }
     };
-    TrainResult r = run("CartPole-v1", PpoConfig.defaults(), 3, 2048, new Rows(), List.of(stopAt100));
+    TrainResult r = run("CartPole-v1", PpoConfig.defaults(), 3, 2048, new RecordingSink(), List.of(stopAt100));
     assertTrue(r.stoppedByCallback());
     assertEquals(100, r.globalSteps());
     assertEquals(0, r.iterations());
@@ -137,12 +107,12 @@ class PpoSidecarTest {
         PpoConfig.fromMap(Map.of("parseval_coef", 1e-3, "l2_coef", 1e-4, "l2_init_coef", 1e-2, "spectral_coef", 1e-3,
             "layer_norm", true, "target_kl", 0.01)));
     for (PpoConfig config : configs) {
-      Rows rows = new Rows();
+      RecordingSink rows = new RecordingSink();
       TrainResult r = run("CartPole-v1", config, 2, 512, rows, List.of());
-      assertEquals(512, r.globalSteps(), config.optimizer());
+      assertEquals(512, r.globalSteps(), config.optim().optimizer());
       Map<String, Double> last = rows.rows.get(rows.rows.size() - 1);
       assertTrue(Double.isFinite(last.get("losses/value_loss")), config.toString());
-      if (config.parsevalCoef() > 0) {
+      if (config.optim().parsevalCoef() > 0) {
         for (String n : List.of("losses/parseval", "losses/l2", "losses/l2_init", "losses/spectral")) {
           assertTrue(last.containsKey(n), "missing " + n + " in " + last.keySet());
         }
@@ -153,7 +123,7 @@ class PpoSidecarTest {
   @Test
   void pendulumContinuousSmokeRun() {
     PpoConfig config = PpoConfig.continuousDefaults().withNumSteps(512).withNumMinibatches(8);
-    Rows rows = new Rows();
+    RecordingSink rows = new RecordingSink();
     TrainResult r = run("Pendulum-v1", config, 1, 1024, rows, List.of());
     assertEquals(1024, r.globalSteps());
     // Pendulum episodes are truncated at 200 steps: 5 finished, each with a negative return
