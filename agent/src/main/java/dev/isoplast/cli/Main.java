@@ -34,9 +34,18 @@ public final class Main {
         ex.printStackTrace(cmd.getErr());
       }
       cmd.getErr().println("error: " + message(ex));
-      return (ex instanceof IllegalArgumentException || ex instanceof CommandLine.ParameterException) ? 2 : 1;
+      return isUsageError(ex) ? 2 : 1;
     });
     return cl.execute(args);
+  }
+
+  /**
+   * Exit code 2: bad usage or configuration, including a request the env server refused as
+   * invalid (an env id off its allow-list, an out-of-range dynamics value) before training began.
+   */
+  static boolean isUsageError(Throwable ex) {
+    return ex instanceof IllegalArgumentException || ex instanceof CommandLine.ParameterException
+        || ex instanceof EnvException.InvalidArgument;
   }
 
   static String message(Throwable ex) {

@@ -17,6 +17,9 @@ import java.util.Map;
  */
 public final class MetricsFile implements MetricSink, AutoCloseable {
 
+  /** Keys written as JSON integers (counters carried in the double-valued rows). */
+  static final java.util.Set<String> INTEGER_KEYS = java.util.Set.of("phase", "phase_step");
+
   private final Path path;
   private final BufferedWriter out;
 
@@ -39,7 +42,9 @@ public final class MetricsFile implements MetricSink, AutoCloseable {
     ObjectNode row = RunDirectory.JSON.createObjectNode();
     row.put("global_step", globalStep);
     scalars.forEach((k, v) -> {
-      if (v == null || v.isNaN() || v.isInfinite()) {
+      if (INTEGER_KEYS.contains(k) && v != null && v == Math.rint(v) && Math.abs(v) < 1e15) {
+        row.put(k, v.longValue());
+      } else if (v == null || v.isNaN() || v.isInfinite()) {
         row.put(k, String.valueOf(v));
       } else {
         row.put(k, v);

@@ -72,6 +72,17 @@ public final class RunDirectory {
     return MetricsFile.open(dir.resolve("metrics.jsonl"));
   }
 
+  /** A further metrics file at {@code relative} inside the run directory (parents created). */
+  public MetricsFile openMetrics(Path relative) {
+    Path p = dir.resolve(relative);
+    try {
+      Files.createDirectories(p.getParent());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + p.getParent() + ": " + e.getMessage(), e);
+    }
+    return MetricsFile.open(p);
+  }
+
   private void writeAtomically(String name, ObjectMapper mapper, Object value) {
     Path target = dir.resolve(name);
     Path tmp = dir.resolve(name + ".tmp");

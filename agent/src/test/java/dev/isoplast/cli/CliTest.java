@@ -96,6 +96,90 @@ class CliTest {
   }
 
   @Test
+  void trainRunsAScenarioPhaseByPhaseWithAFreshReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path file = tmp.resolve("switch.yaml");
+    java.nio.file.Files.writeString(file, """
+        name: tiny-switch
+        env: CartPole-v1
+        num_envs: 4
+        phases:
+          - {steps: 1024, dynamics: {gravity: 20.0}}
+          - {steps: 1024, obs_permutation: random, obs_sign_flip: random}
+        repeat: 2
+        """);
+    java.nio.file.Path dir = tmp.resolve("run");
+    Run r = run("train", "--scenario", file.toString(), "--seed", "1", "--run-dir", dir.toString(), "--no-progress",
+        "--set", "num_steps=64", "--eval-episodes", "2", "--fresh-reference");
+    assertEquals(0, r.code(), r.err());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var summary = json.readTree(dir.resolve("summary.json").toFile());
+    assertEquals("tiny-switch", summary.get("scenario").asText());
+    assertEquals(4096, summary.get("total_steps").asLong());
+    var phases = summary.get("phases");
+    assertEquals(4, phases.size());
+    for (int k = 0; k < 4; k++) {
+      var p = phases.get(k);
+      assertEquals(k, p.get("phase").asInt());
+      assertEquals(1024 * k, p.get("start_step").asLong(), "4 envs x 64 steps divide 1024: exact boundaries");
+      assertEquals(1024, p.get("steps").asLong());
+      assertEquals(k % 2 == 0 ? 20.0 : 9.8, p.get("dynamics").get("gravity").asDouble(), 1e-6,
+          "read back from the server; phases are absolute");
+      assertTrue(p.get("episodes").asInt() > 0);
+      double ratio = p.get("plasticity_ratio").asDouble();
+      assertEquals(p.get("final_mean_return").asDouble() / p.get("fresh_final_mean_return").asDouble(), ratio, 1e-9,
+          "CartPole's floor is 0: the plain ratio");
+    }
+    assertTrue(!phases.get(1).get("obs_permutation").toString().equals(phases.get(3).get("obs_permutation").toString())
+        || !phases.get(1).get("obs_sign_flip").toString().equals(phases.get(3).get("obs_sign_flip").toString()),
+        "each instance of the random phase draws a new permutation / sign flip");
+    var lines = java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"));
+    for (String l : lines) {
+      var row = json.readTree(l);
+      assertTrue(row.has("phase") && row.has("phase_step"), l);
+      assertEquals(row.get("global_step").asLong() - 1024 * row.get("phase").asLong(), row.get("phase_step").asLong(),
+          l);
+    }
+    assertEquals(4, lines.stream().filter(l -> l.contains("phase/dynamics/gravity")).count());
+    // phases 0 and 2 share a setting, so 3 fresh runs (0, 1, 3) were trained
+    assertTrue(java.nio.file.Files.exists(dir.resolve("fresh/phase_0.jsonl")));
+    assertTrue(java.nio.file.Files.exists(dir.resolve("fresh/phase_3.jsonl")));
+    assertTrue(!java.nio.file.Files.exists(dir.resolve("fresh/phase_2.jsonl")));
+    assertEquals(phases.get(0).get("fresh_final_mean_return").asDouble(),
+        phases.get(2).get("fresh_final_mean_return").asDouble());
+    String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
+    assertTrue(config.contains("name: \"tiny-switch\"") || config.contains("name: tiny-switch"), config);
+    assertTrue(config.contains("num_envs: 4"), "the scenario's width: " + config);
+    assertTrue(r.out().contains("plasticity_ratio"), r.out());
+  }
+
+  @Test
+  void aBadScenarioGetsAOneLineErrorNamingFilePhaseAndKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path file = tmp.resolve("bad.yaml");
+    java.nio.file.Files.writeString(file, """
+        env: CartPole-v1
+        phases:
+          - {steps: 1000}
+          - {steps: 1000, dynamics: {gravty: 20}}
+        """);
+    Run r = run("train", "--scenario", file.toString(), "--run-dir", tmp.resolve("r").toString(), "--no-progress");
+    assertEquals(2, r.code(), r.err());
+    List<String> errors = r.err().lines().filter(l -> l.startsWith("error:")).toList();
+    assertEquals(1, errors.size(), r.err());
+    String msg = errors.get(0);
+    assertTrue(msg.contains("scenario " + file + ": phases[1]: dynamics.gravty: CartPole-v1 has no dynamics "
+        + "parameter 'gravty'"), msg);
+    java.nio.file.Files.writeString(file, "env: CartPole-v1\nphases: [{steps: 10, gravity: 3}]\n");
+    r = run("train", "--scenario", file.toString(), "--run-dir", tmp.resolve("r2").toString(), "--no-progress");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("scenario " + file + ": phases[0]: unknown key 'gravity'"), r.err());
+    r = run("train", "--scenario", "cartpole-permute", "--total-steps", "100", "--no-progress");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--total-steps does not apply with --scenario"), r.err());
+  }
+
+  @Test
   void trainTakesThePapersMethodAsFlags(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
     java.nio.file.Path dir = tmp.resolve("adamo");
     Run r = run("train", "--env", "CartPole-v1", "--total-steps", "512", "--run-dir", dir.toString(), "--no-progress",

@@ -1,0 +1,182 @@
+package dev.isoplast.envs.scenario;
+
+import dev.isoplast.envs.EnvSpec;
+import dev.isoplast.envs.Perturbation;
+import dev.isoplast.envs.spaces.Discrete;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * A {@link Scenario} made concrete for one env and one run seed: each phase instance of the
+ * sequence with its start step and the full {@link Perturbation} to apply at its start (every
+ * dynamics parameter of the env, Gymnasium's default where the phase names none; identity
+ * wrappers where it names none). Random values come from one stream seeded by the run seed, drawn
+ * phase by phase in a fixed order (dynamics in file order, observation permutation, sign flip,
+ * action permutation), so the same seed gives the same plan.
+ *
+ * @param phases the phase instances in order
+ */
+public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
+
+  /** Mixed into the run seed so the scenario's stream differs from the agent's streams. */
+  private static final long STREAM = 0x5CE9A210F00DL;
+
+  /**
+   * One phase instance.
+   *
+   * @param index position in the expanded sequence (the {@code phase} metric), from 0
+   * @param specIndex the phase's position in the file's list
+   * @param startStep env step at which it starts
+   * @param steps env steps it lasts
+   * @param perturbation what Reconfigure is sent at its start
+   */
+  public record Phase(int index, int specIndex, long startStep, long steps, Perturbation perturbation) {
+
+    /** Env step at which the next phase starts. */
+    public long endStep() {
+      return startStep + steps;
+    }
+  }
+
+  public ScenarioPlan {
+    phases = List.copyOf(phases);
+  }
+
+  /** Env steps over all phases. */
+  public long totalSteps() {
+    return phases.isEmpty() ? 0 : phases.get(phases.size() - 1).endStep();
+  }
+
+  /** The phase that env step {@code globalStep} (counted from 0) belongs to; the last one past the end. */
+  public Phase phaseAt(long globalStep) {
+    for (Phase p : phases) {
+      if (globalStep < p.endStep()) {
+        return p;
+      }
+    }
+    return phases.get(phases.size() - 1);
+  }
+
+  /**
+   * Checks {@code scenario} against the env's declared dynamics and spaces and draws its random
+   * values from {@code seed}.
+   *
+   * @throws IllegalArgumentException naming the scenario, phase and key of anything invalid
+   */
+  public static ScenarioPlan resolve(Scenario scenario, EnvSpec env, long seed) {
+    Scenario.Errors err = new Scenario.Errors(scenario.source());
+    if (!env.envId().equals(scenario.envId())) {
+      throw err.at("", "is for " + scenario.envId() + ", not " + env.envId());
+    }
+    Map<String, EnvSpec.Param> declared = new LinkedHashMap<>();
+    env.dynamics().forEach(p -> declared.put(p.name(), p));
+    int obsSize = env.observationSpace().flatSize();
+    Integer actionN = env.actionSpace() instanceof Discrete d ? Math.toIntExact(d.n()) : null;
+    int n = scenario.phases().size();
+    for (int i = 0; i < n; i++) {
+      check(scenario.phases().get(i), declared, obsSize, actionN, err, "phases[" + i + "]", env.envId());
+    }
+    RandomGenerator rng = new SplittableRandom(seed ^ STREAM);
+    List<Phase> out = new ArrayList<>();
+    long start = 0;
+    List<Scenario.PhaseSpec> seq = scenario.sequence();
+    for (int k = 0; k < seq.size(); k++) {
+      Scenario.PhaseSpec p = seq.get(k);
+      Map<String, Double> dyn = new LinkedHashMap<>();
+      declared.values().forEach(d -> dyn.put(d.name(), d.defaultValue()));
+      p.dynamics().forEach((key, draw) -> dyn.put(key, draw.draw(rng)));
+      int[] obsPerm = permutation(p.obsPermutation(), obsSize, rng);
+      double[] sign = signs(p.obsSignFlip(), obsSize, rng);
+      int[] actPerm = actionN == null ? null : permutation(p.actionPermutation(), actionN, rng);
+      Perturbation pert = new Perturbation(dyn, obsPerm, sign, actPerm, p.rewardScale() == null ? 1.0
+          : p.rewardScale());
+      out.add(new Phase(k, k % n, start, p.steps(), pert));
+      start += p.steps();
+    }
+    return new ScenarioPlan(scenario, env, out);
+  }
+
+  private static void check(Scenario.PhaseSpec p, Map<String, EnvSpec.Param> declared, int obsSize, Integer actionN,
+      Scenario.Errors err, String where, String envId) {
+    for (Map.Entry<String, Draw> e : p.dynamics().entrySet()) {
+      EnvSpec.Param d = declared.get(e.getKey());
+      String key = "dynamics." + e.getKey();
+      if (d == null) {
+        throw err.at(where, key + ": " + envId + " has no dynamics parameter '" + e.getKey() + "' (valid: "
+            + (declared.isEmpty() ? "none" : String.join(", ", declared.keySet())) + ")");
+      }
+      double lo = e.getValue().low();
+      double hi = e.getValue().high();
+      if (lo < d.min() || hi > d.max()) {
+        throw err.at(where, key + ": " + (lo == hi ? "value " + lo : "range [" + lo + ", " + hi + "]")
+            + " is outside the allowed [" + d.min() + ", " + d.max() + "]");
+      }
+    }
+    if (p.obsPermutation() instanceof Scenario.Permutation.Fixed f) {
+      checkPermutation(f.values(), obsSize, err, where, "obs_permutation");
+    }
+    if (p.obsSignFlip() instanceof Scenario.SignFlip.Fixed f && f.values().length != obsSize) {
+      throw err.at(where, "obs_sign_flip has " + f.values().length + " entries; the observation has " + obsSize);
+    }
+    if (!(p.actionPermutation() instanceof Scenario.Permutation.Identity)) {
+      if (actionN == null) {
+        throw err.at(where, "action_permutation needs a Discrete action space; " + envId + "'s is not");
+      }
+      if (p.actionPermutation() instanceof Scenario.Permutation.Fixed f) {
+        checkPermutation(f.values(), actionN, err, where, "action_permutation");
+      }
+    }
+  }
+
+  private static void checkPermutation(int[] p, int size, Scenario.Errors err, String where, String key) {
+    int[] sorted = p.clone();
+    Arrays.sort(sorted);
+    for (int i = 0; i < sorted.length; i++) {
+      if (sorted[i] != i) {
+        sorted = null;
+        break;
+      }
+    }
+    if (p.length != size || sorted == null) {
+      throw err.at(where, key + " must be a permutation of 0.." + (size - 1) + ", got " + Arrays.toString(p));
+    }
+  }
+
+  private static int[] permutation(Scenario.Permutation spec, int size, RandomGenerator rng) {
+    int[] p = new int[size];
+    for (int i = 0; i < size; i++) {
+      p[i] = i;
+    }
+    if (spec instanceof Scenario.Permutation.Fixed f) {
+      return f.values().clone();
+    }
+    if (spec instanceof Scenario.Permutation.Random) {
+      for (int i = size - 1; i > 0; i--) { // Fisher-Yates
+        int j = rng.nextInt(i + 1);
+        int t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+    }
+    return p;
+  }
+
+  private static double[] signs(Scenario.SignFlip spec, int size, RandomGenerator rng) {
+    double[] s = new double[size];
+    Arrays.fill(s, 1.0);
+    if (spec instanceof Scenario.SignFlip.Fixed f) {
+      return f.values().clone();
+    }
+    if (spec instanceof Scenario.SignFlip.Random) {
+      for (int i = 0; i < size; i++) {
+        s[i] = rng.nextBoolean() ? -1.0 : 1.0;
+      }
+    }
+    return s;
+  }
+}
