@@ -1,10 +1,12 @@
 package dev.isoplast.monitor;
 
 import dev.isoplast.nn.Activation;
+import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.Sequential;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * is 0) has every s_i = 0, so all its units count as dead and dormant.
  *
  * <p>Which layers are hidden: the outputs of every {@link Activation} layer (ReLU, Tanh, LeakyReLU,
- * MaxMin) in the body, i.e. before the head Dense (see {@link NetworkParts}). A unit of MaxMin is
+ * MaxMin) in the body, i.e. before the first head Dense ({@link Dense#isHead()}). A unit of MaxMin is
  * an output slot (the max or the min of its pair). LayerNorm outputs are not counted: they are
  * pre-activations, standardised within each row (zero mean, unit variance over the units), so
  * their magnitude reflects γ and β rather than unit activity; in our bodies a LayerNorm always feeds
@@ -127,7 +129,7 @@ public final class Dormancy {
   public static double[] scores(INDArray h) {
     if (h.rank() != 2 || h.rows() == 0) {
       throw new IllegalArgumentException("dormancy scores need post-activations [B, H] with B ≥ 1, got "
-          + java.util.Arrays.toString(h.shape()));
+          + Arrays.toString(h.shape()));
     }
     int rows = (int) h.rows();
     int units = (int) h.columns();

@@ -7,6 +7,7 @@ import dev.isoplast.nn.Jacobians;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.Sequential;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,7 @@ public final class JacobianSpectra {
   public static Result measure(Sequential net, INDArray probes, int maxProbes) {
     if (maxProbes < 1 || probes.rank() != 2 || probes.rows() < 1 || probes.columns() != net.inSize()) {
       throw new IllegalArgumentException("Jacobian spectra of " + net.name() + " need probes [B ≥ 1, "
-          + net.inSize() + "] and at least one probe to use, got " + java.util.Arrays.toString(probes.shape())
+          + net.inSize() + "] and at least one probe to use, got " + Arrays.toString(probes.shape())
           + " and " + maxProbes);
     }
     List<Layer> body = NetworkParts.body(net);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 @ExtendWith(Float64Mode.class)
 class FeatureRankTest {
@@ -42,7 +43,7 @@ class FeatureRankTest {
     d.weight().value().putScalar(0, 0, 3);
     d.weight().value().putScalar(1, 1, 1);
     SpectrumStats s = FeatureRank.measure(new Sequential("f", List.of(d)),
-        org.nd4j.linalg.factory.Nd4j.eye(4).castTo(DataType.DOUBLE));
+        Nd4j.eye(4).castTo(DataType.DOUBLE));
     assertEquals(2, s.srank());
     assertEquals(Math.exp(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25))), s.erank(), 1e-12);
     assertEquals(List.of("plasticity/feature_srank", "plasticity/feature_erank"),

@@ -20,6 +20,7 @@ import dev.isoplast.nn.Tanh;
 import dev.isoplast.testing.Float64Mode;
 import dev.isoplast.testing.RandomArrays;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -164,11 +165,11 @@ class JacobianSpectraTest {
         double[] expected = Spectral.singularValues(Jacobians.inputOutput(hidden.get(l), a));
         double[] pooled = got.layers().get(l).sigmas();
         int n = expected.length;
-        assertArrayEquals(expected, java.util.Arrays.copyOfRange(pooled, r * n, (r + 1) * n), 1e-12, "layer " + l);
+        assertArrayEquals(expected, Arrays.copyOfRange(pooled, r * n, (r + 1) * n), 1e-12, "layer " + l);
         a = hidden.get(l).forward(a.reshape(1, a.length())).dup();
       }
       double[] expectedBody = Spectral.singularValues(Jacobians.inputOutput(body, x.getRow(r)));
-      assertArrayEquals(expectedBody, java.util.Arrays.copyOfRange(got.body().sigmas(), r * 4, (r + 1) * 4), 1e-12);
+      assertArrayEquals(expectedBody, Arrays.copyOfRange(got.body().sigmas(), r * 4, (r + 1) * 4), 1e-12);
     }
     for (int i = 0; i < grads.size(); i++) {
       assertEquals(grads.get(i), net.params().get(i).grad(), "gradients untouched");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -39,7 +40,7 @@ class ProbeBatchTest {
     b.refresh(pool(10), new SplittableRandom(1));
     assertArrayEquals(rows, b.rows());
     b.refresh(pool(10), new SplittableRandom(2));
-    assertNotEquals(java.util.Arrays.toString(rows), java.util.Arrays.toString(b.rows()));
+    assertNotEquals(Arrays.toString(rows), Arrays.toString(b.rows()));
   }
 
   @Test
