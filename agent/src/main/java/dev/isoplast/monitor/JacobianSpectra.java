@@ -1,0 +1,221 @@
+package dev.isoplast.monitor;
+
+import dev.isoplast.linalg.Spectral;
+import dev.isoplast.nn.Activation;
+import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.Jacobians;
+import dev.isoplast.nn.Layer;
+import dev.isoplast.nn.Sequential;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * How far each hidden layer, and the whole body, is from an isometry: the singular values of their
+ * input–output Jacobians on a few probe inputs (dynamical isometry, Pennington, Schoenholz &amp;
+ * Ganguli 2017, "Resurrecting the sigmoid in deep learning through dynamical isometry"; DESIGN.md
+ * §8).
+ *
+ * <p>A hidden layer l is a body Dense layer together with the parameter-free layers and LayerNorms
+ * that follow it up to the next Dense: {@code Dense → (LayerNorm) → activation}. Its Jacobian at
+ * the layer input a_{l−1}(x) is
+ *
+ * <pre>
+ *   J_l(x) = ∂h_l/∂a_{l−1} = J_φ(z_l(x)) · J_LN(u_l(x)) · W_l          [out, in]
+ * </pre>
+ *
+ * with J_φ = diag(φ′) for an elementwise activation, a permutation for MaxMin (each from {@link
+ * Activation#jacobian}), and LayerNorm's full Jacobian when present, taken through its own backward
+ * ({@link Jacobians#inputOutput}); for a plain mlp layer this is diag(φ′(z_l(x))) W_l. The body's
+ * Jacobian (every layer before the head) is the chain-rule product of all its layers' Jacobians,
+ * so one forward of the probes serves every layer and the body alike.
+ *
+ * <p>Counting: each Jacobian contributes its min(out, in) singular values (an orthogonal W_l,
+ * widening or narrowing, then has all of them 1), pooled over the first {@code probes} rows of the
+ * probe batch (the batch is already a uniform sample). With σ ranging over the pool:
+ * sigma_mean, sigma_std (population), sigma_min, sigma_max and the isometry gap E[(σ − 1)²].
+ *
+ * <p>Metrics: {@code isometry/<layer>/sigma_mean}, {@code .../sigma_std}, {@code .../sigma_min},
+ * {@code .../sigma_max}, {@code .../gap}, with layer = the hidden layer's Dense name (e.g.
+ * {@code actor.body.0}, the layer that holds W_l), and the same under {@code isometry/body/}.
+ *
+ * <p>Side effects: parameter gradients are left as they were; the layers' cached forward state for
+ * the subsample size (and a LayerNorm's for its width) is overwritten.
+ */
+public final class JacobianSpectra {
+
+  /** The default number of probe inputs the spectra are pooled over. */
+  public static final int DEFAULT_PROBES = 8;
+
+  private JacobianSpectra() {}
+
+  /** The pooled singular values of one Jacobian and their summaries. */
+  public record Spectrum(String name, double[] sigmas) {
+
+    public double mean() {
+      double s = 0;
+      for (double v : sigmas) {
+        s += v;
+      }
+      return s / sigmas.length;
+    }
+
+    /** Population standard deviation. */
+    public double std() {
+      double m = mean();
+      double s = 0;
+      for (double v : sigmas) {
+        s += (v - m) * (v - m);
+      }
+      return Math.sqrt(s / sigmas.length);
+    }
+
+    public double min() {
+      double m = Double.POSITIVE_INFINITY;
+      for (double v : sigmas) {
+        m = Math.min(m, v);
+      }
+      return m;
+    }
+
+    public double max() {
+      double m = Double.NEGATIVE_INFINITY;
+      for (double v : sigmas) {
+        m = Math.max(m, v);
+      }
+      return m;
+    }
+
+    /** The isometry gap E[(σ − 1)²]. */
+    public double gap() {
+      double s = 0;
+      for (double v : sigmas) {
+        s += (v - 1) * (v - 1);
+      }
+      return s / sigmas.length;
+    }
+
+    /** {@code isometry/<name>/sigma_mean}, ..., {@code isometry/<name>/gap}. */
+    public Map<String, Double> metrics() {
+      String p = "isometry/" + name + "/";
+      Map<String, Double> m = new LinkedHashMap<>();
+      m.put(p + "sigma_mean", mean());
+      m.put(p + "sigma_std", std());
+      m.put(p + "sigma_min", min());
+      m.put(p + "sigma_max", max());
+      m.put(p + "gap", gap());
+      return m;
+    }
+  }
+
+  /** Every hidden layer in order, then the whole body (named {@code body}). */
+  public record Result(List<Spectrum> layers, Spectrum body) {
+
+    public Result {
+      layers = List.copyOf(layers);
+    }
+
+    public Map<String, Double> metrics() {
+      Map<String, Double> m = new LinkedHashMap<>();
+      layers.forEach(l -> m.putAll(l.metrics()));
+      m.putAll(body.metrics());
+      return m;
+    }
+  }
+
+  /** {@link #measure(Sequential, INDArray, int)} over {@link #DEFAULT_PROBES} probes. */
+  public static Result measure(Sequential net, INDArray probes) {
+    return measure(net, probes, DEFAULT_PROBES);
+  }
+
+  /** The spectra on the first min(probes, B) rows of {@code probes [B, in]}. */
+  public static Result measure(Sequential net, INDArray probes, int maxProbes) {
+    if (maxProbes < 1 || probes.rank() != 2 || probes.rows() < 1 || probes.columns() != net.inSize()) {
+      throw new IllegalArgumentException("Jacobian spectra of " + net.name() + " need probes [B ≥ 1, "
+          + net.inSize() + "] and at least one probe to use, got " + Arrays.toString(probes.shape())
+          + " and " + maxProbes);
+    }
+    List<Layer> body = NetworkParts.body(net);
+    if (body.isEmpty()) {
+      throw new IllegalArgumentException(net.name() + " has no body before its head: " + net);
+    }
+    int k = (int) Math.min(maxProbes, probes.rows());
+    INDArray h = probes.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup();
+    INDArray[] inputs = new INDArray[body.size()];
+    for (int i = 0; i < body.size(); i++) {
+      Layer layer = body.get(i);
+      // Dense and activations answer from their own state; any other layer's Jacobian reruns it at
+      // another batch size, which may reuse buffers, so keep a copy of its input
+      inputs[i] = layer instanceof Dense || layer instanceof Activation ? h : h.dup();
+      h = layer.forward(h);
+    }
+
+    List<String> names = new ArrayList<>();
+    for (Layer layer : body) {
+      if (layer instanceof Dense) {
+        names.add(layer.name());
+      }
+    }
+    List<List<double[]>> layerSigmas = new ArrayList<>();
+    names.forEach(n -> layerSigmas.add(new ArrayList<>()));
+    List<double[]> bodySigmas = new ArrayList<>();
+    for (int r = 0; r < k; r++) {
+      INDArray bodyJ = null;
+      INDArray layerJ = null;
+      int hidden = -1;
+      for (int i = 0; i < body.size(); i++) {
+        Layer layer = body.get(i);
+        INDArray j = ownJacobian(layer, inputs[i], r);
+        if (layer instanceof Dense) {
+          if (layerJ != null) {
+            layerSigmas.get(hidden).add(Spectral.singularValues(layerJ));
+          }
+          hidden++;
+          layerJ = j;
+        } else if (layerJ != null) {
+          layerJ = j.mmul(layerJ);
+        }
+        bodyJ = bodyJ == null ? j : j.mmul(bodyJ);
+      }
+      if (layerJ != null) {
+        layerSigmas.get(hidden).add(Spectral.singularValues(layerJ));
+      }
+      bodySigmas.add(Spectral.singularValues(bodyJ));
+    }
+    List<Spectrum> layers = new ArrayList<>();
+    for (int l = 0; l < names.size(); l++) {
+      layers.add(new Spectrum(names.get(l), concat(layerSigmas.get(l))));
+    }
+    return new Result(layers, new Spectrum("body", concat(bodySigmas)));
+  }
+
+  /**
+   * Layer {@code layer}'s Jacobian at probe {@code row} of the last forward: W for a Dense, the
+   * activation's own {@link Activation#jacobian}, else (LayerNorm) through its backward at the
+   * layer's input row.
+   */
+  private static INDArray ownJacobian(Layer layer, INDArray input, int row) {
+    if (layer instanceof Dense d) {
+      return d.weight().value();
+    }
+    if (layer instanceof Activation act) {
+      return act.jacobian(row);
+    }
+    return Jacobians.inputOutput(layer, input.getRow(row));
+  }
+
+  private static double[] concat(List<double[]> parts) {
+    int n = parts.stream().mapToInt(p -> p.length).sum();
+    double[] all = new double[n];
+    int offset = 0;
+    for (double[] p : parts) {
+      System.arraycopy(p, 0, all, offset, p.length);
+      offset += p.length;
+    }
+    return all;
+  }
+}

@@ -1,0 +1,103 @@
+package dev.isoplast.monitor;
+
+import dev.isoplast.nn.Layer;
+import dev.isoplast.nn.Param;
+import dev.isoplast.nn.Sequential;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Per-layer parameter norms, gradient norms and drift since the start of the phase, the simplest
+ * plasticity signals (Lyle et al. 2023, "Understanding plasticity in neural networks", track the
+ * parameter norm; Dohare et al. 2024, "Loss of plasticity in deep continual learning", the weight
+ * magnitude). For each layer with parameters (Dense, including the head, and LayerNorm), over all
+ * of that layer's parameters θ_l (W and b; γ and β):
+ *
+ * <pre>
+ *   norm      = ‖θ_l‖ = √(Σ_p ‖p‖²_F)
+ *   grad_norm = ‖∇θ_l‖, the gradient currently held in {@link Param#grad()} (after an update: the
+ *               last minibatch's)
+ *   change    = ‖θ_l − θ_l^phaseStart‖, against the values copied by the last {@link #snapshot()}
+ * </pre>
+ *
+ * and the same over all parameters of the network. Metrics: {@code weights/<layer>/norm},
+ * {@code weights/<layer>/grad_norm}, {@code weights/<layer>/change}, {@code weights/norm},
+ * {@code weights/grad_norm}, {@code weights/change}.
+ */
+public final class WeightStats {
+
+  private final List<Layer> layers;
+  private final List<List<INDArray>> start;
+
+  /** Tracks {@code net}'s layers, taking the first snapshot now. */
+  public WeightStats(Sequential net) {
+    this.layers = net.layers().stream().filter(l -> !l.params().isEmpty()).toList();
+    this.start = layers.stream().map(l -> l.params().stream().map(p -> p.value().dup()).toList()).toList();
+  }
+
+  /** Copies the current parameters as the phase start that {@code change} is measured from. */
+  public void snapshot() {
+    for (int l = 0; l < layers.size(); l++) {
+      List<Param> params = layers.get(l).params();
+      for (int k = 0; k < params.size(); k++) {
+        start.get(l).get(k).assign(params.get(k).value());
+      }
+    }
+  }
+
+  /** One layer's figures. */
+  public record LayerWeights(String layer, double norm, double gradNorm, double change) {}
+
+  /** Every layer with parameters, in order, and the network totals. */
+  public record Result(List<LayerWeights> layers, double norm, double gradNorm, double change) {
+
+    public Result {
+      layers = List.copyOf(layers);
+    }
+
+    public Map<String, Double> metrics() {
+      Map<String, Double> m = new LinkedHashMap<>();
+      for (LayerWeights l : layers) {
+        m.put("weights/" + l.layer() + "/norm", l.norm());
+        m.put("weights/" + l.layer() + "/grad_norm", l.gradNorm());
+        m.put("weights/" + l.layer() + "/change", l.change());
+      }
+      m.put("weights/norm", norm);
+      m.put("weights/grad_norm", gradNorm);
+      m.put("weights/change", change);
+      return m;
+    }
+  }
+
+  /** The current norms, gradient norms and change since the snapshot. */
+  public Result measure() {
+    List<LayerWeights> out = new ArrayList<>();
+    double norm2 = 0;
+    double grad2 = 0;
+    double change2 = 0;
+    for (int l = 0; l < layers.size(); l++) {
+      List<Param> params = layers.get(l).params();
+      double n2 = 0;
+      double g2 = 0;
+      double c2 = 0;
+      for (int k = 0; k < params.size(); k++) {
+        Param p = params.get(k);
+        n2 += square(p.value().norm2Number().doubleValue());
+        g2 += square(p.grad().norm2Number().doubleValue());
+        c2 += square(p.value().distance2(start.get(l).get(k)));
+      }
+      out.add(new LayerWeights(layers.get(l).name(), Math.sqrt(n2), Math.sqrt(g2), Math.sqrt(c2)));
+      norm2 += n2;
+      grad2 += g2;
+      change2 += c2;
+    }
+    return new Result(out, Math.sqrt(norm2), Math.sqrt(grad2), Math.sqrt(change2));
+  }
+
+  private static double square(double v) {
+    return v * v;
+  }
+}
