@@ -39,6 +39,7 @@ def _raising_constructor():
 
 
 CLASSIC_CONTROL = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
+MUJOCO = ["Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"]
 
 
 def make_test_registry():
