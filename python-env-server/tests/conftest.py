@@ -38,6 +38,10 @@ def _raising_constructor():
     raise ValueError("simulated constructor failure")
 
 
+CLASSIC_CONTROL = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
+MUJOCO = ["Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"]
+
+
 def make_test_registry():
     return default_registry().with_entries(
         EnvEntry(env_id="Raising-v0", make=RaisingEnv),
@@ -100,6 +104,55 @@ def encode(array: np.ndarray) -> pb.Tensor:
 
 def decode(tensor: pb.Tensor) -> np.ndarray:
     return np.frombuffer(tensor.data, dtype=NUMPY_DTYPE[tensor.dtype]).reshape(tuple(tensor.shape))
+
+
+class Reference:
+    """Plain gymnasium.make envs: reset(seed=seed+i) once, then reset() whenever an episode ends;
+    what a handle must reproduce exactly. ``configure(unwrapped)`` changes each env before its
+    first reset, as a Reconfigure between Make and Reset does on the server."""
+
+    def __init__(self, env_id, num_envs, seed, configure=None):
+        self.envs = [gymnasium.make(env_id) for _ in range(num_envs)]
+        for env in self.envs:
+            if configure is not None:
+                configure(env.unwrapped)
+        self.obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(self.envs)])
+        self.returns = np.zeros(num_envs)
+        self.lengths = np.zeros(num_envs, dtype=np.int64)
+
+    def step(self, actions):
+        rows, rewards, terminated, truncated, ended, finals, returns, lengths = [], [], [], [], [], [], [], []
+        for i, (env, action) in enumerate(zip(self.envs, actions)):
+            obs, reward, term, trunc, _ = env.step(action)
+            self.returns[i] += reward
+            self.lengths[i] += 1
+            rewards.append(reward)
+            terminated.append(term)
+            truncated.append(trunc)
+            if term or trunc:
+                ended.append(i)
+                finals.append(obs)
+                returns.append(self.returns[i])
+                lengths.append(self.lengths[i])
+                self.returns[i], self.lengths[i] = 0.0, 0
+                obs, _ = env.reset()
+            rows.append(obs)
+        return np.stack(rows), np.array(rewards), np.array(terminated), np.array(truncated), ended, finals, returns, lengths
+
+
+def assert_same_step(response, expected):
+    rows, rewards, terminated, truncated, ended, finals, returns, lengths = expected
+    np.testing.assert_array_equal(decode(response.observations), rows)
+    np.testing.assert_array_equal(decode(response.rewards), rewards)
+    np.testing.assert_array_equal(decode(response.terminated), terminated)
+    np.testing.assert_array_equal(decode(response.truncated), truncated)
+    assert list(response.ended_indices) == ended
+    final_observations = decode(response.final_observations)
+    assert final_observations.shape[0] == len(ended)
+    if ended:
+        np.testing.assert_array_equal(final_observations, np.stack(finals))
+    assert list(response.episode_returns) == returns
+    assert list(response.episode_lengths) == lengths
 
 
 @contextlib.contextmanager

@@ -9,19 +9,18 @@ import gymnasium
 import numpy as np
 import pytest
 import grpc
-from conftest import decode, encode, rpc_error
+from conftest import CLASSIC_CONTROL, Reference, assert_same_step, decode, encode, rpc_error
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
 
-ALLOWED = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
 
 
 # -- ListEnvs / Make / Reset / Step --------------------------------------------------------------
 
 def test_list_envs_describes_every_allowed_env(client):
     envs = {info.env_id: info for info in client.call("ListEnvs", pb.ListEnvsRequest()).envs}
-    assert set(ALLOWED) <= set(envs)
+    assert set(CLASSIC_CONTROL) <= set(envs)
     cartpole = envs["CartPole-v1"]
     assert cartpole.max_episode_steps == 500
     assert cartpole.action_space.discrete.n == 2 and cartpole.action_space.discrete.start == 0
@@ -43,7 +42,7 @@ def test_list_envs_describes_every_allowed_env(client):
     assert envs["Pendulum-v1"].max_episode_steps == 200
 
 
-@pytest.mark.parametrize("env_id", ALLOWED)
+@pytest.mark.parametrize("env_id", CLASSIC_CONTROL)
 def test_make_reset_step_shapes_and_dtypes(client, env_id):
     reference = gymnasium.make(env_id)
     made = client.make(env_id, num_envs=3, seed=0)
@@ -73,50 +72,6 @@ def test_kwargs_reach_the_constructor(client):
 
 
 # -- same-step autoreset and seeding, exactly as in-process Gymnasium ------------------------
-
-class Reference:
-    """Plain gymnasium.make envs: reset(seed=seed+i) once, then reset() whenever an episode ends."""
-
-    def __init__(self, env_id, num_envs, seed):
-        self.envs = [gymnasium.make(env_id) for _ in range(num_envs)]
-        self.obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(self.envs)])
-        self.returns = np.zeros(num_envs)
-        self.lengths = np.zeros(num_envs, dtype=np.int64)
-
-    def step(self, actions):
-        rows, rewards, terminated, truncated, ended, finals, returns, lengths = [], [], [], [], [], [], [], []
-        for i, (env, action) in enumerate(zip(self.envs, actions)):
-            obs, reward, term, trunc, _ = env.step(action)
-            self.returns[i] += reward
-            self.lengths[i] += 1
-            rewards.append(reward)
-            terminated.append(term)
-            truncated.append(trunc)
-            if term or trunc:
-                ended.append(i)
-                finals.append(obs)
-                returns.append(self.returns[i])
-                lengths.append(self.lengths[i])
-                self.returns[i], self.lengths[i] = 0.0, 0
-                obs, _ = env.reset()
-            rows.append(obs)
-        return np.stack(rows), np.array(rewards), np.array(terminated), np.array(truncated), ended, finals, returns, lengths
-
-
-def assert_same_step(response, expected):
-    rows, rewards, terminated, truncated, ended, finals, returns, lengths = expected
-    np.testing.assert_array_equal(decode(response.observations), rows)
-    np.testing.assert_array_equal(decode(response.rewards), rewards)
-    np.testing.assert_array_equal(decode(response.terminated), terminated)
-    np.testing.assert_array_equal(decode(response.truncated), truncated)
-    assert list(response.ended_indices) == ended
-    final_observations = decode(response.final_observations)
-    assert final_observations.shape[0] == len(ended)
-    if ended:
-        np.testing.assert_array_equal(final_observations, np.stack(finals))
-    assert list(response.episode_returns) == returns
-    assert list(response.episode_lengths) == lengths
-
 
 def test_same_step_autoreset_matches_in_process_gymnasium_exactly(client):
     num_envs, seed = 8, 123
@@ -246,6 +201,50 @@ def test_reconfigure_cartpole_sets_dynamics_and_recomputes_derived_attributes(cl
     for t in range(30):
         actions = np.array([t % 2, 1, 0, (t // 3) % 2])
         assert_same_step(client.step(handle, actions), reference.step(actions))
+    client.close(handle)
+
+
+CARTPOLE_DEFAULTS = {"gravity": 9.8, "masscart": 1.0, "masspole": 0.1, "length": 0.5, "force_mag": 10.0, "tau": 0.02}
+
+
+def cartpole_step(state, action, gravity, masscart, masspole, length, force_mag, tau):
+    """One step of Gymnasium's CartPole equations (Florian 2007, explicit Euler), written out
+    here with the derived masses computed from the arguments."""
+    x, x_dot, theta, theta_dot = state
+    total_mass = masspole + masscart
+    polemass_length = masspole * length
+    force = force_mag if action == 1 else -force_mag
+    costheta, sintheta = np.cos(theta), np.sin(theta)
+    temp = (force + polemass_length * theta_dot**2 * sintheta) / total_mass
+    thetaacc = (gravity * sintheta - costheta * temp) / (length * (4.0 / 3.0 - masspole * costheta**2 / total_mass))
+    xacc = temp - polemass_length * thetaacc * costheta / total_mass
+    return np.array([x + tau * x_dot, x_dot + tau * xacc, theta + tau * theta_dot, theta_dot + tau * thetaacc])
+
+
+@pytest.mark.parametrize("dynamics", [
+    {"gravity": 24.0},
+    {"length": 1.0},  # polemass_length must follow
+    {"masspole": 0.3, "masscart": 2.0, "force_mag": 5.0, "tau": 0.01},  # total_mass too
+])
+def test_cartpole_after_reconfigure_steps_by_gymnasiums_equations_with_the_new_values(client, shared_server, dynamics):
+    seed = 31
+    handle = client.make("CartPole-v1", num_envs=2, seed=seed).handle
+    client.reconfigure(handle, dynamics=dynamics)
+    # The known state: where Gymnasium's own seeded reset puts env i (no step taken in-process).
+    states = [gymnasium.make("CartPole-v1").unwrapped for _ in range(2)]
+    for i, env in enumerate(states):
+        env.reset(seed=seed + i)
+    np.testing.assert_array_equal(client.reset(handle), np.stack([env.state for env in states]).astype(np.float32))
+
+    actions = np.array([0, 1])
+    observed = decode(client.step(handle, actions).observations)
+    served = shared_server[0].handles.get(handle).envs  # the server runs in this process
+    for env, action, row, served_env in zip(states, actions, observed, served):
+        by_hand = cartpole_step(env.state, action, **{**CARTPOLE_DEFAULTS, **dynamics})
+        np.testing.assert_array_equal(row, by_hand.astype(np.float32))
+        np.testing.assert_array_equal(served_env.unwrapped.state, by_hand)  # float64, not just float32
+        unchanged = cartpole_step(env.state, action, **CARTPOLE_DEFAULTS)
+        assert not np.array_equal(row, unchanged.astype(np.float32))
     client.close(handle)
 
 

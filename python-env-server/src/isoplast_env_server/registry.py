@@ -8,6 +8,20 @@ dynamics attributes, each within a closed range.
 
 Ranges: by default 0.1x to 10x Gymnasium's value (all are positive physical quantities); CartPole's
 ``tau`` is limited to 0.05x-5x (0.001-0.1 s) because larger Euler steps stop being a cart-pole.
+
+The MuJoCo envs (Ant, HalfCheetah, Hopper, Walker2d, v5; the ``mujoco`` extra) share three keys,
+implemented in :mod:`.mujoco_envs`, which is imported only when one of them is made:
+
+- ``friction_scale`` in [0.01, 10]: contains Slippery Ant's log-uniform [0.02, 2] (Dohare et al.).
+- ``gravity_z`` in [-30, -2] m/s^2 (about 0.2 g to 3 g): gravity must point down, as the envs'
+  rewards and health checks assume a floor below.
+- ``actuator_gain_scale`` in [0.1, 2].
+
+The weakest gravity and the strongest motors are bounded where the simulation stays stable:
+2000 steps of uniform random and of saturated (+-1) actions at every combination of the three
+keys' extremes (and defaults) raised no MuJoCo instability warning in any of the four envs,
+whereas under saturated actions HalfCheetah's did with 2x motors at |gravity_z| <= 1 and with 3x
+motors at the default gravity.
 """
 
 from __future__ import annotations
@@ -79,8 +93,9 @@ class EnvEntry:
     @classmethod
     def gymnasium(cls, env_id: str, *, kwargs: Iterable[KwargSpec] = (),
                   dynamics: Iterable[DynamicsParam] = (), recompute: Callable[[Any], None] | None = None,
-                  entry_point: Callable[..., gymnasium.Env] | None = None) -> "EnvEntry":
-        """An entry for a registered Gymnasium id; ``entry_point`` swaps in a subclass."""
+                  entry_point: Callable[..., gymnasium.Env] | str | None = None) -> "EnvEntry":
+        """An entry for a registered Gymnasium id; ``entry_point`` swaps in a subclass (a class,
+        or Gymnasium's ``"module:Class"`` string, imported at the first make)."""
         spec = gymnasium.spec(env_id)
         if entry_point is not None:
             spec = dataclasses.replace(spec, entry_point=entry_point)
@@ -190,7 +205,7 @@ def _cartpole_recompute(env: Any) -> None:
 
 
 def default_registry() -> Registry:
-    """The classic-control envs of DESIGN.md §3 with their Gymnasium defaults."""
+    """The envs of DESIGN.md §3 (classic control, then MuJoCo) with their Gymnasium defaults."""
     goal_velocity = KwargSpec("goal_velocity", "float", "minimum velocity at the goal position for the episode to terminate (default 0)")
     return Registry([
         EnvEntry.gymnasium(
@@ -241,4 +256,46 @@ def default_registry() -> Registry:
                 scaled("m", 1.0, "mass of the pendulum [kg]"),
                 scaled("l", 1.0, "length of the pendulum [m]"),
             ]),
+        *mujoco_entries(),
     ])
+
+
+#: The dynamics keys of every MuJoCo env (the module docstring says why these ranges).
+MUJOCO_DYNAMICS = (
+    DynamicsParam("friction_scale", 1.0, 0.01, 10.0,
+                  "factor on every geom's friction coefficients (model.geom_friction) from the XML's "
+                  "values; Slippery Ant draws it log-uniformly in [0.02, 2]"),
+    DynamicsParam("gravity_z", -9.81, -30.0, -2.0, "vertical gravitational acceleration model.opt.gravity[2] [m/s^2]"),
+    DynamicsParam("actuator_gain_scale", 1.0, 0.1, 2.0,
+                  "factor on every motor's gear (model.actuator_gear) from the XML's values, i.e. on the "
+                  "joint torque per unit of action"),
+)
+
+
+def mujoco_entries() -> list[EnvEntry]:
+    """Ant, HalfCheetah, Hopper, Walker2d (v5) with their reward-shaping constructor kwargs."""
+
+    def weight(name: str, what: str, defaults: str) -> KwargSpec:
+        return KwargSpec(name, "float", f"{what} (Gymnasium's default: {defaults})")
+
+    forward = weight("forward_reward_weight", "weight of the forward-velocity reward", "1")
+    ctrl = weight("ctrl_cost_weight", "weight of the control cost sum(action^2)",
+                  "Ant 0.5, HalfCheetah 0.1, Hopper and Walker2d 0.001")
+    noise = weight("reset_noise_scale", "scale of the random perturbation of the initial state",
+                   "Ant and HalfCheetah 0.1, Hopper and Walker2d 0.005")
+    healthy = weight("healthy_reward", "reward per step while the body is healthy", "1")
+    terminate = KwargSpec("terminate_when_unhealthy", "bool",
+                          "end the episode when the body is no longer healthy (default true)")
+    entries = {
+        "Ant-v5": [forward, ctrl, weight("contact_cost_weight", "weight of the contact-force cost", "0.0005"),
+                   healthy, terminate, noise,
+                   KwargSpec("include_cfrc_ext_in_observation", "bool",
+                             "append the 78 external contact forces to the 27 joint positions and velocities "
+                             "(default true: 105 observations)")],
+        "HalfCheetah-v5": [forward, ctrl, noise],
+        "Hopper-v5": [forward, ctrl, healthy, terminate, noise],
+        "Walker2d-v5": [forward, ctrl, healthy, terminate, noise],
+    }
+    return [EnvEntry.gymnasium(env_id, kwargs=kwargs, dynamics=MUJOCO_DYNAMICS,
+                               entry_point=f"isoplast_env_server.mujoco_envs:{env_id.split('-')[0]}Env")
+            for env_id, kwargs in entries.items()]
