@@ -28,6 +28,13 @@ public interface Agent {
 
   Optimizer optimizer();
 
+  /**
+   * Up to {@code max} observations from its recent experience (PPO: the last rollout; DQN: the
+   * newest replay-buffer entries), flat rows of the observation's flat size (a copy; empty before
+   * any step): where the monitors draw their probe batches from.
+   */
+  float[] recentObservations(int max);
+
   /** Env steps taken so far over all {@link #train} calls. */
   long globalStep();
 

@@ -26,6 +26,12 @@ public interface Callback {
   /** After each update phase (PPO: all epochs of one iteration; DQN: one gradient step). */
   default void onUpdate(long globalStep) {}
 
+  /**
+   * A scenario phase began at {@code globalStep} (phase 0 before the first step). Only monitors and
+   * methods defined to reset on a schedule may use this; the agent itself is never told.
+   */
+  default void onPhaseStart(int phase, long globalStep) {}
+
   /** Training finished (also after a stop requested by a callback). */
   default void onEnd(long globalStep) {}
 }

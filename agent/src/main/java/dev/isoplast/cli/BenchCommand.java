@@ -5,5 +5,5 @@ import picocli.CommandLine.Command;
 /** {@code isoplast bench ...}: benchmark commands that print figures (speed goals live here, not in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures as JSON or a table.",
-    subcommands = {BenchEnvCommand.class, BenchOptimCommand.class})
+    subcommands = {BenchEnvCommand.class, BenchOptimCommand.class, BenchMonitorsCommand.class})
 final class BenchCommand {}

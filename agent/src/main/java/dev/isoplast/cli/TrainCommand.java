@@ -15,6 +15,7 @@ import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.scenario.PlasticityRatio;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
+import dev.isoplast.monitor.Monitors;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.EpisodeStats;
 import dev.isoplast.runs.MetricSink;
@@ -30,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -103,6 +105,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--eval-every", defaultValue = "0", paramLabel = "STEPS", description = "Also evaluate every STEPS env steps, logged as eval/episodic_return; 0 = only at the end. Default: ${DEFAULT-VALUE}.")
   long evalEvery;
 
+  @Option(names = "--monitors", defaultValue = "all", paramLabel = "all|none|LIST", description = "Plasticity monitors logged to metrics.jsonl: all, none, or a list of dormancy, ntk, isometry, features, weights. Default: ${DEFAULT-VALUE}.")
+  String monitors;
+
+  @Option(names = "--monitor-cadence", paramLabel = "KIND=N,...", description = "Measure KIND every N updates (PPO: iterations, DQN: gradient steps). Defaults: PPO weights=5, dormancy=10, features=25, ntk=50, isometry=50; DQN 100x those.")
+  String monitorCadence;
+
+  @Option(names = "--probe-size", defaultValue = "256", paramLabel = "B", description = "Probe batch size of the monitors (drawn from recent observations, refreshed at each phase start and every 4 NTK intervals). Default: ${DEFAULT-VALUE}.")
+  int probeSize;
+
   @Option(names = "--no-progress", description = "No progress bar (e.g. in logs).")
   boolean noProgress;
 
@@ -136,6 +147,8 @@ final class TrainCommand implements Callable<Integer> {
     if (steps < 1) {
       throw new IllegalArgumentException("--total-steps must be positive, got " + steps);
     }
+    MonitorSpec monitorSpec = new MonitorSpec(Monitors.parse(monitors),
+        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(algo)), probeSize);
     Map<String, Object> overrides = ConfigOverrides.load(configFile, sets);
     shorthand(overrides, "optimizer", optimizerName);
     shorthand(overrides, "iso_coef", isoCoef);
@@ -152,7 +165,8 @@ final class TrainCommand implements Callable<Integer> {
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", RunDirectory.defaultName(env, algo, seed)));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
-      Job job = new Job(env, algo, seed, steps, overrides, new Eval(evalEpisodes, evalEvery), scenario, freshReference);
+      Job job = new Job(env, algo, seed, steps, overrides, new Eval(evalEpisodes, evalEvery), scenario, freshReference,
+          monitorSpec);
       Map<String, Object> summary = trainOne(c, run, job, !noProgress);
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
           env, algo, seed, (Double) summary.get("final_mean_return"),
@@ -236,6 +250,20 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
+   * Which monitors run, how often, on how many probe inputs.
+   *
+   * @param cadence updates between measurements, per monitor
+   */
+  record MonitorSpec(Set<Monitors.Kind> kinds, Map<Monitors.Kind, Integer> cadence, int probeSize) {
+    static final MonitorSpec NONE = new MonitorSpec(Set.of(), Monitors.defaultCadence("ppo"), 256);
+
+    /** The probe batch is refreshed every this many updates: four NTK intervals. */
+    int refreshEvery() {
+      return 4 * cadence.get(Monitors.Kind.NTK);
+    }
+  }
+
+  /**
    * One training job.
    *
    * @param totalSteps env steps (the scenario's total when it has one)
@@ -243,12 +271,13 @@ final class TrainCommand implements Callable<Integer> {
    * @param freshReference with a scenario: train a fresh learner per phase for the plasticity ratio
    */
   record Job(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides, Eval eval,
-      Scenario scenario, boolean freshReference) {
+      Scenario scenario, boolean freshReference, MonitorSpec monitors) {
 
-    /** A plain single-env job. */
+    /** A plain single-env job with the default monitors. */
     static Job single(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides,
         Eval eval) {
-      return new Job(envId, algo, seed, totalSteps, overrides, eval, null, false);
+      return new Job(envId, algo, seed, totalSteps, overrides, eval, null, false,
+          new MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(algo), 256));
     }
   }
 
@@ -320,7 +349,12 @@ final class TrainCommand implements Callable<Integer> {
         schedule = new PhaseSchedule(plan, e, metrics);
         sink = schedule;
         callbacks.add(0, schedule); // first: episodes are counted in the phase before any switch
-        schedule.begin();
+      }
+      Monitors monitorCallback = null;
+      if (!job.monitors().kinds().isEmpty()) {
+        monitorCallback = new Monitors(agent, job.monitors().kinds(), job.monitors().cadence(),
+            job.monitors().probeSize(), job.monitors().refreshEvery(), job.seed(), sink);
+        callbacks.add(monitorCallback);
       }
       EvalCallback evaluator = null;
       if (job.eval().episodes() > 0) {
@@ -329,6 +363,12 @@ final class TrainCommand implements Callable<Integer> {
             job.eval().every() > 0 ? job.eval().every() : Long.MAX_VALUE, Eval.seed(job.seed()), sink);
         callbacks.add(evaluator);
       }
+      if (schedule != null) {
+        if (monitorCallback != null) {
+          schedule.listen(monitorCallback);
+        }
+        schedule.begin();
+      }
       TrainResult r = agent.train(job.totalSteps(), sink, callbacks);
       summary.put("status", "completed");
       summary.put("final_mean_return", r.finalMeanReturn());
@@ -336,6 +376,9 @@ final class TrainCommand implements Callable<Integer> {
       summary.put("sps", Math.round(r.sps()));
       summary.put("total_steps", r.globalSteps());
       summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
+      if (monitorCallback != null) {
+        summary.put("monitor_s", Math.round(monitorCallback.totalMs() / 100) / 10.0);
+      }
       if (evaluator != null) {
         // under a scenario, the evaluation env runs the last phase's setting
         if (plan != null) {

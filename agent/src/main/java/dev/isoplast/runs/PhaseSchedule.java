@@ -27,6 +27,7 @@ public final class PhaseSchedule implements Callback, MetricSink {
   private final VectorEnv env;
   private final MetricSink out;
   private final List<PhaseRecord> records = new ArrayList<>();
+  private final List<Callback> listeners = new ArrayList<>();
   private int current = -1;
 
   /** What happened in one phase instance. */
@@ -91,6 +92,11 @@ public final class PhaseSchedule implements Callback, MetricSink {
     this.out = out;
   }
 
+  /** {@code cb} is told of each phase start ({@link Callback#onPhaseStart}); add before {@link #begin}. */
+  public void listen(Callback cb) {
+    listeners.add(cb);
+  }
+
   /** Applies phase 0; call before the agent's first step. */
   public void begin() {
     if (current >= 0) {
@@ -111,6 +117,9 @@ public final class PhaseSchedule implements Callback, MetricSink {
     applied.dynamics().forEach((k, v) -> row.put("phase/dynamics/" + k, v));
     row.put("phase/reward_scale", applied.rewardScale() == null ? 1.0 : applied.rewardScale());
     log(globalStep, row);
+    for (Callback cb : listeners) {
+      cb.onPhaseStart(index, globalStep);
+    }
   }
 
   @Override

@@ -35,6 +35,13 @@ class PhaseScheduleTest {
     ScriptedEnv env = new ScriptedEnv(1, 1); // 2 envs: a vector step is 2 env steps
     RecordingSink out = new RecordingSink();
     PhaseSchedule sched = new PhaseSchedule(plan, env, out);
+    List<String> starts = new java.util.ArrayList<>();
+    sched.listen(new dev.isoplast.agents.Callback() {
+      @Override
+      public void onPhaseStart(int phase, long globalStep) {
+        starts.add(phase + "@" + globalStep);
+      }
+    });
     sched.begin();
     assertThrows(IllegalStateException.class, sched::begin);
     for (long step = 2; step <= 26; step += 2) {
@@ -44,6 +51,7 @@ class PhaseScheduleTest {
     }
     // reconfigured at 0 (phase 0), at 10 (first step >= 10) and at 16 (first step >= 15)
     assertEquals(List.of(5.0, 20.0, 9.8), env.reconfigured.stream().map(p -> p.dynamics().get("gravity")).toList());
+    assertEquals(List.of("0@0", "1@10", "2@16"), starts);
     List<PhaseSchedule.PhaseRecord> rec = sched.records();
     assertEquals(List.of(0L, 10L, 16L), rec.stream().map(r -> (Long) r.summary().get("start_step")).toList());
     assertEquals(List.of(10L, 6L, 10L), rec.stream().map(r -> (Long) r.summary().get("steps")).toList());

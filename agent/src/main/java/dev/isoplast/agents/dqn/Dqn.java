@@ -353,6 +353,11 @@ public final class Dqn implements Agent {
     };
   }
 
+  @Override
+  public float[] recentObservations(int max) {
+    return rb.recentObservations(max);
+  }
+
   public Sequential qNetwork() {
     return qNetwork;
   }

@@ -144,6 +144,20 @@ public final class ReplayBuffer {
     return pos;
   }
 
+  /**
+   * The observations of the last {@code min(max, size())} transitions added, newest last, as flat
+   * rows (a copy): the monitors' probe data.
+   */
+  public float[] recentObservations(int max) {
+    int n = Math.min(max, size());
+    float[] out = new float[n * obsDim];
+    for (int k = 0; k < n; k++) {
+      int slot = Math.floorMod(pos - n + k, capacity);
+      System.arraycopy(obs, slot * obsDim, out, k * obsDim, obsDim);
+    }
+    return out;
+  }
+
   // ---- slot views for tests and monitors (copies) ----
 
   public float[] observation(int slot) {

@@ -642,6 +642,22 @@ public final class Ppo implements Agent {
     return obs.clone();
   }
 
+  /** {@code min(max, batch_size)} observations of the last rollout, evenly spaced over it. */
+  @Override
+  public float[] recentObservations(int max) {
+    if (globalStep == 0) {
+      return new float[0];
+    }
+    int batch = config.batchSize();
+    int rows = Math.min(max, batch);
+    float[] out = new float[rows * obsDim];
+    for (int k = 0; k < rows; k++) {
+      int row = (int) ((long) k * batch / rows);
+      System.arraycopy(obs, row * obsDim, out, k * obsDim, obsDim);
+    }
+    return out;
+  }
+
   /** The last rollout's GAE returns (critic targets), [T * N]; live, for tests. */
   double[] rolloutReturns() {
     return returns;

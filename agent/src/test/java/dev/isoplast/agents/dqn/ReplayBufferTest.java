@@ -22,6 +22,19 @@ import org.junit.jupiter.api.Test;
 class ReplayBufferTest {
 
   @Test
+  void recentObservationsAreTheNewestRowsInOrderAcrossTheWrap() {
+    ReplayBuffer rb = new ReplayBuffer(4, 2);
+    float[] none = new float[2];
+    assertEquals(0, rb.recentObservations(3).length);
+    for (int t = 0; t < 6; t++) { // slots 0,1,2,3 then 0,1 again: rows t = 2..5 remain
+      rb.add(new float[] {t, -t}, 0, none, 0, 0, 0, false);
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {3, -3, 4, -4, 5, -5}, rb.recentObservations(3));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {2, -2, 3, -3, 4, -4, 5, -5},
+        rb.recentObservations(10));
+  }
+
+  @Test
   void wrapsAroundOverwritingTheOldest() {
     ReplayBuffer rb = new ReplayBuffer(3, 1);
     assertEquals(0, rb.size());

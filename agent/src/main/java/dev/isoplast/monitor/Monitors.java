@@ -1,0 +1,265 @@
+package dev.isoplast.monitor;
+
+import dev.isoplast.agents.Agent;
+import dev.isoplast.agents.Callback;
+import dev.isoplast.nn.Sequential;
+import dev.isoplast.runs.MetricSink;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The monitors as a training {@link Callback}: after every {@code cadence(kind)}-th update each
+ * enabled monitor measures every network of the agent on the probe batch and logs its metrics.
+ * The probe batch is drawn from the agent's recent observations at the first update, at every
+ * phase start and every {@link #refreshEvery} updates after that, and held fixed in between so that
+ * successive measurements see the same inputs.
+ *
+ * <p>Names. Per layer, the layer's name carries the network ({@code plasticity/dead_frac/actor.body.1},
+ * {@code isometry/critic.body.0/gap}, {@code weights/actor.head/norm}); the totals over all networks
+ * are {@code plasticity/dead_frac} and {@code plasticity/dormant_frac}. Per network:
+ * {@code plasticity/ntk_*}{@code /NET}, {@code plasticity/feature_*}{@code /NET},
+ * {@code isometry/NET.body/*}, {@code weights/NET/*}; the policy network's NTK and feature metrics
+ * (PPO's actor, DQN's q_network) are also logged without the suffix ({@code plasticity/ntk_cond},
+ * ...). {@code monitors/ms} is the wall time the measurement took.
+ *
+ * <p>Monitors run between updates; they change no parameter, gradient or random stream of the
+ * agent, so a run's training metrics are the same with monitors on or off.
+ */
+public final class Monitors implements Callback {
+
+  /** The monitors {@code --monitors} can name. */
+  public enum Kind {
+    DORMANCY, NTK, ISOMETRY, FEATURES, WEIGHTS;
+
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * Default cadences in updates. PPO: one update = all epochs of one iteration (CartPole: 512 env
+   * steps, ≈ 100 ms); DQN: one gradient step (every 10 env steps, ≈ 5–10 ms), hence 100× longer.
+   * Chosen so that all monitors together cost ≤ 3% of training (measured by {@code bench monitors}).
+   */
+  public static Map<Kind, Integer> defaultCadence(String algo) {
+    int f = algo.equals("dqn") ? 100 : 1;
+    Map<Kind, Integer> m = new EnumMap<>(Kind.class);
+    m.put(Kind.WEIGHTS, 5 * f);
+    m.put(Kind.DORMANCY, 10 * f);
+    m.put(Kind.FEATURES, 25 * f);
+    m.put(Kind.NTK, 50 * f);
+    m.put(Kind.ISOMETRY, 50 * f);
+    return m;
+  }
+
+  /** {@code all}, {@code none} or a comma-separated list of {@link Kind} names. */
+  public static Set<Kind> parse(String spec) {
+    String s = spec == null ? "all" : spec.trim().toLowerCase(Locale.ROOT);
+    if (s.equals("all")) {
+      return EnumSet.allOf(Kind.class);
+    }
+    Set<Kind> out = EnumSet.noneOf(Kind.class);
+    if (s.equals("none") || s.isEmpty()) {
+      return out;
+    }
+    for (String part : s.split(",")) {
+      out.add(kind(part.trim()));
+    }
+    return out;
+  }
+
+  /** {@code KIND=N,...} overrides of the default cadences. */
+  public static Map<Kind, Integer> parseCadence(String spec, Map<Kind, Integer> defaults) {
+    Map<Kind, Integer> out = new EnumMap<>(defaults);
+    if (spec == null || spec.isBlank()) {
+      return out;
+    }
+    for (String part : spec.split(",")) {
+      String[] kv = part.split("=");
+      if (kv.length != 2) {
+        throw new IllegalArgumentException("monitor cadence takes KIND=N[,KIND=N...], got '" + part + "'");
+      }
+      int n;
+      try {
+        n = Integer.parseInt(kv[1].trim());
+      } catch (NumberFormatException e) {
+        n = 0;
+      }
+      if (n < 1) {
+        throw new IllegalArgumentException("monitor cadence for " + kv[0].trim() + " must be a positive number of "
+            + "updates, got '" + kv[1].trim() + "'");
+      }
+      out.put(kind(kv[0].trim()), n);
+    }
+    return out;
+  }
+
+  private static Kind kind(String name) {
+    for (Kind k : Kind.values()) {
+      if (k.configName().equals(name)) {
+        return k;
+      }
+    }
+    List<String> names = new ArrayList<>();
+    for (Kind k : Kind.values()) {
+      names.add(k.configName());
+    }
+    throw new IllegalArgumentException("unknown monitor '" + name + "'; valid: all, none or a list of "
+        + String.join(", ", names));
+  }
+
+  private final Agent agent;
+  private final Set<Kind> kinds;
+  private final Map<Kind, Integer> cadence;
+  private final int refreshEvery;
+  private final MetricSink sink;
+  private final SplittableRandom rng;
+  private final Map<String, Sequential> networks;
+  private final String policyNetwork;
+  private final Map<String, Ntk> ntks = new LinkedHashMap<>();
+  private final Map<String, WeightStats> weights = new LinkedHashMap<>();
+  private final ProbeBatch probe;
+  private long updates;
+  private long sinceRefresh;
+  private boolean refreshDue = true;
+  private double totalMs;
+
+  /**
+   * @param probeSize B, the probe batch size
+   * @param refreshEvery updates between probe refreshes (besides phase starts)
+   * @param seed the probe draws' stream (not the agent's)
+   */
+  public Monitors(Agent agent, Set<Kind> kinds, Map<Kind, Integer> cadence, int probeSize, int refreshEvery,
+      long seed, MetricSink sink) {
+    if (probeSize < 2) {
+      throw new IllegalArgumentException("probe batch size must be at least 2, got " + probeSize);
+    }
+    if (refreshEvery < 1) {
+      throw new IllegalArgumentException("probe refresh interval must be positive, got " + refreshEvery);
+    }
+    this.agent = agent;
+    this.kinds = EnumSet.noneOf(Kind.class);
+    this.kinds.addAll(kinds);
+    this.cadence = new EnumMap<>(cadence);
+    this.refreshEvery = refreshEvery;
+    this.sink = sink;
+    this.rng = new SplittableRandom(seed ^ 0x3A0B17C5L);
+    this.networks = agent.networks();
+    this.policyNetwork = networks.keySet().iterator().next();
+    int inDim = networks.values().iterator().next().inSize();
+    this.probe = new ProbeBatch(inDim, probeSize);
+    for (Map.Entry<String, Sequential> e : networks.entrySet()) {
+      ntks.put(e.getKey(), new Ntk(e.getValue()));
+      weights.put(e.getKey(), new WeightStats(e.getValue()));
+    }
+  }
+
+  /** Updates seen. */
+  public long updates() {
+    return updates;
+  }
+
+  /** Wall time spent measuring so far, ms. */
+  public double totalMs() {
+    return totalMs;
+  }
+
+  /** The current probe batch. */
+  public ProbeBatch probe() {
+    return probe;
+  }
+
+  @Override
+  public void onPhaseStart(int phase, long globalStep) {
+    refreshDue = true;
+    weights.values().forEach(WeightStats::snapshot);
+  }
+
+  @Override
+  public void onUpdate(long globalStep) {
+    updates++;
+    sinceRefresh++;
+    List<Kind> due = new ArrayList<>();
+    for (Kind k : kinds) {
+      if (updates % cadence.get(k) == 0) {
+        due.add(k);
+      }
+    }
+    if (due.isEmpty()) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    Map<String, Double> m = measure(due);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    totalMs += ms;
+    if (!m.isEmpty()) {
+      m.put("monitors/ms", ms);
+      sink.log(globalStep, m);
+    }
+  }
+
+  /** Measures the given monitors now (refreshing the probe batch first if due); the metric row. */
+  public Map<String, Double> measure(List<Kind> due) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    if (due.contains(Kind.WEIGHTS)) {
+      weights.forEach((net, w) -> w.measure().metrics().forEach((k, v) ->
+          m.put(k.equals("weights/norm") || k.equals("weights/grad_norm") || k.equals("weights/change")
+              ? "weights/" + net + k.substring("weights".length()) : k, v)));
+    }
+    if (due.stream().allMatch(k -> k == Kind.WEIGHTS)) {
+      return m;
+    }
+    if (refreshDue || sinceRefresh >= refreshEvery) {
+      float[] pool = agent.recentObservations(16 * probe.capacity());
+      if (pool.length >= 2 * probe.inDim()) {
+        probe.refresh(pool, rng);
+        refreshDue = false;
+        sinceRefresh = 0;
+      }
+    }
+    if (probe.size() < 2) {
+      return m; // no data yet
+    }
+    List<Dormancy.LayerResult> dormancy = new ArrayList<>();
+    for (Map.Entry<String, Sequential> e : networks.entrySet()) {
+      String net = e.getKey();
+      Sequential seq = e.getValue();
+      INDArray x = probe.toArray(seq.params().get(0).value().dataType());
+      if (due.contains(Kind.DORMANCY)) {
+        dormancy.addAll(Dormancy.measure(seq, x).layers());
+      }
+      if (due.contains(Kind.NTK)) {
+        perNetwork(m, Ntk.metrics(ntks.get(net).spectrum(x)), net);
+      }
+      if (due.contains(Kind.FEATURES)) {
+        perNetwork(m, FeatureRank.metrics(FeatureRank.measure(seq, x)), net);
+      }
+      if (due.contains(Kind.ISOMETRY)) {
+        JacobianSpectra.measure(seq, x).metrics().forEach((k, v) ->
+            m.put(k.startsWith("isometry/body/") ? "isometry/" + net + ".body/" + k.substring(14) : k, v));
+      }
+    }
+    if (due.contains(Kind.DORMANCY)) {
+      m.putAll(new Dormancy.Result(dormancy).metrics());
+    }
+    return m;
+  }
+
+  /** {@code name/NET} for every network, and the plain name for the policy network. */
+  private void perNetwork(Map<String, Double> m, Map<String, Double> metrics, String net) {
+    metrics.forEach((k, v) -> {
+      m.put(k + "/" + net, v);
+      if (net.equals(policyNetwork)) {
+        m.put(k, v);
+      }
+    });
+  }
+}
