@@ -154,6 +154,30 @@ class CliTest {
   }
 
   @Test
+  void slipperyAntRedrawsFrictionEveryPhaseAndLogsIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path dir = tmp.resolve("ant");
+    Run r = run("train", "--algo", "ppo", "--scenario", "slippery-ant", "--phase-steps", "256", "--repeat", "2",
+        "--seed", "4", "--run-dir", dir.toString(), "--no-progress", "--set", "num_steps=256", "--set",
+        "num_minibatches=4", "--eval-episodes", "0", "--monitors", "none");
+    assertEquals(0, r.code(), r.err());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var phases = json.readTree(dir.resolve("summary.json").toFile()).get("phases");
+    assertEquals(2, phases.size());
+    double f0 = phases.get(0).get("dynamics").get("friction_scale").asDouble();
+    double f1 = phases.get(1).get("dynamics").get("friction_scale").asDouble();
+    assertTrue(f0 >= 0.02 && f0 <= 2 && f1 >= 0.02 && f1 <= 2 && f0 != f1, f0 + " " + f1);
+    List<Double> logged = new java.util.ArrayList<>();
+    for (String l : java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"))) {
+      var row = json.readTree(l);
+      if (row.has("phase/dynamics/friction_scale")) {
+        logged.add(row.get("phase/dynamics/friction_scale").asDouble());
+      }
+    }
+    assertEquals(List.of(f0, f1), logged, "the friction read back from MuJoCo is logged at each phase start");
+  }
+
+  @Test
   void aBadScenarioGetsAOneLineErrorNamingFilePhaseAndKey(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
       throws Exception {
     java.nio.file.Path file = tmp.resolve("bad.yaml");
