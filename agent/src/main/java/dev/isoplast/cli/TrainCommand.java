@@ -156,6 +156,11 @@ final class TrainCommand implements Callable<Integer> {
     if (scenario != null && scenario.numEnvs() != null) {
       overrides.putIfAbsent("num_envs", scenario.numEnvs()); // the scenario's width unless --set says otherwise
     }
+    if (scenario != null && algo.equals("ppo")) {
+      // a learning rate annealed to 0 over the whole run would make late phases unlearnable by
+      // construction, confounding plasticity loss; continual-RL studies keep it constant
+      overrides.putIfAbsent("anneal_lr", false);
+    }
     // validate the hyper-parameters before anything starts
     if (algo.equals("ppo")) {
       PpoConfig.fromMap(PpoConfig.defaults(), overrides);

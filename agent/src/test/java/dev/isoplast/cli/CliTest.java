@@ -133,6 +133,7 @@ class CliTest {
     assertTrue(!phases.get(1).get("obs_permutation").toString().equals(phases.get(3).get("obs_permutation").toString())
         || !phases.get(1).get("obs_sign_flip").toString().equals(phases.get(3).get("obs_sign_flip").toString()),
         "each instance of the random phase draws a new permutation / sign flip");
+    String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
     var lines = java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"));
     for (String l : lines) {
       var row = json.readTree(l);
@@ -147,7 +148,10 @@ class CliTest {
     assertTrue(!java.nio.file.Files.exists(dir.resolve("fresh/phase_2.jsonl")));
     assertEquals(phases.get(0).get("fresh_final_mean_return").asDouble(),
         phases.get(2).get("fresh_final_mean_return").asDouble());
-    String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
+    // the fresh learner of phase 0 repeats the continual learner's phase 0 exactly (same seed and setting,
+    // whole iterations, learning rate not annealed under a scenario)
+    assertEquals(1.0, phases.get(0).get("plasticity_ratio").asDouble(), 1e-12);
+    assertTrue(config.contains("anneal_lr: false"), config);
     assertTrue(config.contains("name: \"tiny-switch\"") || config.contains("name: tiny-switch"), config);
     assertTrue(config.contains("num_envs: 4"), "the scenario's width: " + config);
     assertTrue(r.out().contains("plasticity_ratio"), r.out());
