@@ -63,6 +63,7 @@ public final class Ntk {
   private INDArray inputGram;
   /** Per layer index: Σ_o Δ Δᵀ for a Dense, g ⊙ X̂ scratch for a LayerNorm, else null. */
   private INDArray[] perLayer;
+  private final boolean touchesGrads;
 
   public Ntk(Sequential net) {
     for (Layer layer : net.layers()) {
@@ -75,6 +76,8 @@ public final class Ntk {
     this.layers = net.layers();
     this.params = net.params();
     this.savedGrads = params.stream().map(p -> p.grad().dup()).toArray(INDArray[]::new);
+    // Dense layers are passed through without parameter gradients; only LayerNorm's backward adds some
+    this.touchesGrads = layers.stream().anyMatch(l -> l instanceof LayerNorm);
   }
 
   /**
@@ -106,7 +109,7 @@ public final class Ntk {
             Nd4j.gemm(g, g, kernel, false, true, 1.0, 1.0); // β: g gᵀ
           }
           if (i > 0) {
-            g = layer.backward(g);
+            g = layer instanceof Dense d ? d.inputGradient(g) : layer.backward(g);
           }
         }
       }
@@ -268,12 +271,18 @@ public final class Ntk {
   }
 
   private void saveGrads() {
+    if (!touchesGrads) {
+      return;
+    }
     for (int k = 0; k < params.size(); k++) {
       savedGrads[k].assign(params.get(k).grad());
     }
   }
 
   private void restoreGrads() {
+    if (!touchesGrads) {
+      return;
+    }
     for (int k = 0; k < params.size(); k++) {
       params.get(k).grad().assign(savedGrads[k]);
     }

@@ -124,6 +124,17 @@ public final class Dense implements Layer {
   }
 
   /**
+   * dL/dx = gradOut · W alone, leaving the parameter gradients untouched (for the NTK, which needs
+   * the deltas of every output but no gradient). Same buffer as {@link #backward(INDArray)}'s.
+   */
+  public INDArray inputGradient(INDArray gradOut) {
+    Layers.checkGradOut(this, gradOut, lastInput);
+    Buffers buf = buffers.get((int) gradOut.rows());
+    Nd4j.gemm(gradOut, weight.value(), buf.dx, false, false, 1.0, 0.0);
+    return buf.dx;
+  }
+
+  /**
    * The input of the last forward, A_{l−1} {@code [B, in]}: a reference to the caller's array,
    * valid as long as the caller leaves it alone (inside a {@link Sequential}, until the previous
    * layer's next forward).
