@@ -63,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--env", description = "Env id, e.g. CartPole-v1 (see `isoplast envs`); required unless --scenario names it.")
   String envId;
 
-  @Option(names = "--scenario", paramLabel = "NAME|FILE", description = "An environment-switch scenario: a built-in name (${COMPLETION-CANDIDATES}) or a YAML file (format in DESIGN.md §4).", completionCandidates = BuiltInScenarios.class)
+  @Option(names = "--scenario", paramLabel = "NAME|FILE", description = "An environment-switch scenario: a built-in name (${COMPLETION-CANDIDATES}) or a YAML file (format: docs/scenarios.md).", completionCandidates = BuiltInScenarios.class)
   String scenarioName;
 
   @Option(names = "--phase-steps", paramLabel = "N", description = "With --scenario: every phase lasts N env steps (overrides the file).")
