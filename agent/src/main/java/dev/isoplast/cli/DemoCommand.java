@@ -54,11 +54,11 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.println();
     System.out.printf("PPO on CartPole-v1, seed %d, %d env steps per run (CleanRL defaults otherwise)%n", seed, totalSteps);
-    System.out.printf("%-10s %22s %18s %10s %10s %8s%n", "optimizer", "final mean return (20)", "eval return (10)",
+    System.out.printf("%-14s %22s %18s %10s %10s %8s%n", "optimizer", "final mean return (20)", "eval return (10)",
         "episodes", "steps/s", "wall s");
     for (Map.Entry<String, Map<String, Object>> r : results.entrySet()) {
       Map<String, Object> s = r.getValue();
-      System.out.printf("%-10s %22.1f %18.1f %10s %10s %8s%n",
+      System.out.printf("%-14s %22.1f %18.1f %10s %10s %8s%n",
           r.getKey() + (r.getKey().equals("adamo") ? " λ=" + isoCoef : ""), (Double) s.get("final_mean_return"),
           (Double) s.get("eval_mean_return"), s.get("episodes"), s.get("sps"), s.get("wall_s"));
     }
