@@ -137,7 +137,7 @@ public final class EnvServerProcess implements AutoCloseable {
     }
     EnvServerProcess server = new EnvServerProcess(p, port, o.logFile(), hook, client);
     client.setDiagnostics(server::diagnostics);
-    log.info("env server started on 127.0.0.1:{} (pid {}), log {}", port, p.pid(), o.logFile());
+    log.debug("env server started on 127.0.0.1:{} (pid {}), log {}", port, p.pid(), o.logFile());
     return server;
   }
 
