@@ -1,6 +1,7 @@
 package dev.isoplast.cli;
 
 import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.Trainer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +49,8 @@ final class DemoCommand implements Callable<Integer> {
       for (Map.Entry<String, Map<String, Object>> arm : arms.entrySet()) {
         RunDirectory run = RunDirectory.create(parent.resolve(arm.getKey()));
         System.err.printf("demo: PPO CartPole-v1, optimizer %s, seed %d, %d steps -> %s%n", arm.getKey(), seed, totalSteps, run.path());
-        results.put(arm.getKey(), TrainCommand.trainOne(c, run, "CartPole-v1", "ppo", seed, totalSteps, arm.getValue(),
-            new TrainCommand.Eval(10, 0), true));
+        results.put(arm.getKey(), Trainer.run(c.client(), c.serverName(), run,
+            Trainer.Job.single("CartPole-v1", "ppo", seed, totalSteps, arm.getValue(), new Trainer.Eval(10, 0)), true));
       }
     }
     System.out.println();

@@ -31,6 +31,11 @@ public final class EnvServerOptions {
 
   /** A client, and the embedded server behind it when there is one; closing stops both. */
   public record Connection(EnvServerClient client, EnvServerProcess process) implements AutoCloseable {
+    /** "embedded" for a server this command started, else the server's address. */
+    public String serverName() {
+      return process != null ? "embedded" : client.target();
+    }
+
     @Override
     public void close() {
       if (process != null) {

@@ -1,0 +1,324 @@
+package dev.isoplast.runs;
+
+import dev.isoplast.agents.Agent;
+import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.EvalCallback;
+import dev.isoplast.agents.Evaluation;
+import dev.isoplast.agents.TrainResult;
+import dev.isoplast.agents.dqn.Dqn;
+import dev.isoplast.agents.dqn.DqnConfig;
+import dev.isoplast.agents.ppo.Ppo;
+import dev.isoplast.agents.ppo.PpoConfig;
+import dev.isoplast.envs.EnvSpec;
+import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.scenario.PlasticityRatio;
+import dev.isoplast.envs.scenario.Scenario;
+import dev.isoplast.envs.scenario.ScenarioPlan;
+import dev.isoplast.envs.spaces.Box;
+import dev.isoplast.monitor.Monitors;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One training job from start to summary: builds the agent (PPO or DQN from its config map) on a
+ * new env handle, writes the run directory's config.yaml, trains with the episode statistics,
+ * progress bar, monitors, evaluation and (under a scenario) the {@link PhaseSchedule} as callbacks,
+ * writes summary.json (also when training fails, keeping the metrics so far), and, if asked, the
+ * per-phase fresh reference and plasticity ratio. The CLI's {@code train} and {@code demo} and any
+ * later sweep use it alike.
+ */
+public final class Trainer {
+
+  private Trainer() {}
+
+  /**
+   * Evaluation settings of a run.
+   *
+   * @param episodes episodes per evaluation (0 = none)
+   * @param every env steps between evaluations during training (0 = only at the end)
+   */
+  public record Eval(int episodes, long every) {
+    public static final Eval NONE = new Eval(0, 0);
+
+    /** Eval envs: the run seed shifted so that they never replay the training envs' episodes. */
+    public static long seed(long runSeed) {
+      return runSeed + 1_000_003L;
+    }
+  }
+
+  /**
+   * Which monitors run, how often, on how many probe inputs.
+   *
+   * @param cadence updates between measurements, per monitor
+   */
+  public record MonitorSpec(Set<Monitors.Kind> kinds, Map<Monitors.Kind, Integer> cadence, int probeSize) {
+    public static final MonitorSpec NONE = new MonitorSpec(Set.of(), Monitors.defaultCadence("ppo"), 256);
+
+    /** The probe batch is refreshed every this many updates: four NTK intervals. */
+    public int refreshEvery() {
+      return 4 * cadence.get(Monitors.Kind.NTK);
+    }
+  }
+
+  /**
+   * One training job.
+   *
+   * @param totalSteps env steps (the scenario's total when it has one)
+   * @param scenario null for a single env
+   * @param freshReference with a scenario: train a fresh learner per phase for the plasticity ratio
+   */
+  public record Job(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides, Eval eval,
+      Scenario scenario, boolean freshReference, MonitorSpec monitors) {
+
+    /** A plain single-env job with the default monitors. */
+    public static Job single(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides,
+        Eval eval) {
+      return new Job(envId, algo, seed, totalSteps, overrides, eval, null, false,
+          new MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(algo), 256));
+    }
+  }
+
+  /** An agent with its env and resolved hyper-parameters. */
+  private record Built(Agent agent, VectorEnv env, Map<String, Object> hyperParameters) {}
+
+  /**
+   * The agent {@code algo} with its config from {@code overrides} on a new env handle (PPO on a
+   * Box action space starts from CleanRL's continuous defaults).
+   */
+  private static Built build(EnvServerClient client, String envId, String algo, long seed,
+      Map<String, Object> overrides) {
+    if (algo.equals("dqn")) {
+      DqnConfig config = DqnConfig.fromMap(DqnConfig.defaults(), overrides);
+      VectorEnv env = client.make(envId, config.numEnvs(), seed);
+      return new Built(closingEnvOnFailure(env, () -> new Dqn(config, env, seed)), env, config.toMap());
+    }
+    PpoConfig ppo = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
+    VectorEnv made = client.make(envId, ppo.numEnvs(), seed);
+    if (made.actionSpace() instanceof Box) { // CleanRL's continuous-action defaults apply to Box actions
+      made.close();
+      ppo = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
+      made = client.make(envId, ppo.numEnvs(), seed);
+    }
+    PpoConfig config = ppo;
+    VectorEnv env = made;
+    return new Built(closingEnvOnFailure(env, () -> new Ppo(config, env, seed)), env, config.toMap());
+  }
+
+  /**
+   * Trains {@code job} into {@code run} through {@code client} ({@code server} says which server in
+   * config.yaml: "embedded" or its address) and returns its summary (also written to summary.json).
+   * On failure the summary says so, the metrics so far stay on disk, and the exception is rethrown
+   * naming the run directory.
+   */
+  public static Map<String, Object> run(EnvServerClient client, String server, RunDirectory run, Job job,
+      boolean progressBar) {
+    ScenarioPlan plan = null;
+    if (job.scenario() != null) {
+      plan = ScenarioPlan.resolve(job.scenario(), spec(client, job.envId()), job.seed());
+    }
+    Built built = build(client, job.envId(), job.algo(), job.seed(), job.overrides());
+    Agent agent = built.agent();
+    run.writeConfig(resolvedConfig(built.hyperParameters(), server, job, plan));
+    EpisodeStats episodes = new EpisodeStats();
+    List<Callback> callbacks = new ArrayList<>(List.of(episodes));
+    ProgressCallback progress = progressBar ? new ProgressCallback(job.envId() + " " + job.algo(), job.totalSteps(),
+        episodes) : null;
+    if (progress != null) {
+      callbacks.add(progress);
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("env", job.envId());
+    summary.put("algo", job.algo());
+    summary.put("seed", job.seed());
+    if (job.scenario() != null) {
+      summary.put("scenario", job.scenario().name());
+    }
+    long t0 = System.nanoTime();
+    VectorEnv evalEnv = null;
+    PhaseSchedule schedule = null;
+    try (MetricsFile metrics = run.openMetrics(); VectorEnv e = built.env()) {
+      MetricSink sink = metrics;
+      if (plan != null) {
+        schedule = new PhaseSchedule(plan, e, metrics);
+        sink = schedule;
+        callbacks.add(0, schedule); // first: episodes are counted in the phase before any switch
+      }
+      Monitors monitorCallback = null;
+      if (!job.monitors().kinds().isEmpty()) {
+        monitorCallback = new Monitors(agent, job.monitors().kinds(), job.monitors().cadence(),
+            job.monitors().probeSize(), job.monitors().refreshEvery(), job.seed(), sink);
+        callbacks.add(monitorCallback);
+      }
+      EvalCallback evaluator = null;
+      if (job.eval().episodes() > 0) {
+        evalEnv = client.make(job.envId(), Math.min(job.eval().episodes(), 8), Eval.seed(job.seed()));
+        evaluator = new EvalCallback(agent, evalEnv, job.eval().episodes(),
+            job.eval().every() > 0 ? job.eval().every() : Long.MAX_VALUE, Eval.seed(job.seed()), sink);
+        callbacks.add(evaluator);
+      }
+      if (schedule != null) {
+        if (monitorCallback != null) {
+          schedule.listen(monitorCallback);
+        }
+        schedule.begin();
+      }
+      TrainResult r = agent.train(job.totalSteps(), sink, callbacks);
+      summary.put("status", "completed");
+      summary.put("final_mean_return", r.finalMeanReturn());
+      summary.put("episodes", r.episodeReturns().size());
+      summary.put("sps", Math.round(r.sps()));
+      summary.put("total_steps", r.globalSteps());
+      summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
+      if (monitorCallback != null) {
+        summary.put("monitor_s", Math.round(monitorCallback.totalMs() / 100) / 10.0);
+      }
+      if (evaluator != null) {
+        // under a scenario, the evaluation env runs the last phase's setting
+        if (plan != null) {
+          evalEnv.reconfigure(plan.phases().get(plan.phases().size() - 1).perturbation());
+        }
+        Evaluation.Result ev = evaluator.evaluateAt(r.globalSteps());
+        summary.put("eval_mean_return", ev.meanReturn());
+        summary.put("eval_std_return", ev.stdReturn());
+        summary.put("eval_episodes", ev.returns().size());
+      }
+      if (schedule != null) {
+        summary.put("phases", schedule.summaries());
+      }
+      run.writeSummary(summary);
+    } catch (RuntimeException ex) {
+      // keep what the run reached: metrics.jsonl is already on disk, the summary says why it stopped
+      summary.put("status", "failed");
+      summary.put("error", ex.getMessage());
+      summary.put("episodes", episodes.count());
+      summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
+      summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+      if (schedule != null) {
+        summary.put("phases", schedule.summaries());
+      }
+      run.writeSummary(summary);
+      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)", ex);
+    } finally {
+      if (progress != null) {
+        progress.close();
+      }
+      if (evalEnv != null) {
+        evalEnv.close();
+      }
+    }
+    if (job.freshReference() && plan != null) {
+      freshReference(client, run, job, plan, summary);
+      run.writeSummary(summary);
+    }
+    return summary;
+  }
+
+  /**
+   * For each phase, a fresh learner (same configuration and seed, so the same initial network as
+   * the continual learner had) trained on that phase's setting alone for the phase's steps; its
+   * final mean return and the plasticity ratio join the phase's summary entry. Phases with the
+   * same setting (a repeated list without random draws) share one fresh run. Each fresh run's
+   * metrics go to {@code fresh/phase_K.jsonl}.
+   */
+  private static void freshReference(EnvServerClient client, RunDirectory run, Job job, ScenarioPlan plan,
+      Map<String, Object> summary) {
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> phases = (List<Map<String, Object>>) summary.get("phases");
+    Map<String, Double> cache = new HashMap<>();
+    for (int k = 0; k < phases.size(); k++) {
+      ScenarioPlan.Phase phase = plan.phases().get(k);
+      Map<String, Object> entry = phases.get(k);
+      long steps = ((Number) entry.get("steps")).longValue();
+      String key = settingKey(phase) + "@" + steps;
+      Double fresh = cache.get(key);
+      if (fresh == null) {
+        System.err.printf("fresh reference: phase %d of %d, %d steps%n", k, phases.size() - 1, steps);
+        Built built = build(client, job.envId(), job.algo(), job.seed(), job.overrides());
+        try (MetricsFile m = run.openMetrics(Path.of("fresh", "phase_" + k + ".jsonl")); VectorEnv e = built.env()) {
+          e.reconfigure(phase.perturbation());
+          fresh = built.agent().train(steps, m, List.of()).finalMeanReturn();
+        }
+        cache.put(key, fresh);
+      }
+      double continual = (Double) entry.get("final_mean_return");
+      Double scale = phase.perturbation().rewardScale();
+      entry.put("fresh_final_mean_return", fresh);
+      entry.put("plasticity_ratio", PlasticityRatio.of(job.envId(), scale == null ? 1.0 : scale, continual, fresh));
+      entry.put("return_floor", PlasticityRatio.floor(job.envId()));
+    }
+  }
+
+  private static String settingKey(ScenarioPlan.Phase p) {
+    var q = p.perturbation();
+    return new java.util.TreeMap<>(q.dynamics()) + Arrays.toString(q.obsPermutation())
+        + Arrays.toString(q.obsSignFlip()) + Arrays.toString(q.actionPermutation()) + q.rewardScale();
+  }
+
+  private static EnvSpec spec(EnvServerClient client, String envId) {
+    for (EnvSpec s : client.listEnvs()) {
+      if (s.envId().equals(envId)) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("env " + envId + " is not on the env server's allow-list (see `isoplast envs`)");
+  }
+
+  private static Agent closingEnvOnFailure(VectorEnv env, java.util.function.Supplier<Agent> make) {
+    try {
+      return make.get();
+    } catch (RuntimeException e) {
+      env.close();
+      throw e;
+    }
+  }
+
+  private static Map<String, Object> resolvedConfig(Map<String, Object> hyperParameters, String server, Job job,
+      ScenarioPlan plan) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("algo", job.algo());
+    m.put("env", job.envId());
+    m.put("seed", job.seed());
+    m.put("total_steps", job.totalSteps());
+    m.put("env_server", server);
+    m.put("created", Instant.now().toString());
+    Map<String, Object> versions = new LinkedHashMap<>();
+    String v = Trainer.class.getPackage().getImplementationVersion();
+    versions.put("isoplast", v == null ? "dev" : v);
+    versions.put("java", System.getProperty("java.version"));
+    versions.put("nd4j", "1.0.0-M2.1");
+    m.put("versions", versions);
+    if (plan != null) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("name", job.scenario().name());
+      s.put("source", job.scenario().source());
+      s.put("fresh_reference", job.freshReference());
+      List<Map<String, Object>> phases = new ArrayList<>();
+      for (ScenarioPlan.Phase p : plan.phases()) {
+        Map<String, Object> pm = new LinkedHashMap<>();
+        pm.put("phase", p.index());
+        pm.put("start_step", p.startStep());
+        pm.put("steps", p.steps());
+        pm.put("dynamics", new LinkedHashMap<>(p.perturbation().dynamics()));
+        pm.put("obs_permutation", p.perturbation().obsPermutation());
+        pm.put("obs_sign_flip", p.perturbation().obsSignFlip());
+        if (p.perturbation().actionPermutation().length > 0) {
+          pm.put("action_permutation", p.perturbation().actionPermutation());
+        }
+        pm.put("reward_scale", p.perturbation().rewardScale());
+        phases.add(pm);
+      }
+      s.put("phases", phases);
+      m.put("scenario", s);
+    }
+    m.put(job.algo(), hyperParameters);
+    return m;
+  }
+}
