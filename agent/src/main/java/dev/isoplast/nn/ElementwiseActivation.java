@@ -30,7 +30,7 @@ public abstract class ElementwiseActivation implements Activation {
     final INDArray out;
     final INDArray dx;
     INDArray derivative;
-    INDArray gradCopy;
+    final ContiguousCopy gradCopy = new ContiguousCopy();
 
     Buffers(INDArray out, INDArray dx) {
       this.out = out;
@@ -87,13 +87,7 @@ public abstract class ElementwiseActivation implements Activation {
   public INDArray backward(INDArray gradOut) {
     Layers.checkGradOut(this, gradOut, lastInput);
     Buffers buf = buffers.get((int) gradOut.rows());
-    INDArray g = gradOut;
-    if (!HostArrays.isContiguous(g)) {
-      if (buf.gradCopy == null) {
-        buf.gradCopy = Nd4j.zeros(dataType, g.shape());
-      }
-      g = buf.gradCopy.assign(g);
-    }
+    INDArray g = buf.gradCopy.of(gradOut, dataType);
     multiplyByDerivative(buf.out, g, buf.dx);
     return buf.dx;
   }

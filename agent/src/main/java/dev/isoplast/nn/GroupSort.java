@@ -36,8 +36,8 @@ public final class GroupSort implements Activation {
     final INDArray out;
     final INDArray dx;
     final int[] source;
-    INDArray inCopy;
-    INDArray gradCopy;
+    final ContiguousCopy inCopy = new ContiguousCopy();
+    final ContiguousCopy gradCopy = new ContiguousCopy();
 
     Buffers(INDArray out, INDArray dx, int[] source) {
       this.out = out;
@@ -90,13 +90,7 @@ public final class GroupSort implements Activation {
       buffers.clear();
     }
     Buffers buf = buffers.get((int) x.rows());
-    INDArray in = x;
-    if (!HostArrays.isContiguous(in)) {
-      if (buf.inCopy == null) {
-        buf.inCopy = Nd4j.zeros(dataType, x.shape());
-      }
-      in = buf.inCopy.assign(x);
-    }
+    INDArray in = buf.inCopy.of(x, dataType);
     int n = (int) in.length();
     int[] src = buf.source;
     if (dataType == DataType.FLOAT) {
@@ -173,13 +167,7 @@ public final class GroupSort implements Activation {
   public INDArray backward(INDArray gradOut) {
     Layers.checkGradOut(this, gradOut, lastInput);
     Buffers buf = buffers.get((int) gradOut.rows());
-    INDArray g = gradOut;
-    if (!HostArrays.isContiguous(g)) {
-      if (buf.gradCopy == null) {
-        buf.gradCopy = Nd4j.zeros(dataType, g.shape());
-      }
-      g = buf.gradCopy.assign(g);
-    }
+    INDArray g = buf.gradCopy.of(gradOut, dataType);
     int n = (int) g.length();
     int[] src = buf.source;
     if (dataType == DataType.FLOAT) {
