@@ -1,6 +1,7 @@
 package dev.isoplast.agents;
 
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
 import dev.isoplast.optim.Optimizer;
@@ -45,4 +46,19 @@ public interface Agent {
    * drawn from a stream seeded by {@code seed}, never from the agent's training streams.
    */
   Policy policy(boolean deterministic, long seed);
+
+  /**
+   * The checks every agent makes of its env: {@code numEnvs} envs and a Box observation space;
+   * returns the observation's flat size. {@code algo} names the agent in the messages.
+   */
+  static int observationSize(String algo, VectorEnv env, int numEnvs) {
+    if (env.numEnvs() != numEnvs) {
+      throw new IllegalArgumentException("the vector env has " + env.numEnvs() + " envs but num_envs is " + numEnvs);
+    }
+    if (!(env.observationSpace() instanceof Box box)) {
+      throw new IllegalArgumentException(algo + " needs a Box observation space, " + env.envId() + " has "
+          + env.observationSpace());
+    }
+    return box.flatSize();
+  }
 }

@@ -18,7 +18,7 @@ public final class Episodes {
   private final List<Long> lengths = new ArrayList<>();
 
   /** Records the episodes that ended in {@code step}; {@code extra} (may be empty) joins each row. */
-  public void record(long globalStep, StepResult step, MetricSink sink, List<Callback> callbacks,
+  public void record(long globalStep, StepResult step, MetricSink sink, Callback callback,
       Map<String, Double> extra) {
     for (int k = 0; k < step.endedCount(); k++) {
       double ret = step.episodeReturns()[k];
@@ -30,9 +30,7 @@ public final class Episodes {
       ep.put("charts/episodic_length", (double) len);
       ep.putAll(extra);
       sink.log(globalStep, ep);
-      for (Callback cb : callbacks) {
-        cb.onEpisodeEnd(globalStep, ret, len);
-      }
+      callback.onEpisodeEnd(globalStep, ret, len);
     }
   }
 

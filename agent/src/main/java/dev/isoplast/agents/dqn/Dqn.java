@@ -2,13 +2,13 @@ package dev.isoplast.agents.dqn;
 
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.Callbacks;
 import dev.isoplast.agents.Episodes;
 import dev.isoplast.agents.HostRows;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
-import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.Discrete;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Init;
@@ -108,16 +108,8 @@ public final class Dqn implements Agent {
     this.config = config;
     this.env = env;
     this.seed = seed;
-    if (env.numEnvs() != config.numEnvs()) {
-      throw new IllegalArgumentException("the vector env has " + env.numEnvs() + " envs but num_envs is "
-          + config.numEnvs());
-    }
+    this.obsDim = Agent.observationSize("DQN", env, config.numEnvs());
     this.numEnvs = config.numEnvs();
-    if (!(env.observationSpace() instanceof Box obsBox)) {
-      throw new IllegalArgumentException("DQN needs a Box observation space, " + env.envId() + " has "
-          + env.observationSpace());
-    }
-    this.obsDim = obsBox.flatSize();
     if (!(env.actionSpace() instanceof Discrete d)) {
       throw new IllegalArgumentException("DQN supports only Discrete action spaces, " + env.envId() + " has "
           + env.actionSpace() + " (use PPO for continuous actions)");
@@ -182,9 +174,8 @@ public final class Dqn implements Agent {
       obs = env.reset(seed);
       started = true;
     }
-    for (Callback cb : callbacks) {
-      cb.onStart(globalStep);
-    }
+    Callback cbs = Callbacks.of(callbacks);
+    cbs.onStart(globalStep);
     boolean stop = false;
     for (long it = 0; it < numVectorSteps && !stop; it++) {
       long step = globalStep - startStep; // CleanRL's global_step (env steps before this one)
@@ -195,7 +186,7 @@ public final class Dqn implements Agent {
       // execute the game and log data
       StepResult r = env.step(envActions);
       globalStep += numEnvs;
-      episodes.record(globalStep, r, sink, callbacks, Map.of("charts/epsilon", epsilon));
+      episodes.record(globalStep, r, sink, cbs, Map.of("charts/epsilon", epsilon));
 
       // save data to the replay buffer; s' of an ended episode is its final observation
       rb.add(obs, stepActions, r);
@@ -217,9 +208,7 @@ public final class Dqn implements Agent {
             m.put("charts/SPS", (double) (long) ((globalStep - startStep) / elapsed));
             sink.log(globalStep, m);
           }
-          for (Callback cb : callbacks) {
-            cb.onUpdate(globalStep);
-          }
+          cbs.onUpdate(globalStep);
         }
         // update target network
         if (vectorStep % config.targetNetworkFrequency() == 0) {
@@ -227,15 +216,11 @@ public final class Dqn implements Agent {
         }
       }
       vectorStep++;
-      for (Callback cb : callbacks) {
-        if (!cb.onStep(globalStep)) {
-          stop = true;
-        }
+      if (!cbs.onStep(globalStep)) {
+        stop = true;
       }
     }
-    for (Callback cb : callbacks) {
-      cb.onEnd(globalStep);
-    }
+    cbs.onEnd(globalStep);
     double wall = (System.nanoTime() - startNanos) / 1e9;
     return new TrainResult(globalStep, Math.toIntExact(gradientSteps - startGradientSteps),
         episodes.returns(), episodes.lengths(), (globalStep - startStep) / wall, wall, stop);

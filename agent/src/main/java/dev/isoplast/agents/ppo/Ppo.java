@@ -2,6 +2,7 @@ package dev.isoplast.agents.ppo;
 
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.Callbacks;
 import dev.isoplast.agents.Episodes;
 import dev.isoplast.agents.Gae;
 import dev.isoplast.agents.HostRows;
@@ -146,17 +147,9 @@ public final class Ppo implements Agent {
     this.dtype = dtype;
     this.env = env;
     this.seed = seed;
-    if (env.numEnvs() != config.numEnvs()) {
-      throw new IllegalArgumentException("the vector env has " + env.numEnvs() + " envs but num_envs is "
-          + config.numEnvs());
-    }
+    this.obsDim = Agent.observationSize("PPO", env, config.numEnvs());
     this.numEnvs = config.numEnvs();
     this.numSteps = config.numSteps();
-    if (!(env.observationSpace() instanceof Box obsBox)) {
-      throw new IllegalArgumentException("PPO needs a Box observation space, " + env.envId() + " has "
-          + env.observationSpace());
-    }
-    this.obsDim = obsBox.flatSize();
     Space as = env.actionSpace();
     if (as instanceof Discrete d) {
       discrete = true;
@@ -262,9 +255,8 @@ public final class Ppo implements Agent {
       nextObs = env.reset(seed);
       started = true;
     }
-    for (Callback cb : callbacks) {
-      cb.onStart(globalStep);
-    }
+    Callback cbs = Callbacks.of(callbacks);
+    cbs.onStart(globalStep);
     boolean stop = false;
     int iterationsDone = 0;
     for (int iteration = 1; iteration <= numIterations && !stop; iteration++) {
@@ -294,12 +286,10 @@ public final class Ppo implements Agent {
           finalValues[row + i] = 0;
         }
         bootstrapTruncated(r, row);
-        episodes.record(globalStep, r, sink, callbacks, Map.of());
+        episodes.record(globalStep, r, sink, cbs, Map.of());
         stepsDone++;
-        for (Callback cb : callbacks) {
-          if (!cb.onStep(globalStep)) {
-            stop = true;
-          }
+        if (!cbs.onStep(globalStep)) {
+          stop = true;
         }
         if (stop) {
           break;
@@ -308,9 +298,7 @@ public final class Ppo implements Agent {
       if (stepsDone < numSteps) {
         break; // stopped mid-rollout: no update on a partial batch
       }
-      for (Callback cb : callbacks) {
-        cb.onRolloutEnd(globalStep);
-      }
+      cbs.onRolloutEnd(globalStep);
 
       // ---- bootstrap value if not done, GAE ----
       HostRows.write(nextObs, stepObs);
@@ -325,13 +313,9 @@ public final class Ppo implements Agent {
       metrics.put("charts/SPS", (double) (long) ((globalStep - startStep) / elapsed));
       sink.log(globalStep, metrics);
       iterationsDone++;
-      for (Callback cb : callbacks) {
-        cb.onUpdate(globalStep);
-      }
+      cbs.onUpdate(globalStep);
     }
-    for (Callback cb : callbacks) {
-      cb.onEnd(globalStep);
-    }
+    cbs.onEnd(globalStep);
     double wall = (System.nanoTime() - startNanos) / 1e9;
     return new TrainResult(globalStep, iterationsDone, episodes.returns(), episodes.lengths(),
         (globalStep - startStep) / wall, wall, stop);
@@ -632,14 +616,6 @@ public final class Ppo implements Agent {
   @Override
   public long globalStep() {
     return globalStep;
-  }
-
-  /**
-   * The recent rollout's observations {@code [batch_size, obsDim]} (row-major, a copy), e.g. as a
-   * probe batch for the monitors.
-   */
-  public float[] rolloutObservations() {
-    return obs.clone();
   }
 
   /** {@code min(max, batch_size)} observations of the last rollout, evenly spaced over it. */
