@@ -70,11 +70,6 @@ public final class EvalCallback implements Callback {
     return last != null && lastStep == globalStep ? last : evaluate(globalStep);
   }
 
-  /** The most recent evaluation, or null before the first. */
-  public Evaluation.Result last() {
-    return last;
-  }
-
   /** The metric row of one evaluation. */
   public static Map<String, Double> metrics(Evaluation.Result r) {
     Map<String, Double> m = new LinkedHashMap<>();

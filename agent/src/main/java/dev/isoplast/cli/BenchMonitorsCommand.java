@@ -11,6 +11,7 @@ import dev.isoplast.monitor.Ntk;
 import dev.isoplast.monitor.ProbeBatch;
 import dev.isoplast.runs.MetricSink;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
@@ -70,8 +71,9 @@ final class BenchMonitorsCommand implements Callable<Integer> {
       out.put("speedup", t.speedup());
 
       Ppo fresh = new Ppo(config, env, seed + 1);
-      Monitors monitors = new Monitors(fresh, Monitors.parse("all"), Monitors.defaultCadence("ppo"), probeSize,
-          4 * Monitors.defaultCadence("ppo").get(Monitors.Kind.NTK), seed, MetricSink.discard());
+      Map<Monitors.Kind, Integer> cadence = Monitors.defaultCadence("ppo");
+      Monitors monitors = new Monitors(fresh, Monitors.parse("all"), cadence, probeSize,
+          Monitors.refreshInterval(cadence), seed, MetricSink.discard());
       TrainResult r = fresh.train(totalSteps, MetricSink.discard(), List.of(monitors));
       double wallMs = r.wallSeconds() * 1000;
       long updates = monitors.updates();

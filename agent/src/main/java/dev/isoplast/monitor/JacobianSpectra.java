@@ -41,7 +41,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Metrics: {@code isometry/<layer>/sigma_mean}, {@code .../sigma_std}, {@code .../sigma_min},
  * {@code .../sigma_max}, {@code .../gap}, with layer = the hidden layer's Dense name (e.g.
- * {@code actor.body.0}, the layer that holds W_l), and the same under {@code isometry/body/}.
+ * {@code actor.body.0}, the layer that holds W_l), and the same for the whole body under
+ * {@code isometry/<net>.body/} (e.g. {@code isometry/actor.body/gap}).
  *
  * <p>Side effects: parameter gradients are left as they were; the layers' cached forward state for
  * the subsample size (and a LayerNorm's for its width) is overwritten.
@@ -190,7 +191,7 @@ public final class JacobianSpectra {
     for (int l = 0; l < names.size(); l++) {
       layers.add(new Spectrum(names.get(l), concat(layerSigmas.get(l))));
     }
-    return new Result(layers, new Spectrum("body", concat(bodySigmas)));
+    return new Result(layers, new Spectrum(net.name() + ".body", concat(bodySigmas)));
   }
 
   /**

@@ -60,6 +60,11 @@ public final class Monitors implements Callback {
     return m;
   }
 
+  /** Updates between probe refreshes for a cadence: four NTK intervals. */
+  public static int refreshInterval(Map<Kind, Integer> cadence) {
+    return 4 * cadence.get(Kind.NTK);
+  }
+
   /** {@code all}, {@code none} or a comma-separated list of {@link Kind} names. */
   public static Set<Kind> parse(String spec) {
     String s = spec == null ? "all" : spec.trim().toLowerCase(Locale.ROOT);
@@ -210,9 +215,7 @@ public final class Monitors implements Callback {
   public Map<String, Double> measure(List<Kind> due) {
     Map<String, Double> m = new LinkedHashMap<>();
     if (due.contains(Kind.WEIGHTS)) {
-      weights.forEach((net, w) -> w.measure().metrics().forEach((k, v) ->
-          m.put(k.equals("weights/norm") || k.equals("weights/grad_norm") || k.equals("weights/change")
-              ? "weights/" + net + k.substring("weights".length()) : k, v)));
+      weights.values().forEach(w -> m.putAll(w.measure().metrics()));
     }
     if (due.stream().allMatch(k -> k == Kind.WEIGHTS)) {
       return m;
@@ -243,8 +246,7 @@ public final class Monitors implements Callback {
         perNetwork(m, FeatureRank.metrics(FeatureRank.measure(seq, x)), net);
       }
       if (due.contains(Kind.ISOMETRY)) {
-        JacobianSpectra.measure(seq, x).metrics().forEach((k, v) ->
-            m.put(k.startsWith("isometry/body/") ? "isometry/" + net + ".body/" + k.substring(14) : k, v));
+        m.putAll(JacobianSpectra.measure(seq, x).metrics());
       }
     }
     if (due.contains(Kind.DORMANCY)) {

@@ -24,16 +24,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  *
  * and the same over all parameters of the network. Metrics: {@code weights/<layer>/norm},
- * {@code weights/<layer>/grad_norm}, {@code weights/<layer>/change}, {@code weights/norm},
- * {@code weights/grad_norm}, {@code weights/change}.
+ * {@code weights/<layer>/grad_norm}, {@code weights/<layer>/change}, {@code weights/<net>/norm},
+ * {@code weights/<net>/grad_norm}, {@code weights/<net>/change} (layer names carry the network's).
  */
 public final class WeightStats {
 
+  private final String net;
   private final List<Layer> layers;
   private final List<List<INDArray>> start;
 
   /** Tracks {@code net}'s layers, taking the first snapshot now. */
   public WeightStats(Sequential net) {
+    this.net = net.name();
     this.layers = net.layers().stream().filter(l -> !l.params().isEmpty()).toList();
     this.start = layers.stream().map(l -> l.params().stream().map(p -> p.value().dup()).toList()).toList();
   }
@@ -51,8 +53,8 @@ public final class WeightStats {
   /** One layer's figures. */
   public record LayerWeights(String layer, double norm, double gradNorm, double change) {}
 
-  /** Every layer with parameters, in order, and the network totals. */
-  public record Result(List<LayerWeights> layers, double norm, double gradNorm, double change) {
+  /** Every layer with parameters, in order, and the totals of network {@code net}. */
+  public record Result(String net, List<LayerWeights> layers, double norm, double gradNorm, double change) {
 
     public Result {
       layers = List.copyOf(layers);
@@ -65,9 +67,9 @@ public final class WeightStats {
         m.put("weights/" + l.layer() + "/grad_norm", l.gradNorm());
         m.put("weights/" + l.layer() + "/change", l.change());
       }
-      m.put("weights/norm", norm);
-      m.put("weights/grad_norm", gradNorm);
-      m.put("weights/change", change);
+      m.put("weights/" + net + "/norm", norm);
+      m.put("weights/" + net + "/grad_norm", gradNorm);
+      m.put("weights/" + net + "/change", change);
       return m;
     }
   }
@@ -94,7 +96,7 @@ public final class WeightStats {
       grad2 += g2;
       change2 += c2;
     }
-    return new Result(out, Math.sqrt(norm2), Math.sqrt(grad2), Math.sqrt(change2));
+    return new Result(net, out, Math.sqrt(norm2), Math.sqrt(grad2), Math.sqrt(change2));
   }
 
   private static double square(double v) {

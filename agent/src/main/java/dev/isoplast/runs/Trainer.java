@@ -17,6 +17,7 @@ import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.monitor.Monitors;
+import dev.isoplast.monitor.ProbeBatch;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,8 +47,6 @@ public final class Trainer {
    * @param every env steps between evaluations during training (0 = only at the end)
    */
   public record Eval(int episodes, long every) {
-    public static final Eval NONE = new Eval(0, 0);
-
     /** Eval envs: the run seed shifted so that they never replay the training envs' episodes. */
     public static long seed(long runSeed) {
       return runSeed + 1_000_003L;
@@ -60,11 +59,9 @@ public final class Trainer {
    * @param cadence updates between measurements, per monitor
    */
   public record MonitorSpec(Set<Monitors.Kind> kinds, Map<Monitors.Kind, Integer> cadence, int probeSize) {
-    public static final MonitorSpec NONE = new MonitorSpec(Set.of(), Monitors.defaultCadence("ppo"), 256);
-
-    /** The probe batch is refreshed every this many updates: four NTK intervals. */
+    /** Updates between probe refreshes ({@link Monitors#refreshInterval}). */
     public int refreshEvery() {
-      return 4 * cadence.get(Monitors.Kind.NTK);
+      return Monitors.refreshInterval(cadence);
     }
   }
 
@@ -82,7 +79,7 @@ public final class Trainer {
     public static Job single(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides,
         Eval eval) {
       return new Job(envId, algo, seed, totalSteps, overrides, eval, null, false,
-          new MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(algo), 256));
+          new MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(algo), ProbeBatch.DEFAULT_CAPACITY));
     }
   }
 

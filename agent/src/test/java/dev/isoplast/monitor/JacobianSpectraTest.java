@@ -183,8 +183,8 @@ class JacobianSpectraTest {
         Networks.ACTOR_HEAD, rng, F64);
     assertEquals(List.of("isometry/actor.body.0/sigma_mean", "isometry/actor.body.0/sigma_std",
         "isometry/actor.body.0/sigma_min", "isometry/actor.body.0/sigma_max", "isometry/actor.body.0/gap",
-        "isometry/body/sigma_mean", "isometry/body/sigma_std", "isometry/body/sigma_min", "isometry/body/sigma_max",
-        "isometry/body/gap"),
+        "isometry/actor.body/sigma_mean", "isometry/actor.body/sigma_std", "isometry/actor.body/sigma_min",
+        "isometry/actor.body/sigma_max", "isometry/actor.body/gap"),
         List.copyOf(JacobianSpectra.measure(net, RandomArrays.gaussian(rng, F64, 3, 4)).metrics().keySet()));
   }
 }

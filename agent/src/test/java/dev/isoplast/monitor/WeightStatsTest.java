@@ -60,6 +60,6 @@ class WeightStatsTest {
     assertEquals(0, stats.measure().change(), 0, "a new phase starts from the current weights");
     assertEquals(List.of("weights/n.body.0/norm", "weights/n.body.0/grad_norm", "weights/n.body.0/change"),
         List.copyOf(r.metrics().keySet()).subList(0, 3));
-    assertEquals(Math.sqrt(6), r.metrics().get("weights/change"), 1e-12);
+    assertEquals(Math.sqrt(6), r.metrics().get("weights/n/change"), 1e-12);
   }
 }
