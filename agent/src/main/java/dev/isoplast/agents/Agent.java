@@ -2,39 +2,21 @@ package dev.isoplast.agents;
 
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Box;
-import dev.isoplast.nn.Param;
-import dev.isoplast.nn.Sequential;
-import dev.isoplast.optim.Optimizer;
-import dev.isoplast.runs.MetricSink;
+import dev.isoplast.plasticity.Learner;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A learner that trains on its VectorEnv for a budget of env steps (PPO, DQN), and what the
- * machinery around training (monitors, evaluation, checkpoints) needs to see of it.
+ * A reinforcement learner that trains on its VectorEnv for a budget of env steps (PPO, DQN): a
+ * {@link Learner} (what plasticity methods and monitors see) with an env, a step budget and a
+ * policy (what training, evaluation and checkpoints need).
  */
-public interface Agent {
+public interface Agent extends Learner {
 
   /** Trains for {@code totalTimesteps} env steps (over all envs), logging to {@code sink}. */
   TrainResult train(long totalTimesteps, MetricSink sink, List<Callback> callbacks);
 
   /** The env it trains on. */
   VectorEnv env();
-
-  /** Its trainable networks by role, in a fixed order (PPO: actor, critic; DQN: q_network). */
-  Map<String, Sequential> networks();
-
-  /** Every trainable parameter, in the optimizer's order. */
-  List<Param> params();
-
-  Optimizer optimizer();
-
-  /**
-   * Up to {@code max} observations from its recent experience (PPO: the last rollout; DQN: the
-   * newest replay-buffer entries), flat rows of the observation's flat size (a copy; empty before
-   * any step): where the monitors draw their probe batches from.
-   */
-  float[] recentObservations(int max);
 
   /** Env steps taken so far over all {@link #train} calls. */
   long globalStep();

@@ -1,7 +1,7 @@
 package dev.isoplast.agents;
 
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.envs.StepResult;
-import dev.isoplast.runs.MetricSink;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.isoplast.agents;
 
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.envs.VectorEnv;
-import dev.isoplast.runs.MetricSink;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,14 +2,14 @@ package dev.isoplast.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.agents.ppo.Ppo;
 import dev.isoplast.agents.ppo.PpoConfig;
 import dev.isoplast.envs.VectorEnv;
-import dev.isoplast.monitor.Monitors;
 import dev.isoplast.monitor.Ntk;
 import dev.isoplast.monitor.ProbeBatch;
-import dev.isoplast.runs.MetricSink;
+import dev.isoplast.runs.Monitors;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -63,7 +63,7 @@ final class BenchMonitorsCommand implements Callable<Integer> {
       // a short run so that the probe inputs are real rollout observations and the net has trained
       ppo.train(config.batchSize() * 20L, MetricSink.discard(), List.of());
       ProbeBatch probe = new ProbeBatch(ppo.actor().inSize(), probeSize);
-      probe.refresh(ppo.recentObservations(16 * probeSize), new java.util.SplittableRandom(seed));
+      probe.refresh(ppo.recentInputs(16 * probeSize), new java.util.SplittableRandom(seed));
       Ntk.Timing t = Ntk.time(ppo.actor(), probe.toArray(DataType.FLOAT), reps);
       out.put("probe_size", probe.size());
       out.put("ntk_fast_ms", t.fastMs());

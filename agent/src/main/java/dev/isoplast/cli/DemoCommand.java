@@ -1,5 +1,7 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.agents.AgentConfig;
+import dev.isoplast.plasticity.Methods;
 import dev.isoplast.runs.RunDirectory;
 import dev.isoplast.runs.Trainer;
 import java.nio.file.Path;
@@ -42,15 +44,18 @@ final class DemoCommand implements Callable<Integer> {
     }
     Path parent = runsDir != null ? runsDir : Path.of("runs", "demo__" + System.currentTimeMillis() / 1000);
     Map<String, Map<String, Object>> arms = new LinkedHashMap<>();
-    arms.put("adam", Map.of("optimizer", "adam"));
-    arms.put("adamo", Map.of("optimizer", "adamo", "iso_coef", isoCoef));
+    arms.put("adam", Methods.get("adam").overrides("ppo"));
+    Map<String, Object> adamo = new LinkedHashMap<>(Methods.get("adamo").overrides("ppo"));
+    adamo.put("iso_coef", isoCoef);
+    arms.put("adamo", adamo);
     Map<String, Map<String, Object>> results = new LinkedHashMap<>();
     try (EnvServerOptions.Connection c = server.open(parent.resolve("env-server.log"))) {
       for (Map.Entry<String, Map<String, Object>> arm : arms.entrySet()) {
         RunDirectory run = RunDirectory.create(parent.resolve(arm.getKey()));
         System.err.printf("demo: PPO CartPole-v1, optimizer %s, seed %d, %d steps -> %s%n", arm.getKey(), seed, totalSteps, run.path());
+        AgentConfig config = Trainer.configFor(c.client(), "CartPole-v1", "ppo", arm.getValue());
         results.put(arm.getKey(), Trainer.run(c.client(), c.serverName(), run,
-            Trainer.Job.single("CartPole-v1", "ppo", seed, totalSteps, arm.getValue(), new Trainer.Eval(10, 0)), true));
+            Trainer.Job.single("CartPole-v1", config, seed, totalSteps, new Trainer.Eval(10, 0), arm.getKey()), true));
       }
     }
     System.out.println();

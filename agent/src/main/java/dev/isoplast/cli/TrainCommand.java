@@ -1,15 +1,16 @@
 package dev.isoplast.cli;
 
-import dev.isoplast.agents.dqn.DqnConfig;
-import dev.isoplast.agents.ppo.PpoConfig;
+import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.envs.scenario.Scenario;
-import dev.isoplast.monitor.Monitors;
+import dev.isoplast.plasticity.Methods;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.EpisodeStats;
+import dev.isoplast.runs.Monitors;
 import dev.isoplast.runs.RunDirectory;
 import dev.isoplast.runs.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -25,8 +26,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train an agent on a Gymnasium env, or through an environment-switch scenario, via the env server "
         + "and write a run directory.",
-        "Hyper-parameters use CleanRL's names (--set learning_rate=3e-4); the paper's method is --optimizer adamo "
-            + "--iso-coef 1e-3 --body isometric.",
+        "Hyper-parameters use CleanRL's names (--set learning_rate=3e-4); --method NAME applies a whole plasticity "
+            + "recipe (`isoplast methods` lists them; the paper's is adamo-isometric) and --set goes on top of it.",
         "final_mean_return in summary.json is the mean of the last 20 training episodes (with exploration); "
             + "eval_mean_return that of --eval-episodes episodes of the deterministic policy after training.",
         "With --scenario the env switches its dynamics at each phase boundary; every metric row carries phase and "
@@ -54,6 +55,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--fresh-reference", description = "With --scenario: also train, for each phase, a freshly initialised learner on that phase alone for as many steps, and report plasticity_ratio per phase.")
   boolean freshReference;
+
+  @Option(names = "--method", paramLabel = "NAME", description = "A method preset: the body, optimizer, regularizer and intervention of one plasticity method with its published hyper-parameters (`isoplast methods` lists them, `isoplast methods show NAME` prints one). --set, --config and the shorthands below win over it.")
+  String method;
 
   @Option(names = "--optimizer", paramLabel = "NAME", description = "Shorthand for --set optimizer=NAME: adam, adamw, adamo (the paper's method) or sgd.")
   String optimizerName;
@@ -129,10 +133,13 @@ final class TrainCommand implements Callable<Integer> {
     }
     Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
         Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(algo)), probeSize);
-    Map<String, Object> overrides = ConfigOverrides.load(configFile, sets);
-    shorthand(overrides, "optimizer", optimizerName);
-    shorthand(overrides, "iso_coef", isoCoef);
-    shorthand(overrides, "body", body);
+    Map<String, Object> user = ConfigOverrides.load(configFile, sets);
+    shorthand(user, "optimizer", optimizerName);
+    shorthand(user, "iso_coef", isoCoef);
+    shorthand(user, "body", body);
+    // the preset first, then what the user set explicitly (which wins)
+    Map<String, Object> overrides = new LinkedHashMap<>(method != null ? Methods.get(method).overrides(algo) : Map.of());
+    overrides.putAll(user);
     if (scenario != null && scenario.numEnvs() != null) {
       overrides.putIfAbsent("num_envs", scenario.numEnvs()); // the scenario's width unless --set says otherwise
     }
@@ -141,17 +148,13 @@ final class TrainCommand implements Callable<Integer> {
       // construction, confounding plasticity loss; continual-RL studies keep it constant
       overrides.putIfAbsent("anneal_lr", false);
     }
-    // validate the hyper-parameters before anything starts
-    if (algo.equals("ppo")) {
-      PpoConfig.fromMap(PpoConfig.defaults(), overrides);
-    } else {
-      DqnConfig.fromMap(DqnConfig.defaults(), overrides);
-    }
+    AgentConfig.checkKeys(algo, overrides); // key names now; values once the env's spaces are known
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", RunDirectory.defaultName(env, algo, seed)));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
-      Trainer.Job job = new Trainer.Job(env, algo, seed, steps, overrides, new Trainer.Eval(evalEpisodes, evalEvery),
-          scenario, freshReference, monitorSpec);
+      AgentConfig config = Trainer.configFor(c.client(), env, algo, overrides);
+      Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
+          freshReference, monitorSpec, method);
       Map<String, Object> summary = Trainer.run(c.client(), c.serverName(), run, job, !noProgress);
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
           env, algo, seed, (Double) summary.get("final_mean_return"),

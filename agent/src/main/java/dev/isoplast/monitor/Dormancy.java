@@ -4,6 +4,7 @@ import dev.isoplast.nn.Activation;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
+import dev.isoplast.nn.NetworkParts;
 import dev.isoplast.nn.Sequential;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,7 @@
 package dev.isoplast.monitor;
 
 import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.NetworkParts;
 import dev.isoplast.nn.Sequential;
 import java.util.LinkedHashMap;
 import java.util.Map;

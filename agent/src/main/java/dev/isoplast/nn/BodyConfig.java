@@ -1,9 +1,14 @@
 package dev.isoplast.nn;
 
+import static dev.isoplast.config.ConfigValues.asBool;
+import static dev.isoplast.config.ConfigValues.asIntList;
+import static dev.isoplast.config.ConfigValues.asString;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The hidden part of a network (DESIGN.md §5); {@link Networks} builds it.
@@ -124,6 +129,34 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
         }
       }
     }
+  }
+
+  /** The config keys of a body, in the order {@link #putInto} writes them. */
+  public static final List<String> KEYS = List.of("body", "hidden_sizes", "activation", "layer_norm");
+
+  /**
+   * The body from the keys {@code body}, {@code hidden_sizes}, {@code activation},
+   * {@code layer_norm} of a complete config map. An mlp keeps {@code base}'s init if {@code base}
+   * is an mlp, else gets {@code mlpInit} (the algorithm's default init).
+   */
+  public static BodyConfig fromMap(Map<String, Object> m, BodyConfig base, Init mlpInit) {
+    Kind kind = Kind.fromName(asString(m, "body"));
+    List<Integer> sizes = asIntList(m, "hidden_sizes");
+    boolean layerNorm = asBool(m, "layer_norm");
+    if (kind == Kind.ISOMETRIC) {
+      return isometric(sizes, layerNorm);
+    }
+    Nonlinearity act = Nonlinearity.fromName(asString(m, "activation"));
+    Init init = base.type() == Kind.MLP ? base.init() : mlpInit;
+    return mlp(sizes, act, layerNorm, init);
+  }
+
+  /** Writes the keys of {@link #KEYS} into {@code m}. */
+  public void putInto(Map<String, Object> m) {
+    m.put("body", type.configName());
+    m.put("hidden_sizes", hiddenSizes);
+    m.put("activation", activation.configName());
+    m.put("layer_norm", layerNorm);
   }
 
   /** An mlp body: Dense → (LayerNorm) → activation per hidden size. */

@@ -31,6 +31,7 @@ public final class Dense implements Layer {
   private final PerBatch<Buffers> buffers;
   private INDArray lastInput;
   private INDArray lastDelta;
+  private Init init;
 
   private record Buffers(INDArray z, INDArray dx, INDArray ones) {}
 
@@ -81,6 +82,18 @@ public final class Dense implements Layer {
 
   public Param bias() {
     return bias;
+  }
+
+  /**
+   * The {@link Init} that last filled this layer ({@link Init#apply}), or null if none did: what
+   * interventions that re-initialise units or layers draw fresh weights from.
+   */
+  public Init init() {
+    return init;
+  }
+
+  void initializedBy(Init init) {
+    this.init = init;
   }
 
   public boolean isHead() {

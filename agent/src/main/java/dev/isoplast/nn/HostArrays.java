@@ -110,6 +110,20 @@ public final class HostArrays {
     return a.offset() == 0 ? d : d.position((int) a.offset()).slice();
   }
 
+  /** Element {@code i} (row-major) of a contiguous FLOAT or DOUBLE array. */
+  public static double get(INDArray a, long i) {
+    return a.dataType() == DataType.DOUBLE ? doubles(a).get((int) i) : floats(a).get((int) i);
+  }
+
+  /** Sets element {@code i} (row-major) of a contiguous FLOAT or DOUBLE array. */
+  public static void set(INDArray a, long i, double v) {
+    if (a.dataType() == DataType.DOUBLE) {
+      doubles(a).put((int) i, v);
+    } else {
+      floats(a).put((int) i, (float) v);
+    }
+  }
+
   private static void requireContiguous(INDArray a, DataType type) {
     if (a.dataType() != type || !isContiguous(a)) {
       throw new IllegalStateException("expected a contiguous " + type + " array, got " + a.dataType() + " "

@@ -95,6 +95,38 @@ public record Init(Scheme scheme, double gain) {
     }
     HostArrays.fromDoubles(flat, dense.weight().value());
     HostArrays.fromDoubles(biases(out, in, rng), dense.bias().value());
+    dense.initializedBy(this);
+  }
+
+  /**
+   * One fresh row of weights {@code [in]} of an {@code [out, in]} matrix of this scheme, distributed
+   * as any single row of {@link #weights}: independent draws for the uniform schemes; for
+   * orthogonal, gain times the first {@code in} coordinates of a uniform unit vector in
+   * R^max(out, in) (a row of a Haar matrix with orthonormal columns is such a truncation; with
+   * orthonormal rows, out ≤ in, it is a whole unit vector). Re-initialising a unit (ReDo, Continual
+   * Backprop) draws its incoming weights this way, without drawing a whole matrix.
+   */
+  public double[] row(int out, int in, RandomGenerator rng) {
+    return switch (scheme) {
+      case ORTHOGONAL -> {
+        int m = Math.max(out, in);
+        double[] g = new double[m];
+        double sq = 0;
+        for (int j = 0; j < m; j++) {
+          g[j] = rng.nextGaussian();
+          sq += g[j] * g[j];
+        }
+        double scale = gain / Math.sqrt(sq);
+        double[] r = new double[in];
+        for (int j = 0; j < in; j++) {
+          r[j] = scale * g[j];
+        }
+        yield r;
+      }
+      case KAIMING_UNIFORM -> uniform(1, in, kaimingUniformBound(in, gain), rng)[0];
+      case XAVIER_UNIFORM -> uniform(1, in, xavierUniformBound(in, out, gain), rng)[0];
+      case TORCH_DEFAULT -> uniform(1, in, torchDefaultBound(in), rng)[0];
+    };
   }
 
   /** A weight matrix [out][in] of this scheme. */

@@ -5,7 +5,8 @@
  * dev.isoplast.nn.GroupSort} (MaxMin) and {@link dev.isoplast.nn.LayerNorm}; {@link
  * dev.isoplast.nn.Sequential} chains them. {@link dev.isoplast.nn.Init} initialises Dense layers,
  * {@link dev.isoplast.nn.BodyConfig} describes an mlp or isometric body and {@link
- * dev.isoplast.nn.Networks} builds body + head from it. {@link dev.isoplast.nn.Jacobians} computes a
+ * dev.isoplast.nn.Networks} builds body + head from it; {@link dev.isoplast.nn.NetworkParts} says
+ * where the body ends and how hidden units are wired (for monitors and unit-replacing methods). {@link dev.isoplast.nn.Jacobians} computes a
  * layer's input–output Jacobian through backward; {@link dev.isoplast.nn.HostArrays} moves data
  * between INDArrays and Java arrays in bulk.
  *

@@ -86,6 +86,16 @@ public abstract class Optimizer {
     return s == null ? null : s.get(name);
   }
 
+  /**
+   * The live slot arrays of {@code p} by name (Adam: {@code m}, {@code v}; empty for plain SGD or a
+   * parameter this optimizer does not hold): interventions that re-initialise units or layers zero
+   * the matching entries.
+   */
+  public Map<String, INDArray> slots(Param p) {
+    Map<String, INDArray> s = slots.get(p);
+    return s == null ? Map.of() : java.util.Collections.unmodifiableMap(s);
+  }
+
   /** Zeroes every slot of every parameter and the step count. */
   public void reset() {
     step = 0;

@@ -10,6 +10,9 @@
  * checkpoints. Decoupled stages (AdamW's weight decay, AdamO's isometry step) act on the
  * parameters a {@link dev.isoplast.optim.ParamMask} selects, and never enter the moments.
  *
+ * <p>{@link dev.isoplast.optim.OptimizerConfig} holds the optimizer and regularizer keys every
+ * learner config shares and builds them.
+ *
  * <p>Regularizers ({@link dev.isoplast.optim.Regularizer}) are coupled: they add their gradient to
  * the task gradient before the optimizer step, so it passes through Adam's normalisation. The
  * exact equations and their sources are in each class's Javadoc and in {@code docs/optimizers.md}.

@@ -1,6 +1,7 @@
 package dev.isoplast.runs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isoplast.agents.MetricSink;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,7 @@
 package dev.isoplast.runs;
 
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.VectorEnv;

@@ -1,22 +1,18 @@
 package dev.isoplast.runs;
 
 import dev.isoplast.agents.Agent;
+import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.EvalCallback;
 import dev.isoplast.agents.Evaluation;
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
-import dev.isoplast.agents.dqn.Dqn;
-import dev.isoplast.agents.dqn.DqnConfig;
-import dev.isoplast.agents.ppo.Ppo;
-import dev.isoplast.agents.ppo.PpoConfig;
 import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvServerClient;
 import dev.isoplast.envs.scenario.PlasticityRatio;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
-import dev.isoplast.envs.spaces.Box;
-import dev.isoplast.monitor.Monitors;
 import dev.isoplast.monitor.ProbeBatch;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -29,8 +25,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One training job from start to summary: builds the agent (PPO or DQN from its config map) on a
- * new env handle, writes the run directory's config.yaml, trains with the episode statistics,
+ * One training job from start to summary: builds the agent (PPO or DQN from its resolved config)
+ * on a new env handle, writes the run directory's config.yaml, trains with the episode statistics,
  * progress bar, monitors, evaluation and (under a scenario) the {@link PhaseSchedule} as callbacks,
  * writes summary.json (also when training fails, keeping the metrics so far), and, if asked, the
  * per-phase fresh reference and plasticity ratio. The CLI's {@code train} and {@code demo} and any
@@ -68,45 +64,46 @@ public final class Trainer {
   /**
    * One training job.
    *
+   * @param config the agent's resolved configuration ({@link #configFor})
    * @param totalSteps env steps (the scenario's total when it has one)
    * @param scenario null for a single env
    * @param freshReference with a scenario: train a fresh learner per phase for the plasticity ratio
+   * @param method the method preset the configuration came from (recorded in config.yaml and
+   *     summary.json), or null
    */
-  public record Job(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides, Eval eval,
-      Scenario scenario, boolean freshReference, MonitorSpec monitors) {
+  public record Job(String envId, AgentConfig config, long seed, long totalSteps, Eval eval, Scenario scenario,
+      boolean freshReference, MonitorSpec monitors, String method) {
 
     /** A plain single-env job with the default monitors. */
-    public static Job single(String envId, String algo, long seed, long totalSteps, Map<String, Object> overrides,
-        Eval eval) {
-      return new Job(envId, algo, seed, totalSteps, overrides, eval, null, false,
-          new MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(algo), ProbeBatch.DEFAULT_CAPACITY));
+    public static Job single(String envId, AgentConfig config, long seed, long totalSteps, Eval eval, String method) {
+      return new Job(envId, config, seed, totalSteps, eval, null, false, new MonitorSpec(Monitors.parse("all"),
+          Monitors.defaultCadence(config.algo()), ProbeBatch.DEFAULT_CAPACITY), method);
+    }
+
+    public String algo() {
+      return config.algo();
     }
   }
 
-  /** An agent with its env and resolved hyper-parameters. */
-  private record Built(Agent agent, VectorEnv env, Map<String, Object> hyperParameters) {}
-
   /**
-   * The agent {@code algo} with its config from {@code overrides} on a new env handle (PPO on a
-   * Box action space starts from CleanRL's continuous defaults).
+   * The configuration of {@code algo} for {@code envId} with {@code overrides}, resolved once: the
+   * env's action space (from the server's allow-list, no env made) picks the defaults
+   * ({@link AgentConfig#resolve}).
    */
-  private static Built build(EnvServerClient client, String envId, String algo, long seed,
+  public static AgentConfig configFor(EnvServerClient client, String envId, String algo,
       Map<String, Object> overrides) {
-    if (algo.equals("dqn")) {
-      DqnConfig config = DqnConfig.fromMap(DqnConfig.defaults(), overrides);
-      VectorEnv env = client.make(envId, config.numEnvs(), seed);
-      return new Built(closingEnvOnFailure(env, () -> new Dqn(config, env, seed)), env, config.toMap());
+    return AgentConfig.resolve(algo, spec(client, envId).actionSpace(), overrides);
+  }
+
+  /** An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be built). */
+  private static Agent build(EnvServerClient client, Job job) {
+    VectorEnv env = client.make(job.envId(), job.config().numEnvs(), job.seed());
+    try {
+      return job.config().build(env, job.seed());
+    } catch (RuntimeException e) {
+      env.close();
+      throw e;
     }
-    PpoConfig ppo = PpoConfig.fromMap(PpoConfig.defaults(), overrides);
-    VectorEnv made = client.make(envId, ppo.numEnvs(), seed);
-    if (made.actionSpace() instanceof Box) { // CleanRL's continuous-action defaults apply to Box actions
-      made.close();
-      ppo = PpoConfig.fromMap(PpoConfig.continuousDefaults(), overrides);
-      made = client.make(envId, ppo.numEnvs(), seed);
-    }
-    PpoConfig config = ppo;
-    VectorEnv env = made;
-    return new Built(closingEnvOnFailure(env, () -> new Ppo(config, env, seed)), env, config.toMap());
   }
 
   /**
@@ -121,9 +118,8 @@ public final class Trainer {
     if (job.scenario() != null) {
       plan = ScenarioPlan.resolve(job.scenario(), spec(client, job.envId()), job.seed());
     }
-    Built built = build(client, job.envId(), job.algo(), job.seed(), job.overrides());
-    Agent agent = built.agent();
-    run.writeConfig(resolvedConfig(built.hyperParameters(), server, job, plan));
+    Agent agent = build(client, job);
+    run.writeConfig(resolvedConfig(server, job, plan));
     EpisodeStats episodes = new EpisodeStats();
     List<Callback> callbacks = new ArrayList<>(List.of(episodes));
     ProgressCallback progress = progressBar ? new ProgressCallback(job.envId() + " " + job.algo(), job.totalSteps(),
@@ -134,6 +130,12 @@ public final class Trainer {
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("env", job.envId());
     summary.put("algo", job.algo());
+    if (job.method() != null) {
+      summary.put("method", job.method());
+    }
+    if (job.config().interventions().oracle()) {
+      summary.put("oracle", true);
+    }
     summary.put("seed", job.seed());
     if (job.scenario() != null) {
       summary.put("scenario", job.scenario().name());
@@ -141,7 +143,7 @@ public final class Trainer {
     long t0 = System.nanoTime();
     VectorEnv evalEnv = null;
     PhaseSchedule schedule = null;
-    try (MetricsFile metrics = run.openMetrics(); VectorEnv e = built.env()) {
+    try (MetricsFile metrics = run.openMetrics(); VectorEnv e = agent.env()) {
       MetricSink sink = metrics;
       if (plan != null) {
         schedule = new PhaseSchedule(plan, e, metrics);
@@ -164,6 +166,15 @@ public final class Trainer {
       if (schedule != null) {
         if (monitorCallback != null) {
           schedule.listen(monitorCallback);
+        }
+        if (job.config().interventions().oracle()) {
+          // only methods defined to reset at phase boundaries are told of them (marked oracle)
+          schedule.listen(new Callback() {
+            @Override
+            public void onPhaseStart(int phase, long globalStep) {
+              agent.interventions().onPhaseStart(agent, phase);
+            }
+          });
         }
         schedule.begin();
       }
@@ -238,10 +249,10 @@ public final class Trainer {
       Double fresh = cache.get(key);
       if (fresh == null) {
         System.err.printf("fresh reference: phase %d of %d, %d steps%n", k, phases.size() - 1, steps);
-        Built built = build(client, job.envId(), job.algo(), job.seed(), job.overrides());
-        try (MetricsFile m = run.openMetrics(Path.of("fresh", "phase_" + k + ".jsonl")); VectorEnv e = built.env()) {
+        Agent learner = build(client, job);
+        try (MetricsFile m = run.openMetrics(Path.of("fresh", "phase_" + k + ".jsonl")); VectorEnv e = learner.env()) {
           e.reconfigure(phase.perturbation());
-          fresh = built.agent().train(steps, m, List.of()).finalMeanReturn();
+          fresh = learner.train(steps, m, List.of()).finalMeanReturn();
         }
         cache.put(key, fresh);
       }
@@ -268,19 +279,15 @@ public final class Trainer {
     throw new IllegalArgumentException("env " + envId + " is not on the env server's allow-list (see `isoplast envs`)");
   }
 
-  private static Agent closingEnvOnFailure(VectorEnv env, java.util.function.Supplier<Agent> make) {
-    try {
-      return make.get();
-    } catch (RuntimeException e) {
-      env.close();
-      throw e;
-    }
-  }
-
-  private static Map<String, Object> resolvedConfig(Map<String, Object> hyperParameters, String server, Job job,
-      ScenarioPlan plan) {
+  private static Map<String, Object> resolvedConfig(String server, Job job, ScenarioPlan plan) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("algo", job.algo());
+    if (job.method() != null) {
+      m.put("method", job.method());
+    }
+    if (job.config().interventions().oracle()) {
+      m.put("oracle", true); // told of phase boundaries (reset_at_phase): not comparable to the others
+    }
     m.put("env", job.envId());
     m.put("seed", job.seed());
     m.put("total_steps", job.totalSteps());
@@ -315,7 +322,7 @@ public final class Trainer {
       s.put("phases", phases);
       m.put("scenario", s);
     }
-    m.put(job.algo(), hyperParameters);
+    m.put(job.algo(), job.config().toMap());
     return m;
   }
 }

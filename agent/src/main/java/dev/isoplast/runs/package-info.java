@@ -1,6 +1,9 @@
 /**
- * Run directories: the fully resolved {@code config.yaml}, {@code metrics.jsonl} (one JSON object
- * per log step, CleanRL's metric names keyed by {@code global_step}), {@code summary.json}, and
- * the training progress bar. DESIGN.md §11.
+ * Runs: the {@link dev.isoplast.runs.Trainer} that takes one training job from start to summary,
+ * run directories (the fully resolved {@code config.yaml}, {@code metrics.jsonl} with CleanRL's
+ * metric names keyed by {@code global_step}, {@code summary.json}), the scenario's {@link
+ * dev.isoplast.runs.PhaseSchedule}, the {@link dev.isoplast.runs.Monitors} callback (cadence,
+ * probe batch, logging of the monitor math in {@code dev.isoplast.monitor}) and the progress bar.
+ * DESIGN.md §11.
  */
 package dev.isoplast.runs;

@@ -1,6 +1,6 @@
 package dev.isoplast.testing;
 
-import dev.isoplast.runs.MetricSink;
+import dev.isoplast.agents.MetricSink;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,12 +1,15 @@
 package dev.isoplast.envs;
 
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A change of an env's dynamics and of the perturbation wrappers around it (DESIGN.md §3–§4).
  * Empty / null fields leave the current setting as it is.
  *
- * @param dynamics physical parameters by Gymnasium attribute name (e.g. CartPole {@code gravity})
+ * @param dynamics physical parameters by Gymnasium attribute name (e.g. CartPole {@code gravity}),
+ *     kept sorted by name so that everything written from it (config.yaml, summaries) has one order
  * @param obsPermutation flattened observation permutation: obs'[i] = sign[i] * obs[perm[i]]
  * @param obsSignFlip +1 / -1 per flattened observation entry
  * @param actionPermutation Discrete actions: the env receives perm[a] for agent action a
@@ -20,7 +23,7 @@ public record Perturbation(
     Double rewardScale) {
 
   public Perturbation {
-    dynamics = dynamics == null ? Map.of() : Map.copyOf(dynamics);
+    dynamics = dynamics == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(dynamics));
     obsPermutation = obsPermutation == null ? new int[0] : obsPermutation.clone();
     obsSignFlip = obsSignFlip == null ? new double[0] : obsSignFlip.clone();
     actionPermutation = actionPermutation == null ? new int[0] : actionPermutation.clone();

@@ -4,7 +4,9 @@ import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.Callbacks;
 import dev.isoplast.agents.Episodes;
+import dev.isoplast.agents.GradientStep;
 import dev.isoplast.agents.HostRows;
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.StepResult;
@@ -17,8 +19,7 @@ import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
 import dev.isoplast.optim.Optimizer;
 import dev.isoplast.optim.Regularizer;
-import dev.isoplast.runs.MetricSink;
-import java.util.ArrayList;
+import dev.isoplast.plasticity.Interventions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ public final class Dqn implements Agent {
   private final Sequential targetNetwork;
   private final List<Param> params;
   private final Optimizer optimizer;
-  private final List<Regularizer> regularizers = new ArrayList<>();
+  private final GradientStep gradientStep;
   private final SplittableRandom explorationRng;
   private final SplittableRandom sampleRng;
   private final ReplayBuffer rb;
@@ -95,7 +96,6 @@ public final class Dqn implements Agent {
 
   private long globalStep;
   private long vectorStep;
-  private long gradientSteps;
   private boolean started;
 
   /** A float32 agent for {@code env} (whose vector size must equal {@code num_envs}). */
@@ -125,6 +125,7 @@ public final class Dqn implements Agent {
     this.sampleRng = root.split();
     SplittableRandom regRng = root.split();
     SplittableRandom targetInitRng = root.split();
+    long interventionSeed = root.nextLong();
 
     // Agent: the Q-network (PyTorch-default init, as CleanRL's QNetwork) and its target copy.
     this.qNetwork = Networks.build("q_network", obsDim, config.body(), numActions, Init.torchDefault(), initRng,
@@ -134,7 +135,9 @@ public final class Dqn implements Agent {
     DqnLoss.softUpdate(targetNetwork.params(), qNetwork.params(), 1.0); // load_state_dict
     this.params = qNetwork.params();
     this.optimizer = config.optim().build(params, config.learningRate());
-    regularizers.addAll(config.optim().regularizers(params, regRng));
+    Interventions interventions = config.interventions().build(networks(), interventionSeed);
+    this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng), null,
+        interventions);
     this.rb = new ReplayBuffer(config.bufferSize(), obsDim);
 
     // Work arrays.
@@ -168,7 +171,7 @@ public final class Dqn implements Agent {
     }
     Episodes episodes = new Episodes();
     long startStep = globalStep;
-    long startGradientSteps = gradientSteps;
+    long startGradientSteps = gradientSteps();
     long startNanos = System.nanoTime();
     if (!started) {
       obs = env.reset(seed);
@@ -201,9 +204,7 @@ public final class Dqn implements Agent {
             m.put("losses/td_loss", loss);
             m.put("losses/q_values", mean(oldVal));
             m.put("charts/epsilon", epsilon);
-            for (Regularizer reg : regularizers) {
-              m.put("losses/" + reg.name(), reg.value(params));
-            }
+            m.putAll(gradientStep.metrics());
             double elapsed = (System.nanoTime() - startNanos) / 1e9;
             m.put("charts/SPS", (double) (long) ((globalStep - startStep) / elapsed));
             sink.log(globalStep, m);
@@ -222,7 +223,7 @@ public final class Dqn implements Agent {
     }
     cbs.onEnd(globalStep);
     double wall = (System.nanoTime() - startNanos) / 1e9;
-    return new TrainResult(globalStep, Math.toIntExact(gradientSteps - startGradientSteps),
+    return new TrainResult(globalStep, Math.toIntExact(gradientSteps() - startGradientSteps),
         episodes.returns(), episodes.lengths(), (globalStep - startStep) / wall, wall, stop);
   }
 
@@ -258,10 +259,19 @@ public final class Dqn implements Agent {
   }
 
   /**
-   * One gradient step on {@code data} (of {@code batch_size}): TD targets under no gradient, the
-   * loss on Q(s, a), backprop through the chosen actions' outputs only, regularizers, optimizer step.
+   * One gradient step on {@code data} (of {@code batch_size}), one update: TD targets under no
+   * gradient, the loss on Q(s, a), backprop through the chosen actions' outputs only, then the
+   * shared {@link GradientStep} (regularizers, optimizer step, interventions).
    */
   double trainOn(ReplayBuffer.Batch data) {
+    double[] loss = new double[1];
+    gradientStep.take(this, () -> loss[0] = lossAndBackward(data));
+    gradientStep.endUpdate(this);
+    return loss[0];
+  }
+
+  /** The TD loss on {@code data} and its gradient added into the Q-network's grads. */
+  private double lossAndBackward(ReplayBuffer.Batch data) {
     // with torch.no_grad(): the TD target
     HostRows.write(data.nextObservations, batchNextObs);
     HostArrays.toDoubles(targetNetwork.forward(batchNextObs), nextTargetQ);
@@ -278,17 +288,9 @@ public final class Dqn implements Agent {
     double loss = DqnLoss.loss(config.loss(), oldVal, tdTarget, dPred);
 
     // optimize the model
-    for (Param p : params) {
-      p.zeroGrad();
-    }
     DqnLoss.headGradient(dPred, data.actions, numActions, dQ);
     HostArrays.fromDoubles(dQ, gradQ);
     qNetwork.backwardParams(gradQ);
-    for (Regularizer reg : regularizers) {
-      reg.apply(params);
-    }
-    optimizer.step();
-    gradientSteps++;
     return loss;
   }
 
@@ -339,7 +341,7 @@ public final class Dqn implements Agent {
   }
 
   @Override
-  public float[] recentObservations(int max) {
+  public float[] recentInputs(int max) {
     return rb.recentObservations(max);
   }
 
@@ -363,7 +365,17 @@ public final class Dqn implements Agent {
   }
 
   public List<Regularizer> regularizers() {
-    return List.copyOf(regularizers);
+    return gradientStep.regularizers();
+  }
+
+  @Override
+  public Interventions interventions() {
+    return gradientStep.interventions();
+  }
+
+  @Override
+  public long updates() {
+    return gradientStep.updates();
   }
 
   public ReplayBuffer replayBuffer() {
@@ -378,7 +390,7 @@ public final class Dqn implements Agent {
 
   /** Gradient steps taken so far over all {@link #train} calls. */
   public long gradientSteps() {
-    return gradientSteps;
+    return gradientStep.updates();
   }
 
   /** The TD targets of the last gradient step, [batch_size]; live, for tests. */

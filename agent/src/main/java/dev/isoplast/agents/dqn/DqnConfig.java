@@ -1,16 +1,20 @@
 package dev.isoplast.agents.dqn;
 
-import static dev.isoplast.agents.ConfigValues.asBool;
-import static dev.isoplast.agents.ConfigValues.asDouble;
-import static dev.isoplast.agents.ConfigValues.asInt;
-import static dev.isoplast.agents.ConfigValues.asString;
-import static dev.isoplast.agents.ConfigValues.positive;
-import static dev.isoplast.agents.ConfigValues.unit;
+import static dev.isoplast.config.ConfigValues.asBool;
+import static dev.isoplast.config.ConfigValues.asDouble;
+import static dev.isoplast.config.ConfigValues.asInt;
+import static dev.isoplast.config.ConfigValues.asString;
+import static dev.isoplast.config.ConfigValues.positive;
+import static dev.isoplast.config.ConfigValues.unit;
 
-import dev.isoplast.agents.ConfigValues;
-import dev.isoplast.agents.OptimizerConfig;
+import dev.isoplast.agents.Agent;
+import dev.isoplast.agents.AgentConfig;
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
+import dev.isoplast.optim.OptimizerConfig;
+import dev.isoplast.plasticity.InterventionConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +48,8 @@ import java.util.Map;
  *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
  *     {@code iso_lr}, {@code parseval_coef}, {@code l2_coef}, {@code l2_init_coef}, {@code spectral_coef}
  *     (see {@link OptimizerConfig})
+ * @param interventions the plasticity interventions: the keys of {@link InterventionConfig}; ReDo
+ *     and resets count gradient steps
  */
 public record DqnConfig(
     int numEnvs,
@@ -61,7 +67,8 @@ public record DqnConfig(
     String loss,
     boolean doubleDqn,
     BodyConfig body,
-    OptimizerConfig optim) {
+    OptimizerConfig optim,
+    InterventionConfig interventions) implements AgentConfig {
 
   /** The TD losses {@link #loss} can name. */
   public static final List<String> LOSSES = List.of("mse", "huber");
@@ -69,9 +76,8 @@ public record DqnConfig(
   /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
   public static final List<String> KEYS = ConfigValues.keys(List.of(
       "num_envs", "learning_rate", "buffer_size", "gamma", "tau", "target_network_frequency", "batch_size",
-      "start_e", "end_e", "exploration_fraction", "learning_starts", "train_frequency", "loss", "double_dqn",
-      "body", "hidden_sizes", "activation", "layer_norm"),
-      OptimizerConfig.KEYS);
+      "start_e", "end_e", "exploration_fraction", "learning_starts", "train_frequency", "loss", "double_dqn"),
+      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS);
 
   public DqnConfig {
     positive("num_envs", numEnvs);
@@ -107,6 +113,9 @@ public record DqnConfig(
     if (optim == null) {
       throw new IllegalArgumentException("optimizer options must be given");
     }
+    if (interventions == null) {
+      throw new IllegalArgumentException("intervention options must be given");
+    }
   }
 
   /** CleanRL's QNetwork body: 120-84 ReLU, PyTorch's default {@code nn.Linear} init. */
@@ -117,7 +126,17 @@ public record DqnConfig(
   /** CleanRL {@code dqn.py}'s defaults (its CartPole-v1 settings), MSE loss, plain DQN, Adam. */
   public static DqnConfig defaults() {
     return new DqnConfig(1, 2.5e-4, 10_000, 0.99, 1.0, 500, 128, 1.0, 0.05, 0.5, 10_000, 10, "mse", false,
-        cleanRlBody(), OptimizerConfig.adam(1e-8));
+        cleanRlBody(), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+  }
+
+  @Override
+  public String algo() {
+    return "dqn";
+  }
+
+  @Override
+  public Agent build(VectorEnv env, long seed) {
+    return new Dqn(this, env, seed);
   }
 
   // ---- derived values ----
@@ -149,13 +168,15 @@ public record DqnConfig(
 
   public DqnConfig withBody(BodyConfig b) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
-        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optim);
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optim,
+        interventions);
   }
 
   /** A copy with {@code optimizer} (and the other optimizers' options cleared). */
   public DqnConfig withOptimizer(String name) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
-        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body, optim.withOptimizer(name));
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body,
+        optim.withOptimizer(name), interventions);
   }
 
   // ---- maps (config.yaml, --set) ----
@@ -177,8 +198,9 @@ public record DqnConfig(
     m.put("train_frequency", trainFrequency);
     m.put("loss", loss);
     m.put("double_dqn", doubleDqn);
-    ConfigValues.putBody(m, body);
+    body.putInto(m);
     optim.putInto(m);
+    interventions.putInto(m);
     return m;
   }
 
@@ -199,7 +221,7 @@ public record DqnConfig(
     ConfigValues.checkKeys("DQN", KEYS, values);
     Map<String, Object> m = base.toMap();
     m.putAll(values);
-    BodyConfig body = ConfigValues.body(m, base.body(), Init.torchDefault());
+    BodyConfig body = BodyConfig.fromMap(m, base.body(), Init.torchDefault());
     return new DqnConfig(
         asInt(m, "num_envs"),
         asDouble(m, "learning_rate"),
@@ -216,6 +238,7 @@ public record DqnConfig(
         asString(m, "loss"),
         asBool(m, "double_dqn"),
         body,
-        OptimizerConfig.from(m));
+        OptimizerConfig.from(m),
+        InterventionConfig.from(m));
   }
 }

@@ -3,6 +3,7 @@ package dev.isoplast.agents.dqn;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.loss.Huber;
+import dev.isoplast.nn.loss.Mse;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -47,24 +48,7 @@ public final class DqnLoss {
    * or Huber with δ = 1 ({@code F.smooth_l1_loss}, as SB3). Writes dL/dpred into {@code dPred}.
    */
   public static double loss(String kind, double[] pred, double[] target, double[] dPred) {
-    int n = pred.length;
-    double sum = 0;
-    boolean huber = kind.equals("huber");
-    double delta = Huber.DEFAULT_DELTA;
-    for (int i = 0; i < n; i++) {
-      double d = pred[i] - target[i];
-      if (!huber) {
-        sum += d * d;
-        dPred[i] = 2 * d / n;
-      } else if (Math.abs(d) <= delta) {
-        sum += 0.5 * d * d;
-        dPred[i] = d / n;
-      } else {
-        sum += delta * (Math.abs(d) - 0.5 * delta);
-        dPred[i] = Math.copySign(delta, d) / n;
-      }
-    }
-    return sum / n;
+    return kind.equals("huber") ? Huber.loss(pred, target, Huber.DEFAULT_DELTA, dPred) : Mse.loss(pred, target, dPred);
   }
 
   /**

@@ -5,7 +5,9 @@ import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.Callbacks;
 import dev.isoplast.agents.Episodes;
 import dev.isoplast.agents.Gae;
+import dev.isoplast.agents.GradientStep;
 import dev.isoplast.agents.HostRows;
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.StepResult;
@@ -19,11 +21,10 @@ import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
 import dev.isoplast.nn.dist.Categorical;
 import dev.isoplast.nn.dist.DiagGaussian;
-import dev.isoplast.optim.GradClip;
 import dev.isoplast.optim.Optimizer;
 import dev.isoplast.optim.Regularizer;
 import dev.isoplast.optim.Schedule;
-import dev.isoplast.runs.MetricSink;
+import dev.isoplast.plasticity.Interventions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,7 +76,7 @@ public final class Ppo implements Agent {
   private final Param logStd; // Box only
   private final List<Param> params;
   private final Optimizer optimizer;
-  private final List<Regularizer> regularizers = new ArrayList<>();
+  private final GradientStep gradientStep;
   private final SplittableRandom actionRng;
   private final SplittableRandom shuffleRng;
   private final Categorical categorical = new Categorical();
@@ -176,6 +177,7 @@ public final class Ppo implements Agent {
     this.actionRng = root.split();
     this.shuffleRng = root.split();
     SplittableRandom regRng = root.split();
+    long interventionSeed = root.nextLong();
 
     // Agent: critic and actor are separate networks (CleanRL's Agent.critic / Agent.actor).
     int outSize = discrete ? numActions : actDim;
@@ -192,7 +194,9 @@ public final class Ppo implements Agent {
     }
     this.params = List.copyOf(all);
     this.optimizer = config.optim().build(params, config.learningRate());
-    regularizers.addAll(config.optim().regularizers(params, regRng));
+    Interventions interventions = config.interventions().build(networks(), interventionSeed);
+    this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng),
+        config.maxGradNorm(), interventions);
 
     // Storage.
     int b = config.batchSize();
@@ -308,6 +312,8 @@ public final class Ppo implements Agent {
 
       // ---- optimizing the policy and value network ----
       Map<String, Double> metrics = update();
+      gradientStep.endUpdate(this);
+      metrics.putAll(gradientStep.metrics());
       metrics.put("charts/learning_rate", optimizer.learningRate());
       double elapsed = (System.nanoTime() - startNanos) / 1e9;
       metrics.put("charts/SPS", (double) (long) ((globalStep - startStep) / elapsed));
@@ -428,14 +434,9 @@ public final class Ppo implements Agent {
       shuffle(bInds);
       for (int start = 0; start < b; start += m) {
         gatherMinibatch(start);
-        minibatchLossAndGradients();
+        gradientStep.take(this, this::minibatchLossAndGradients);
         clipfracSum += PpoLoss.clipFraction(ratio, config.clipCoef());
         clipfracCount++;
-        for (Regularizer reg : regularizers) {
-          reg.apply(params);
-        }
-        GradClip.clipGlobalNorm(params, config.maxGradNorm());
-        optimizer.step();
       }
       if (config.targetKl() != null && approxKl > config.targetKl()) {
         break;
@@ -449,17 +450,14 @@ public final class Ppo implements Agent {
     metrics.put("losses/approx_kl", approxKl);
     metrics.put("losses/clipfrac", clipfracSum / clipfracCount);
     metrics.put("losses/explained_variance", PpoLoss.explainedVariance(values, returns));
-    for (Regularizer reg : regularizers) {
-      metrics.put("losses/" + reg.name(), reg.value(params));
-    }
     return metrics;
   }
 
   /**
    * On the minibatch in the mb_* arrays: forward, the loss
-   * {@code pg_loss − ent_coef · entropy + vf_coef · v_loss}, and its gradient written into every
-   * parameter's grad (zeroed first). Leaves the last values in the loss and diagnostic fields; returns
-   * the loss.
+   * {@code pg_loss − ent_coef · entropy + vf_coef · v_loss}, and its gradient added into every
+   * parameter's grad (which {@link GradientStep} zeroed). Leaves the last values in the loss and
+   * diagnostic fields; returns the loss.
    */
   private double minibatchLossAndGradients() {
     int m = minibatchSize;
@@ -495,9 +493,6 @@ public final class Ppo implements Agent {
     }
 
     // backward
-    for (Param p : params) {
-      p.zeroGrad();
-    }
     if (discrete) {
       categorical.backward(dLogProb, mbActionsInt, dEntropy, gradHead);
     } else {
@@ -530,6 +525,7 @@ public final class Ppo implements Agent {
     if (!discrete) {
       HostArrays.fromDoubles(mbActionsHost, mbActions);
     }
+    gradientStep.zeroGrad();
     return minibatchLossAndGradients();
   }
 
@@ -609,7 +605,17 @@ public final class Ppo implements Agent {
   }
 
   public List<Regularizer> regularizers() {
-    return List.copyOf(regularizers);
+    return gradientStep.regularizers();
+  }
+
+  @Override
+  public Interventions interventions() {
+    return gradientStep.interventions();
+  }
+
+  @Override
+  public long updates() {
+    return gradientStep.updates();
   }
 
   /** Env steps taken so far over all {@link #train} calls. */
@@ -620,7 +626,7 @@ public final class Ppo implements Agent {
 
   /** {@code min(max, batch_size)} observations of the last rollout, evenly spaced over it. */
   @Override
-  public float[] recentObservations(int max) {
+  public float[] recentInputs(int max) {
     if (globalStep == 0) {
       return new float[0];
     }

@@ -1,17 +1,21 @@
 package dev.isoplast.agents.ppo;
 
-import static dev.isoplast.agents.ConfigValues.asBool;
-import static dev.isoplast.agents.ConfigValues.asDouble;
-import static dev.isoplast.agents.ConfigValues.asInt;
-import static dev.isoplast.agents.ConfigValues.asNullableDouble;
-import static dev.isoplast.agents.ConfigValues.nonNegative;
-import static dev.isoplast.agents.ConfigValues.positive;
-import static dev.isoplast.agents.ConfigValues.unit;
+import static dev.isoplast.config.ConfigValues.asBool;
+import static dev.isoplast.config.ConfigValues.asDouble;
+import static dev.isoplast.config.ConfigValues.asInt;
+import static dev.isoplast.config.ConfigValues.asNullableDouble;
+import static dev.isoplast.config.ConfigValues.nonNegative;
+import static dev.isoplast.config.ConfigValues.positive;
+import static dev.isoplast.config.ConfigValues.unit;
 
-import dev.isoplast.agents.ConfigValues;
-import dev.isoplast.agents.OptimizerConfig;
+import dev.isoplast.agents.Agent;
+import dev.isoplast.agents.AgentConfig;
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
+import dev.isoplast.optim.OptimizerConfig;
+import dev.isoplast.plasticity.InterventionConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +57,9 @@ import java.util.Map;
  *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
  *     {@code iso_lr}, {@code parseval_coef}, {@code l2_coef}, {@code l2_init_coef}, {@code spectral_coef}
  *     (see {@link OptimizerConfig})
+ * @param interventions the plasticity interventions (Shrink &amp; Perturb, ReDo, Continual Backprop,
+ *     resets, the Björck projection): the keys of {@link InterventionConfig}; ReDo and resets count
+ *     PPO iterations
  * @param logStdInit {@code log_std_init}: initial state-independent log-std (Box actions only)
  */
 public record PpoConfig(
@@ -73,7 +80,8 @@ public record PpoConfig(
     Double targetKl,
     BodyConfig body,
     OptimizerConfig optim,
-    double logStdInit) {
+    InterventionConfig interventions,
+    double logStdInit) implements AgentConfig {
 
   /** The optimizers {@link #optimizer} can name. */
   public static final List<String> OPTIMIZERS = OptimizerConfig.OPTIMIZERS;
@@ -82,8 +90,8 @@ public record PpoConfig(
   public static final List<String> KEYS = ConfigValues.keys(List.of(
       "num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma", "gae_lambda", "num_minibatches",
       "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef", "max_grad_norm",
-      "target_kl", "body", "hidden_sizes", "activation", "layer_norm"),
-      OptimizerConfig.KEYS, List.of("log_std_init"));
+      "target_kl"),
+      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS, List.of("log_std_init"));
 
   public PpoConfig {
     positive("num_envs", numEnvs);
@@ -118,6 +126,9 @@ public record PpoConfig(
     if (optim == null) {
       throw new IllegalArgumentException("optimizer options must be given");
     }
+    if (interventions == null) {
+      throw new IllegalArgumentException("intervention options must be given");
+    }
     if (!Double.isFinite(logStdInit)) {
       throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
     }
@@ -126,13 +137,23 @@ public record PpoConfig(
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
   public static PpoConfig defaults() {
     return new PpoConfig(4, 128, 2.5e-4, true, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), 0.0);
+        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0);
   }
 
   /** CleanRL {@code ppo_continuous_action.py}'s defaults: 1 env × 2048 steps, lr 3e-4, 32 × 10, no entropy. */
   public static PpoConfig continuousDefaults() {
     return new PpoConfig(1, 2048, 3e-4, true, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), 0.0);
+        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0);
+  }
+
+  @Override
+  public String algo() {
+    return "ppo";
+  }
+
+  @Override
+  public Agent build(VectorEnv env, long seed) {
+    return new Ppo(this, env, seed);
   }
 
   // ---- derived values (computed once, as CleanRL's args.batch_size etc.) ----
@@ -197,13 +218,14 @@ public record PpoConfig(
 
   public PpoConfig withBody(BodyConfig b) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optim, logStdInit);
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optim, interventions, logStdInit);
   }
 
   /** A copy with {@code optimizer} (and its defaults for the other optimizers' options cleared). */
   public PpoConfig withOptimizer(String name) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, optim.withOptimizer(name), logStdInit);
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, optim.withOptimizer(name), interventions,
+        logStdInit);
   }
 
   // ---- maps (config.yaml, --set) ----
@@ -226,8 +248,9 @@ public record PpoConfig(
     m.put("vf_coef", vfCoef);
     m.put("max_grad_norm", maxGradNorm);
     m.put("target_kl", targetKl);
-    ConfigValues.putBody(m, body);
+    body.putInto(m);
     optim.putInto(m);
+    interventions.putInto(m);
     m.put("log_std_init", logStdInit);
     return m;
   }
@@ -268,10 +291,11 @@ public record PpoConfig(
         asNullableDouble(m, "target_kl"),
         body,
         OptimizerConfig.from(m),
+        InterventionConfig.from(m),
         asDouble(m, "log_std_init"));
   }
 
   private static BodyConfig body(Map<String, Object> m, BodyConfig base) {
-    return ConfigValues.body(m, base, Init.orthogonal(Init.RELU_GAIN));
+    return BodyConfig.fromMap(m, base, Init.orthogonal(Init.RELU_GAIN));
   }
 }

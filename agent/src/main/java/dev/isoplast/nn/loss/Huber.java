@@ -26,26 +26,38 @@ public final class Huber {
    * Returns L and, if {@code grad} is not null, writes dL/dpred into it (overwriting it).
    */
   public static double loss(INDArray pred, INDArray target, double delta, INDArray grad) {
+    double[] p = HostArrays.toDoubles(pred, null);
+    double loss = loss(p, Losses.targets(pred, target), delta, p);
+    if (grad != null) {
+      Losses.writeGrad(p, pred, grad);
+    }
+    return loss;
+  }
+
+  /**
+   * The same on host arrays of equal length: returns L and writes dL/dpred into {@code grad}
+   * (which may be {@code pred} itself, or null for no gradient).
+   */
+  public static double loss(double[] pred, double[] target, double delta, double[] grad) {
     if (!(delta > 0) || Double.isInfinite(delta)) {
       throw new IllegalArgumentException("Huber delta must be finite and > 0, got " + delta);
     }
-    double[] p = HostArrays.toDoubles(pred, null);
-    double[] t = Losses.targets(pred, target);
-    int n = p.length;
+    int n = pred.length;
     double sum = 0;
     for (int i = 0; i < n; i++) {
-      double d = p[i] - t[i];
+      double d = pred[i] - target[i];
       double a = Math.abs(d);
+      double g;
       if (a <= delta) {
         sum += 0.5 * d * d;
-        p[i] = d / n;
+        g = d / n;
       } else {
         sum += delta * (a - 0.5 * delta);
-        p[i] = Math.copySign(delta, d) / n;
+        g = Math.copySign(delta, d) / n;
       }
-    }
-    if (grad != null) {
-      Losses.writeGrad(p, pred, grad);
+      if (grad != null) {
+        grad[i] = g;
+      }
     }
     return sum / n;
   }

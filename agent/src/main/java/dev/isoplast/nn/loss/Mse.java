@@ -19,16 +19,26 @@ public final class Mse {
    */
   public static double loss(INDArray pred, INDArray target, INDArray grad) {
     double[] p = HostArrays.toDoubles(pred, null);
-    double[] t = Losses.targets(pred, target);
-    int n = p.length;
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-      double d = p[i] - t[i];
-      sum += d * d;
-      p[i] = 2 * d / n;
-    }
+    double loss = loss(p, Losses.targets(pred, target), p);
     if (grad != null) {
       Losses.writeGrad(p, pred, grad);
+    }
+    return loss;
+  }
+
+  /**
+   * The same on host arrays of equal length: returns L and writes dL/dpred into {@code grad}
+   * (which may be {@code pred} itself, or null for no gradient).
+   */
+  public static double loss(double[] pred, double[] target, double[] grad) {
+    int n = pred.length;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      double d = pred[i] - target[i];
+      sum += d * d;
+      if (grad != null) {
+        grad[i] = 2 * d / n;
+      }
     }
     return sum / n;
   }

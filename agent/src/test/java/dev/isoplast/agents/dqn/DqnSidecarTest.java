@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.VectorEnv;
-import dev.isoplast.runs.MetricSink;
 import dev.isoplast.testing.RecordingSink;
 import dev.isoplast.testing.Sidecar;
 import java.util.ArrayList;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -13,7 +14,6 @@ import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.DType;
 import dev.isoplast.envs.spaces.Discrete;
 import dev.isoplast.envs.spaces.Space;
-import dev.isoplast.runs.MetricSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -2,6 +2,7 @@ package dev.isoplast.agents.ppo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.StepResult;
@@ -11,7 +12,6 @@ import dev.isoplast.envs.spaces.DType;
 import dev.isoplast.envs.spaces.Discrete;
 import dev.isoplast.envs.spaces.Space;
 import dev.isoplast.nn.HostArrays;
-import dev.isoplast.runs.MetricSink;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;

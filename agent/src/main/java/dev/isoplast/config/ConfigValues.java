@@ -1,14 +1,13 @@
-package dev.isoplast.agents;
+package dev.isoplast.config;
 
-import dev.isoplast.nn.BodyConfig;
-import dev.isoplast.nn.Init;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Parsing and range checks shared by the agents' configs ({@code PpoConfig}, {@code DqnConfig}):
+ * Parsing and range checks shared by every config record (the agents', the optimizer's, the
+ * interventions'):
  * values may be typed (YAML numbers, booleans, lists) or strings as typed after {@code --set}
  * ({@code "0.9"}, {@code "true"}, {@code "64,64"}, {@code "null"}). Every error names the key.
  */
@@ -41,31 +40,6 @@ public final class ConfigValues {
       throw new IllegalArgumentException("unknown " + algo + " config key" + (unknown.size() > 1 ? "s " : " ")
           + unknown + "; valid keys: " + keys);
     }
-  }
-
-  /**
-   * The body from the keys {@code body}, {@code hidden_sizes}, {@code activation},
-   * {@code layer_norm}. An mlp keeps {@code base}'s init if {@code base} is an mlp, else gets
-   * {@code mlpInit} (the algorithm's default init).
-   */
-  public static BodyConfig body(Map<String, Object> m, BodyConfig base, Init mlpInit) {
-    BodyConfig.Kind kind = BodyConfig.Kind.fromName(asString(m, "body"));
-    List<Integer> sizes = asIntList(m, "hidden_sizes");
-    boolean layerNorm = asBool(m, "layer_norm");
-    if (kind == BodyConfig.Kind.ISOMETRIC) {
-      return BodyConfig.isometric(sizes, layerNorm);
-    }
-    BodyConfig.Nonlinearity act = BodyConfig.Nonlinearity.fromName(asString(m, "activation"));
-    Init init = base.type() == BodyConfig.Kind.MLP ? base.init() : mlpInit;
-    return BodyConfig.mlp(sizes, act, layerNorm, init);
-  }
-
-  /** Writes the body's keys ({@code body}, {@code hidden_sizes}, {@code activation}, {@code layer_norm}). */
-  public static void putBody(Map<String, Object> m, BodyConfig body) {
-    m.put("body", body.type().configName());
-    m.put("hidden_sizes", body.hiddenSizes());
-    m.put("activation", body.activation().configName());
-    m.put("layer_norm", body.layerNorm());
   }
 
   public static String asString(Map<String, Object> m, String key) {
@@ -155,6 +129,12 @@ public final class ConfigValues {
   public static void positive(String name, int v) {
     if (v <= 0) {
       throw new IllegalArgumentException(name + " must be positive, got " + v);
+    }
+  }
+
+  public static void atLeast(String name, long v, long min) {
+    if (v < min) {
+      throw new IllegalArgumentException(name + " must be >= " + min + ", got " + v);
     }
   }
 

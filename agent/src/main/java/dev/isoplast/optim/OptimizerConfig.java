@@ -1,9 +1,9 @@
-package dev.isoplast.agents;
+package dev.isoplast.optim;
 
-import static dev.isoplast.agents.ConfigValues.asDouble;
-import static dev.isoplast.agents.ConfigValues.asNullableDouble;
-import static dev.isoplast.agents.ConfigValues.asString;
-import static dev.isoplast.agents.ConfigValues.nonNegative;
+import static dev.isoplast.config.ConfigValues.asDouble;
+import static dev.isoplast.config.ConfigValues.asNullableDouble;
+import static dev.isoplast.config.ConfigValues.asString;
+import static dev.isoplast.config.ConfigValues.nonNegative;
 
 import dev.isoplast.nn.Param;
 import dev.isoplast.optim.Adam;

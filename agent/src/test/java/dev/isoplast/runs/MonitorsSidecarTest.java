@@ -1,4 +1,4 @@
-package dev.isoplast.monitor;
+package dev.isoplast.runs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.isoplast.runs;
+package dev.isoplast.agents;
 
 import java.util.Map;
 

@@ -1,9 +1,16 @@
-package dev.isoplast.monitor;
+package dev.isoplast.runs;
 
-import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.MetricSink;
+import dev.isoplast.monitor.Dormancy;
+import dev.isoplast.monitor.FeatureRank;
+import dev.isoplast.monitor.JacobianSpectra;
+import dev.isoplast.monitor.Ntk;
+import dev.isoplast.monitor.ProbeBatch;
+import dev.isoplast.monitor.Revival;
+import dev.isoplast.monitor.WeightStats;
 import dev.isoplast.nn.Sequential;
-import dev.isoplast.runs.MetricSink;
+import dev.isoplast.plasticity.Learner;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -16,9 +23,10 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The monitors as a training {@link Callback}: after every {@code cadence(kind)}-th update each
- * enabled monitor measures every network of the agent on the probe batch and logs its metrics.
- * The probe batch is drawn from the agent's recent observations at the first update, at every
+ * The monitors (the math of {@code dev.isoplast.monitor}) as a training {@link Callback}: after
+ * every {@code cadence(kind)}-th update each enabled monitor measures every network of the learner
+ * on the probe batch and logs its metrics. The probe batch is drawn from the learner's recent
+ * inputs ({@link Learner#recentInputs}) at the first update, at every
  * phase start and every {@link #refreshEvery} updates after that, and held fixed in between so that
  * successive measurements see the same inputs.
  *
@@ -28,10 +36,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code plasticity/ntk_*}{@code /NET}, {@code plasticity/feature_*}{@code /NET},
  * {@code isometry/NET.body/*}, {@code weights/NET/*}; the policy network's NTK and feature metrics
  * (PPO's actor, DQN's q_network) are also logged without the suffix ({@code plasticity/ntk_cond},
- * ...). {@code monitors/ms} is the wall time the measurement took.
+ * ...). With dormancy, each measurement after the first also logs unit revival against the
+ * previous one ({@link Revival}: {@code plasticity/revived_frac}, {@code plasticity/newly_dormant_frac},
+ * per layer and overall). {@code monitors/ms} is the wall time the measurement took.
  *
  * <p>Monitors run between updates; they change no parameter, gradient or random stream of the
- * agent, so a run's training metrics are the same with monitors on or off.
+ * learner, so a run's training metrics are the same with monitors on or off.
  */
 public final class Monitors implements Callback {
 
@@ -121,7 +131,7 @@ public final class Monitors implements Callback {
         + String.join(", ", names));
   }
 
-  private final Agent agent;
+  private final Learner learner;
   private final Set<Kind> kinds;
   private final Map<Kind, Integer> cadence;
   private final int refreshEvery;
@@ -136,13 +146,14 @@ public final class Monitors implements Callback {
   private long sinceRefresh;
   private boolean refreshDue = true;
   private double totalMs;
+  private Dormancy.Result previousDormancy;
 
   /**
    * @param probeSize B, the probe batch size
    * @param refreshEvery updates between probe refreshes (besides phase starts)
    * @param seed the probe draws' stream (not the agent's)
    */
-  public Monitors(Agent agent, Set<Kind> kinds, Map<Kind, Integer> cadence, int probeSize, int refreshEvery,
+  public Monitors(Learner learner, Set<Kind> kinds, Map<Kind, Integer> cadence, int probeSize, int refreshEvery,
       long seed, MetricSink sink) {
     if (probeSize < 2) {
       throw new IllegalArgumentException("probe batch size must be at least 2, got " + probeSize);
@@ -150,14 +161,14 @@ public final class Monitors implements Callback {
     if (refreshEvery < 1) {
       throw new IllegalArgumentException("probe refresh interval must be positive, got " + refreshEvery);
     }
-    this.agent = agent;
+    this.learner = learner;
     this.kinds = EnumSet.noneOf(Kind.class);
     this.kinds.addAll(kinds);
     this.cadence = new EnumMap<>(cadence);
     this.refreshEvery = refreshEvery;
     this.sink = sink;
     this.rng = new SplittableRandom(seed ^ 0x3A0B17C5L);
-    this.networks = agent.networks();
+    this.networks = learner.networks();
     this.policyNetwork = networks.keySet().iterator().next();
     int inDim = networks.values().iterator().next().inSize();
     this.probe = new ProbeBatch(inDim, probeSize);
@@ -221,7 +232,7 @@ public final class Monitors implements Callback {
       return m;
     }
     if (refreshDue || sinceRefresh >= refreshEvery) {
-      float[] pool = agent.recentObservations(16 * probe.capacity());
+      float[] pool = learner.recentInputs(16 * probe.capacity());
       if (pool.length >= 2 * probe.inDim()) {
         probe.refresh(pool, rng);
         refreshDue = false;
@@ -250,7 +261,12 @@ public final class Monitors implements Callback {
       }
     }
     if (due.contains(Kind.DORMANCY)) {
-      m.putAll(new Dormancy.Result(dormancy).metrics());
+      Dormancy.Result now = new Dormancy.Result(dormancy);
+      m.putAll(now.metrics());
+      if (previousDormancy != null) {
+        m.putAll(Revival.metrics(previousDormancy, now, Dormancy.DORMANT_TAU));
+      }
+      previousDormancy = now;
     }
     return m;
   }

@@ -1,0 +1,103 @@
+package dev.isoplast.agents;
+
+import dev.isoplast.nn.Param;
+import dev.isoplast.optim.GradClip;
+import dev.isoplast.optim.Optimizer;
+import dev.isoplast.optim.Regularizer;
+import dev.isoplast.plasticity.Interventions;
+import dev.isoplast.plasticity.Learner;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one gradient-step path every learner takes (DESIGN.md §13), so that a plasticity method
+ * plugs into PPO, DQN and the supervised learner alike:
+ *
+ * <pre>
+ *   zero grads → the learner's loss and backward → coupled regularizers (Σ_r ∇R_r added to the grads)
+ *   → global-norm clipping (if configured) → optimizer.step() → interventions.afterStep
+ * </pre>
+ *
+ * and, when the learner finishes an update (PPO: an iteration; DQN, supervised: a gradient step),
+ * {@link #endUpdate} → interventions.afterUpdate. It also counts the updates and holds what the
+ * learner logs of its regularizers and interventions.
+ */
+public final class GradientStep {
+
+  private final List<Param> params;
+  private final Optimizer optimizer;
+  private final List<Regularizer> regularizers;
+  private final Double maxGradNorm;
+  private final Interventions interventions;
+  private long updates;
+
+  /**
+   * @param maxGradNorm the global-norm clip, or null for none
+   */
+  public GradientStep(List<Param> params, Optimizer optimizer, List<Regularizer> regularizers, Double maxGradNorm,
+      Interventions interventions) {
+    this.params = List.copyOf(params);
+    this.optimizer = optimizer;
+    this.regularizers = List.copyOf(regularizers);
+    this.maxGradNorm = maxGradNorm;
+    this.interventions = interventions;
+  }
+
+  /** Clears every parameter's gradient (backward adds into them). */
+  public void zeroGrad() {
+    for (Param p : params) {
+      p.zeroGrad();
+    }
+  }
+
+  /**
+   * One gradient step of {@code learner}: {@code lossAndBackward} computes the task loss and adds
+   * its gradient into the (zeroed) grads; then regularizers, clipping, the optimizer step and the
+   * interventions' {@code afterStep}.
+   */
+  public void take(Learner learner, Runnable lossAndBackward) {
+    zeroGrad();
+    lossAndBackward.run();
+    for (Regularizer reg : regularizers) {
+      reg.apply(params);
+    }
+    if (maxGradNorm != null) {
+      GradClip.clipGlobalNorm(params, maxGradNorm);
+    }
+    optimizer.step();
+    interventions.afterStep(learner, optimizer.stepCount());
+  }
+
+  /** The learner finished an update: counts it and runs the interventions' {@code afterUpdate}. */
+  public void endUpdate(Learner learner) {
+    updates++;
+    interventions.afterUpdate(learner, updates);
+  }
+
+  /** Updates completed so far. */
+  public long updates() {
+    return updates;
+  }
+
+  public Interventions interventions() {
+    return interventions;
+  }
+
+  public List<Regularizer> regularizers() {
+    return regularizers;
+  }
+
+  /**
+   * What the learner logs with each update row: {@code losses/<regularizer>} (the penalty at the
+   * current parameters) and the interventions' metrics (counts since the previous call, totals).
+   */
+  public Map<String, Double> metrics() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (Regularizer reg : regularizers) {
+      m.put("losses/" + reg.name(), reg.value(params));
+    }
+    m.putAll(interventions.metrics());
+    return m;
+  }
+}

@@ -1,0 +1,78 @@
+package dev.isoplast.plasticity;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The interventions of one learner, in the order they act: after each gradient step Shrink &amp;
+ * Perturb, Continual Backprop, then the Björck projection (last, so a constrained body is
+ * orthonormal whatever came before); after each update ReDo, then resets. Built by
+ * {@link InterventionConfig#build}; empty when no method is configured.
+ */
+public final class Interventions {
+
+  private final List<Intervention> list;
+
+  Interventions(List<Intervention> list) {
+    this.list = List.copyOf(list);
+  }
+
+  /** No intervention. */
+  public static Interventions none() {
+    return new Interventions(List.of());
+  }
+
+  public List<Intervention> list() {
+    return list;
+  }
+
+  public boolean isEmpty() {
+    return list.isEmpty();
+  }
+
+  public void afterStep(Learner learner, long step) {
+    for (Intervention i : list) {
+      i.afterStep(learner, step);
+    }
+  }
+
+  public void afterUpdate(Learner learner, long update) {
+    for (Intervention i : list) {
+      i.afterUpdate(learner, update);
+    }
+  }
+
+  public void onPhaseStart(Learner learner, int phase) {
+    for (Intervention i : list) {
+      i.onPhaseStart(learner, phase);
+    }
+  }
+
+  /** Every intervention's metrics (counts since the previous call, totals). */
+  public Map<String, Double> metrics() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    for (Intervention i : list) {
+      m.putAll(i.metrics());
+    }
+    return m;
+  }
+
+  /** The state of each, in order. */
+  public List<InterventionState> state() {
+    List<InterventionState> out = new ArrayList<>();
+    list.forEach(i -> out.add(i.state()));
+    return out;
+  }
+
+  /** Puts back states taken from the same configuration over the same networks. */
+  public void restore(List<InterventionState> states) {
+    if (states.size() != list.size()) {
+      throw new IllegalArgumentException("expected " + list.size() + " intervention states, got " + states.size());
+    }
+    for (int k = 0; k < list.size(); k++) {
+      list.get(k).restore(states.get(k));
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.isoplast.plasticity;
+
+import dev.isoplast.nn.Param;
+import dev.isoplast.nn.Sequential;
+import dev.isoplast.optim.IsometryPenalty;
+import dev.isoplast.optim.ParamMask;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Keeps an isometric body isometric while it learns: after every gradient step each hidden (body)
+ * weight is orthonormalised by {@code iterations} Björck / Newton–Schulz iterations (Björck &amp;
+ * Bowie 1971; used for GroupSort networks by Anil, Lucas &amp; Grosse 2019, "Sorting out Lipschitz
+ * function approximation", Algorithm 1):
+ *
+ * <pre>
+ *   W ← (1 + β) W − β W Wᵀ W          (β = 0.5)
+ * </pre>
+ *
+ * which drives every singular value of W to 1 (quadratically near 1, for singular values in
+ * (0, √3)): W gets orthonormal columns if out ≥ in, orthonormal rows otherwise, so with MaxMin
+ * (a permutation Jacobian) the body's Jacobian stays isometric. W Wᵀ W is {@link IsometryPenalty#cubic},
+ * the product AdamO's step uses. Heads and biases are left alone. Stateless.
+ */
+final class Orthonormalize implements Intervention {
+
+  private final List<Param> weights = new ArrayList<>();
+  private final int iterations;
+  private final double beta;
+  private final IsometryPenalty penalty = new IsometryPenalty(IsometryPenalty.Gram.AUTO, 1.0);
+  private final Map<Param, INDArray> buffers = new IdentityHashMap<>();
+
+  Orthonormalize(Map<String, Sequential> networks, int iterations, double beta) {
+    ParamMask hidden = ParamMask.hiddenWeights();
+    for (Sequential net : networks.values()) {
+      for (Param p : net.params()) {
+        if (hidden.test(p)) {
+          weights.add(p);
+        }
+      }
+    }
+    this.iterations = iterations;
+    this.beta = beta;
+  }
+
+  @Override
+  public String name() {
+    return "orthonormalize";
+  }
+
+  @Override
+  public void afterStep(Learner learner, long step) {
+    project();
+  }
+
+  /** The Björck iterations on every hidden weight, now. */
+  void project() {
+    for (Param p : weights) {
+      INDArray w = p.value();
+      INDArray cubic = buffers.computeIfAbsent(p, k -> Nd4j.zeros(w.dataType(), w.shape()));
+      for (int k = 0; k < iterations; k++) {
+        penalty.cubic(w, cubic);
+        w.muli(1 + beta).subi(cubic.muli(beta));
+      }
+    }
+  }
+
+  @Override
+  public InterventionState state() {
+    return InterventionState.of(name());
+  }
+
+  @Override
+  public void restore(InterventionState state) {
+    state.checkKind(name());
+  }
+}

@@ -1,0 +1,119 @@
+package dev.isoplast.plasticity;
+
+import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.Layer;
+import dev.isoplast.nn.LayerNorm;
+import dev.isoplast.nn.Param;
+import dev.isoplast.nn.Sequential;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Resets (Nikishin et al. 2022, "The primacy bias in deep reinforcement learning"): the last
+ * {@code layers} Dense layers of every network (0 = all of them), each with the LayerNorm that
+ * follows it, are re-initialised from their own initialisation (LayerNorm: γ = 1, β = 0) and their
+ * optimizer moments zeroed, every {@code every} updates. Nikishin et al. reset the last layers of
+ * an agent's networks periodically so that a learner that overfit its early data can learn again.
+ *
+ * <p>{@code atPhase} resets at every scenario phase start instead (or as well): an <em>oracle</em>,
+ * since it is told when the task changed, which no other learner here is; runs that use it are
+ * marked {@code oracle} in config.yaml and in every report. Logged: {@code plasticity/resets_total}.
+ */
+final class Reset implements Intervention {
+
+  private final List<Dense> dense = new ArrayList<>();
+  private final List<LayerNorm> norms = new ArrayList<>();
+  private final long every;
+  private final boolean atPhase;
+  private final long seed;
+  private long events;
+
+  /**
+   * @param every updates between resets (0 = never on a schedule)
+   * @param layers how many Dense layers from the output (0 = all)
+   */
+  Reset(Map<String, Sequential> networks, long every, int layers, boolean atPhase, long seed) {
+    for (Sequential net : networks.values()) {
+      List<Dense> all = net.layersOf(Dense.class);
+      int first = layers == 0 ? 0 : Math.max(0, all.size() - layers);
+      List<Dense> chosen = all.subList(first, all.size());
+      for (Dense d : chosen) {
+        if (d.init() == null) {
+          throw new IllegalArgumentException("reset draws each layer's init, but " + d.name()
+              + " was not initialised by an Init");
+        }
+      }
+      dense.addAll(chosen);
+      List<Layer> seq = net.layers();
+      for (int i = 0; i + 1 < seq.size(); i++) {
+        if (seq.get(i + 1) instanceof LayerNorm ln && chosen.contains(seq.get(i))) {
+          norms.add(ln);
+        }
+      }
+    }
+    this.every = every;
+    this.atPhase = atPhase;
+    this.seed = seed;
+  }
+
+  @Override
+  public String name() {
+    return "reset";
+  }
+
+  @Override
+  public void afterUpdate(Learner learner, long update) {
+    if (every > 0 && update % every == 0) {
+      reset(learner);
+    }
+  }
+
+  @Override
+  public void onPhaseStart(Learner learner, int phase) {
+    if (atPhase && phase > 0) {
+      reset(learner);
+    }
+  }
+
+  /** Re-initialises the chosen layers now and zeroes their optimizer moments. */
+  void reset(Learner learner) {
+    SplittableRandom rng = Streams.at(seed, events++);
+    List<Param> touched = new ArrayList<>();
+    for (Dense d : dense) {
+      d.init().apply(d, rng);
+      touched.addAll(d.params());
+    }
+    for (LayerNorm ln : norms) {
+      ln.gain().value().assign(1.0);
+      ln.bias().value().assign(0.0);
+      touched.addAll(ln.params());
+    }
+    for (Param p : touched) {
+      for (INDArray s : learner.optimizer().slots(p).values()) {
+        s.assign(0.0);
+      }
+    }
+  }
+
+  @Override
+  public Map<String, Double> metrics() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("plasticity/resets_total", (double) events);
+    return m;
+  }
+
+  @Override
+  public InterventionState state() {
+    return InterventionState.of(name(), "events", events);
+  }
+
+  @Override
+  public void restore(InterventionState state) {
+    state.checkKind(name());
+    events = state.counter("events");
+  }
+}
