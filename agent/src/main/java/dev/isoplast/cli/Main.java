@@ -2,9 +2,9 @@ package dev.isoplast.cli;
 
 import dev.isoplast.envs.remote.EnvException;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code isoplast} command line. The {@code ./isoplast} launcher handles {@code setup},
@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "isoplast", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Continual RL on Gymnasium envs over gRPC, with plasticity monitors and isometry methods.",
-    subcommands = {EnvsCommand.class, RolloutCommand.class, TrainCommand.class, DemoCommand.class, BenchCommand.class,
+    subcommands = {EnvsCommand.class, RolloutCommand.class, TrainCommand.class, MethodsCommand.class, DemoCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -4,9 +4,9 @@ import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import org.nd4j.linalg.api.buffer.DataType;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -47,12 +47,22 @@ public class Adam extends Optimizer {
 
   public Adam(List<Param> params, double learningRate, double beta1, double beta2, double eps) {
     super(params, learningRate, "m", "v");
-    this.beta1 = checkUnit("beta1", beta1);
-    this.beta2 = checkUnit("beta2", beta2);
-    if (!(eps > 0)) {
-      throw new IllegalArgumentException("eps must be > 0, got " + eps);
-    }
+    checkHyperParameters(beta1, beta2, eps);
+    this.beta1 = beta1;
+    this.beta2 = beta2;
     this.eps = eps;
+  }
+
+  /**
+   * The one range check of Adam's hyper-parameters (here and in {@link OptimizerConfig}): β1, β2 in
+   * [0, 1), ε &gt; 0. Messages use the config keys.
+   */
+  static void checkHyperParameters(double beta1, double beta2, double eps) {
+    checkUnit("adam_beta1", beta1);
+    checkUnit("adam_beta2", beta2);
+    if (!(eps > 0) || Double.isInfinite(eps)) {
+      throw new IllegalArgumentException("adam_eps must be finite and > 0, got " + eps);
+    }
   }
 
   @Override

@@ -55,17 +55,9 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
     if (optimizer == null || !OPTIMIZERS.contains(optimizer)) {
       throw new IllegalArgumentException("optimizer must be one of " + OPTIMIZERS + ", got '" + optimizer + "'");
     }
-    if (!(adamBeta1 >= 0 && adamBeta1 < 1) || !(adamBeta2 >= 0 && adamBeta2 < 1)) {
-      throw new IllegalArgumentException("adam_beta1 and adam_beta2 must be in [0, 1), got " + adamBeta1 + ", "
-          + adamBeta2);
-    }
-    if (!(adamEps > 0)) {
-      throw new IllegalArgumentException("adam_eps must be > 0, got " + adamEps);
-    }
+    Adam.checkHyperParameters(adamBeta1, adamBeta2, adamEps);
     nonNegative("weight_decay", weightDecay);
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-    }
+    Optimizer.checkUnit("momentum", momentum);
     nonNegative("iso_coef", isoCoef);
     if (isoLr != null) {
       nonNegative("iso_lr", isoLr);
@@ -87,9 +79,9 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
     }
   }
 
-  /** Plain Adam (β = 0.9, 0.999) with the given ε and no regularizer. */
+  /** Plain Adam (Adam's default β1, β2) with the given ε and no regularizer. */
   public static OptimizerConfig adam(double eps) {
-    return new OptimizerConfig("adam", 0.9, 0.999, eps, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0);
+    return new OptimizerConfig("adam", Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, eps, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0);
   }
 
   /** A copy with {@code optimizer} = {@code name}, the options of the other optimizers cleared. */

@@ -24,80 +24,91 @@ public final class Methods {
     add("adam", "Adam, no plasticity method: the baseline",
         "θ ← θ − η m̂/(√v̂ + ε)",
         "Kingma & Ba 2015; each learner keeps its own ε (CleanRL's PPO 1e-5, its DQN 1e-8)",
-        Map.of("optimizer", "adam"), Map.of());
+        kv("optimizer", "adam"), kv());
     add("adamw", "AdamW: Adam with decoupled weight decay on the weights",
         "θ ← θ − η (m̂/(√v̂ + ε) + λθ), λ = 1e-2 on weights (not biases or norms)",
         "Loshchilov & Hutter 2019; λ = 1e-2 is torch.optim.AdamW's default",
-        Map.of("optimizer", "adamw", "weight_decay", ADAMW_DECAY), Map.of());
+        kv("optimizer", "adamw", "weight_decay", ADAMW_DECAY), kv());
     add("l2", "coupled L2 penalty λ Σ‖θ‖² through Adam",
         "g ← g + 2λθ, λ = 5e-4",
         "Dohare et al. 2024 (PPO+L2 on Ant: torch Adam weight_decay 1e-3, i.e. λ = 5e-4 here)",
-        Map.of("optimizer", "adam", "l2_coef", 5e-4), Map.of());
+        kv("optimizer", "adam", "l2_coef", 5e-4), kv());
     add("l2-init", "L2 towards the initial parameters (regenerative regularization)",
         "g ← g + 2λ(θ − θ₀), λ = 1e-2",
         "Kumar, Marklund & Van Roy 2023, \"Maintaining plasticity via regenerative regularization\"",
-        Map.of("optimizer", "adam", "l2_init_coef", 1e-2), Map.of());
+        kv("optimizer", "adam", "l2_init_coef", 1e-2), kv());
     add("shrink-perturb", "Shrink & Perturb after every gradient step",
         "θ ← pθ + σε, p = 1 − 1e-5, σ = 1e-4",
         "Ash & Adams 2020; per step as Dohare et al. 2024 (noise σ ∈ {1e-4, 1e-5, 1e-6} after each step); "
             + "p = 1 − 1e-5 chosen here (≈ AdamW's η·λ at η = 1e-3, λ = 1e-2)",
-        Map.of("optimizer", "adam", "shrink_perturb", "noise", "shrink_p", 1 - 1e-5, "perturb_sigma", 1e-4), Map.of());
+        kv("optimizer", "adam", "shrink_perturb", "noise", "shrink_p", 1 - 1e-5, "perturb_sigma", 1e-4), kv());
     add("redo", "ReDo: recycle τ-dormant units periodically",
         "every F updates: units with s_i ≤ τ get fresh incoming, zero outgoing weights and zero moments; τ = 0.025",
         "Sokar et al. 2023; τ = 0.025 as Plasticine; F = 1000 gradient steps (DQN, supervised), 10 iterations (PPO)",
-        Map.of("optimizer", "adam", "redo_tau", 0.025),
-        Map.of("ppo", Map.of("redo_every", 10), "dqn", Map.of("redo_every", 1000),
-            "supervised", Map.of("redo_every", 1000)));
+        kv("optimizer", "adam", "redo_tau", 0.025),
+        kv("ppo", kv("redo_every", 10), "dqn", kv("redo_every", 1000),
+            "supervised", kv("redo_every", 1000)));
     add("cbp", "Continual Backprop: replace low-utility mature units continually",
         "u ← ηu + (1 − η)|h|Σ|w_out|; replace ρ·#mature lowest-utility units per step; ρ = 1e-4, η = 0.99",
         "Dohare et al. 2024 (Nature); maturity 100 (supervised), 10,000 (RL)",
-        Map.of("optimizer", "adam", "cbp_rate", 1e-4, "cbp_decay", 0.99),
-        Map.of("ppo", Map.of("cbp_maturity", 10_000), "dqn", Map.of("cbp_maturity", 10_000),
-            "supervised", Map.of("cbp_maturity", 100)));
+        kv("optimizer", "adam", "cbp_rate", 1e-4, "cbp_decay", 0.99),
+        kv("ppo", kv("cbp_maturity", 10_000), "dqn", kv("cbp_maturity", 10_000),
+            "supervised", kv("cbp_maturity", 100)));
     add("parseval", "coupled Parseval regularizer c Σ‖WWᵀ − I‖²_F through Adam",
         "g ← g + 4c(WWᵀ − I)W on hidden weights, c = 1e-3",
         "Chung et al. 2024, \"Parseval regularization for continual reinforcement learning\"",
-        Map.of("optimizer", "adam", "parseval_coef", 1e-3), Map.of());
+        kv("optimizer", "adam", "parseval_coef", 1e-3), kv());
     add("spectral", "spectral regularization Σ(σ_max(W)^3 − 1)²",
         "g ← g + c∇(σ_max^k − 1)², k = 3, c = 1e-4",
         "Lewandowski et al. 2024, \"Learning continually by spectral regularization\"; c = 1e-4 chosen here "
             + "(within their range)",
-        Map.of("optimizer", "adam", "spectral_coef", 1e-4), Map.of());
+        kv("optimizer", "adam", "spectral_coef", 1e-4), kv());
     add("layernorm", "LayerNorm before every hidden activation",
         "z ← γ(z − μ)/√(σ² + ε) + β per hidden layer",
         "Ba, Kiros & Hinton 2016; Lyle et al. 2023 for plasticity",
-        Map.of("optimizer", "adam", "layer_norm", true), Map.of());
+        kv("optimizer", "adam", "layer_norm", true), kv());
     add("layernorm-wd", "LayerNorm plus weight decay",
         "LayerNorm as above and AdamW's decay λ = 1e-2 (the adamw preset's)",
         "Lyle et al. 2024, \"Disentangling the causes of plasticity loss\"; λ as the adamw preset",
-        Map.of("optimizer", "adamw", "weight_decay", ADAMW_DECAY, "layer_norm", true), Map.of());
+        kv("optimizer", "adamw", "weight_decay", ADAMW_DECAY, "layer_norm", true), kv());
     add("reset", "reset the last layer of every network periodically",
         "every F updates: the head is re-initialised and its moments zeroed",
         "Nikishin et al. 2022, \"The primacy bias in deep RL\"; F = 20,000 gradient steps (DQN), "
             + "200 iterations (PPO), 5,000 steps (supervised) chosen here",
-        Map.of("optimizer", "adam", "reset_layers", 1),
-        Map.of("ppo", Map.of("reset_every", 200), "dqn", Map.of("reset_every", 20_000),
-            "supervised", Map.of("reset_every", 5_000)));
+        kv("optimizer", "adam", "reset_layers", 1),
+        kv("ppo", kv("reset_every", 200), "dqn", kv("reset_every", 20_000),
+            "supervised", kv("reset_every", 5_000)));
     add("isometric", "isometric body (orthogonal Dense + MaxMin), trained with Adam",
         "body = isometric; Adam",
         "arXiv 2606.09762 (isometric bodies); Anil, Lucas & Grosse 2019 (MaxMin)",
-        Map.of("optimizer", "adam", "body", "isometric"), Map.of());
+        kv("optimizer", "adam", "body", "isometric"), kv());
     add("isometric-constrained", "isometric body kept orthonormal by Björck steps after every update",
         "body = isometric; after each step W ← 1.5W − 0.5WWᵀW, twice, per hidden weight",
         "Anil, Lucas & Grosse 2019 (Björck orthonormalisation of GroupSort networks); 2 iterations chosen here",
-        Map.of("optimizer", "adam", "body", "isometric", "orthonormalize_iters", 2, "orthonormalize_beta", 0.5),
-        Map.of());
+        kv("optimizer", "adam", "body", "isometric", "orthonormalize_iters", 2, "orthonormalize_beta", 0.5),
+        kv());
     add("adamo", "AdamO: Adam with the decoupled isometry step (the paper's optimizer)",
         "θ ← θ − η m̂/(√v̂ + ε) − ηλ∇‖WᵀW − I‖²_F on hidden weights, λ = 1e-3",
         "arXiv 2606.09762; λ = 1e-3 as the paper's supervised setting",
-        Map.of("optimizer", "adamo", "iso_coef", ISO_COEF), Map.of());
+        kv("optimizer", "adamo", "iso_coef", ISO_COEF), kv());
     add("adamo-isometric", "AdamO on an isometric body (the paper's full method)",
         "body = isometric; AdamO with λ = 1e-3",
         "arXiv 2606.09762",
-        Map.of("optimizer", "adamo", "iso_coef", ISO_COEF, "body", "isometric"), Map.of());
+        kv("optimizer", "adamo", "iso_coef", ISO_COEF, "body", "isometric"), kv());
   }
 
   private Methods() {}
+
+  /** An ordered map from alternating keys and values (so that listings keep the order written here). */
+  private static <V> Map<String, V> kv(Object... keysAndValues) {
+    Map<String, V> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      V v = (V) keysAndValues[i + 1];
+      m.put((String) keysAndValues[i], v);
+    }
+    return m;
+  }
 
   private static void add(String name, String summary, String rule, String source, Map<String, Object> settings,
       Map<String, Map<String, Object>> perKind) {

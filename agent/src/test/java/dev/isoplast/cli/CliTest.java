@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The CLI end to end, each command starting its own embedded env server (the real sidecar). */
@@ -272,5 +272,46 @@ class CliTest {
     Run u = run("rollout", "--env", "NoSuchEnv-v0", "--steps", "10");
     assertNotEquals(0, u.code());
     assertTrue(u.err().contains("NoSuchEnv-v0"), u.err());
+  }
+
+  @Test
+  void methodsListsThePresetsAndTrainTakesOneWithSetOnTop(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    Run list = run("methods");
+    assertEquals(0, list.code(), list.err());
+    assertEquals(16, list.out().lines().count(), list.out());
+    assertTrue(list.out().contains("adamo-isometric") && list.out().contains("ReDo"), list.out());
+    Run show = run("methods", "show", "cbp");
+    assertTrue(show.out().contains("supervised: optimizer=adam, cbp_rate=1.0E-4, cbp_decay=0.99, cbp_maturity=100"),
+        show.out());
+    Run unknown = run("methods", "show", "dropout");
+    assertEquals(2, unknown.code());
+    assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
+
+    java.nio.file.Path dir = tmp.resolve("redo");
+    Run r = run("train", "--algo", "ppo", "--env", "CartPole-v1", "--method", "redo", "--set", "activation=relu",
+        "--set", "redo_every=1", "--set", "redo_tau=0.5", "--set", "num_steps=64", "--total-steps", "1024",
+        "--monitors", "none", "--eval-episodes", "0", "--no-progress", "--run-dir", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    String config = java.nio.file.Files.readString(dir.resolve("config.yaml"));
+    assertTrue(config.startsWith("algo: ppo\nmethod: redo\n"), config);
+    assertTrue(config.contains("redo_every: 1\n") && config.contains("redo_tau: 0.5\n"), "--set wins: " + config);
+    assertTrue(config.contains("activation: relu"), config);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    assertEquals("redo", json.readTree(dir.resolve("summary.json").toFile()).get("method").asText());
+    double recycled = 0;
+    for (String l : java.nio.file.Files.readAllLines(dir.resolve("metrics.jsonl"))) {
+      var row = json.readTree(l);
+      if (row.has("plasticity/redo_recycled_total")) {
+        recycled = row.get("plasticity/redo_recycled_total").asDouble();
+      }
+    }
+    // τ = 0.5 recycles the quieter units of a ReLU body at every one of the 4 updates
+    assertTrue(recycled > 0, "redo recycled units: " + recycled);
+
+    Run bad = run("train", "--algo", "dqn", "--env", "CartPole-v1", "--method", "nope", "--run-dir",
+        tmp.resolve("bad").toString());
+    assertEquals(2, bad.code());
+    assertTrue(bad.err().contains("unknown method 'nope'"), bad.err());
   }
 }

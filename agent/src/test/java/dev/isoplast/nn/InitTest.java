@@ -128,4 +128,48 @@ class InitTest {
     assertThrows(IllegalArgumentException.class, () -> new Init(Init.Scheme.TORCH_DEFAULT, 2));
     assertFalse(Init.orthogonal(1).equals(Init.orthogonal(2)));
   }
+
+  @Test
+  void aFreshRowIsDistributedAsARowOfAWholeDraw() {
+    SplittableRandom rng = new SplittableRandom(12);
+    int draws = 3000;
+    for (int[] shape : new int[][] {{16, 4}, {4, 16}, {8, 8}}) {
+      int out = shape[0];
+      int in = shape[1];
+      Init init = Init.orthogonal(1.5);
+      double rowSq = 0;
+      double firstSq = 0;
+      for (int k = 0; k < draws; k++) {
+        double[] r = init.row(out, in, rng);
+        assertEquals(in, r.length);
+        double sq = 0;
+        for (double v : r) {
+          sq += v * v;
+        }
+        if (out <= in) {
+          assertEquals(1.5 * 1.5, sq, 1e-12, "orthonormal rows: every row has norm gain");
+        }
+        rowSq += sq / draws;
+        firstSq += r[0] * r[0] / draws;
+      }
+      // the same moments from rows of whole matrices: E‖row‖² = gain² min(out, in)/out, E w² = gain²/max(out, in)
+      double wholeSq = 0;
+      int mats = 400;
+      for (int k = 0; k < mats; k++) {
+        double[][] w = Init.orthogonal(out, in, 1.5, rng);
+        for (double v : w[k % out]) {
+          wholeSq += v * v / mats;
+        }
+      }
+      double expected = 1.5 * 1.5 * Math.min(out, in) / out;
+      assertEquals(expected, rowSq, 0.03 * expected, "fresh rows " + out + "x" + in);
+      assertEquals(expected, wholeSq, 0.08 * expected, "rows of whole draws " + out + "x" + in);
+      assertEquals(1.5 * 1.5 / Math.max(out, in), firstSq, 0.1 * 1.5 * 1.5 / Math.max(out, in));
+    }
+    double bound = Init.kaimingUniformBound(10, Init.RELU_GAIN);
+    double[] r = Init.kaimingUniform(Init.RELU_GAIN).row(5, 10, rng);
+    for (double v : r) {
+      assertTrue(Math.abs(v) <= bound);
+    }
+  }
 }
