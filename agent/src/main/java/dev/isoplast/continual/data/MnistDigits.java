@@ -31,7 +31,8 @@ import java.util.HexFormat;
  * counts 1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978), so a task draws its own seeded
  * shuffle or split. The file's SHA-256 is committed beside this class ({@code mnist-10k.bin.sha256});
  * set-up refuses a conversion with another digest, and {@link #load} checks size and digest on every
- * read (about 20 ms), so a damaged cache is refused with one line rather than read as wrong digits.
+ * read (a whole load takes about 15 ms in a warm JVM), so a damaged cache is refused with one line
+ * rather than read as wrong digits.
  */
 public final class MnistDigits {
 
