@@ -12,9 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * One directory per run: {@code config.yaml}, {@code metrics.jsonl}, {@code summary.json}, and the
- * env server's log. Files that are rewritten (config, summary) are written atomically (temp file +
- * rename); metrics are appended and flushed line by line, so a crash loses nothing already logged.
+ * One directory per run: {@code config.yaml}, {@code metrics.jsonl}, a TensorBoard event file
+ * ({@code events.out.tfevents.*}), {@code summary.json}, and the env server's log. Files that are
+ * rewritten (config, summary) are written atomically (temp file + rename); metrics are appended and
+ * flushed row by row, so a crash loses nothing already logged.
  */
 public final class RunDirectory {
 
@@ -70,6 +71,28 @@ public final class RunDirectory {
   /** Opens {@code metrics.jsonl} for appending. */
   public MetricsFile openMetrics() {
     return MetricsFile.open(dir.resolve("metrics.jsonl"));
+  }
+
+  /**
+   * Opens a new TensorBoard event file in the run directory ({@link TensorBoardWriter#open}); when
+   * {@code config.yaml} has been written, its text comes first, as the text summary {@code config}
+   * at step 0 (a Markdown code block), so TensorBoard's text dashboard shows the resolved config.
+   */
+  public TensorBoardWriter openTensorBoard() {
+    Path config = dir.resolve("config.yaml");
+    String text = null;
+    if (Files.exists(config)) {
+      try {
+        text = Files.readString(config);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + config + ": " + e.getMessage(), e);
+      }
+    }
+    TensorBoardWriter w = TensorBoardWriter.open(dir);
+    if (text != null) {
+      w.text("config", TensorBoardWriter.codeBlock(text), 0);
+    }
+    return w;
   }
 
   /** A further metrics file at {@code relative} inside the run directory (parents created). */

@@ -143,10 +143,11 @@ public final class Trainer {
     long t0 = System.nanoTime();
     VectorEnv evalEnv = null;
     PhaseSchedule schedule = null;
-    try (MetricsFile metrics = run.openMetrics(); VectorEnv e = agent.env()) {
-      MetricSink sink = metrics;
+    try (MetricsFile metrics = run.openMetrics(); TensorBoardWriter events = run.openTensorBoard();
+        VectorEnv e = agent.env()) {
+      MetricSink sink = MetricTee.of(metrics, events); // every row to metrics.jsonl and the event file
       if (plan != null) {
-        schedule = new PhaseSchedule(plan, e, metrics);
+        schedule = new PhaseSchedule(plan, e, sink);
         sink = schedule;
         callbacks.add(0, schedule); // first: episodes are counted in the phase before any switch
       }

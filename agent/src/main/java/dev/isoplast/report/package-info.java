@@ -1,0 +1,14 @@
+/**
+ * Reporting: the statistics that turn many runs into a claim (DESIGN.md §14). {@link
+ * dev.isoplast.report.Statistics} holds the point estimates of Agarwal et al. 2021 ("Deep RL at the
+ * Edge of the Statistical Precipice"): the interquartile mean (IQM), the mean of task means and the
+ * average probability of improvement, exactly as their library {@code rliable} computes them;
+ * {@link dev.isoplast.report.StratifiedBootstrap} their 95% percentile intervals by stratified
+ * bootstrap, including the interval of a ratio of two aggregates (the plasticity ratio over runs).
+ * {@link dev.isoplast.report.StatisticsTool} answers the same questions for JSON on standard
+ * input, the entry point by which agent/src/test/python checks them against rliable itself.
+ *
+ * <p>Scores are {@code double[run][task]} matrices, one per method. Nothing here depends on
+ * training: the package reads numbers, never runs.
+ */
+package dev.isoplast.report;
