@@ -56,12 +56,22 @@ public final class Monitors implements Callback {
 
   /**
    * Default cadences in updates. PPO: one update = all epochs of one iteration (CartPole: 512 env
-   * steps, ≈ 100 ms); DQN: one gradient step (every 10 env steps, ≈ 5–10 ms), hence 100× longer.
-   * Chosen so that all monitors together cost ≤ 3% of training (measured by {@code bench monitors}).
+   * steps, ≈ 100 ms); DQN: one gradient step (every 10 env steps, ≈ 5–10 ms), hence 100× longer;
+   * supervised learners ({@code supervised}): one gradient step (≈ 1 ms), with the heavy monitors
+   * once per 625 steps (one Permuted-MNIST task at batch 16). Chosen so that all monitors together
+   * cost ≤ 3% of training (measured by {@code bench monitors} for PPO).
    */
   public static Map<Kind, Integer> defaultCadence(String algo) {
-    int f = algo.equals("dqn") ? 100 : 1;
     Map<Kind, Integer> m = new EnumMap<>(Kind.class);
+    if (algo.equals("supervised")) {
+      m.put(Kind.WEIGHTS, 125);
+      m.put(Kind.DORMANCY, 125);
+      m.put(Kind.FEATURES, 625);
+      m.put(Kind.NTK, 625);
+      m.put(Kind.ISOMETRY, 625);
+      return m;
+    }
+    int f = algo.equals("dqn") ? 100 : 1;
     m.put(Kind.WEIGHTS, 5 * f);
     m.put(Kind.DORMANCY, 10 * f);
     m.put(Kind.FEATURES, 25 * f);
