@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -183,7 +184,7 @@ public final class Monitors implements Callback {
     int inDim = networks.values().iterator().next().inSize();
     this.probe = new ProbeBatch(inDim, probeSize);
     for (Map.Entry<String, Sequential> e : networks.entrySet()) {
-      ntks.put(e.getKey(), new Ntk(e.getValue()));
+      ntks.put(e.getKey(), new Ntk(e.getValue(), DataType.DOUBLE)); // float64: cond is not capped by float32 round-off
       weights.put(e.getKey(), new WeightStats(e.getValue()));
     }
   }
