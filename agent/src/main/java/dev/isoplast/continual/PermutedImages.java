@@ -11,31 +11,14 @@ import dev.isoplast.continual.data.Dataset;
  * plasticity learns each as fast as the first. One pass per task (online): the reported figure is
  * the online accuracy, predictions made on each batch before it is learned from.
  */
-public final class PermutedImages implements TaskSequence {
-
-  private final String name;
-  private final Dataset data;
-  private final int examples;
-  private final int epochs;
-  private final long seed;
+public final class PermutedImages extends ImageTasks {
 
   /**
    * @param examples the examples of each task: the first {@code examples} of {@code data}'s
    *     seeded shuffle (all of them by default)
    */
   public PermutedImages(String name, Dataset data, int examples, int epochs, long seed) {
-    if (examples < 1 || examples > data.size()) {
-      throw new IllegalArgumentException("task_examples must be in [1, " + data.size() + "] for " + name + ", got "
-          + examples);
-    }
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-    }
-    this.name = name;
-    this.data = data;
-    this.examples = examples;
-    this.epochs = epochs;
-    this.seed = seed;
+    super(name, data, examples, epochs, seed);
   }
 
   /** π_k: a uniform permutation of the pixel indices, from (seed, k). */
@@ -44,50 +27,19 @@ public final class PermutedImages implements TaskSequence {
   }
 
   @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inSize() {
-    return data.dim();
-  }
-
-  @Override
-  public int outSize() {
-    return data.numClasses();
-  }
-
-  @Override
-  public boolean regression() {
-    return false;
-  }
-
-  @Override
-  public int epochs() {
-    return epochs;
-  }
-
-  @Override
-  public boolean shuffle() {
-    return true;
-  }
-
-  @Override
   public Measure measure() {
-    return epochs == 1 ? Measure.ONLINE : Measure.FINAL;
+    return epochs() == 1 ? Measure.ONLINE : Measure.FINAL;
   }
 
   @Override
   public Task task(int k) {
     int[] perm = permutation(k);
-    int[] subset = Shuffles.firstOfPermutation(data.size(), examples, Seeds.stream(seed, -1));
     float[] x = data.x();
     int d = data.dim();
     return new Task() {
       @Override
       public int size() {
-        return examples;
+        return subset.length;
       }
 
       @Override

@@ -11,27 +11,10 @@ import java.util.SplittableRandom;
  * nothing to generalise, only to fit: a learner that loses plasticity memorises each new labelling
  * less well. The reported figure is the training accuracy on the task's examples at its end.
  */
-public final class RandomLabels implements TaskSequence {
-
-  private final String name;
-  private final Dataset data;
-  private final int[] subset;
-  private final int epochs;
-  private final long seed;
+public final class RandomLabels extends ImageTasks {
 
   public RandomLabels(String name, Dataset data, int examples, int epochs, long seed) {
-    if (examples < 1 || examples > data.size()) {
-      throw new IllegalArgumentException("task_examples must be in [1, " + data.size() + "] for " + name + ", got "
-          + examples);
-    }
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-    }
-    this.name = name;
-    this.data = data;
-    this.subset = Shuffles.firstOfPermutation(data.size(), examples, Seeds.stream(seed, -1));
-    this.epochs = epochs;
-    this.seed = seed;
+    super(name, data, examples, epochs, seed);
   }
 
   /** Task k's labels, uniform over the classes, from (seed, k). */
@@ -42,36 +25,6 @@ public final class RandomLabels implements TaskSequence {
       y[i] = rng.nextInt(data.numClasses());
     }
     return y;
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  @Override
-  public int inSize() {
-    return data.dim();
-  }
-
-  @Override
-  public int outSize() {
-    return data.numClasses();
-  }
-
-  @Override
-  public boolean regression() {
-    return false;
-  }
-
-  @Override
-  public int epochs() {
-    return epochs;
-  }
-
-  @Override
-  public boolean shuffle() {
-    return true;
   }
 
   @Override
