@@ -9,11 +9,34 @@ import time
 import grpc
 import numpy as np
 import pytest
-from conftest import connected, decode, rpc_error, running_server
+from conftest import connected, decode, encode, padded, rpc_error, running_server
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
 from isoplast_env_server import Limits
+
+RPCS = {"ListEnvs": pb.ListEnvsRequest(), "Make": pb.MakeRequest(env_id="CartPole-v1", num_envs=1),
+        "Reset": pb.ResetRequest(handle="h0"), "Step": pb.StepRequest(handle="h0"),
+        "Reconfigure": pb.ReconfigureRequest(handle="h0"), "Close": pb.CloseRequest(handle="h0")}
+
+
+def raw_unary(client, rpc: str):
+    """A callable sending raw bytes as ``rpc``'s request (no client-side serialization)."""
+    return client.channel.unary_unary(f"/isoplast.env.v1.EnvService/{rpc}", request_serializer=None,
+                                      response_deserializer=None)
+
+
+def raw_step_stream(client, items):
+    """StepStream over raw byte messages; returns (responses received, the RpcError or None)."""
+    call = client.channel.stream_stream("/isoplast.env.v1.EnvService/StepStream", request_serializer=None,
+                                        response_deserializer=pb.StepResponse.FromString)
+    received = []
+    try:
+        for response in call(iter(items), timeout=10):
+            received.append(response)
+    except grpc.RpcError as error:
+        return received, error
+    return received, None
 
 
 def expect(client, call, code: str, *fragments: str) -> str:
@@ -70,6 +93,8 @@ def test_num_envs_below_one(client):
 
 def test_negative_seed(client):
     expect(client, lambda: client.make("CartPole-v1", seed=-1), "INVALID_ARGUMENT", "seed must be >= 0")
+    handle = client.make("CartPole-v1").handle
+    expect(client, lambda: client.reset(handle, seed=-(2**63)), "INVALID_ARGUMENT", "Reset seed must be >= 0")
 
 
 def test_action_of_wrong_shape(client):
@@ -116,6 +141,47 @@ def test_action_outside_the_space(client):
     # a float64 that rounds to 2.0 in float32 is inside; one that does not is outside
     expect(client, lambda: client.step(handle, np.array([[0.0], [2.001]])), "INVALID_ARGUMENT", "for env 1")
     client.step(handle, np.array([[0.0], [2.0000000001]]))
+
+
+@pytest.mark.parametrize("rpc", sorted(RPCS))
+def test_bytes_that_are_no_valid_message_are_invalid_argument(client, rpc):
+    """gRPC itself would say INTERNAL ("Exception deserializing request!"), which clients read as
+    a crashed env; found by test_fuzz.py."""
+    for garbage in (b"\xff\xff\xff\xff", b"\x0a\x02\xc3\x28"):  # a bad tag; invalid UTF-8 in field 1
+        if rpc == "ListEnvs" and garbage[0] == 0x0A:
+            continue  # ListEnvsRequest has no field 1: an unknown field, which parses
+        expect(client, lambda: raw_unary(client, rpc)(garbage, timeout=10), "INVALID_ARGUMENT",
+               "is not a valid isoplast.env.v1.")
+
+
+def test_a_bad_message_mid_step_stream_ends_it_with_invalid_argument_and_the_server_still_stops():
+    """Such a stream used to end INTERNAL and leave its call unfinished inside gRPC, so that
+    server.stop() never returned (SIGTERM could not stop the server); found by test_fuzz.py."""
+    with running_server() as (server, port), connected(port) as client:
+        handle = ready(client, num_envs=2)
+        good = pb.StepRequest(handle=handle, actions=encode(np.array([0, 1]))).SerializeToString()
+        for _ in range(10):
+            received, error = raw_step_stream(client, [good, good, b"\x12\x05\xff", good])
+            assert len(received) == 2 and error.code().name == "INVALID_ARGUMENT", error
+            assert "not a valid isoplast.env.v1.StepRequest" in error.details()
+        client.assert_serving()
+        stopped = server.stop(1.0)
+        assert stopped.wait(10), "the server did not finish stopping"
+
+
+def test_a_request_above_the_max_message_size_is_resource_exhausted_on_every_rpc():
+    limit = 16 * 1024
+    with running_server(limits=Limits(max_message_bytes=limit)) as (_, port), connected(port) as client:
+        for rpc, request in RPCS.items():
+            error = rpc_error(lambda: raw_unary(client, rpc)(padded(request.SerializeToString(), limit + 1), timeout=10))
+            assert error.code().name == "RESOURCE_EXHAUSTED", (rpc, error)
+        exactly = padded(pb.CloseRequest(handle="h0").SerializeToString(), limit)
+        assert rpc_error(lambda: raw_unary(client, "Close")(exactly, timeout=10)).code().name == "NOT_FOUND"  # answered
+        handle = ready(client, num_envs=2)
+        good = pb.StepRequest(handle=handle, actions=encode(np.array([0, 1]))).SerializeToString()
+        received, error = raw_step_stream(client, [good, padded(good, limit + 1)])
+        assert len(received) <= 1 and error.code().name == "RESOURCE_EXHAUSTED"
+        client.assert_serving()
 
 
 # -- NOT_FOUND --------------------------------------------------------------------------------

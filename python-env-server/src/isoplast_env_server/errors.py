@@ -5,6 +5,15 @@ and what was got); every EnvService handler is wrapped in :func:`rpc`, which tur
 ``context.abort(code, message)``. An exception from an environment itself (any other exception,
 or :class:`EnvCrashed`) becomes INTERNAL and closes the handle it happened in, so one broken env
 never takes the server down (DESIGN.md §2).
+
+Two failures happen before a handler runs, and are brought here too:
+
+- Request bytes that are not a valid message. gRPC would answer a failing deserializer with
+  INTERNAL ("Exception deserializing request!"), which clients read as "the env crashed", and
+  inside a StepStream it then never finishes the call, so the server can no longer stop. Requests
+  are therefore deserialized by :func:`parser`, which never fails; :func:`rpc` answers a
+  :class:`MalformedRequest` with INVALID_ARGUMENT.
+- Requests above the max message size: gRPC itself answers RESOURCE_EXHAUSTED.
 """
 
 from __future__ import annotations
@@ -68,6 +77,38 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+# -- requests that are no message -------------------------------------------------------------
+
+class MalformedRequest:
+    """Stands for request bytes that are not a valid message of the RPC's request type."""
+
+    handle = ""  # names no handle: nothing is closed because of it
+
+    def __init__(self, type_name: str, error: BaseException):
+        self.message = f"the request is not a valid {type_name} message ({describe(error)})"
+
+
+def parser(message_class) -> Callable[[bytes], object]:
+    """The request deserializer of an RPC: the parsed message, or a MalformedRequest (never an
+    exception, which gRPC would turn into INTERNAL)."""
+    from_string = message_class.FromString
+    type_name = message_class.DESCRIPTOR.full_name
+
+    def parse(data: bytes):
+        try:
+            return from_string(data)
+        except Exception as exc:  # DecodeError, or whatever else the parser raises
+            return MalformedRequest(type_name, exc)
+
+    return parse
+
+
+def _well_formed(request):
+    if isinstance(request, MalformedRequest):
+        raise invalid_argument(request.message)
+    return request
+
+
 def _abort(servicer: ClosesCrashedHandles, exc: BaseException, handle_id: str, what: str,
            context: grpc.ServicerContext):
     """Ends the call with the status ``exc`` stands for (the mapping of this module's docstring)."""
@@ -90,13 +131,13 @@ def rpc(method: Callable) -> Callable:
 
     EnvError -> its own code and message. EnvCrashed or any unexpected exception -> INTERNAL;
     the handle named in the error (or in ``request.handle``) is closed first, and the message
-    says so.
+    says so. A MalformedRequest -> INVALID_ARGUMENT.
     """
 
     @functools.wraps(method)
     def handler(servicer: ClosesCrashedHandles, request, context: grpc.ServicerContext):
         try:
-            return method(servicer, request, context)
+            return method(servicer, _well_formed(request), context)
         except Exception as exc:
             _abort(servicer, exc, getattr(request, "handle", ""), method.__name__, context)
 
@@ -112,7 +153,7 @@ def rpc_stream(method: Callable) -> Callable:
     def handler(servicer: ClosesCrashedHandles, request_iterator, context: grpc.ServicerContext):
         for request in request_iterator:
             try:
-                response = method(servicer, request, context)
+                response = method(servicer, _well_formed(request), context)
             except Exception as exc:
                 _abort(servicer, exc, getattr(request, "handle", ""), method.__name__, context)
             yield response
