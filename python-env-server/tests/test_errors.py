@@ -184,6 +184,33 @@ def test_a_request_above_the_max_message_size_is_resource_exhausted_on_every_rpc
         client.assert_serving()
 
 
+def test_error_messages_quote_long_client_input_briefly(client):
+    """Messages echoed whole what the client sent; above 8 KiB (at random) or 16 KiB clients drop
+    the trailer and see RESOURCE_EXHAUSTED "metadata size exceeds limit" instead; found by
+    test_fuzz.py."""
+    handle = ready(client, num_envs=2)
+    long_text = "x" * 100_000
+    cases = [
+        (lambda: client.make(long_text), "INVALID_ARGUMENT", "(100000 characters)"),
+        (lambda: client.make(f"{long_text}:Env"), "INVALID_ARGUMENT", "(100004 characters)"),
+        (lambda: client.call("Make", pb.MakeRequest(env_id="CartPole-v1", num_envs=1,
+                                                    kwargs={long_text: pb.KwargValue(integer=1)})),
+         "INVALID_ARGUMENT", "unknown kwarg 'xxxx"),
+        (lambda: client.reset(long_text), "NOT_FOUND", "(100000 characters)"),
+        (lambda: client.close("\U0001F4A5" * 30_000), "NOT_FOUND", "(30000 characters)"),
+        (lambda: client.reconfigure(handle, dynamics={long_text: 1.0}), "INVALID_ARGUMENT", "(100000 characters)"),
+        (lambda: client.reconfigure(handle, obs_permutation=list(range(30_000))), "INVALID_ARGUMENT",
+         "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, ... (30000 entries)]"),
+        (lambda: client.reconfigure(handle, obs_sign_flip=[-1.0] * 10_000), "INVALID_ARGUMENT", "(10000 entries)"),
+        (lambda: client.call("Step", pb.StepRequest(handle=handle, actions=pb.Tensor(dtype=pb.DTYPE_INT64,
+                                                                                     shape=[1] * 30_000))),
+         "INVALID_ARGUMENT", "got [1, 1, 1"),
+    ]
+    for call, code, fragment in cases:
+        details = expect(client, call, code, fragment)
+        assert len(details) < 400, details
+
+
 # -- NOT_FOUND --------------------------------------------------------------------------------
 
 def test_unknown_handle(client):

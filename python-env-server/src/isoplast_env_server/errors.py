@@ -14,6 +14,11 @@ Two failures happen before a handler runs, and are brought here too:
   are therefore deserialized by :func:`parser`, which never fails; :func:`rpc` answers a
   :class:`MalformedRequest` with INVALID_ARGUMENT.
 - Requests above the max message size: gRPC itself answers RESOURCE_EXHAUSTED.
+
+Messages quote what the client sent through :func:`quoted` and :func:`listed`, which cut it short:
+the message travels in a gRPC trailer, and clients refuse trailers above 8 KiB (randomly) and
+16 KiB (always) with RESOURCE_EXHAUSTED "metadata size exceeds limit", losing the real status.
+:func:`_abort` caps every message as a last resort.
 """
 
 from __future__ import annotations
@@ -77,6 +82,47 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+# -- messages of a bounded size ---------------------------------------------------------------
+
+#: Most characters of one client-supplied string, and most entries of one list, quoted in a message.
+QUOTED_CHARS, LISTED_ENTRIES = 100, 16
+#: Most bytes of a status message once percent-encoded for its trailer (half the clients' 8 KiB).
+MAX_DETAILS_BYTES = 4096
+
+
+def quoted(value) -> str:
+    """``repr(value)``, with a long string cut to its start and its length."""
+    if isinstance(value, str) and len(value) > QUOTED_CHARS:
+        return f"{value[:QUOTED_CHARS]!r}... ({len(value)} characters)"
+    return repr(value)
+
+
+def listed(values) -> str:
+    """A list as ``[a, b, c]``, with a long one cut to its first entries and its length."""
+    if len(values) <= LISTED_ENTRIES:
+        return str(list(values))
+    head = ", ".join(repr(value) for value in values[:LISTED_ENTRIES])
+    return f"[{head}, ... ({len(values)} entries)]"
+
+
+def _encoded_size(char: str) -> int:
+    """Bytes of ``char`` in a grpc-message trailer: printable ASCII but '%' as is, else %XX per byte."""
+    return 1 if " " <= char <= "~" and char != "%" else 3 * len(char.encode("utf-8", "replace"))
+
+
+def capped(message: str) -> str:
+    """``message`` cut so that its percent-encoded trailer stays within MAX_DETAILS_BYTES."""
+    if len(message) <= MAX_DETAILS_BYTES // 12:  # 4-byte characters at 3 x each: always fits
+        return message
+    suffix = "... (message cut)"
+    size, budget = 0, MAX_DETAILS_BYTES - len(suffix)
+    for end, char in enumerate(message):
+        size += _encoded_size(char)
+        if size > budget:
+            return message[:end] + suffix
+    return message
+
+
 # -- requests that are no message -------------------------------------------------------------
 
 class MalformedRequest:
@@ -115,15 +161,15 @@ def _abort(servicer: ClosesCrashedHandles, exc: BaseException, handle_id: str, w
     if isinstance(exc, EnvCrashed):
         log.error("%s", exc.message, exc_info=exc.__cause__)
         servicer.close_crashed(exc.handle_id, exc.message)
-        context.abort(exc.code, f"{exc.message}; handle {exc.handle_id} has been closed")
+        context.abort(exc.code, capped(f"{exc.message}; handle {exc.handle_id} has been closed"))
     elif isinstance(exc, EnvError):
-        context.abort(exc.code, exc.message)
+        context.abort(exc.code, capped(exc.message))
     else:  # the env (or a bug) raised: INTERNAL, close the handle
         message = f"{what} failed with {describe(exc)}"
         log.error("%s", message, exc_info=exc)
         if handle_id and servicer.close_crashed(handle_id, message):
             message += f"; handle {handle_id} has been closed"
-        context.abort(grpc.StatusCode.INTERNAL, message)
+        context.abort(grpc.StatusCode.INTERNAL, capped(message))
 
 
 def rpc(method: Callable) -> Callable:

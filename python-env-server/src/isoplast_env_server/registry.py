@@ -36,7 +36,7 @@ from typing import Any, Callable
 import gymnasium
 
 from .envs import CONTINUOUS_MOUNTAIN_CAR_GRAVITY, ContinuousMountainCarEnv
-from .errors import invalid_argument
+from .errors import invalid_argument, quoted
 
 KWARG_TYPES = ("float", "int", "bool", "str")
 
@@ -114,7 +114,7 @@ class EnvEntry:
             spec = specs.get(name)
             if spec is None:
                 accepted = ", ".join(f"{s.name} ({s.type})" for s in self.kwargs) or "none"
-                raise invalid_argument(f"unknown kwarg {name!r} for {self.env_id}; accepted kwargs: {accepted}")
+                raise invalid_argument(f"unknown kwarg {quoted(name)} for {self.env_id}; accepted kwargs: {accepted}")
             kind = given[name].WhichOneof("kind")
             value = getattr(given[name], kind) if kind else None
             if spec.type == "float" and kind in ("number", "integer"):
@@ -127,7 +127,7 @@ class EnvEntry:
             elif not ((spec.type == "int" and kind == "integer") or (spec.type == "bool" and kind == "flag")
                       or (spec.type == "str" and kind == "text")):
                 raise invalid_argument(f"kwarg {name} of {self.env_id} must be a {spec.type}, got "
-                                       f"{'nothing' if kind is None else f'{kind} {value!r}'}")
+                                       f"{'nothing' if kind is None else f'{kind} {quoted(value)}'}")
             out[name] = value
         return out
 
@@ -141,7 +141,7 @@ class EnvEntry:
             param = params.get(name)
             if param is None:
                 accepted = ", ".join(params) or "none"
-                raise invalid_argument(f"unknown dynamics parameter {name!r} for {self.env_id}; accepted: {accepted}")
+                raise invalid_argument(f"unknown dynamics parameter {quoted(name)} for {self.env_id}; accepted: {accepted}")
             value = float(values[name])
             if not math.isfinite(value):
                 raise invalid_argument(f"dynamics {name} of {self.env_id} must be finite, got {value}")
@@ -180,12 +180,12 @@ class Registry:
         """The entry for ``env_id``, or INVALID_ARGUMENT. Imports nothing, makes nothing."""
         if ":" in env_id:
             raise invalid_argument(
-                f"env id {env_id!r} has the form module:Env, which would make Gymnasium import "
+                f"env id {quoted(env_id)} has the form module:Env, which would make Gymnasium import "
                 f"arbitrary code; this server only makes these ids: {', '.join(self._entries)}")
         entry = self._entries.get(env_id)
         if entry is None:
             raise invalid_argument(
-                f"env id {env_id!r} is not on this server's allow-list; allowed: {', '.join(self._entries)}")
+                f"env id {quoted(env_id)} is not on this server's allow-list; allowed: {', '.join(self._entries)}")
         return entry
 
     def __iter__(self) -> Iterator[EnvEntry]:
