@@ -266,13 +266,17 @@ def test_step_responses_above_the_message_limit_are_refused_at_make():
 
 
 def test_idle_handles_are_reaped():
-    with running_server(limits=Limits(idle_timeout_s=0.3)) as (server, port), connected(port) as client:
+    # The timeout is long against the busy handle's ~20 ms between steps even on a loaded machine
+    # (0.3 s was not: at a load of 14 on 2 cores the busy handle was reaped now and then, and 1 s
+    # once or twice); the loop ends as soon as one handle is gone, which must be the idle one.
+    timeout = 2.0
+    with running_server(limits=Limits(idle_timeout_s=timeout)) as (server, port), connected(port) as client:
         idle = ready(client, num_envs=2)
         busy = ready(client, num_envs=2)
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:  # keep one handle busy, leave the other alone
+        deadline = time.monotonic() + 10 * timeout
+        while len(server.handles) == 2 and time.monotonic() < deadline:  # keep one handle busy, leave the other alone
             client.step(busy, np.zeros(2, np.int64))
-            time.sleep(0.05)
+            time.sleep(0.02)
         error = rpc_error(lambda: client.step(idle, np.zeros(2, np.int64)))
         assert error.code().name == "NOT_FOUND" and "reaped for idleness" in error.details()
         client.step(busy, np.zeros(2, np.int64))
