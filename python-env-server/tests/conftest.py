@@ -213,3 +213,8 @@ def rpc_error(call) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:
         call()
     return info.value
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true",
+                     help="run the long variants of slow tests (test_fuzz.py: 200,000 requests instead of 10,000)")
