@@ -102,6 +102,27 @@ def encode(array: np.ndarray) -> pb.Tensor:
     return to_tensor(np.asarray(array))
 
 
+def varint(value: int) -> bytes:
+    """Protobuf's base-128 varint encoding of a non-negative integer."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def padded(data: bytes, total: int) -> bytes:
+    """Message bytes plus an unknown length-delimited field (number 999, which the server ignores),
+    making ``total`` bytes: requests exactly at or just above a max message size."""
+    tag = varint(999 << 3 | 2)
+    for payload in range(total - len(data) - len(tag) - 1, -1, -1):
+        candidate = data + tag + varint(payload) + bytes(payload)
+        if len(candidate) == total:
+            return candidate
+    raise ValueError(f"cannot pad {len(data)} bytes to {total}")
+
+
 def decode(tensor: pb.Tensor) -> np.ndarray:
     return np.frombuffer(tensor.data, dtype=NUMPY_DTYPE[tensor.dtype]).reshape(tuple(tensor.shape))
 
@@ -163,7 +184,7 @@ def running_server(**kwargs):
     try:
         yield server, port
     finally:
-        server.stop(None).wait(5)
+        server.stop(0).wait(5)  # stop(None) would block without bound if a call never finished
 
 
 @contextlib.contextmanager
@@ -192,3 +213,8 @@ def rpc_error(call) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:
         call()
     return info.value
+
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true",
+                     help="run the long variants of slow tests (test_fuzz.py: 200,000 requests instead of 10,000)")

@@ -203,3 +203,17 @@ def test_reconfigure_rejects_bad_mujoco_dynamics_and_changes_nothing(client, sha
     for env in served_envs(shared_server, handle):
         assert_model_has(env.unwrapped.model, env_id, VALID)
     client.close(handle)
+
+
+def test_a_kwarg_outside_its_range_is_refused_at_make_not_at_the_first_reset(client):
+    """Hopper with reset_noise_scale=-1 used to be made, and every Reset then raised (INTERNAL,
+    handle closed); found by test_fuzz.py."""
+    error = rpc_error(lambda: client.make("Hopper-v5", num_envs=1, seed=0, reset_noise_scale=-1.0))
+    assert error.code().name == "INVALID_ARGUMENT" and "must be in [0, 1], got -1" in error.details()
+    for boundary in (0.0, 1.0):
+        handle = client.make("Hopper-v5", num_envs=1, seed=0, reset_noise_scale=boundary).handle
+        assert client.reset(handle).shape == (1, 11)
+        client.close(handle)
+    info = next(info for info in client.call("ListEnvs", pb.ListEnvsRequest()).envs if info.env_id == "Hopper-v5")
+    noise = next(spec for spec in info.kwargs if spec.name == "reset_noise_scale")
+    assert noise.description.endswith("; allowed range [0.0, 1.0]")

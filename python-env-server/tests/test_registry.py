@@ -16,6 +16,7 @@ from isoplast.env.v1 import env_pb2 as pb
 from isoplast_env_server import default_registry
 from isoplast_env_server.envs import ContinuousMountainCarEnv
 from isoplast_env_server.errors import EnvError
+from isoplast_env_server.registry import KwargSpec
 
 REGISTRY = default_registry()
 ALLOWED = CLASSIC_CONTROL + MUJOCO
@@ -134,3 +135,22 @@ def test_continuous_mountain_car_is_gymnasiums_at_default_gravity_and_obeys_a_ne
     # velocity update = -gravity * cos(3x) with zero force
     assert ours_next[1] == pytest.approx(-0.005 * math.cos(3 * obs[0]), rel=1e-5)
     assert plain_next[1] == pytest.approx(-0.0025 * math.cos(3 * plain_obs[0]), rel=1e-5)
+
+
+def test_float_kwargs_with_a_range_refuse_values_outside_it():
+    """A negative reset_noise_scale used to be accepted by Make, after which every Reset of the
+    handle raised (uniform(-s, s) with high < low): INTERNAL and the handle closed. Found by
+    test_fuzz.py."""
+    for env_id in ("Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"):
+        entry = REGISTRY.lookup(env_id)
+        for good in (0.0, 0.005, 1.0):
+            assert entry.convert_kwargs({"reset_noise_scale": pb.KwargValue(number=good)}) == {"reset_noise_scale": good}
+        for bad in (-1.0, -1e-300, 1.5, 1e308):
+            with pytest.raises(EnvError, match=r"reset_noise_scale .* must be in \[0, 1\]"):
+                entry.convert_kwargs({"reset_noise_scale": pb.KwargValue(number=bad)})
+        spec = next(spec for spec in entry.kwargs if spec.name == "reset_noise_scale")
+        assert spec.summary.endswith("; allowed range [0.0, 1.0]")
+    pendulum_g = next(spec for spec in REGISTRY.lookup("Pendulum-v1").kwargs if spec.name == "g")
+    assert (pendulum_g.min, pendulum_g.max) == (1.0, 100.0)  # the dynamics range of g
+    with pytest.raises(ValueError):
+        KwargSpec("flag", "bool", "a bool has no range", min=0.0)

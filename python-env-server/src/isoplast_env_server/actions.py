@@ -14,7 +14,7 @@ from gymnasium import spaces
 
 from isoplast.env.v1 import env_pb2 as pb
 
-from .errors import invalid_argument
+from .errors import invalid_argument, listed
 from .tensors import FLOAT_WIRE_DTYPES, INTEGER_WIRE_DTYPES, NUMPY_DTYPE, dtype_name
 
 MIN, MAX = np.minimum.reduce, np.maximum.reduce  # the ufuncs themselves: less overhead than .min()
@@ -75,7 +75,7 @@ class ActionDecoder:
                                    f"for {self.space}, got {dtype_name(wire)}")
         if tensor.shape != self._shape_list:
             raise invalid_argument(f"actions for handle {self.handle_id} must have shape {self._shape_list} "
-                                   f"{self._shape_text} for {self.space}, got {list(tensor.shape)}")
+                                   f"{self._shape_text} for {self.space}, got {listed(tensor.shape)}")
         data = tensor.data
         if len(data) != self._nbytes[wire]:
             raise invalid_argument(f"actions for handle {self.handle_id} of shape {self._shape_list} and "

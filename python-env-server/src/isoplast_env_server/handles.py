@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 
-from .errors import EnvError, not_found, resource_exhausted
+from .errors import EnvError, not_found, quoted, resource_exhausted
 from .limits import Limits
 from .vector import VectorHandle
 
@@ -68,7 +68,7 @@ class HandleTable:
         reason = self._closed.get(handle_id)
         if reason is not None:
             return not_found(f"handle {handle_id} was {reason}")
-        return not_found(f"unknown handle {handle_id!r}; handles are the ids Make returns")
+        return not_found(f"unknown handle {quoted(handle_id)}; handles are the ids Make returns")
 
     def close(self, handle_id: str, reason: str) -> VectorHandle:
         """Remove the handle and close its envs (waiting for a call in progress); NOT_FOUND if absent."""

@@ -16,13 +16,13 @@ from gymnasium import spaces
 
 from isoplast.env.v1 import env_pb2 as pb
 
-from .errors import invalid_argument
+from .errors import invalid_argument, listed
 
 
 def _check_permutation(values, size: int, what: str) -> np.ndarray:
     perm = np.asarray(values, dtype=np.int64)
     if len(perm) != size or not np.array_equal(np.sort(perm), np.arange(size)):
-        raise invalid_argument(f"{what} must be a permutation of 0..{size - 1} ({size} entries), got {list(values)}")
+        raise invalid_argument(f"{what} must be a permutation of 0..{size - 1} ({size} entries), got {listed(values)}")
     return perm
 
 
@@ -59,7 +59,7 @@ class Perturbation:
             sign = np.asarray(request.obs_sign_flip, dtype=np.float64)
             if len(sign) != self.obs_size or not np.all(np.abs(sign) == 1.0):
                 raise invalid_argument(f"obs_sign_flip must have {self.obs_size} entries, each +1 or -1, "
-                                       f"got {list(request.obs_sign_flip)}")
+                                       f"got {listed(request.obs_sign_flip)}")
             if (sign < 0).any() and not (np.issubdtype(self.obs_dtype, np.floating)
                                          or np.issubdtype(self.obs_dtype, np.signedinteger)):
                 raise invalid_argument(f"obs_sign_flip cannot negate observations of dtype {self.obs_dtype}")

@@ -36,22 +36,38 @@ from typing import Any, Callable
 import gymnasium
 
 from .envs import CONTINUOUS_MOUNTAIN_CAR_GRAVITY, ContinuousMountainCarEnv
-from .errors import invalid_argument
+from .errors import invalid_argument, quoted
 
 KWARG_TYPES = ("float", "int", "bool", "str")
 
 
 @dataclass(frozen=True)
 class KwargSpec:
-    """One constructor keyword argument Make accepts; ``type`` is float, int, bool or str."""
+    """One constructor keyword argument Make accepts; ``type`` is float, int, bool or str. A float
+    kwarg may have an allowed closed range [min, max], checked by Make and stated in ``summary``
+    (what ListEnvs describes it with), so a value the env cannot work with is refused up front
+    rather than crash the handle at its first Reset."""
 
     name: str
     type: str
     description: str
+    min: float = -math.inf
+    max: float = math.inf
 
     def __post_init__(self):
         if self.type not in KWARG_TYPES:
             raise ValueError(f"kwarg {self.name}: type must be one of {KWARG_TYPES}, got {self.type!r}")
+        if self.bounded and (self.type != "float" or not self.min <= self.max):
+            raise ValueError(f"kwarg {self.name}: only a float kwarg has a range, with min <= max")
+
+    @property
+    def bounded(self) -> bool:
+        return self.min > -math.inf or self.max < math.inf
+
+    @property
+    def summary(self) -> str:
+        """The description, with the allowed range if there is one (exact: repr of each bound)."""
+        return f"{self.description}; allowed range [{self.min!r}, {self.max!r}]" if self.bounded else self.description
 
 
 @dataclass(frozen=True)
@@ -108,26 +124,24 @@ class EnvEntry:
     def convert_kwargs(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Check a MakeRequest's kwargs (name -> KwargValue) and return them as Python values."""
         specs = {spec.name: spec for spec in self.kwargs}
-        dynamics = {param.name: param for param in self.dynamics}
         out: dict[str, Any] = {}
         for name in sorted(given):
             spec = specs.get(name)
             if spec is None:
                 accepted = ", ".join(f"{s.name} ({s.type})" for s in self.kwargs) or "none"
-                raise invalid_argument(f"unknown kwarg {name!r} for {self.env_id}; accepted kwargs: {accepted}")
+                raise invalid_argument(f"unknown kwarg {quoted(name)} for {self.env_id}; accepted kwargs: {accepted}")
             kind = given[name].WhichOneof("kind")
             value = getattr(given[name], kind) if kind else None
             if spec.type == "float" and kind in ("number", "integer"):
                 value = float(value)
                 if not math.isfinite(value):
                     raise invalid_argument(f"kwarg {name} of {self.env_id} must be finite, got {value}")
-                param = dynamics.get(name)
-                if param is not None and not (param.min <= value <= param.max):
-                    raise invalid_argument(f"kwarg {name} of {self.env_id} must be in [{param.min:g}, {param.max:g}], got {value:g}")
+                if not (spec.min <= value <= spec.max):
+                    raise invalid_argument(f"kwarg {name} of {self.env_id} must be in [{spec.min:g}, {spec.max:g}], got {value:g}")
             elif not ((spec.type == "int" and kind == "integer") or (spec.type == "bool" and kind == "flag")
                       or (spec.type == "str" and kind == "text")):
                 raise invalid_argument(f"kwarg {name} of {self.env_id} must be a {spec.type}, got "
-                                       f"{'nothing' if kind is None else f'{kind} {value!r}'}")
+                                       f"{'nothing' if kind is None else f'{kind} {quoted(value)}'}")
             out[name] = value
         return out
 
@@ -141,7 +155,7 @@ class EnvEntry:
             param = params.get(name)
             if param is None:
                 accepted = ", ".join(params) or "none"
-                raise invalid_argument(f"unknown dynamics parameter {name!r} for {self.env_id}; accepted: {accepted}")
+                raise invalid_argument(f"unknown dynamics parameter {quoted(name)} for {self.env_id}; accepted: {accepted}")
             value = float(values[name])
             if not math.isfinite(value):
                 raise invalid_argument(f"dynamics {name} of {self.env_id} must be finite, got {value}")
@@ -180,12 +194,12 @@ class Registry:
         """The entry for ``env_id``, or INVALID_ARGUMENT. Imports nothing, makes nothing."""
         if ":" in env_id:
             raise invalid_argument(
-                f"env id {env_id!r} has the form module:Env, which would make Gymnasium import "
+                f"env id {quoted(env_id)} has the form module:Env, which would make Gymnasium import "
                 f"arbitrary code; this server only makes these ids: {', '.join(self._entries)}")
         entry = self._entries.get(env_id)
         if entry is None:
             raise invalid_argument(
-                f"env id {env_id!r} is not on this server's allow-list; allowed: {', '.join(self._entries)}")
+                f"env id {quoted(env_id)} is not on this server's allow-list; allowed: {', '.join(self._entries)}")
         return entry
 
     def __iter__(self) -> Iterator[EnvEntry]:
@@ -207,6 +221,7 @@ def _cartpole_recompute(env: Any) -> None:
 def default_registry() -> Registry:
     """The envs of DESIGN.md §3 (classic control, then MuJoCo) with their Gymnasium defaults."""
     goal_velocity = KwargSpec("goal_velocity", "float", "minimum velocity at the goal position for the episode to terminate (default 0)")
+    pendulum_g = scaled("g", 10.0, "gravitational acceleration [m/s^2]")  # the kwarg has the dynamics range
     return Registry([
         EnvEntry.gymnasium(
             "CartPole-v1",
@@ -250,9 +265,10 @@ def default_registry() -> Registry:
             entry_point=ContinuousMountainCarEnv),
         EnvEntry.gymnasium(
             "Pendulum-v1",
-            kwargs=[KwargSpec("g", "float", "gravitational acceleration [m/s^2] (default 10.0)")],
+            kwargs=[KwargSpec("g", "float", "gravitational acceleration [m/s^2] (default 10.0)",
+                              min=pendulum_g.min, max=pendulum_g.max)],
             dynamics=[
-                scaled("g", 10.0, "gravitational acceleration [m/s^2]"),
+                pendulum_g,
                 scaled("m", 1.0, "mass of the pendulum [kg]"),
                 scaled("l", 1.0, "length of the pendulum [m]"),
             ]),
@@ -275,14 +291,15 @@ MUJOCO_DYNAMICS = (
 def mujoco_entries() -> list[EnvEntry]:
     """Ant, HalfCheetah, Hopper, Walker2d (v5) with their reward-shaping constructor kwargs."""
 
-    def weight(name: str, what: str, defaults: str) -> KwargSpec:
-        return KwargSpec(name, "float", f"{what} (Gymnasium's default: {defaults})")
+    def weight(name: str, what: str, defaults: str, **bounds: float) -> KwargSpec:
+        return KwargSpec(name, "float", f"{what} (Gymnasium's default: {defaults})", **bounds)
 
     forward = weight("forward_reward_weight", "weight of the forward-velocity reward", "1")
     ctrl = weight("ctrl_cost_weight", "weight of the control cost sum(action^2)",
                   "Ant 0.5, HalfCheetah 0.1, Hopper and Walker2d 0.001")
+    # A negative scale makes every reset raise (uniform(-s, s)); 1 is 10x the largest default.
     noise = weight("reset_noise_scale", "scale of the random perturbation of the initial state",
-                   "Ant and HalfCheetah 0.1, Hopper and Walker2d 0.005")
+                   "Ant and HalfCheetah 0.1, Hopper and Walker2d 0.005", min=0.0, max=1.0)
     healthy = weight("healthy_reward", "reward per step while the body is healthy", "1")
     terminate = KwargSpec("terminate_when_unhealthy", "bool",
                           "end the episode when the body is no longer healthy (default true)")

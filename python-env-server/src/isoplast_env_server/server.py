@@ -16,9 +16,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
-from isoplast.env.v1 import env_pb2_grpc as pb_grpc
 
 from .auth import TokenInterceptor, Tls, is_loopback, split_address
+from .errors import parser
 from .handles import HandleTable, IdleReaper
 from .limits import Limits
 from .registry import Registry, default_registry
@@ -87,6 +87,22 @@ class EnvServer(grpc.Server):
         return self._server.wait_for_termination(timeout)
 
 
+def add_env_service(servicer: EnvServicer, server: grpc.Server) -> None:
+    """Register ``servicer``'s methods, as the generated ``add_EnvServiceServicer_to_server`` does,
+    except that requests are deserialized by :func:`errors.parser`: bytes that are no valid message
+    reach the handler as a MalformedRequest (INVALID_ARGUMENT) instead of failing inside gRPC."""
+    service = pb.DESCRIPTOR.services_by_name["EnvService"]
+    handlers = {}
+    for method in service.methods:
+        kind = ("stream" if method.client_streaming else "unary") + "_" + ("stream" if method.server_streaming else "unary")
+        make_handler = getattr(grpc, f"{kind}_rpc_method_handler")
+        handlers[method.name] = make_handler(
+            getattr(servicer, method.name), request_deserializer=parser(getattr(pb, method.input_type.name)),
+            response_serializer=getattr(pb, method.output_type.name).SerializeToString)
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
+    server.add_registered_method_handlers(service.full_name, handlers)
+
+
 def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = None,
                   limits: Limits | None = None, token: str | None = None, tls: Tls | None = None,
                   max_workers: int | None = None) -> tuple[EnvServer, int]:
@@ -114,7 +130,7 @@ def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = N
                                                     thread_name_prefix="isoplast-rpc"),
                          options=options, interceptors=interceptors)
     handles = HandleTable(limits)
-    pb_grpc.add_EnvServiceServicer_to_server(EnvServicer(registry, handles), server)
+    add_env_service(EnvServicer(registry, handles), server)
     health_servicer = health.HealthServicer()
     for service in ("", SERVICE_NAME):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)

@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from isoplast.env.v1 import env_pb2 as pb
 
-from .errors import invalid_argument
+from .errors import invalid_argument, listed
 
 #: Wire dtype -> numpy dtype (explicitly little-endian).
 NUMPY_DTYPE: dict[int, np.dtype] = {
@@ -59,11 +59,11 @@ def from_tensor(tensor: pb.Tensor, what: str) -> np.ndarray:
     count = 1
     for extent in shape:
         if extent < 0:
-            raise invalid_argument(f"{what} has a negative extent in shape {list(shape)}")
+            raise invalid_argument(f"{what} has a negative extent in shape {listed(shape)}")
         count *= extent
     data = tensor.data
     if len(data) != count * dtype.itemsize:
-        raise invalid_argument(f"{what} of shape {list(shape)} and {dtype_name(tensor.dtype)} needs "
+        raise invalid_argument(f"{what} of shape {listed(shape)} and {dtype_name(tensor.dtype)} needs "
                                f"{count * dtype.itemsize} bytes, got {len(data)}")
     return np.frombuffer(data, dtype=dtype).reshape(shape)
 
