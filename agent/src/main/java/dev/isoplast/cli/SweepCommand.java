@@ -134,6 +134,9 @@ final class SweepCommand implements Callable<Integer> {
       throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a sweep (no " + SweepIndex.FILE
           + "): choose another --run-dir");
     }
+    if (previous != null && !SweepIndex.anyCellStarted(dir, previous)) {
+      previous = null; // no cell ever ran there (e.g. a bad --set was refused): the directory is free
+    }
     SweepIndex.checkSameSweep(dir, previous, spec);
     checkBeforeStarting(spec);
 

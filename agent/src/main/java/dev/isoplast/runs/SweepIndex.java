@@ -141,6 +141,19 @@ public final class SweepIndex {
     }
   }
 
+  /** Whether any cell the index {@code previous} lists has a run directory in {@code sweepDir}. */
+  public static boolean anyCellStarted(Path sweepDir, Map<String, Object> previous) {
+    if (previous.get("cells") instanceof List<?> cells) {
+      for (Object o : cells) {
+        if (o instanceof Map<?, ?> m && m.get("run_dir") != null
+            && Files.isDirectory(sweepDir.resolve(String.valueOf(m.get("run_dir"))))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /**
    * Refuses to reuse {@code sweepDir} for a sweep other than the one its index records: the
    * message names every key that differs (all but {@code workers} must match).
