@@ -69,10 +69,10 @@ public final class Charts {
   /**
    * Mean curves with shaded bands, one per method ({@code bands} keyed by legend label, coloured
    * by {@code colourIndex}); {@code boundaries} as dashed vertical lines (labelled when there are
-   * at most 12); {@code reference} a dashed horizontal line (NaN for none).
+   * at most 12); a {@code fraction} axis starts at 0; x from 0 to {@code xMax} (auto when ≤ 0).
    */
   public static void bands(Path png, String title, String xLabel, String yLabel, Map<String, Curves.Band> bands,
-      Map<String, Integer> colourIndex, List<Boundary> boundaries, boolean fraction) {
+      Map<String, Integer> colourIndex, List<Boundary> boundaries, boolean fraction, double xMax) {
     YIntervalSeriesCollection data = new YIntervalSeriesCollection();
     for (var e : bands.entrySet()) {
       YIntervalSeries s = new YIntervalSeries(e.getKey(), false, true);
@@ -100,8 +100,12 @@ public final class Charts {
       i++;
     }
     NumberAxis x = axis(xLabel, false);
-    x.setAutoRangeIncludesZero(true);
-    x.setUpperMargin(0.01);
+    if (xMax > 0) { // every plot over steps spans the whole run, so that their phase lines line up
+      x.setRange(0, xMax);
+    } else {
+      x.setAutoRangeIncludesZero(true);
+      x.setUpperMargin(0.01);
+    }
     NumberAxis y = axis(yLabel, true);
     Range range = DatasetUtils.findRangeBounds(data, true);
     if (fraction && range != null) { // a fraction: from 0, at least to 0.05, so that all zeros are not a zoom on noise

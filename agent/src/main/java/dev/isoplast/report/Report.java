@@ -45,7 +45,13 @@ public final class Report {
   public record Data(SweepResults results, String benchmark, RunRecord.Kind kind, String scoreName,
       boolean higherIsBetter, List<RunRecord> runs, List<String> methods, Map<String, Integer> colours,
       String segmentName, int segments, Map<String, Figures.MethodFigures> figures, Map<String, Curves.Band> curves,
-      List<Charts.Boundary> boundaries, Map<String, Map<String, Curves.Band>> monitors, List<String> notes) {}
+      List<Charts.Boundary> boundaries, Map<String, Map<String, Curves.Band>> monitors, List<String> notes) {
+
+    /** The last step of the longest run: the x range of every plot over steps. */
+    public long steps() {
+      return runs.stream().mapToLong(RunRecord::totalSteps).max().orElse(0);
+    }
+  }
 
   private Report() {}
 
@@ -176,7 +182,7 @@ public final class Report {
     if (!data.curves().isEmpty()) {
       if (data.kind() == RunRecord.Kind.TASKS) {
         Charts.bands(plots.resolve("curve.png"), cap(data.scoreName()) + " at the end of each task (" + seeds + ")",
-            "task", data.scoreName(), data.curves(), data.colours(), List.of(), false);
+            "task", data.scoreName(), data.curves(), data.colours(), List.of(), false, 0);
         main.add(new Plot(PLOTS + "/curve.png", cap(data.scoreName()) + " per task",
             "Each point: the " + data.scoreName() + " at the end of a task, averaged over the seeds of a method; the "
                 + "band is the 95% bootstrap interval of that mean (seeds resampled)."));
@@ -184,13 +190,14 @@ public final class Report {
         String y = data.kind() == RunRecord.Kind.SCENARIO ? "return (mean of last 20 episodes in the phase)"
             : "return (mean of last 20 episodes)";
         Charts.bands(plots.resolve("return.png"), "Training return on " + data.benchmark() + " (" + seeds + ")",
-            "env steps", y, data.curves(), data.colours(), data.boundaries(), false);
+            "env steps", y, data.curves(), data.colours(), data.boundaries(), false, data.steps());
         main.add(new Plot(PLOTS + "/return.png", "Return over training",
             "At each of " + CURVE_POINTS + " steps, each run's mean return over its last 20 finished episodes "
                 + (data.kind() == RunRecord.Kind.SCENARIO ? "of the current phase (so the curve drops at a switch; "
                 + "at a phase's end it is the phase's final_mean_return)" : "")
                 + "; the line is the mean over seeds, the band its 95% bootstrap interval (seeds resampled). Dashed lines: "
-                + data.segmentName() + " boundaries."));
+                + data.segmentName() + " boundaries. Methods whose curves coincide (the same seeds before a method "
+                + "makes a difference) are drawn as nested lines, the first method widest."));
       }
     }
     if (data.segments() > 1 && !data.figures().isEmpty()) {
@@ -214,12 +221,12 @@ public final class Report {
     });
     if (!ratios.isEmpty()) {
       Charts.intervals(plots.resolve("plasticity_ratio.png"), "Plasticity ratio of each phase (95% bootstrap CI)",
-          "phase", "plasticity ratio (continual / fresh)", ratios, data.colours(), 1.0, "1 = as good as a fresh learner");
+          "phase", "plasticity ratio (1 = fresh learner)", ratios, data.colours(), 1.0, null);
       main.add(new Plot(PLOTS + "/plasticity_ratio.png", "Plasticity ratio per phase",
           "IQM(R_continual − R_min) / IQM(R_fresh − R_min) over the seeds, R the phase's final mean return of the "
               + "continual learner and of a fresh learner trained on that phase alone (R_min: the env's lowest "
-              + "return); 95% stratified-bootstrap interval. Below 1: the continual learner ends the phase worse "
-              + "than a fresh one."));
+              + "return); 95% stratified-bootstrap interval. Below 1 (the dashed line): the continual learner ends the "
+              + "phase worse than a fresh one."));
     }
     int i = 0;
     for (var e : data.monitors().entrySet()) {
@@ -227,7 +234,7 @@ public final class Report {
       String[] t = monitorText(k);
       String file = PLOTS + "/monitor_" + (i++) + "_" + k.replaceAll("[^A-Za-z0-9]+", "_") + ".png";
       Charts.bands(dir.resolve(file), t[0] + " (" + seeds + ")", "env steps", t[1], e.getValue(), data.colours(),
-          data.boundaries(), k.endsWith("_frac"));
+          data.boundaries(), k.endsWith("_frac"), data.steps());
       monitorPlots.add(new Plot(file, t[0], t[2] + " Metric " + k + "; the mean over seeds of the last value logged "
           + "at or before each step, with its 95% bootstrap band."));
     }
@@ -243,14 +250,18 @@ public final class Report {
                 + "0.025 on the probe batch (Sokar et al. 2023)."};
       case "plasticity/revived_frac":
         return new String[] {"Revived units", "revived fraction",
-            "Of the units dormant at the previous measurement, the fraction active now (the paper's mechanism)."};
+            "Of the units dormant at the previous measurement, the fraction active now (the paper's mechanism). "
+                + "A spike right after a phase switch comes partly from the probe batch, which is redrawn from the "
+                + "new phase's inputs then (docs/monitors.md)."};
       case "plasticity/ntk_erank":
         return new String[] {"NTK effective rank", "effective rank of the empirical NTK",
             "exp(entropy) of the normalised eigenvalues of the policy network's empirical NTK on the probe batch."};
       case "plasticity/ntk_cond":
         return new String[] {"NTK condition number", "log10 condition number",
             "λ_max/λ_min of the policy network's empirical NTK (eigenvalues above the precision floor), averaged "
-                + "over seeds as log10."};
+                + "over seeds as log10. A float32 kernel's condition number saturates near 1/(B·ε) (about 3.3·10⁴, "
+                + "log10 ≈ 4.5, for B = 256 probes: docs/monitors.md); values there are at the precision cap and "
+                + "do not separate methods."};
       default:
         String net = key.substring("isometry/".length(), key.indexOf(".body/"));
         return new String[] {"Isometry gap of the " + net + " body", "E[(σ − 1)²] of the body Jacobian",

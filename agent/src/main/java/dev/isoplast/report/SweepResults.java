@@ -103,6 +103,11 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
     List<String> commands = new ArrayList<>();
     for (JsonNode inv : idx.path("invocations")) {
       if (inv.path("command").isTextual()) {
+        String when = inv.path("started").asText("");
+        String what = inv.has("cells_to_run") ? inv.get("cells_to_run").asInt() + " cells to run" : "";
+        if (!when.isEmpty() || !what.isEmpty()) { // a comment line the shell ignores: when, and what it had left
+          commands.add("# " + (when.isEmpty() ? "" : "started " + when + (what.isEmpty() ? "" : ", ")) + what);
+        }
         commands.add(inv.get("command").asText());
       }
     }

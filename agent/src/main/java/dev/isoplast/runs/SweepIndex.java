@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code sweep.json}, the index of a sweep directory: the resolved spec, the exact command lines
  * that ran it (one entry per invocation, so a restart adds one), and one entry per cell with its
  * index, benchmark, method, seed, run directory (relative to the sweep directory), status, error,
- * wall time and the command that reproduces it alone. Written atomically after every change of a
+ * wall time, the OpenMP threads it ran with and the command that reproduces it alone (prefixed by
+ * that thread count, on which ND4J's floating-point reductions depend). Written atomically after every change of a
  * cell's status, so it is readable while the sweep runs.
  *
  * <p>Whether a cell is finished is decided by its run directory alone ({@link #isFinished}), never
@@ -46,6 +47,7 @@ public final class SweepIndex {
     Status status = Status.PENDING;
     String error;
     Double wallSeconds;
+    Integer threads;
 
     Entry(SweepSpec.Cell cell, String command) {
       this.cell = cell;
@@ -62,6 +64,14 @@ public final class SweepIndex {
 
     public Double wallSeconds() {
       return wallSeconds;
+    }
+
+    /**
+     * The command that reproduces this cell alone, bit for bit: its OpenMP thread count first
+     * (ND4J's reductions depend on it), when it has run.
+     */
+    public String reproduce() {
+      return threads == null ? command : "OMP_NUM_THREADS=" + threads + " " + command;
     }
   }
 
@@ -80,6 +90,7 @@ public final class SweepIndex {
     this.spec = spec;
     this.invocations = new ArrayList<>();
     Map<Integer, Object> previousWall = new LinkedHashMap<>();
+    Map<Integer, Object> previousThreads = new LinkedHashMap<>();
     if (previous != null) {
       if (previous.get("invocations") instanceof List<?> l) {
         for (Object o : l) {
@@ -94,6 +105,7 @@ public final class SweepIndex {
         for (Object o : l) {
           if (o instanceof Map<?, ?> m && m.get("index") instanceof Number i) {
             previousWall.put(i.intValue(), m.get("wall_s"));
+            previousThreads.put(i.intValue(), m.get("threads"));
           }
         }
       }
@@ -104,6 +116,7 @@ public final class SweepIndex {
       if (isFinished(dir.resolve(e.cell.runDir()))) {
         e.status = Status.COMPLETED;
         e.wallSeconds = previousWall.get(i) instanceof Number n ? n.doubleValue() : null;
+        e.threads = previousThreads.get(i) instanceof Number n ? n.intValue() : null;
       }
       entries.add(e);
     }
@@ -195,7 +208,7 @@ public final class SweepIndex {
   public synchronized void addInvocation(String commandLine, Map<String, Object> with) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("command", commandLine);
-    m.put("started", Instant.now().toString());
+    m.put("started", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     m.putAll(with);
     invocations.add(m);
   }
@@ -207,6 +220,11 @@ public final class SweepIndex {
 
   public List<Entry> entries() {
     return entries;
+  }
+
+  /** Records the OpenMP threads a cell runs with. */
+  public synchronized void threads(Entry e, int threads) {
+    e.threads = threads;
   }
 
   public synchronized void update(Entry e, Status status, String error, Double wallSeconds) {
@@ -227,7 +245,7 @@ public final class SweepIndex {
     m.put("command", invocations.isEmpty() ? null : invocations.get(invocations.size() - 1).get("command"));
     m.put("invocations", invocations);
     m.putAll(settings);
-    m.put("updated", Instant.now().toString());
+    m.put("updated", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
     Map<String, Object> counts = new LinkedHashMap<>();
     for (Status s : Status.values()) {
       counts.put(s.json(), count(s));
@@ -244,7 +262,8 @@ public final class SweepIndex {
       c.put("status", e.status.json());
       c.put("error", e.error);
       c.put("wall_s", e.wallSeconds == null ? null : Math.round(e.wallSeconds * 10) / 10.0);
-      c.put("command", e.command);
+      c.put("threads", e.threads);
+      c.put("command", e.reproduce());
       cells.add(c);
     }
     m.put("cells", cells);

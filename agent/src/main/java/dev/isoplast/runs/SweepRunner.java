@@ -10,7 +10,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -160,6 +159,7 @@ public final class SweepRunner {
         pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
         pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(threads));
       }
+      index.threads(e, threads);
       index.update(e, SweepIndex.Status.RUNNING, null, null);
       index.write();
       Process p;
@@ -283,11 +283,4 @@ public final class SweepRunner {
     return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
   }
 
-  /** Settings an invocation records next to its command line. */
-  public static Map<String, Object> invocationSettings(SweepSpec spec, int toRun) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("workers", spec.workers());
-    m.put("cells_to_run", toRun);
-    return m;
-  }
 }

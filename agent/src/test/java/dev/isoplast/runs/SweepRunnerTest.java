@@ -74,6 +74,11 @@ class SweepRunnerTest {
     assertEquals(SweepIndex.FORMAT, json.get("format").asInt());
     assertEquals("isoplast sweep --scenario cartpole-permute ...", json.get("command").asText());
     assertEquals(List.of("adam", "adamo"), List.of(json.at("/spec/methods/0").asText(), json.at("/spec/methods/1").asText()));
+    // two workers on this machine's cores: each child got cores/2 threads (at least 1), unless set outside
+    String omp = System.getenv("OMP_NUM_THREADS");
+    int expected = omp != null ? Integer.parseInt(omp) : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    assertEquals(String.valueOf(expected), Files.readString(dir.resolve("adam__seed1/omp.txt")).trim());
+    assertEquals(expected, json.get("cell_threads").asInt());
     JsonNode cells = json.get("cells");
     assertEquals(4, cells.size());
     for (int i = 0; i < 4; i++) {
@@ -84,7 +89,9 @@ class SweepRunnerTest {
       assertEquals("cartpole-permute", c.get("benchmark").asText());
       assertEquals(s.cell(i).runDir(), c.get("run_dir").asText());
       assertTrue(c.get("wall_s").asDouble() >= 0);
-      assertTrue(c.get("command").asText().startsWith("isoplast train --algo ppo --scenario cartpole-permute"));
+      assertEquals(expected, c.get("threads").asInt());
+      assertTrue(c.get("command").asText().startsWith("OMP_NUM_THREADS=" + expected
+          + " isoplast train --algo ppo --scenario cartpole-permute"), "reproducible with its thread count");
       boolean failing = i == 3; // adamo seed 2
       assertEquals(failing ? "failed" : "completed", c.get("status").asText());
       if (failing) {
@@ -97,11 +104,6 @@ class SweepRunnerTest {
     assertEquals(1, json.at("/counts/failed").asInt());
     // the child's output is kept next to its run
     assertTrue(Files.readString(dir.resolve("adamo__seed2").resolve(SweepRunner.LOG)).contains("some output"));
-    // two workers on this machine's cores: each child got cores/2 threads (at least 1), unless set outside
-    String omp = System.getenv("OMP_NUM_THREADS");
-    int expected = omp != null ? Integer.parseInt(omp) : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-    assertEquals(String.valueOf(expected), Files.readString(dir.resolve("adam__seed1/omp.txt")).trim());
-    assertEquals(expected, json.get("cell_threads").asInt());
   }
 
   @Test
@@ -131,6 +133,10 @@ class SweepRunnerTest {
     assertFalse(Files.exists(dir.resolve("adamo__seed1/metrics.jsonl")));
     assertTrue(SweepIndex.isFinished(dir.resolve("adamo__seed1")));
     assertTrue(SweepIndex.isFinished(dir.resolve("adam__seed2")), "a failed cell is rerun too");
+    JsonNode skipped = RunDirectory.JSON.readTree(dir.resolve("sweep.json").toFile()).get("cells").get(0);
+    assertEquals("completed", skipped.get("status").asText());
+    assertTrue(skipped.get("threads").isNull() && skipped.get("command").asText().startsWith("isoplast train"),
+        "finished before this index existed: its thread count is not known");
   }
 
   @Test
