@@ -135,6 +135,20 @@ class SweepSpecTest {
   }
 
   @Test
+  void theExampleSweepFileIsValidAndTheDocsNameEveryKey() throws Exception {
+    Path home = dev.isoplast.envs.sidecar.IsoplastHome.locate();
+    Map<String, Object> entries = SweepSpec.readFile(home.resolve("sweeps/cartpole-permute-3x3.yaml"));
+    SweepSpec s = SweepSpec.fromEntries(entries, "example");
+    assertEquals(List.of("adam", "adamo", "redo"), s.methods());
+    assertEquals(9, s.size());
+    ((SweepSpec.ScenarioBenchmark) s.benchmark()).load(); // the scenario with its overrides is valid
+    String docs = Files.readString(home.resolve("docs/sweeps.md"));
+    for (String key : SweepSpec.KEYS) {
+      assertTrue(docs.contains("`" + key + "`"), "docs/sweeps.md does not document the key " + key);
+    }
+  }
+
+  @Test
   void workersAreNotPartOfWhatTheCellsAre() {
     SweepSpec a = spec(List.of("adam"), List.of(1L));
     assertEquals(a.identity(), a.withWorkers(4).identity());
