@@ -3,6 +3,7 @@ package dev.isoplast.monitor;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
+import dev.isoplast.nn.Networks;
 import dev.isoplast.nn.LayerNorm;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
@@ -52,6 +53,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Ntk {
 
+  /** The network measured, and the one computed on: itself, or its copy in the working precision. */
+  private final Sequential source;
   private final Sequential net;
   private final List<Layer> layers;
   private final List<Param> params;
@@ -65,19 +68,33 @@ public final class Ntk {
   private INDArray[] perLayer;
   private final boolean touchesGrads;
 
+  /** The NTK of {@code net}, computed in its own precision. */
   public Ntk(Sequential net) {
+    this(net, null);
+  }
+
+  /**
+   * The NTK of {@code net} computed in {@code precision} (null: the net's own): for a float32 net
+   * and DOUBLE, a float64 copy of the net, brought up to date at every {@link #kernel} call, runs
+   * the forward and backward passes and accumulates the kernel, so that its small eigenvalues are
+   * not lost to float32 round-off (the floor of {@link SpectrumStats} then is float64's). The
+   * measured net itself is left untouched: not its gradients, not its cached forward state.
+   */
+  public Ntk(Sequential net, DataType precision) {
     for (Layer layer : net.layers()) {
       if (!layer.params().isEmpty() && !(layer instanceof Dense) && !(layer instanceof LayerNorm)) {
         throw new IllegalArgumentException("the NTK knows the parameters of Dense and LayerNorm layers only; "
             + layer + " in " + net.name() + " has " + layer.params());
       }
     }
-    this.net = net;
-    this.layers = net.layers();
-    this.params = net.params();
+    this.source = net;
+    DataType own = net.params().isEmpty() ? precision : net.params().get(0).value().dataType();
+    this.net = precision == null || precision == own ? net : Networks.copy(net, precision);
+    this.layers = this.net.layers();
+    this.params = this.net.params();
     this.savedGrads = params.stream().map(p -> p.grad().dup()).toArray(INDArray[]::new);
     // Dense layers are passed through without parameter gradients; only LayerNorm's backward adds some
-    this.touchesGrads = layers.stream().anyMatch(l -> l instanceof LayerNorm);
+    this.touchesGrads = this.net == net && layers.stream().anyMatch(l -> l instanceof LayerNorm);
   }
 
   /**
@@ -85,6 +102,11 @@ public final class Ntk {
    * by this object and overwritten by the next call; dup it to keep it.
    */
   public INDArray kernel(INDArray probes) {
+    if (net != source) {
+      Networks.copyValues(source, net);
+      DataType working = net.params().get(0).value().dataType();
+      probes = probes.dataType() == working ? probes : probes.castTo(working);
+    }
     int b = checkProbes(net, probes);
     ensureBuffers(b, probes.dataType());
     saveGrads();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Builds networks from a {@link BodyConfig}: the body's hidden layers, then a plain Dense head
@@ -64,6 +65,56 @@ public final class Networks {
       width = h;
     }
     return layers;
+  }
+
+  /**
+   * A copy of {@code net} in {@code dataType}: the same layers (names, sizes, activations, inits)
+   * with the parameters' current values cast. For computing something about a float32 network in
+   * float64 (the monitors' NTK); {@link #copyValues} brings a copy up to date.
+   */
+  public static Sequential copy(Sequential net, DataType dataType) {
+    List<Layer> layers = new ArrayList<>();
+    for (Layer layer : net.layers()) {
+      layers.add(copyLayer(layer, dataType, net.name()));
+    }
+    Sequential copy = new Sequential(net.name(), layers);
+    copyValues(net, copy);
+    return copy;
+  }
+
+  private static Layer copyLayer(Layer layer, DataType dataType, String net) {
+    if (layer instanceof Dense d) {
+      Dense c = new Dense(d.name(), d.inSize(), d.outSize(), d.isHead(), dataType);
+      if (d.init() != null) {
+        c.initializedBy(d.init());
+      }
+      return c;
+    } else if (layer instanceof LayerNorm ln) {
+      return new LayerNorm(ln.name(), ln.outSize(), dataType);
+    } else if (layer instanceof ReLU r) {
+      return new ReLU(r.name(), r.size());
+    } else if (layer instanceof Tanh t) {
+      return new Tanh(t.name(), t.size());
+    } else if (layer instanceof LeakyReLU l) {
+      return new LeakyReLU(l.name(), l.size(), l.slope());
+    } else if (layer instanceof GroupSort g) {
+      return new GroupSort(g.name(), g.size(), g.groupSize());
+    }
+    throw new IllegalArgumentException("cannot copy layer " + layer + " of " + net);
+  }
+
+  /** Sets every parameter of {@code to} to the matching one of {@code from} (same structure), cast to its dtype. */
+  public static void copyValues(Sequential from, Sequential to) {
+    List<Param> src = from.params();
+    List<Param> dst = to.params();
+    if (src.size() != dst.size()) {
+      throw new IllegalArgumentException(from.name() + " and " + to.name() + " differ in structure");
+    }
+    for (int i = 0; i < src.size(); i++) {
+      INDArray v = src.get(i).value();
+      INDArray d = dst.get(i).value();
+      d.assign(v.dataType() == d.dataType() ? v : v.castTo(d.dataType()));
+    }
   }
 
   private static String prefix(String name) {

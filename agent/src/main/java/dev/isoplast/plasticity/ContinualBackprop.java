@@ -1,5 +1,6 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Seeds;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.NetworkParts.HiddenLayer;
@@ -96,7 +97,7 @@ final class ContinualBackprop implements Intervention {
       int[] chosen = testUnits(l, h);
       if (chosen.length > 0) {
         if (rng == null) {
-          rng = Streams.at(seed, events++);
+          rng = Seeds.stream(seed, events++);
         }
         correctNextBias(l, h, chosen);
         UnitSurgery.replace(h, chosen, rng, learner.optimizer());

@@ -1,5 +1,6 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Seeds;
 import dev.isoplast.monitor.Dormancy;
 import dev.isoplast.nn.NetworkParts.HiddenLayer;
 import dev.isoplast.nn.NetworkParts;
@@ -76,7 +77,7 @@ final class Redo implements Intervention {
    * τ-dormant units; returns how many were recycled.
    */
   int recycle(Learner learner, float[] x, int in) {
-    SplittableRandom rng = Streams.at(seed, events++);
+    SplittableRandom rng = Seeds.stream(seed, events++);
     int count = 0;
     for (Map.Entry<String, Sequential> e : networks.entrySet()) {
       Sequential net = e.getValue();

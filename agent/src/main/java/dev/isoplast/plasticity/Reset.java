@@ -1,5 +1,6 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Seeds;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.LayerNorm;
@@ -81,7 +82,7 @@ final class Reset implements Intervention {
 
   /** Re-initialises the chosen layers now and zeroes their optimizer moments. */
   void reset(Learner learner) {
-    SplittableRandom rng = Streams.at(seed, events++);
+    SplittableRandom rng = Seeds.stream(seed, events++);
     List<Param> touched = new ArrayList<>();
     for (Dense d : dense) {
       d.init().apply(d, rng);

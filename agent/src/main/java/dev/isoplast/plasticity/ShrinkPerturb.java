@@ -1,5 +1,6 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Seeds;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * plasticity in deep continual learning", lop/algos/bp.py) use weight decay 1e-4 with Gaussian
  * noise σ ∈ {1e-4, 1e-5, 1e-6} after each SGD step; here the shrink is the decoupled p. The
  * interpolation form is Ash &amp; Adams' shrink towards a fresh initialisation. The noise of event
- * k comes from its own stream ({@link Streams}); the state is the event count.
+ * k comes from its own stream ({@link dev.isoplast.config.Seeds}); the state is the event count.
  */
 final class ShrinkPerturb implements Intervention {
 
@@ -70,7 +71,7 @@ final class ShrinkPerturb implements Intervention {
   @Override
   public void afterStep(Learner learner, long step) {
     if (step % every == 0) {
-      apply(Streams.at(seed, events++));
+      apply(Seeds.stream(seed, events++));
     }
   }
 

@@ -19,7 +19,7 @@ import java.util.Map;
 public final class MetricsFile implements MetricSink, AutoCloseable {
 
   /** Keys written as JSON integers (counters carried in the double-valued rows). */
-  static final java.util.Set<String> INTEGER_KEYS = java.util.Set.of("phase", "phase_step");
+  static final java.util.Set<String> INTEGER_KEYS = java.util.Set.of("phase", "phase_step", "task");
 
   private final Path path;
   private final BufferedWriter out;

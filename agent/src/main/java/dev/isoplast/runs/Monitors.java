@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -56,12 +57,22 @@ public final class Monitors implements Callback {
 
   /**
    * Default cadences in updates. PPO: one update = all epochs of one iteration (CartPole: 512 env
-   * steps, ≈ 100 ms); DQN: one gradient step (every 10 env steps, ≈ 5–10 ms), hence 100× longer.
-   * Chosen so that all monitors together cost ≤ 3% of training (measured by {@code bench monitors}).
+   * steps, ≈ 100 ms); DQN: one gradient step (every 10 env steps, ≈ 5–10 ms), hence 100× longer;
+   * supervised learners ({@code supervised}): one gradient step (≈ 1 ms), with the heavy monitors
+   * once per 625 steps (one Permuted-MNIST task at batch 16). Chosen so that all monitors together
+   * cost ≤ 3% of training (measured by {@code bench monitors} for PPO).
    */
   public static Map<Kind, Integer> defaultCadence(String algo) {
-    int f = algo.equals("dqn") ? 100 : 1;
     Map<Kind, Integer> m = new EnumMap<>(Kind.class);
+    if (algo.equals("supervised")) {
+      m.put(Kind.WEIGHTS, 125);
+      m.put(Kind.DORMANCY, 125);
+      m.put(Kind.FEATURES, 625);
+      m.put(Kind.NTK, 625);
+      m.put(Kind.ISOMETRY, 625);
+      return m;
+    }
+    int f = algo.equals("dqn") ? 100 : 1;
     m.put(Kind.WEIGHTS, 5 * f);
     m.put(Kind.DORMANCY, 10 * f);
     m.put(Kind.FEATURES, 25 * f);
@@ -173,7 +184,7 @@ public final class Monitors implements Callback {
     int inDim = networks.values().iterator().next().inSize();
     this.probe = new ProbeBatch(inDim, probeSize);
     for (Map.Entry<String, Sequential> e : networks.entrySet()) {
-      ntks.put(e.getKey(), new Ntk(e.getValue()));
+      ntks.put(e.getKey(), new Ntk(e.getValue(), DataType.DOUBLE)); // float64: cond is not capped by float32 round-off
       weights.put(e.getKey(), new WeightStats(e.getValue()));
     }
   }

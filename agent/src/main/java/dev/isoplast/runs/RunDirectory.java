@@ -51,6 +51,16 @@ public final class RunDirectory {
     return new RunDirectory(dir);
   }
 
+  /** The versions a run's config.yaml records: isoplast, Java, ND4J. */
+  public static Map<String, Object> versions() {
+    Map<String, Object> versions = new java.util.LinkedHashMap<>();
+    String v = RunDirectory.class.getPackage().getImplementationVersion();
+    versions.put("isoplast", v == null ? "dev" : v);
+    versions.put("java", System.getProperty("java.version"));
+    versions.put("nd4j", "1.0.0-M2.1");
+    return versions;
+  }
+
   public Path path() {
     return dir;
   }

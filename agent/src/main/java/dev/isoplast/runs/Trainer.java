@@ -122,7 +122,7 @@ public final class Trainer {
     run.writeConfig(resolvedConfig(server, job, plan));
     EpisodeStats episodes = new EpisodeStats();
     List<Callback> callbacks = new ArrayList<>(List.of(episodes));
-    ProgressCallback progress = progressBar ? new ProgressCallback(job.envId() + " " + job.algo(), job.totalSteps(),
+    ProgressCallback progress = progressBar ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(), job.totalSteps(),
         episodes) : null;
     if (progress != null) {
       callbacks.add(progress);
@@ -305,12 +305,7 @@ public final class Trainer {
     m.put("total_steps", job.totalSteps());
     m.put("env_server", server);
     m.put("created", Instant.now().toString());
-    Map<String, Object> versions = new LinkedHashMap<>();
-    String v = Trainer.class.getPackage().getImplementationVersion();
-    versions.put("isoplast", v == null ? "dev" : v);
-    versions.put("java", System.getProperty("java.version"));
-    versions.put("nd4j", "1.0.0-M2.1");
-    m.put("versions", versions);
+    m.put("versions", RunDirectory.versions());
     if (plan != null) {
       Map<String, Object> s = new LinkedHashMap<>();
       s.put("name", job.scenario().name());

@@ -314,4 +314,28 @@ class CliTest {
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("unknown method 'nope'"), bad.err());
   }
+
+  @Test
+  void continualRunsASupervisedBenchmarkAndRefusesBadKeysInOneLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path dir = tmp.resolve("pm");
+    Run r = run("continual", "--task", "permuted-mnist", "--method", "adamo", "--tasks", "2", "--set",
+        "task_examples=800", "--monitors", "none", "--no-progress", "--run-dir", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("task       accuracy") && r.out().contains("run directory: " + dir), r.out());
+    var summary = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals("adamo", summary.get("method").asText());
+    assertEquals(2, summary.get("tasks").size());
+    assertEquals(50, summary.get("tasks").get(0).get("steps").asInt(), "800 digits in batches of 16, one pass");
+    assertTrue(java.nio.file.Files.readString(dir.resolve("config.yaml")).contains("optimizer: adamo"));
+
+    Run unknownTask = run("continual", "--task", "permuted-fashion", "--run-dir", tmp.resolve("x").toString());
+    assertEquals(2, unknownTask.code());
+    assertTrue(unknownTask.err().contains("known tasks"), unknownTask.err());
+    Run badKey = run("continual", "--task", "slowly-changing-regression", "--set", "epochs=3", "--run-dir",
+        tmp.resolve("y").toString());
+    assertEquals(2, badKey.code());
+    assertEquals(1, badKey.err().strip().lines().count(), badKey.err());
+    assertTrue(badKey.err().contains("flip_after") && badKey.err().contains("learning_rate"), badKey.err());
+  }
 }

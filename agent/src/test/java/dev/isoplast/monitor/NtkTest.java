@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 @ExtendWith(Float64Mode.class)
 class NtkTest {
@@ -188,5 +189,54 @@ class NtkTest {
     assertTrue(e.getMessage().startsWith("the NTK knows the parameters of Dense and LayerNorm layers only"));
     assertThrows(IllegalArgumentException.class,
         () -> new Ntk(inner).kernel(RandomArrays.gaussian(rng, DataType.DOUBLE, 4, 2)));
+  }
+
+  /**
+   * f(x) = w·x + b has the kernel K = X Xᵀ + 1 1ᵀ whatever w is. With X = Q diag(s) for Q the
+   * normalised 8 × 8 Hadamard matrix (its first column is the constant 1/√8), K = Q diag(s₁² + 8,
+   * s₂², …, s₈²) Qᵀ: a kernel whose spectrum is known exactly.
+   */
+  @Test
+  void theConditionNumberOfAKnownSpectrumIsMeasuredFarAboveTheFloat32Floor() {
+    double[] s = {1, 1, 0.8, 0.5, 0.3, 0.1, 0.01, 1e-4};
+    int n = s.length;
+    double[][] h = {{1}};
+    while (h.length < n) { // Sylvester's construction
+      int m = h.length;
+      double[][] next = new double[2 * m][2 * m];
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < m; j++) {
+          next[i][j] = h[i][j];
+          next[i][j + m] = h[i][j];
+          next[i + m][j] = h[i][j];
+          next[i + m][j + m] = -h[i][j];
+        }
+      }
+      h = next;
+    }
+    double[] x = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < n; k++) {
+        x[i * n + k] = h[i][k] / Math.sqrt(n) * s[k];
+      }
+    }
+    Dense head = new Dense("f", n, 1, true, DataType.FLOAT);
+    head.weight().value().assign(0.3);
+    Sequential net = new Sequential("f", List.of(head));
+    INDArray probes = Nd4j.create(x, new long[] {n, n}, 'c').castTo(DataType.FLOAT);
+    double expected = (s[0] * s[0] + n) / (s[n - 1] * s[n - 1]);
+
+    SpectrumStats f64 = new Ntk(net, DataType.DOUBLE).spectrum(probes);
+    assertEquals(expected, f64.cond(), 0.01 * expected, "float64 NTK of a float32 net");
+    assertTrue(f64.cond() > 1e5, "cond " + f64.cond());
+    assertEquals(n, f64.numericalRank());
+    assertEquals(n + java.util.Arrays.stream(s).map(v -> v * v).sum(), f64.trace(), 1e-5);
+
+    SpectrumStats f32 = new Ntk(net).spectrum(probes);
+    double cap = 1 / SpectrumStats.relativeFloor(n, DataType.FLOAT);
+    assertTrue(f32.cond() <= cap * 1.0001 && f32.numericalRank() < n, "in float32 the smallest eigenvalue "
+        + "falls below the round-off floor: cond " + f32.cond() + ", cap " + cap + ", rank " + f32.numericalRank());
+    System.out.printf("NtkTest: known cond %.4g; float64 kernel %.4g; float32 kernel %.4g (cap %.3g)%n", expected,
+        f64.cond(), f32.cond(), cap);
   }
 }

@@ -87,7 +87,7 @@ class OptimizersTest {
   @Test
   void largeParametersTakeTheNd4jPathToTheSameEquations() {
     SplittableRandom rng = new SplittableRandom(11);
-    Param big = Float64.weight("body.0.W", rng, 130, 130);
+    Param big = Float64.weight("body.0.W", rng, 370, 370);
     assertTrue(big.length() > Adam.HOST_LOOP_MAX, "this test is about the ND4J path");
     List<Param> ps = List.of(big);
     double[] expected = handAdam(flat(ps), 3, 0.01, 0.9, 0.999, 1e-8, 0, mask(ps, ParamMask.none()));

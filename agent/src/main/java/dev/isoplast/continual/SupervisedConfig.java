@@ -1,0 +1,104 @@
+package dev.isoplast.continual;
+
+import static dev.isoplast.config.ConfigValues.asDouble;
+import static dev.isoplast.config.ConfigValues.asInt;
+import static dev.isoplast.config.ConfigValues.positive;
+
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.nn.BodyConfig;
+import dev.isoplast.nn.Init;
+import dev.isoplast.optim.OptimizerConfig;
+import dev.isoplast.plasticity.InterventionConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every hyper-parameter of the supervised learner, one field each, with the same keys as the
+ * agents' for what they share (body, optimizer, interventions): so every method preset and every
+ * {@code --set} works on it unchanged.
+ *
+ * @param batchSize {@code batch_size}: examples per gradient step
+ * @param learningRate {@code learning_rate}: the optimizer's rate (constant)
+ * @param body the hidden layers: {@code body}, {@code hidden_sizes}, {@code activation},
+ *     {@code layer_norm}; the head is a Dense of the body's init scheme with gain 1
+ * @param optim the optimizer and coupled regularizers (keys of {@link OptimizerConfig})
+ * @param interventions the plasticity interventions (keys of {@link InterventionConfig}); ReDo and
+ *     resets count gradient steps
+ */
+public record SupervisedConfig(int batchSize, double learningRate, BodyConfig body, OptimizerConfig optim,
+    InterventionConfig interventions) {
+
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
+  public static final List<String> KEYS = ConfigValues.keys(List.of("batch_size", "learning_rate"), BodyConfig.KEYS,
+      OptimizerConfig.KEYS, InterventionConfig.KEYS);
+
+  public SupervisedConfig {
+    positive("batch_size", batchSize);
+    if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning_rate must be finite and >= 0, got " + learningRate);
+    }
+    if (body == null || optim == null || interventions == null) {
+      throw new IllegalArgumentException("body, optimizer and intervention options must be given");
+    }
+  }
+
+  /**
+   * Kumar, Marklund &amp; Van Roy's small net ("Maintaining plasticity via regenerative
+   * regularization"): 100-100 ReLU, PyTorch's default init, batch 16, Adam 1e-3.
+   */
+  public static SupervisedConfig small() {
+    return new SupervisedConfig(16, 1e-3, BodyConfig.mlp(List.of(100, 100), BodyConfig.Nonlinearity.RELU, false,
+        Init.torchDefault()), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+  }
+
+  /**
+   * The paper's net (arXiv 2606.09762, second-hand: DESIGN.md §5): 4 × 512 ReLU with orthogonal
+   * init (gain √2, the ReLU gain: chosen here, the paper gives none), batch 16, learning rate 1e-4.
+   */
+  public static SupervisedConfig paper() {
+    return new SupervisedConfig(16, 1e-4, BodyConfig.mlp(List.of(512, 512, 512, 512), BodyConfig.Nonlinearity.RELU,
+        false, Init.orthogonal(Init.RELU_GAIN)), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+  }
+
+  /**
+   * Dohare et al.'s learner for the slowly-changing regression (lop/slowly_changing_regression,
+   * cfg/adam/bp/relu.json): 5 ReLU units, one example per step, Adam 1e-3 (their middle step size),
+   * Kaiming-uniform init.
+   */
+  public static SupervisedConfig regression() {
+    return new SupervisedConfig(1, 1e-3, BodyConfig.mlp(List.of(5), BodyConfig.Nonlinearity.RELU, false,
+        Init.kaimingUniform(Init.RELU_GAIN)), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+  }
+
+  /** The head's init: the body's scheme with gain 1 (PyTorch's default stays itself). */
+  public Init headInit() {
+    Init b = body.init();
+    return b.scheme() == Init.Scheme.TORCH_DEFAULT ? b : new Init(b.scheme(), 1.0);
+  }
+
+  /** The resolved configuration with the keys of {@link #KEYS}, in that order. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("batch_size", batchSize);
+    m.put("learning_rate", learningRate);
+    body.putInto(m);
+    optim.putInto(m);
+    interventions.putInto(m);
+    return m;
+  }
+
+  /**
+   * {@code base} with the given keys overridden (values typed or as strings after {@code --set}).
+   *
+   * @throws IllegalArgumentException for an unknown key (the message lists the valid ones) or a
+   *     value of the wrong type or range
+   */
+  public static SupervisedConfig fromMap(SupervisedConfig base, Map<String, Object> values) {
+    ConfigValues.checkKeys("supervised learner", KEYS, values);
+    Map<String, Object> m = base.toMap();
+    m.putAll(values);
+    return new SupervisedConfig(asInt(m, "batch_size"), asDouble(m, "learning_rate"),
+        BodyConfig.fromMap(m, base.body(), base.body().init()), OptimizerConfig.from(m), InterventionConfig.from(m));
+  }
+}

@@ -1,0 +1,247 @@
+package dev.isoplast.runs;
+
+import dev.isoplast.agents.Callback;
+import dev.isoplast.agents.MetricSink;
+import dev.isoplast.config.Seeds;
+import dev.isoplast.continual.Shuffles;
+import dev.isoplast.continual.SupervisedConfig;
+import dev.isoplast.continual.SupervisedLearner;
+import dev.isoplast.continual.TaskSequence;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * One supervised continual-learning run from start to summary (DESIGN.md §10): a {@link
+ * SupervisedLearner} trained on task after task of a {@link TaskSequence}, each for its epochs in
+ * minibatches (shuffled per pass unless the tasks are a stream), with the monitors as for RL (the
+ * probe refreshed at each task start) and every row written to metrics.jsonl and the TensorBoard
+ * file, tagged with {@code task}. At each task's end one row gives its figure:
+ * {@code continual/accuracy} (online, or on all its examples after training for memorisation
+ * tasks) or {@code continual/loss} (regression: the online mean squared error), with
+ * {@code continual/train_loss} and the learner's regularizer and intervention metrics.
+ * {@code global_step} counts examples trained on. summary.json lists every task's figures
+ * ({@code tasks: [{task, accuracy | loss, ...}]}); a failure keeps what was reached.
+ */
+public final class ContinualTrainer {
+
+  private ContinualTrainer() {}
+
+  /**
+   * One run.
+   *
+   * @param taskConfig the benchmark's resolved keys (config.yaml)
+   * @param numTasks how many tasks of the sequence to train on
+   * @param method the method preset the learner config came from, or null
+   */
+  public record Job(TaskSequence tasks, Map<String, Object> taskConfig, SupervisedConfig config, long seed,
+      int numTasks, Trainer.MonitorSpec monitors, String method) {
+
+    public Job {
+      if (numTasks < 1) {
+        throw new IllegalArgumentException("--tasks must be at least 1, got " + numTasks);
+      }
+    }
+
+    /** Examples trained on over the whole run (every task of a sequence has the same size). */
+    public long totalExamples() {
+      return (long) tasks.task(0).size() * tasks.epochs() * numTasks;
+    }
+  }
+
+  /** Trains {@code job} into {@code run}; returns the summary (also written to summary.json). */
+  public static Map<String, Object> run(RunDirectory run, Job job, boolean progressBar) {
+    TaskSequence seq = job.tasks();
+    SupervisedLearner learner = new SupervisedLearner(job.config(), seq.inSize(), seq.outSize(), job.seed());
+    run.writeConfig(resolvedConfig(job));
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("task", seq.name());
+    if (job.method() != null) {
+      summary.put("method", job.method());
+    }
+    if (job.config().interventions().oracle()) {
+      summary.put("oracle", true);
+    }
+    summary.put("seed", job.seed());
+    summary.put("num_tasks", job.numTasks());
+    List<Map<String, Object>> tasks = new ArrayList<>();
+    long t0 = System.nanoTime();
+    int[] current = {0};
+    double[] running = {Double.NaN};
+    ProgressCallback progress = progressBar ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
+        () -> String.format("task %d/%d %s %.3f", current[0] + 1, job.numTasks(),
+            seq.regression() ? "mse" : "acc", running[0])) : null;
+    try (MetricsFile metrics = run.openMetrics(); TensorBoardWriter events = run.openTensorBoard()) {
+      MetricSink out = MetricTee.of(metrics, events);
+      MetricSink sink = (step, scalars) -> {
+        Map<String, Double> row = new LinkedHashMap<>(scalars);
+        row.put("task", (double) current[0]);
+        out.log(step, row);
+      };
+      Monitors monitors = job.monitors().kinds().isEmpty() ? null
+          : new Monitors(learner, job.monitors().kinds(), job.monitors().cadence(), job.monitors().probeSize(),
+              job.monitors().refreshEvery(), job.seed(), sink);
+      List<Callback> callbacks = new ArrayList<>();
+      if (monitors != null) {
+        callbacks.add(monitors);
+      }
+      if (progress != null) {
+        callbacks.add(progress);
+      }
+      Callback cbs = dev.isoplast.agents.Callbacks.of(callbacks);
+      SplittableRandom orderSeeds = Seeds.stream(job.seed(), 7919);
+      long orderSeed = orderSeeds.nextLong();
+      long examples = 0;
+      int batch = job.config().batchSize();
+      float[] x = new float[batch * seq.inSize()];
+      int[] labels = new int[batch];
+      float[] targets = new float[batch];
+      cbs.onStart(0);
+      for (int k = 0; k < job.numTasks(); k++) {
+        current[0] = k;
+        running[0] = Double.NaN;
+        cbs.onPhaseStart(k, examples);
+        learner.interventions().onPhaseStart(learner, k);
+        TaskSequence.Task task = seq.task(k);
+        int n = task.size();
+        long steps = 0;
+        double lossSum = 0;
+        double figureSum = 0; // correct predictions, or squared error × examples, of the last pass
+        long figureCount = 0;
+        for (int epoch = 0; epoch < seq.epochs(); epoch++) {
+          int[] order = new int[n];
+          for (int i = 0; i < n; i++) {
+            order[i] = i;
+          }
+          if (seq.shuffle()) {
+            Shuffles.shuffle(order, Seeds.stream(orderSeed, (long) k * seq.epochs() + epoch));
+          }
+          figureSum = 0;
+          figureCount = 0;
+          for (int start = 0; start < n; start += batch) {
+            int b = Math.min(batch, n - start);
+            for (int r = 0; r < b; r++) {
+              int i = order[start + r];
+              task.input(i, x, r * seq.inSize());
+              if (seq.regression()) {
+                targets[r] = task.target(i);
+              } else {
+                labels[r] = task.label(i);
+              }
+            }
+            if (seq.regression()) {
+              figureSum += learner.step(x, targets, b) * b;
+            } else {
+              figureSum += learner.step(x, labels, b);
+            }
+            figureCount += b;
+            lossSum += learner.lastLoss();
+            steps++;
+            examples += b;
+            running[0] = figureSum / figureCount;
+            cbs.onUpdate(examples);
+            cbs.onStep(examples);
+          }
+        }
+        Map<String, Double> row = new LinkedHashMap<>();
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("task", k);
+        double online = figureSum / figureCount;
+        if (seq.regression()) {
+          row.put("continual/loss", online);
+          entry.put("loss", online);
+        } else if (seq.measure() == TaskSequence.Measure.FINAL) {
+          double acc = accuracy(learner, task, seq.inSize());
+          row.put("continual/accuracy", acc);
+          row.put("continual/online_accuracy", online);
+          entry.put("accuracy", acc);
+          entry.put("online_accuracy", online);
+        } else {
+          row.put("continual/accuracy", online);
+          entry.put("accuracy", online);
+        }
+        row.put("continual/train_loss", lossSum / steps);
+        row.putAll(learner.metrics());
+        sink.log(examples, row);
+        entry.put("train_loss", lossSum / steps);
+        entry.put("steps", steps);
+        tasks.add(entry);
+      }
+      cbs.onEnd(examples);
+      double wall = (System.nanoTime() - t0) / 1e9;
+      summary.put("status", "completed");
+      summary.put("tasks", tasks);
+      figures(summary, tasks, seq.regression() ? "loss" : "accuracy");
+      summary.put("examples", examples);
+      summary.put("steps", learner.updates());
+      summary.put("steps_per_s", Math.round(learner.updates() / wall));
+      summary.put("wall_s", Math.round(wall * 10) / 10.0);
+      if (monitors != null) {
+        summary.put("monitor_s", Math.round(monitors.totalMs() / 100) / 10.0);
+      }
+      run.writeSummary(summary);
+    } catch (RuntimeException ex) {
+      summary.put("status", "failed");
+      summary.put("error", ex.getMessage());
+      summary.put("tasks", tasks);
+      summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+      run.writeSummary(summary);
+      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)",
+          ex);
+    } finally {
+      if (progress != null) {
+        progress.close();
+      }
+    }
+    return summary;
+  }
+
+  /** The first, last and mean figure over the tasks, under {@code first_<key>}, {@code final_<key>}, {@code mean_<key>}. */
+  private static void figures(Map<String, Object> summary, List<Map<String, Object>> tasks, String key) {
+    double sum = 0;
+    for (Map<String, Object> t : tasks) {
+      sum += (Double) t.get(key);
+    }
+    summary.put("first_" + key, tasks.get(0).get(key));
+    summary.put("final_" + key, tasks.get(tasks.size() - 1).get(key));
+    summary.put("mean_" + key, sum / tasks.size());
+  }
+
+  /** Accuracy of {@code learner} on all of {@code task}'s examples (no update). */
+  static double accuracy(SupervisedLearner learner, TaskSequence.Task task, int inSize) {
+    int chunk = 500;
+    float[] x = new float[chunk * inSize];
+    int[] y = new int[chunk];
+    long correct = 0;
+    for (int start = 0; start < task.size(); start += chunk) {
+      int b = Math.min(chunk, task.size() - start);
+      for (int r = 0; r < b; r++) {
+        task.input(start + r, x, r * inSize);
+        y[r] = task.label(start + r);
+      }
+      correct += learner.evaluate(x, y, b);
+    }
+    return (double) correct / task.size();
+  }
+
+  private static Map<String, Object> resolvedConfig(Job job) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("task", job.tasks().name());
+    if (job.method() != null) {
+      m.put("method", job.method());
+    }
+    if (job.config().interventions().oracle()) {
+      m.put("oracle", true); // told of task boundaries (reset_at_phase): not comparable to the others
+    }
+    m.put("seed", job.seed());
+    m.put("num_tasks", job.numTasks());
+    m.put("created", Instant.now().toString());
+    m.put("versions", RunDirectory.versions());
+    m.put("task_config", new LinkedHashMap<>(job.taskConfig()));
+    m.put("supervised", job.config().toMap());
+    return m;
+  }
+}
