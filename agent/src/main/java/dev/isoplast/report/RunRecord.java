@@ -124,7 +124,8 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
 
     List<Episode> episodes = new ArrayList<>();
     Map<String, List<double[]>> raw = new LinkedHashMap<>();
-    long lastStep = readMetrics(dir.resolve("metrics.jsonl"), episodes, raw, problems);
+    Map<Integer, Long> taskStarts = new java.util.TreeMap<>();
+    long lastStep = readMetrics(dir.resolve("metrics.jsonl"), episodes, raw, taskStarts, problems);
     if (totalSteps == 0) {
       totalSteps = lastStep;
     }
@@ -138,7 +139,7 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
       }
       series.put(k, new Series(s, v));
     });
-    List<Segment> segments = segments(kind, summary);
+    List<Segment> segments = segments(kind, summary, taskStarts);
     String scoreName = kind != Kind.TASKS ? "final mean return" : scoredByLoss(summary) ? "loss" : "accuracy";
     String command = fallbackCommand;
     if (command == null && Files.isRegularFile(dir.resolve("command.txt"))) {
@@ -152,7 +153,7 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
         series, command, problems);
   }
 
-  private static List<Segment> segments(Kind kind, JsonNode summary) {
+  private static List<Segment> segments(Kind kind, JsonNode summary, Map<Integer, Long> taskStarts) {
     List<Segment> out = new ArrayList<>();
     if (summary == null) {
       return out;
@@ -170,8 +171,10 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
     } else if (kind == Kind.TASKS) {
       for (JsonNode t : summary.path("tasks")) {
         JsonNode v = t.has("accuracy") ? t.get("accuracy") : t.get("loss");
-        out.add(new Segment(t.path("task").asInt(out.size()), t.path("start_step").asLong(0), number(v, Double.NaN),
-            Double.NaN, Double.NaN, 0));
+        int task = t.path("task").asInt(out.size());
+        // where the task began: the first metrics row tagged with it (global_step counts examples)
+        long start = t.has("start_step") ? t.get("start_step").asLong() : taskStarts.getOrDefault(task, 0L);
+        out.add(new Segment(task, start, number(v, Double.NaN), Double.NaN, Double.NaN, 0));
       }
     } else if (summary.has("final_mean_return")) {
       out.add(new Segment(0, 0, number(summary.get("final_mean_return"), Double.NaN), Double.NaN, Double.NaN, 0));
@@ -196,9 +199,11 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
 
   /**
    * Reads the rows the report needs; returns the last global_step seen. Skips lines that are not
-   * JSON objects (counted in {@code problems}).
+   * JSON objects (counted in {@code problems}). {@code taskStarts} gets the first step of each
+   * supervised task (rows tagged {@code task}).
    */
-  static long readMetrics(Path file, List<Episode> episodes, Map<String, List<double[]>> series, List<String> problems) {
+  static long readMetrics(Path file, List<Episode> episodes, Map<String, List<double[]>> series,
+      Map<Integer, Long> taskStarts, List<String> problems) {
     if (!Files.isRegularFile(file)) {
       problems.add("no metrics.jsonl");
       return 0;
@@ -228,6 +233,9 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
         }
         long step = row.get("global_step").asLong();
         last = Math.max(last, step);
+        if (row.path("task").isNumber()) {
+          taskStarts.merge(row.get("task").asInt(), step, Math::min);
+        }
         JsonNode ret = row.get("charts/episodic_return");
         if (ret != null) {
           episodes.add(new Episode(step, row.path("phase").asInt(0), number(ret, Double.NaN)));

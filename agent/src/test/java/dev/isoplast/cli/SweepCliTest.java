@@ -120,6 +120,38 @@ class SweepCliTest {
   }
 
   @Test
+  void aSupervisedSweepRunsContinualCellsWithoutAnEnvServerAndTheReportScoresTheLoss() throws Exception {
+    Path dir = tmp.resolve("sup");
+    CliTest.Run r = CliTest.run("sweep", "--task", "slowly-changing-regression", "--tasks", "3", "--set",
+        "flip_after=500", "--methods", "adam,adamo", "--seeds", "1", "--workers", "2", "--monitors", "none",
+        "--run-dir", dir.toString(), "--no-progress");
+    assertEquals(0, r.code(), r.err() + r.out());
+    JsonNode index = JSON.readTree(dir.resolve("sweep.json").toFile());
+    assertTrue(index.path("env_server").isMissingNode(), "no env server for supervised cells");
+    assertFalse(Files.exists(dir.resolve("env-server.log")));
+    for (JsonNode c : index.get("cells")) {
+      assertEquals("completed", c.get("status").asText(), c.toString());
+      assertTrue(c.get("command").asText().matches("OMP_NUM_THREADS=\\d+ isoplast continual --task "
+          + "slowly-changing-regression --tasks 3 --method \\w+ --seed 1 --run-dir .* --set flip_after=500 "
+          + "--monitors none"), c.get("command").asText());
+      JsonNode summary = JSON.readTree(dir.resolve(c.get("run_dir").asText()).resolve("summary.json").toFile());
+      assertEquals(3, summary.get("tasks").size());
+    }
+    CliTest.Run report = CliTest.run("report", dir.toString());
+    assertEquals(0, report.code(), report.err());
+    String page = Files.readString(dir.resolve("report.html"));
+    assertTrue(page.contains("<th>loss, all tasks<br>IQM [95% CI]</th>"), page);
+    assertTrue(page.contains("(lower loss counts as higher)"), "P(adamo > adam) on the loss: lower is better");
+    assertTrue(Files.size(dir.resolve("plots/curve.png")) > 10_000);
+    assertTrue(Files.size(dir.resolve("plots/per_segment.png")) > 10_000);
+
+    CliTest.Run badKey = CliTest.run("sweep", "--task", "permuted-mnist", "--set", "flip_after=5", "--methods", "adam",
+        "--seeds", "1", "--run-dir", tmp.resolve("bad").toString());
+    assertEquals(2, badKey.code(), badKey.err());
+    assertTrue(badKey.err().contains("method adam: unknown permuted-mnist config key [flip_after]"), badKey.err());
+  }
+
+  @Test
   void badUsageIsAOneLineErrorWithExitCodeTwoBeforeAnyCellRuns() throws Exception {
     Path dir = tmp.resolve("sweep");
     CliTest.Run unknown = CliTest.run(args(dir, "adam,adamm").toArray(String[]::new));

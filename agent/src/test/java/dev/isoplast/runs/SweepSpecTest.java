@@ -61,6 +61,15 @@ class SweepSpecTest {
     assertEquals("continual", t.command());
     assertEquals(List.of("continual", "--task", "permuted-mnist", "--tasks", "10", "--method", "adam", "--seed", "3",
         "--run-dir", "d"), t.cellArgs(t.cell(0), Path.of("d")));
+    Map<String, Object> e = new LinkedHashMap<>(Map.of("task", "permuted-cifar10", "net", "paper", "cifar_dir", "/data/c",
+        "methods", "adamo", "seeds", "2"));
+    SweepSpec c = SweepSpec.fromEntries(e, null);
+    assertEquals(List.of("continual", "--task", "permuted-cifar10", "--net", "paper", "--cifar-dir", "/data/c",
+        "--method", "adamo", "--seed", "2", "--run-dir", "d"), c.cellArgs(c.cell(0), Path.of("d")));
+    e.put("scenario", "cartpole-permute");
+    e.remove("task");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepSpec.fromEntries(e, null)).getMessage()
+        .startsWith("net applies to --task sweeps"));
   }
 
   @Test
