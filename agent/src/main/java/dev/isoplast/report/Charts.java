@@ -102,6 +102,10 @@ public final class Charts {
     NumberAxis x = axis(xLabel, false);
     if (xMax > 0) { // every plot over steps spans the whole run, so that their phase lines line up
       x.setRange(0, xMax);
+    } else if (xLabel.equals("task")) { // tasks are counted: whole-number ticks
+      x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+      x.setAutoRangeIncludesZero(true);
+      x.setUpperMargin(0.02);
     } else {
       x.setAutoRangeIncludesZero(true);
       x.setUpperMargin(0.01);

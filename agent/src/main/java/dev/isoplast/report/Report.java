@@ -181,11 +181,13 @@ public final class Report {
     String seeds = "mean over seeds, 95% band";
     if (!data.curves().isEmpty()) {
       if (data.kind() == RunRecord.Kind.TASKS) {
-        Charts.bands(plots.resolve("curve.png"), cap(data.scoreName()) + " at the end of each task (" + seeds + ")",
-            "task", data.scoreName(), data.curves(), data.colours(), List.of(), false, 0);
-        main.add(new Plot(PLOTS + "/curve.png", cap(data.scoreName()) + " per task",
-            "Each point: the " + data.scoreName() + " at the end of a task, averaged over the seeds of a method; the "
-                + "band is the 95% bootstrap interval of that mean (seeds resampled)."));
+        Charts.bands(plots.resolve("curve.png"), cap(data.scoreName()) + " of each task on " + data.benchmark() + " ("
+            + seeds + ")", "task", data.scoreName(), data.curves(), data.colours(), List.of(), false, 0);
+        main.add(new Plot(PLOTS + "/curve.png", cap(data.scoreName()) + " over the task sequence",
+            "Each point: a task's " + data.scoreName() + " as its summary.json reports it (Permuted MNIST: online "
+                + "accuracy over the task; Random-Label MNIST: training accuracy after it; the regression: the "
+                + "window's online squared error; docs/continual.md), averaged over the seeds of a method; the band "
+                + "is the 95% bootstrap interval of that mean (seeds resampled)."));
       } else {
         String y = data.kind() == RunRecord.Kind.SCENARIO ? "return (mean of last 20 episodes in the phase)"
             : "return (mean of last 20 episodes)";
@@ -208,7 +210,7 @@ public final class Report {
           + " (IQM over seeds, 95% bootstrap CI)", data.segmentName(),
           data.kind() == RunRecord.Kind.SCENARIO ? "final mean return (last 20 episodes)" : data.scoreName(), per,
           data.colours(), Double.NaN, null);
-      main.add(new Plot(PLOTS + "/per_segment.png", cap(what) + " per " + data.segmentName(),
+      main.add(new Plot(PLOTS + "/per_segment.png", cap(what) + " per " + data.segmentName() + ": IQM and 95% CI",
           "The IQM over seeds of each " + data.segmentName() + "'s " + (data.kind() == RunRecord.Kind.SCENARIO
               ? "final_mean_return" : data.scoreName()) + ", with its 95% stratified-bootstrap percentile interval. "
               + "Methods are shifted sideways so that their bars do not overlap."));
@@ -231,7 +233,7 @@ public final class Report {
     int i = 0;
     for (var e : data.monitors().entrySet()) {
       String k = e.getKey();
-      String[] t = monitorText(k);
+      String[] t = monitorText(k, data.segmentName());
       String file = PLOTS + "/monitor_" + (i++) + "_" + k.replaceAll("[^A-Za-z0-9]+", "_") + ".png";
       Charts.bands(dir.resolve(file), t[0] + " (" + seeds + ")", data.kind() == RunRecord.Kind.TASKS
           ? "examples trained on" : "env steps", t[1], e.getValue(), data.colours(),
@@ -243,7 +245,7 @@ public final class Report {
   }
 
   /** Title, axis label and explanation of a monitor plot. */
-  static String[] monitorText(String key) {
+  static String[] monitorText(String key, String segment) {
     switch (key) {
       case "plasticity/dormant_frac":
         return new String[] {"Dormant units", "dormant fraction (τ = 0.025)",
@@ -252,8 +254,8 @@ public final class Report {
       case "plasticity/revived_frac":
         return new String[] {"Revived units", "revived fraction",
             "Of the units dormant at the previous measurement, the fraction active now (the paper's mechanism). "
-                + "A spike right after a phase switch comes partly from the probe batch, which is redrawn from the "
-                + "new phase's inputs then (docs/monitors.md)."};
+                + "A spike right after a " + segment + " switch comes partly from the probe batch, which is redrawn "
+                + "from the new " + segment + "'s inputs then (docs/monitors.md)."};
       case "plasticity/ntk_erank":
         return new String[] {"NTK effective rank", "effective rank of the empirical NTK",
             "exp(entropy) of the normalised eigenvalues of the empirical NTK on the probe batch (RL: the policy network's)."};
