@@ -136,6 +136,39 @@ class ReportTest {
   }
 
   @Test
+  void aRunDirectoryOrADirectoryOfRunsIsReportedToo() throws Exception {
+    Path sweep = tmp.resolve("sweep");
+    SweepResults one = SweepResults.load(sweep.resolve("adam__seed2"));
+    assertFalse(one.isSweep());
+    assertEquals(List.of("adam"), one.methods());
+    Report.Data d1 = Report.compute(one, StratifiedBootstrap.withSeed(0));
+    // one run: its own phase scores are the IQMs (20 and 8), and the curve is that run's
+    assertEquals(20.0, d1.figures().get("adam").perSegment().get(0).point(), 1e-12);
+    assertEquals(8.0, d1.figures().get("adam").last().point(), 1e-12);
+    assertEquals(30.0, d1.curves().get("adam").mean()[24], 1e-12, "15s at step 50 with s = 2");
+
+    // a parent of run directories (as isoplast demo writes): a completed adam run and adamo's failed one
+    Path parent = tmp.resolve("parent");
+    for (String run : List.of("adam__seed1", "adamo__seed5")) {
+      Files.createDirectories(parent.resolve(run));
+      try (Stream<Path> files = Files.list(sweep.resolve(run))) {
+        for (Path f : files.toList()) {
+          Files.copy(f, parent.resolve(run).resolve(f.getFileName()));
+        }
+      }
+    }
+    Report.Data d2 = Report.compute(SweepResults.load(parent), StratifiedBootstrap.withSeed(0));
+    assertEquals(List.of("adam", "adamo"), d2.methods());
+    assertEquals(List.of("adam"), List.copyOf(d2.figures().keySet()), "statistics from completed runs only");
+    assertTrue(d2.curves().containsKey("adamo (unfinished)"), "a method without a completed run is drawn, labelled");
+    // adamo seed 5 logged 1000 at step 10 and NaN at 50 (left out): its curve at step 50 is 1000
+    assertEquals(1000.0, d2.curves().get("adamo (unfinished)").mean()[24], 1e-12);
+    assertTrue(Double.isNaN(d2.curves().get("adamo (unfinished)").mean()[40]), "nothing after the step it reached");
+    Path html = Report.write(d2, parent);
+    assertTrue(Files.readString(html).contains("adamo seed 5 (adamo__seed5) did not complete"));
+  }
+
+  @Test
   void writesThePageAndEveryPlotAsANonEmptyPng() throws Exception {
     Path dir = tmp.resolve("sweep");
     Path html = Report.write(data, dir);
