@@ -176,6 +176,7 @@ public final class Report {
   /** Writes report.html and the plots into {@code dir}; returns the page's path. */
   public static Path write(Data data, Path dir) {
     Path plots = dir.resolve(PLOTS);
+    removeOldPlots(plots); // a rewritten report must not leave the plots of an earlier one beside it
     List<Plot> main = new ArrayList<>();
     List<Plot> monitorPlots = new ArrayList<>();
     String seeds = "mean over seeds, 95% band";
@@ -242,6 +243,19 @@ public final class Report {
           + "at or before each step, with its 95% bootstrap band."));
     }
     return ReportHtml.write(data, dir.resolve(FILE), main, monitorPlots, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  private static void removeOldPlots(Path plots) {
+    if (!java.nio.file.Files.isDirectory(plots)) {
+      return;
+    }
+    try (var files = java.nio.file.Files.list(plots)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".png")).toList()) {
+        java.nio.file.Files.delete(f);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot clear " + plots + ": " + e.getMessage(), e);
+    }
   }
 
   /** Title, axis label and explanation of a monitor plot. */

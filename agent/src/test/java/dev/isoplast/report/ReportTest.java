@@ -171,6 +171,8 @@ class ReportTest {
   @Test
   void writesThePageAndEveryPlotAsANonEmptyPng() throws Exception {
     Path dir = tmp.resolve("sweep");
+    Files.createDirectories(dir.resolve("plots"));
+    Files.writeString(dir.resolve("plots/monitor_9_from_an_earlier_report.png"), "old");
     Path html = Report.write(data, dir);
     String page = Files.readString(html);
     assertTrue(page.contains("<table id=\"final-figures\">"));
