@@ -4,6 +4,7 @@ import dev.isoplast.config.ConfigValues;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.CommandLines;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.ContinualTrainer;
 import dev.isoplast.runs.Monitors;
@@ -16,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code isoplast continual}: a supervised continual-learning benchmark (Permuted MNIST,
@@ -77,6 +80,9 @@ final class ContinualCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
+  @Spec
+  CommandSpec commandSpec;
+
   static final class TaskNames extends ArrayList<String> {
     TaskNames() {
       super(Tasks.NAMES);
@@ -85,14 +91,9 @@ final class ContinualCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Map<String, Object> user = ConfigOverrides.load(configFile, sets);
-    List<String> taskKeys = Tasks.keys(task);
-    List<String> valid = ConfigValues.keys(taskKeys, SupervisedConfig.KEYS);
-    ConfigValues.checkKeys(task, valid, user);
-    Map<String, Object> learnerKeys = new LinkedHashMap<>(method != null
-        ? Methods.get(method).overrides("supervised") : Map.of());
-    Map<String, Object> taskOverrides = new LinkedHashMap<>();
-    user.forEach((k, v) -> (taskKeys.contains(k) ? taskOverrides : learnerKeys).put(k, v));
+    Keys keys = keys(task, method, ConfigOverrides.load(configFile, sets));
+    Map<String, Object> learnerKeys = keys.learner();
+    Map<String, Object> taskOverrides = keys.task();
     Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
         Monitors.parseCadence(monitorCadence, Monitors.defaultCadence("supervised")), probeSize);
     Tasks.Resolved resolved = Tasks.resolve(task, net, taskOverrides, mnistDir, cifarDir, seed);
@@ -102,6 +103,7 @@ final class ContinualCommand implements Callable<Integer> {
         monitorSpec, method);
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", task + "__" + seed + "__" + System.currentTimeMillis() / 1000));
+    run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
     Map<String, Object> summary = ContinualTrainer.run(run, job, !noProgress);
     printTasks(summary, resolved.tasks().regression());
     System.out.printf("%s%s seed %d: %d tasks, %s steps, %s steps/s, %s s%n", task,
@@ -109,6 +111,21 @@ final class ContinualCommand implements Callable<Integer> {
         summary.get("wall_s"));
     System.out.println("run directory: " + run.path());
     return 0;
+  }
+
+  /** A run's keys split into the learner's (the method preset's first, the user's on top) and the task's. */
+  record Keys(Map<String, Object> learner, Map<String, Object> task) {}
+
+  /** The split of {@code user} for {@code task}; unknown keys are an error naming the valid ones. */
+  static Keys keys(String task, String method, Map<String, Object> user) {
+    List<String> taskKeys = Tasks.keys(task);
+    List<String> valid = ConfigValues.keys(taskKeys, SupervisedConfig.KEYS);
+    ConfigValues.checkKeys(task, valid, user);
+    Map<String, Object> learnerKeys = new LinkedHashMap<>(method != null
+        ? Methods.get(method).overrides("supervised") : Map.of());
+    Map<String, Object> taskOverrides = new LinkedHashMap<>();
+    user.forEach((k, v) -> (taskKeys.contains(k) ? taskOverrides : learnerKeys).put(k, v));
+    return new Keys(learnerKeys, taskOverrides);
   }
 
   private static void printTasks(Map<String, Object> summary, boolean regression) {

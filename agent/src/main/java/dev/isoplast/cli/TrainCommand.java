@@ -3,6 +3,7 @@ package dev.isoplast.cli;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.CommandLines;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.EpisodeStats;
 import dev.isoplast.runs.Monitors;
@@ -16,12 +17,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code isoplast train}: trains an agent on one env (or through an environment-switch scenario)
  * via the sidecar and writes a run directory ({@code config.yaml}, {@code metrics.jsonl},
- * {@code summary.json}, the env server's log).
+ * {@code summary.json}, the env server's log, and {@code command.txt}: the command line that made it).
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Train an agent on a Gymnasium env, or through an environment-switch scenario, via the env server "
@@ -104,6 +107,9 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   EnvServerOptions server;
 
+  @Spec
+  CommandSpec commandSpec;
+
   /** The built-in scenario names, for --help. */
   static final class BuiltInScenarios extends ArrayList<String> {
     BuiltInScenarios() {
@@ -137,20 +143,10 @@ final class TrainCommand implements Callable<Integer> {
     shorthand(user, "optimizer", optimizerName);
     shorthand(user, "iso_coef", isoCoef);
     shorthand(user, "body", body);
-    // the preset first, then what the user set explicitly (which wins)
-    Map<String, Object> overrides = new LinkedHashMap<>(method != null ? Methods.get(method).overrides(algo) : Map.of());
-    overrides.putAll(user);
-    if (scenario != null && scenario.numEnvs() != null) {
-      overrides.putIfAbsent("num_envs", scenario.numEnvs()); // the scenario's width unless --set says otherwise
-    }
-    if (scenario != null && algo.equals("ppo")) {
-      // a learning rate annealed to 0 over the whole run would make late phases unlearnable by
-      // construction, confounding plasticity loss; continual-RL studies keep it constant
-      overrides.putIfAbsent("anneal_lr", false);
-    }
-    AgentConfig.checkKeys(algo, overrides); // key names now; values once the env's spaces are known
+    Map<String, Object> overrides = overrides(algo, method, scenario, user);
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", RunDirectory.defaultName(env, algo, seed)));
+    run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
       AgentConfig config = Trainer.configFor(c.client(), env, algo, overrides);
       Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
@@ -170,6 +166,26 @@ final class TrainCommand implements Callable<Integer> {
       System.out.println("run directory: " + run.path());
     }
     return 0;
+  }
+
+  /**
+   * The agent's overrides of one run: the method preset's keys first, then what the user set
+   * explicitly (which wins), then the scenario's defaults; key names are checked now, values once
+   * the env's spaces are known. {@code sweep} checks its cells with the same function.
+   */
+  static Map<String, Object> overrides(String algo, String method, Scenario scenario, Map<String, Object> user) {
+    Map<String, Object> overrides = new LinkedHashMap<>(method != null ? Methods.get(method).overrides(algo) : Map.of());
+    overrides.putAll(user);
+    if (scenario != null && scenario.numEnvs() != null) {
+      overrides.putIfAbsent("num_envs", scenario.numEnvs()); // the scenario's width unless --set says otherwise
+    }
+    if (scenario != null && algo.equals("ppo")) {
+      // a learning rate annealed to 0 over the whole run would make late phases unlearnable by
+      // construction, confounding plasticity loss; continual-RL studies keep it constant
+      overrides.putIfAbsent("anneal_lr", false);
+    }
+    AgentConfig.checkKeys(algo, overrides);
+    return overrides;
   }
 
   private Scenario scenario() {

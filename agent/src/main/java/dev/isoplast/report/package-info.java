@@ -8,7 +8,13 @@
  * {@link dev.isoplast.report.StatisticsTool} answers the same questions for JSON on standard
  * input, the entry point by which agent/src/test/python checks them against rliable itself.
  *
+ * <p>The report itself ({@code isoplast report}, docs/sweeps.md): {@link dev.isoplast.report.SweepResults}
+ * and {@link dev.isoplast.report.RunRecord} read sweep and run directories (tolerating NaN written
+ * as strings and runs cut short), {@link dev.isoplast.report.Figures} computes the final figures,
+ * {@link dev.isoplast.report.Curves} the curves with their bands, {@link dev.isoplast.report.Charts}
+ * draws them with JFreeChart, and {@link dev.isoplast.report.Report} writes report.html.
+ *
  * <p>Scores are {@code double[run][task]} matrices, one per method. Nothing here depends on
- * training: the package reads numbers, never runs.
+ * training: the package reads numbers and run directories, never runs.
  */
 package dev.isoplast.report;

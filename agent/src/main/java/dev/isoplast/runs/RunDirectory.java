@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * One directory per run: {@code config.yaml}, {@code metrics.jsonl}, a TensorBoard event file
- * ({@code events.out.tfevents.*}), {@code summary.json}, and the env server's log. Files that are
+ * ({@code events.out.tfevents.*}), {@code summary.json}, the env server's log, and (from the CLI)
+ * {@code command.txt}. Files that are
  * rewritten (config, summary) are written atomically (temp file + rename); metrics are appended and
  * flushed row by row, so a crash loses nothing already logged.
  */
@@ -71,6 +72,16 @@ public final class RunDirectory {
   /** Writes {@code config.yaml}: the fully resolved configuration. */
   public void writeConfig(Map<String, Object> config) {
     writeAtomically("config.yaml", YAML, config);
+  }
+
+  /** Writes {@code command.txt}: the exact command line that made the run (for reports). */
+  public void writeCommand(String commandLine) {
+    Path target = dir.resolve("command.txt");
+    try {
+      Files.writeString(target, commandLine + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+    }
   }
 
   /** Writes {@code summary.json}. */

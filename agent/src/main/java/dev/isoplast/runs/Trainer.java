@@ -180,7 +180,9 @@ public final class Trainer {
         schedule.begin();
       }
       TrainResult r = agent.train(job.totalSteps(), sink, callbacks);
-      summary.put("status", "completed");
+      // "completed" only once nothing is left to do: a sweep treats a completed summary as a finished
+      // run, so while the fresh reference is still to come the summary says so
+      summary.put("status", job.freshReference() && plan != null ? "fresh_reference" : "completed");
       summary.put("final_mean_return", r.finalMeanReturn());
       summary.put("episodes", r.episodeReturns().size());
       summary.put("sps", Math.round(r.sps()));
@@ -224,7 +226,16 @@ public final class Trainer {
       }
     }
     if (job.freshReference() && plan != null) {
-      freshReference(client, run, job, plan, summary);
+      try {
+        freshReference(client, run, job, plan, summary);
+      } catch (RuntimeException ex) {
+        summary.put("status", "failed");
+        summary.put("error", "fresh reference: " + ex.getMessage());
+        run.writeSummary(summary);
+        throw new IllegalStateException("fresh reference: " + ex.getMessage() + " (run directory " + run.path()
+            + " keeps the continual run's metrics)", ex);
+      }
+      summary.put("status", "completed");
       run.writeSummary(summary);
     }
     return summary;

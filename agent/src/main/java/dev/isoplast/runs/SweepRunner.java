@@ -1,0 +1,286 @@
+package dev.isoplast.runs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Runs the cells of a {@link SweepIndex}, {@code workers} at a time, each as a child process
+ * (a JVM running the CLI command of the cell, from the {@link CellLauncher}): a crash or an
+ * out-of-memory error in one cell cannot take the others down, and no two cells share ND4J's
+ * global random stream or OpenMP thread pool. Cells already finished ({@link SweepIndex#isFinished})
+ * are skipped; every other cell starts in a clean run directory. A failed cell is recorded with its
+ * error (the child's one-line {@code error:} message) and the others go on. The child's output
+ * goes to {@code cell.log} in its run directory.
+ *
+ * <p>Threads: each child gets {@code OMP_NUM_THREADS} = max(1, cores / workers) (and the same for
+ * OpenBLAS) unless the environment already sets {@code OMP_NUM_THREADS}, so that {@code workers}
+ * children do not oversubscribe the cores (docs/sweeps.md has the measurement).
+ */
+public final class SweepRunner {
+
+  /** How a cell's CLI command becomes a process. */
+  @FunctionalInterface
+  public interface CellLauncher {
+    /** The process for the CLI arguments {@code args} (subcommand first); output is redirected by the runner. */
+    ProcessBuilder processFor(List<String> args);
+  }
+
+  /** What a sweep invocation did. */
+  public record Outcome(int cells, int skipped, int completed, int failed, int interrupted) {}
+
+  /** The child's output file in its run directory. */
+  public static final String LOG = "cell.log";
+
+  private final Path sweepDir;
+  private final SweepSpec spec;
+  private final SweepIndex index;
+  private final CellLauncher launcher;
+  private final boolean progressBar;
+  private final Set<Process> live = ConcurrentHashMap.newKeySet();
+  private volatile boolean stopping;
+
+  public SweepRunner(Path sweepDir, SweepSpec spec, SweepIndex index, CellLauncher launcher, boolean progressBar) {
+    this.sweepDir = sweepDir;
+    this.spec = spec;
+    this.index = index;
+    this.launcher = launcher;
+    this.progressBar = progressBar;
+  }
+
+  /** OpenMP threads per child: {@code OMP_NUM_THREADS} from the environment, else max(1, cores / workers). */
+  public static int threadsPerCell(int workers, Map<String, String> env, int cores) {
+    String set = env.get("OMP_NUM_THREADS");
+    if (set != null && set.trim().matches("[1-9][0-9]*")) {
+      return Integer.parseInt(set.trim());
+    }
+    return Math.max(1, cores / workers);
+  }
+
+  /** Runs every unfinished cell; returns when all have ended (or the JVM is shutting down). */
+  public Outcome run() {
+    List<SweepIndex.Entry> todo = new ArrayList<>();
+    for (SweepIndex.Entry e : index.entries()) {
+      if (e.status() != SweepIndex.Status.COMPLETED) {
+        index.update(e, SweepIndex.Status.PENDING, null, null);
+        todo.add(e);
+      }
+    }
+    int skipped = index.entries().size() - todo.size();
+    int threads = threadsPerCell(spec.workers(), System.getenv(), Runtime.getRuntime().availableProcessors());
+    index.setting("cell_threads", threads);
+    index.write();
+    Thread hook = new Thread(this::interrupt, "isoplast-sweep-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("sweep").setInitialMax(index.entries().size())
+        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).setUnit(" cells", 1)
+        .startsFrom(skipped, Duration.ZERO).continuousUpdate().build() : null;
+    if (bar != null) {
+      bar.setExtraMessage(status());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(spec.workers(), r -> {
+      Thread t = new Thread(r, "isoplast-sweep-worker");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      for (SweepIndex.Entry e : todo) {
+        pool.submit(() -> {
+          runCell(e, threads);
+          if (bar != null) {
+            synchronized (bar) {
+              bar.step();
+              bar.setExtraMessage(status());
+            }
+          }
+        });
+      }
+      pool.shutdown();
+      while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+        if (bar != null) {
+          bar.setExtraMessage(status());
+        }
+      }
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      interrupt();
+    } finally {
+      pool.shutdownNow();
+      if (bar != null) {
+        bar.close();
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException ex) {
+        // shutting down: the hook runs
+      }
+    }
+    index.write();
+    return new Outcome(index.entries().size(), skipped, (int) index.count(SweepIndex.Status.COMPLETED) - skipped,
+        (int) index.count(SweepIndex.Status.FAILED), (int) index.count(SweepIndex.Status.INTERRUPTED));
+  }
+
+  private String status() {
+    return index.count(SweepIndex.Status.RUNNING) + " running, " + index.count(SweepIndex.Status.FAILED) + " failed";
+  }
+
+  /** Runs one cell in a clean run directory and records how it ended. */
+  private void runCell(SweepIndex.Entry e, int threads) {
+    if (stopping) {
+      return;
+    }
+    Path runDir = sweepDir.resolve(e.cell.runDir());
+    long t0 = System.nanoTime();
+    try {
+      clean(runDir);
+      Files.createDirectories(runDir);
+      ProcessBuilder pb = launcher.processFor(spec.cellArgs(e.cell, runDir));
+      Path log = runDir.resolve(LOG);
+      pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
+      if (!System.getenv().containsKey("OMP_NUM_THREADS")) {
+        pb.environment().put("OMP_NUM_THREADS", String.valueOf(threads));
+        pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(threads));
+      }
+      index.threads(e, threads);
+      index.update(e, SweepIndex.Status.RUNNING, null, null);
+      index.write();
+      Process p;
+      synchronized (this) {
+        if (stopping) {
+          return;
+        }
+        p = pb.start();
+        live.add(p);
+      }
+      int code;
+      try {
+        code = p.waitFor();
+      } finally {
+        live.remove(p);
+      }
+      double wall = (System.nanoTime() - t0) / 1e9;
+      if (stopping) {
+        index.update(e, SweepIndex.Status.INTERRUPTED, "interrupted", wall);
+      } else if (code == 0 && SweepIndex.isFinished(runDir)) {
+        index.update(e, SweepIndex.Status.COMPLETED, null, wall);
+      } else {
+        String why = code == 0 ? "the cell exited 0 but its summary.json does not say completed" : errorOf(log, code);
+        index.update(e, SweepIndex.Status.FAILED, why, wall);
+        if (!progressBar) {
+          System.err.printf("sweep: cell %d (%s seed %d) failed: %s%n", e.cell.index(), e.cell.method(), e.cell.seed(),
+              why);
+        }
+      }
+    } catch (IOException | RuntimeException ex) {
+      index.update(e, SweepIndex.Status.FAILED, "could not run the cell: " + ex.getMessage(),
+          (System.nanoTime() - t0) / 1e9);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      index.update(e, SweepIndex.Status.INTERRUPTED, "interrupted", (System.nanoTime() - t0) / 1e9);
+    }
+    if (!progressBar && e.status() == SweepIndex.Status.COMPLETED) {
+      System.err.printf("sweep: cell %d (%s seed %d) completed in %.1f s%n", e.cell.index(), e.cell.method(),
+          e.cell.seed(), e.wallSeconds());
+    }
+    index.write();
+  }
+
+  /** Ctrl-C or a kill of the sweep: stop the children, mark their cells interrupted, keep the index. */
+  private void interrupt() {
+    synchronized (this) {
+      stopping = true;
+    }
+    for (Process p : live) {
+      p.destroy(); // SIGTERM: the child JVM runs its shutdown hooks
+    }
+    for (Process p : live) {
+      try {
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException ex) {
+        p.destroyForcibly();
+      }
+    }
+    for (SweepIndex.Entry e : index.entries()) {
+      if (e.status() == SweepIndex.Status.RUNNING) {
+        index.update(e, SweepIndex.Status.INTERRUPTED, "interrupted", e.wallSeconds());
+      }
+    }
+    try {
+      index.write();
+    } catch (RuntimeException ex) {
+      // the directory may be gone; nothing more to save
+    }
+  }
+
+  /**
+   * The error of a failed cell in one line: the child's last {@code error:} line (the CLI's own
+   * message), else its exit status and last line of output.
+   */
+  static String errorOf(Path log, int code) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    } catch (IOException | UncheckedIOException ex) {
+      lines = List.of();
+    }
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (lines.get(i).startsWith("error: ")) {
+        return lines.get(i).substring("error: ".length()).trim();
+      }
+    }
+    String last = "";
+    for (int i = lines.size() - 1; i >= 0 && last.isEmpty(); i--) {
+      last = lines.get(i).trim();
+    }
+    String status = code > 128 ? "killed by signal " + (code - 128) + " (exit code " + code + ")" : "exit code " + code;
+    return status + (last.isEmpty() ? "" : "; last output: " + last) + " (see " + log + ")";
+  }
+
+  /** Removes a cell's old run directory (an unfinished attempt) so that it restarts from scratch. */
+  static void clean(Path runDir) throws IOException {
+    if (!Files.exists(runDir)) {
+      return;
+    }
+    Files.walkFileTree(runDir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private static java.io.File nullFile() {
+    return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+  }
+
+}

@@ -1,0 +1,182 @@
+package dev.isoplast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code isoplast sweep} end to end: real child JVMs running {@code train} through one embedded
+ * env server (the real sidecar), PPO on a two-phase CartPole scenario of 1,024 steps per cell.
+ */
+class SweepCliTest {
+
+  @TempDir
+  Path tmp;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Path scenario() throws Exception {
+    Path f = tmp.resolve("tiny-permute.yaml");
+    Files.writeString(f, """
+        name: tiny-permute
+        env: CartPole-v1
+        num_envs: 4
+        phases:
+          - {steps: 512, obs_permutation: random, obs_sign_flip: random}
+        repeat: 2
+        """);
+    return f;
+  }
+
+  private List<String> args(Path dir, String methods, String... more) throws Exception {
+    List<String> a = new ArrayList<>(List.of("sweep", "--scenario", scenario().toString(), "--methods", methods,
+        "--seeds", "1-2", "--workers", "2", "--run-dir", dir.toString(), "--set", "num_steps=64", "--monitors", "none",
+        "--no-progress"));
+    a.addAll(List.of(more));
+    return a;
+  }
+
+  @Test
+  void runsEveryCellThenARestartRerunsOnlyTheUnfinishedOneAndTheReportReadsIt() throws Exception {
+    Path dir = tmp.resolve("sweep");
+    String[] cmd = args(dir, "adam,adamo").toArray(String[]::new);
+    CliTest.Run first = CliTest.run(cmd);
+    assertEquals(0, first.code(), first.err() + first.out());
+    assertTrue(first.out().contains("4 cells: 0 skipped (finished before), 4 completed now, 0 failed"), first.out());
+    JsonNode index = JSON.readTree(dir.resolve("sweep.json").toFile());
+    assertEquals("isoplast " + String.join(" ", cmd), index.get("command").asText(), "the exact command line");
+    String[][] cells = {{"adam", "1"}, {"adamo", "1"}, {"adam", "2"}, {"adamo", "2"}};
+    for (int i = 0; i < 4; i++) {
+      JsonNode c = index.get("cells").get(i);
+      assertEquals("completed", c.get("status").asText(), c.toString());
+      assertEquals(cells[i][0], c.get("method").asText());
+      Path run = dir.resolve(c.get("run_dir").asText());
+      JsonNode summary = JSON.readTree(run.resolve("summary.json").toFile());
+      assertEquals(cells[i][0], summary.get("method").asText());
+      assertEquals(Long.parseLong(cells[i][1]), summary.get("seed").asLong());
+      assertEquals(1024, summary.get("total_steps").asLong());
+      assertEquals(2, summary.get("phases").size());
+      assertTrue(Files.readString(run.resolve("config.yaml")).contains("env_server: 127.0.0.1:"),
+          "every cell used the sweep's one server");
+    }
+
+    // a cell cut short (no summary) with a leftover file; the finished ones must not run again
+    Path cut = dir.resolve("adamo__seed2");
+    Files.delete(cut.resolve("summary.json"));
+    Files.writeString(cut.resolve("stale.txt"), "left by the killed attempt");
+    Path kept = dir.resolve("adam__seed1/summary.json");
+    FileTime keptTime = Files.getLastModifiedTime(kept);
+    String keptText = Files.readString(kept);
+    CliTest.Run again = CliTest.run(cmd);
+    assertEquals(0, again.code(), again.err() + again.out());
+    assertTrue(again.out().contains("4 cells: 3 skipped (finished before), 1 completed now, 0 failed"), again.out());
+    assertFalse(Files.exists(cut.resolve("stale.txt")), "the unfinished cell restarted in a clean directory");
+    assertEquals("completed", JSON.readTree(cut.resolve("summary.json").toFile()).get("status").asText());
+    assertEquals(keptTime, Files.getLastModifiedTime(kept));
+    assertEquals(keptText, Files.readString(kept));
+    JsonNode after = JSON.readTree(dir.resolve("sweep.json").toFile());
+    assertEquals(2, after.get("invocations").size());
+    assertEquals(1, after.get("invocations").get(1).get("cells_to_run").asInt());
+
+    // another sweep in the same directory is refused before anything runs
+    CliTest.Run other = CliTest.run(args(dir, "adam,redo").toArray(String[]::new));
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.err().contains("holds another sweep: methods (was [\"adam\",\"adamo\"], now [\"adam\",\"redo\"])"),
+        other.err());
+
+    CliTest.Run report = CliTest.run("report", dir.toString());
+    assertEquals(0, report.code(), report.err());
+    String page = Files.readString(dir.resolve("report.html"));
+    assertTrue(page.contains("<table id=\"final-figures\">") && page.contains(String.join(" ", cmd).substring(6)), page);
+    assertTrue(Files.size(dir.resolve("plots/return.png")) > 10_000);
+    assertTrue(Files.size(dir.resolve("plots/per_segment.png")) > 10_000);
+  }
+
+  @Test
+  void aFailingCellIsRecordedWithItsErrorWhileTheOthersCompleteAndTheExitCodeIsOne() throws Exception {
+    Path dir = tmp.resolve("sweep");
+    // ReDo replaces single units and refuses a MaxMin (isometric) body when its agent is built: a real
+    // failure inside the cell's own JVM; adam trains the same body fine
+    List<String> a = args(dir, "adam,redo", "--set", "body=isometric");
+    a.set(a.indexOf("1-2"), "1");
+    CliTest.Run r = CliTest.run(a.toArray(String[]::new));
+    assertEquals(1, r.code(), r.err() + r.out());
+    JsonNode cells = JSON.readTree(dir.resolve("sweep.json").toFile()).get("cells");
+    assertEquals("completed", cells.get(0).get("status").asText());
+    assertEquals("failed", cells.get(1).get("status").asText());
+    assertTrue(cells.get(1).get("error").asText().startsWith("redo replaces single units"), cells.get(1).toString());
+    assertTrue(r.out().contains("1 completed now, 1 failed"), r.out());
+    assertTrue(Files.readString(dir.resolve("redo__seed1/cell.log")).contains("error: redo replaces single units"));
+  }
+
+  @Test
+  void aSupervisedSweepRunsContinualCellsWithoutAnEnvServerAndTheReportScoresTheLoss() throws Exception {
+    Path dir = tmp.resolve("sup");
+    CliTest.Run r = CliTest.run("sweep", "--task", "slowly-changing-regression", "--tasks", "3", "--set",
+        "flip_after=500", "--methods", "adam,adamo", "--seeds", "1", "--workers", "2", "--monitors", "none",
+        "--run-dir", dir.toString(), "--no-progress");
+    assertEquals(0, r.code(), r.err() + r.out());
+    JsonNode index = JSON.readTree(dir.resolve("sweep.json").toFile());
+    assertTrue(index.path("env_server").isMissingNode(), "no env server for supervised cells");
+    assertFalse(Files.exists(dir.resolve("env-server.log")));
+    for (JsonNode c : index.get("cells")) {
+      assertEquals("completed", c.get("status").asText(), c.toString());
+      assertTrue(c.get("command").asText().matches("OMP_NUM_THREADS=\\d+ isoplast continual --task "
+          + "slowly-changing-regression --tasks 3 --method \\w+ --seed 1 --run-dir .* --set flip_after=500 "
+          + "--monitors none"), c.get("command").asText());
+      JsonNode summary = JSON.readTree(dir.resolve(c.get("run_dir").asText()).resolve("summary.json").toFile());
+      assertEquals(3, summary.get("tasks").size());
+    }
+    CliTest.Run report = CliTest.run("report", dir.toString());
+    assertEquals(0, report.code(), report.err());
+    String page = Files.readString(dir.resolve("report.html"));
+    assertTrue(page.contains("<th>loss, all tasks<br>IQM [95% CI]</th>"), page);
+    assertTrue(page.contains("(lower loss counts as higher)"), "P(adamo > adam) on the loss: lower is better");
+    assertTrue(Files.size(dir.resolve("plots/curve.png")) > 10_000);
+    assertTrue(Files.size(dir.resolve("plots/per_segment.png")) > 10_000);
+
+    CliTest.Run badKey = CliTest.run("sweep", "--task", "permuted-mnist", "--set", "flip_after=5", "--methods", "adam",
+        "--seeds", "1", "--run-dir", tmp.resolve("bad").toString());
+    assertEquals(2, badKey.code(), badKey.err());
+    assertTrue(badKey.err().contains("method adam: unknown permuted-mnist config key [flip_after]"), badKey.err());
+  }
+
+  @Test
+  void badUsageIsAOneLineErrorWithExitCodeTwoBeforeAnyCellRuns() throws Exception {
+    Path dir = tmp.resolve("sweep");
+    CliTest.Run unknown = CliTest.run(args(dir, "adam,adamm").toArray(String[]::new));
+    assertEquals(2, unknown.code());
+    assertEquals(1, unknown.err().lines().filter(l -> l.startsWith("error:")).count(), unknown.err());
+    assertTrue(unknown.err().contains("unknown method 'adamm'"), unknown.err());
+    assertFalse(Files.exists(dir), "nothing written");
+
+    CliTest.Run badKey = CliTest.run(args(dir, "adam", "--set", "gae_lamda=0.9").toArray(String[]::new));
+    assertEquals(2, badKey.code(), badKey.err());
+    assertTrue(badKey.err().contains("method adam: unknown PPO config key [gae_lamda]"), badKey.err());
+    JsonNode cells = JSON.readTree(dir.resolve("sweep.json").toFile()).get("cells");
+    for (JsonNode c : cells) {
+      assertEquals("pending", c.get("status").asText(), "no cell ran");
+      assertFalse(Files.exists(dir.resolve(c.get("run_dir").asText())));
+    }
+
+    // the typo fixed: the directory, where no cell ever ran, takes the corrected sweep (checked up to the server)
+    CliTest.Run fixed = CliTest.run(args(dir, "adam", "--set", "gae_lamda=0.9", "--set", "gae_lambda=0.9")
+        .toArray(String[]::new));
+    assertEquals(2, fixed.code(), fixed.err());
+    assertTrue(fixed.err().contains("unknown PPO config key [gae_lamda]"), "not 'holds another sweep': " + fixed.err());
+
+    CliTest.Run noTarget = CliTest.run("sweep", "--methods", "adam", "--seeds", "1");
+    assertEquals(2, noTarget.code());
+    assertTrue(noTarget.err().contains("a sweep needs --scenario NAME|FILE or --task NAME"), noTarget.err());
+  }
+}

@@ -1,0 +1,173 @@
+package dev.isoplast.runs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cells as a pure function of their index, the cell command, and the flags' and the file's forms of a spec. */
+class SweepSpecTest {
+
+  @TempDir
+  Path tmp;
+
+  private static SweepSpec spec(List<String> methods, List<Long> seeds) {
+    return new SweepSpec(new SweepSpec.ScenarioBenchmark("cartpole-permute", 10_000L, 3, false), "ppo", methods, seeds,
+        Map.of(), null, null, 2);
+  }
+
+  @Test
+  void cellsAreSeedMajorAndAPureFunctionOfTheirIndex() {
+    SweepSpec s = spec(List.of("adam", "adamo", "redo"), List.of(5L, 9L));
+    assertEquals(6, s.size());
+    // written out by hand: index -> (method, seed)
+    String[][] expected = {{"adam", "5"}, {"adamo", "5"}, {"redo", "5"}, {"adam", "9"}, {"adamo", "9"}, {"redo", "9"}};
+    for (int i = 0; i < 6; i++) {
+      SweepSpec.Cell c = s.cell(i);
+      assertEquals(i, c.index());
+      assertEquals(expected[i][0], c.method());
+      assertEquals(Long.parseLong(expected[i][1]), c.seed());
+      assertEquals("cartpole-permute", c.benchmark());
+      assertEquals(expected[i][0] + "__seed" + expected[i][1], c.runDir());
+    }
+    assertEquals(List.of(s.cell(0), s.cell(1), s.cell(2), s.cell(3), s.cell(4), s.cell(5)), s.cells());
+    // the same index gives the same cell in a spec built again (e.g. by a shard elsewhere); workers do not matter
+    assertEquals(s.cell(4), spec(List.of("adam", "adamo", "redo"), List.of(5L, 9L)).withWorkers(7).cell(4));
+    assertThrows(IllegalArgumentException.class, () -> s.cell(6));
+    assertThrows(IllegalArgumentException.class, () -> s.cell(-1));
+  }
+
+  @Test
+  void aCellRunsTheTrainCommandWithEverySetting() {
+    Map<String, String> sets = new LinkedHashMap<>();
+    sets.put("activation", "relu");
+    sets.put("hidden_sizes", "[32,32]");
+    SweepSpec s = new SweepSpec(new SweepSpec.ScenarioBenchmark("cartpole-permute", 4096L, 2, true), "dqn",
+        List.of("adam", "redo"), List.of(1L, 2L), sets, "dormancy,ntk", "ntk=5", 1);
+    assertEquals(List.of("train", "--algo", "dqn", "--scenario", "cartpole-permute", "--phase-steps", "4096", "--repeat",
+        "2", "--fresh-reference", "--method", "redo", "--seed", "2", "--run-dir", "sw/redo__seed2", "--set",
+        "activation=relu", "--set", "hidden_sizes=[32,32]", "--monitors", "dormancy,ntk", "--monitor-cadence",
+        "ntk=5"), s.cellArgs(s.cell(3), Path.of("sw", "redo__seed2")));
+    SweepSpec t = new SweepSpec(new SweepSpec.TaskBenchmark("permuted-mnist", 10), null, List.of("adam"),
+        List.of(3L), Map.of(), null, null, 1);
+    assertEquals("continual", t.command());
+    assertEquals(List.of("continual", "--task", "permuted-mnist", "--tasks", "10", "--method", "adam", "--seed", "3",
+        "--run-dir", "d"), t.cellArgs(t.cell(0), Path.of("d")));
+    Map<String, Object> e = new LinkedHashMap<>(Map.of("task", "permuted-cifar10", "net", "paper", "cifar_dir", "/data/c",
+        "methods", "adamo", "seeds", "2"));
+    SweepSpec c = SweepSpec.fromEntries(e, null);
+    assertEquals(List.of("continual", "--task", "permuted-cifar10", "--net", "paper", "--cifar-dir", "/data/c",
+        "--method", "adamo", "--seed", "2", "--run-dir", "d"), c.cellArgs(c.cell(0), Path.of("d")));
+    e.put("scenario", "cartpole-permute");
+    e.remove("task");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepSpec.fromEntries(e, null)).getMessage()
+        .startsWith("net applies to --task sweeps"));
+  }
+
+  @Test
+  void seedsParseRangesAndLists() {
+    assertEquals(List.of(1L, 2L, 3L, 10L), SweepSpec.parseSeeds("1-3,10"));
+    assertEquals(List.of(7L), SweepSpec.parseSeeds("7"));
+    assertEquals(List.of(-2L, 4L), SweepSpec.parseSeeds("-2, 4"));
+    assertThrows(IllegalArgumentException.class, () -> SweepSpec.parseSeeds("3-1"));
+    assertThrows(IllegalArgumentException.class, () -> SweepSpec.parseSeeds("one"));
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> spec(List.of("adam"), SweepSpec.parseSeeds("1-3,2")));
+    assertTrue(twice.getMessage().contains("seeds lists 2 twice"), twice.getMessage());
+  }
+
+  @Test
+  void badSpecsAreOneLineErrors() {
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> spec(List.of("adam", "adamm"), List.of(1L)));
+    assertTrue(unknown.getMessage().contains("unknown method 'adamm'"), unknown.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> spec(List.of("adam", "adam"), List.of(1L)));
+    assertThrows(IllegalArgumentException.class, () -> spec(List.of(), List.of(1L)));
+    assertThrows(IllegalArgumentException.class, () -> spec(List.of("adam"), List.of()));
+    Map<String, Object> both = new LinkedHashMap<>(Map.of("scenario", "cartpole-permute", "task", "permuted-mnist",
+        "methods", "adam", "seeds", "1"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepSpec.fromEntries(both, null)).getMessage()
+        .contains("not both"));
+    Map<String, Object> taskWithRepeat = new LinkedHashMap<>(Map.of("task", "permuted-mnist", "repeat", 3,
+        "methods", "adam", "seeds", "1"));
+    assertThrows(IllegalArgumentException.class, () -> SweepSpec.fromEntries(taskWithRepeat, null));
+    Map<String, Object> badAlgo = new LinkedHashMap<>(Map.of("scenario", "cartpole-permute", "algo", "sac",
+        "methods", "adam", "seeds", "1"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepSpec.fromEntries(badAlgo, "f.yaml"))
+        .getMessage().startsWith("f.yaml: unknown algo sac"));
+  }
+
+  @Test
+  void aSweepFileUsesTheFlagsKeysAndGivesTheSameSpec() throws Exception {
+    Path file = tmp.resolve("s.yaml");
+    Files.writeString(file, """
+        scenario: cartpole-permute
+        algo: ppo
+        methods: [adam, adamo, redo]
+        seeds: 1-3
+        phase_steps: 10000
+        repeat: 3
+        fresh_reference: true
+        workers: 2
+        monitor_cadence: dormancy=2,ntk=5
+        set:
+          activation: relu
+          hidden_sizes: [32, 32]
+        """);
+    SweepSpec fromFile = SweepSpec.fromEntries(SweepSpec.readFile(file), file.toString());
+    Map<String, Object> flags = new LinkedHashMap<>();
+    flags.put("scenario", "cartpole-permute");
+    flags.put("methods", "adam,adamo,redo");
+    flags.put("seeds", "1,2,3");
+    flags.put("phase_steps", 10000L);
+    flags.put("repeat", 3);
+    flags.put("fresh_reference", true);
+    flags.put("workers", 2);
+    flags.put("monitor_cadence", "dormancy=2,ntk=5");
+    flags.put("set", List.of("activation=relu", "hidden_sizes=[32,32]"));
+    assertEquals(SweepSpec.fromEntries(flags, null), fromFile);
+    assertEquals(List.of(1L, 2L, 3L), fromFile.seeds());
+    assertEquals("[32,32]", fromFile.sets().get("hidden_sizes"));
+
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, "scenario: cartpole-permute\nmethod: adam\nseeds: 1\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SweepSpec.readFile(bad));
+    assertTrue(e.getMessage().contains("unknown key [method]"), e.getMessage());
+  }
+
+  @Test
+  void theExampleSweepFileIsValidAndTheDocsNameEveryKey() throws Exception {
+    Path home = dev.isoplast.envs.sidecar.IsoplastHome.locate();
+    Map<String, Object> entries = SweepSpec.readFile(home.resolve("sweeps/cartpole-permute-3x3.yaml"));
+    SweepSpec s = SweepSpec.fromEntries(entries, "example");
+    assertEquals(List.of("adam", "adamo", "redo"), s.methods());
+    assertEquals(9, s.size());
+    ((SweepSpec.ScenarioBenchmark) s.benchmark()).load(); // the scenario with its overrides is valid
+    String docs = Files.readString(home.resolve("docs/sweeps.md"));
+    for (String key : SweepSpec.KEYS) {
+      assertTrue(docs.contains("`" + key + "`"), "docs/sweeps.md does not document the key " + key);
+    }
+  }
+
+  @Test
+  void workersAreNotPartOfWhatTheCellsAre() {
+    SweepSpec a = spec(List.of("adam"), List.of(1L));
+    assertEquals(a.identity(), a.withWorkers(4).identity());
+    assertFalse(a.identity().containsKey("workers"));
+    assertEquals(2, a.toMap().get("workers"));
+  }
+
+  @Test
+  void commandLinesQuoteOnlyWhatTheShellWouldChange() {
+    assertEquals("isoplast train --set 'name=a b' --run-dir runs/x 'it'\\''s'",
+        CommandLines.join(List.of("isoplast", "train", "--set", "name=a b", "--run-dir", "runs/x", "it's")));
+  }
+}
