@@ -154,4 +154,43 @@ class TasksTest {
     assertTrue(e.getMessage().contains("--cifar-dir"), e.getMessage());
     assertNotEquals(Tasks.keys("permuted-mnist"), Tasks.keys("slowly-changing-regression"));
   }
+
+  @Test
+  void theOfficialIdxFilesFeedTheSameBenchmarks(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    int n = 40;
+    byte[] pixels = new byte[n * 28 * 28];
+    byte[] labels = new byte[n];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (byte) (i * 7);
+    }
+    for (int i = 0; i < n; i++) {
+      labels[i] = (byte) (i % 10);
+    }
+    java.nio.file.Files.write(dir.resolve("train-images-idx3-ubyte.gz"),
+        dev.isoplast.continual.data.IdxReaderTest.idx(new int[] {n, 28, 28}, pixels, true));
+    java.nio.file.Files.write(dir.resolve("train-labels-idx1-ubyte"),
+        dev.isoplast.continual.data.IdxReaderTest.idx(new int[] {n}, labels, false));
+    Tasks.Resolved r = Tasks.resolve("permuted-mnist", null, Map.of("task_examples", n), dir, null, 3);
+    TaskSequence.Task t = r.tasks().task(1);
+    int[] perm = ((PermutedImages) r.tasks()).permutation(1);
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < n; i++) {
+      float[] x = input(t, i, 784);
+      // find the source example by its label and pixels
+      int e = -1;
+      for (int c = 0; c < n && e < 0; c++) {
+        boolean same = labels[c] == t.label(i);
+        for (int j = 0; j < 784 && same; j++) {
+          same = x[j] == (pixels[c * 784 + perm[j]] & 0xff) / 255f;
+        }
+        e = same ? c : -1;
+      }
+      assertTrue(e >= 0, "example " + i + " of task 1 is a permuted IDX image");
+      seen.add(e);
+    }
+    assertEquals(n, seen.size());
+    assertThrows(IllegalArgumentException.class,
+        () -> Tasks.resolve("random-label-mnist", null, Map.of(), dir.resolve("missing"), null, 3));
+  }
 }

@@ -19,13 +19,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** IDX files written here byte by byte after LeCun's description, then read back. */
-class IdxReaderTest {
+public class IdxReaderTest {
 
   @TempDir
   Path tmp;
 
   /** An IDX file of unsigned bytes: 0x00 0x00 0x08 k, k big-endian sizes, the data; gzipped if asked. */
-  static byte[] idx(int[] dims, byte[] data, boolean gzip) throws IOException {
+  public static byte[] idx(int[] dims, byte[] data, boolean gzip) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (OutputStream sink = gzip ? new GZIPOutputStream(bytes) : bytes;
         DataOutputStream out = new DataOutputStream(sink)) {
