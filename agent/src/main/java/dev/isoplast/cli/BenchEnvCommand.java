@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.remote.EnvServerPool;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,10 +23,12 @@ import picocli.CommandLine.Option;
  * {@code isoplast bench env}: env steps per second through the sidecar (Java client, gRPC) against
  * the same Gymnasium envs stepped in-process in Python with SyncVectorEnv and same-step autoreset,
  * the ceiling for a Python sidecar. Both sides count env transitions and use random valid actions
- * drawn before the timed loop.
+ * drawn before the timed loop. With {@code --servers 1,2} each vector is also spread over two
+ * servers ({@link EnvServerPool}): the scaling of several env servers per trainer.
  */
 @Command(name = "env", mixinStandardHelpOptions = true,
-    description = "Env steps/s through the gRPC sidecar versus in-process Gymnasium (SyncVectorEnv).")
+    description = "Env steps/s through the gRPC sidecar versus in-process Gymnasium (SyncVectorEnv); with --servers, "
+        + "each vector spread over 1, 2, ... env servers.")
 final class BenchEnvCommand implements Callable<Integer> {
 
   @Mixin
@@ -44,6 +47,11 @@ final class BenchEnvCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--servers", split = ",", defaultValue = "1",
+      description = "Env servers to spread each vector over, comma-separated (default: ${DEFAULT-VALUE}); the "
+          + "embedded servers are started on loopback, or the first K of --env-server's list are used.")
+  List<Integer> servers;
+
   @Option(names = "--json", description = "Print one JSON object instead of a table.")
   boolean json;
 
@@ -51,35 +59,57 @@ final class BenchEnvCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    int most = 1;
+    for (int k : servers) {
+      if (k < 1) {
+        throw new IllegalArgumentException("--servers takes positive counts, got " + k);
+      }
+      most = Math.max(most, k);
+    }
+    if (server.isRemote() && server.targets().size() < most) {
+      throw new IllegalArgumentException("--servers " + most + " needs at least " + most + " servers in --env-server, got "
+          + server.targets().size());
+    }
     ObjectNode out = MAPPER.createObjectNode();
     out.put("env", envId);
     out.put("steps", steps);
+    out.put("cores", Runtime.getRuntime().availableProcessors());
     ArrayNode results = out.putArray("results");
-    try (EnvServerOptions.Connection c = server.open()) {
+    try (EnvServerOptions.Connection c = server.open(most, null)) {
       for (int n : numEnvs) {
-        double grpc = grpcStepsPerSecond(c, n);
         double inproc = inProcessStepsPerSecond(n);
-        ObjectNode r = results.addObject();
-        r.put("num_envs", n);
-        r.put("grpc_steps_per_s", Math.round(grpc * 10) / 10.0);
-        r.put("inprocess_steps_per_s", Math.round(inproc * 10) / 10.0);
-        r.put("ratio", Math.round(grpc / inproc * 1000) / 1000.0);
+        Double one = null;
+        for (int k : servers) {
+          double grpc = grpcStepsPerSecond(c.servers().firstServers(k), n);
+          one = k == 1 ? Double.valueOf(grpc) : one;
+          ObjectNode r = results.addObject();
+          r.put("num_envs", n);
+          r.put("servers", k);
+          r.put("grpc_steps_per_s", Math.round(grpc * 10) / 10.0);
+          r.put("inprocess_steps_per_s", Math.round(inproc * 10) / 10.0);
+          r.put("ratio", Math.round(grpc / inproc * 1000) / 1000.0);
+          if (one != null) {
+            r.put("speedup_vs_1_server", Math.round(grpc / one * 1000) / 1000.0);
+          }
+        }
       }
     }
     if (json) {
       System.out.println(MAPPER.writeValueAsString(out));
     } else {
-      System.out.printf("%-9s %16s %20s %7s%n", "num_envs", "grpc steps/s", "in-process steps/s", "ratio");
+      System.out.printf("%-9s %8s %16s %20s %7s %9s%n", "num_envs", "servers", "grpc steps/s", "in-process steps/s",
+          "ratio", "speedup");
       for (JsonNode r : results) {
-        System.out.printf("%-9d %16.0f %20.0f %7.3f%n", r.get("num_envs").asInt(), r.get("grpc_steps_per_s").asDouble(),
-            r.get("inprocess_steps_per_s").asDouble(), r.get("ratio").asDouble());
+        System.out.printf("%-9d %8d %16.0f %20.0f %7.3f %9s%n", r.get("num_envs").asInt(), r.get("servers").asInt(),
+            r.get("grpc_steps_per_s").asDouble(), r.get("inprocess_steps_per_s").asDouble(), r.get("ratio").asDouble(),
+            r.has("speedup_vs_1_server") ? String.format("%.3f", r.get("speedup_vs_1_server").asDouble()) : "-");
       }
     }
     return 0;
   }
 
-  private double grpcStepsPerSecond(EnvServerOptions.Connection c, int n) {
-    try (VectorEnv env = c.client().make(envId, n, seed)) {
+  private double grpcStepsPerSecond(EnvServerPool servers, int n) {
+    try (VectorEnv env = servers.make(envId, n, seed, java.util.Map.of())) {
       SplittableRandom rng = new SplittableRandom(seed);
       List<double[]> pool = new ArrayList<>();
       for (int i = 0; i < 256; i++) {

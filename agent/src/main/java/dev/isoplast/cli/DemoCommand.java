@@ -53,8 +53,8 @@ final class DemoCommand implements Callable<Integer> {
       for (Map.Entry<String, Map<String, Object>> arm : arms.entrySet()) {
         RunDirectory run = RunDirectory.create(parent.resolve(arm.getKey()));
         System.err.printf("demo: PPO CartPole-v1, optimizer %s, seed %d, %d steps -> %s%n", arm.getKey(), seed, totalSteps, run.path());
-        AgentConfig config = Trainer.configFor(c.client(), "CartPole-v1", "ppo", arm.getValue());
-        results.put(arm.getKey(), Trainer.run(c.client(), c.serverName(), run,
+        AgentConfig config = Trainer.configFor(c.servers(), "CartPole-v1", "ppo", arm.getValue());
+        results.put(arm.getKey(), Trainer.run(c.servers(), c.serverName(), run,
             Trainer.Job.single("CartPole-v1", config, seed, totalSteps, new Trainer.Eval(10, 0), arm.getKey()), true));
       }
     }
