@@ -111,6 +111,10 @@ final class SweepCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SweepShard share = shard == null ? SweepShard.ALL : SweepShard.parse(shard);
+    if (server.isRemote()) { // a malformed server list or an unreadable token file: refused before anything is written
+      server.targets();
+      server.token();
+    }
     Map<String, Object> entries = new LinkedHashMap<>();
     Map<String, Object> previous = runDir != null ? SweepIndex.readMerged(runDir) : null;
     boolean onlyResume = file == null && scenario == null && task == null && methods == null && seeds == null;
