@@ -80,7 +80,10 @@ final class BenchEnvCommand implements Callable<Integer> {
         double inproc = inProcessStepsPerSecond(n);
         Double one = null;
         for (int k : servers) {
-          double grpc = grpcStepsPerSecond(c.servers().firstServers(k), n);
+          List<Long> pids = c.processes().isEmpty() ? List.of()
+              : c.processes().subList(0, k).stream().map(p -> p.pid()).toList();
+          Measurement m = measure(c.servers().firstServers(k), n, pids);
+          double grpc = m.stepsPerSecond();
           one = k == 1 ? Double.valueOf(grpc) : one;
           ObjectNode r = results.addObject();
           r.put("num_envs", n);
@@ -91,24 +94,46 @@ final class BenchEnvCommand implements Callable<Integer> {
           if (one != null) {
             r.put("speedup_vs_1_server", Math.round(grpc / one * 1000) / 1000.0);
           }
+          r.put("wall_us_per_call", Math.round(m.wallNanosPerCall() / 100.0) / 10.0);
+          r.put("client_cpu_us_per_call", Math.round(m.clientCpuNanosPerCall() / 100.0) / 10.0);
+          if (m.serverCpuNanosPerCall() != null) {
+            // each block's client work (on its own thread) and its server's work alternate, and the
+            // blocks run at once: with a core per block a call lasts about (client + servers) / k
+            double projected = n / ((m.clientCpuNanosPerCall() + m.serverCpuNanosPerCall()) / k / 1e9);
+            r.put("servers_cpu_us_per_call", Math.round(m.serverCpuNanosPerCall() / 100.0) / 10.0);
+            r.put("projected_steps_per_s_free_cores", Math.round(projected));
+          }
         }
       }
     }
     if (json) {
       System.out.println(MAPPER.writeValueAsString(out));
     } else {
-      System.out.printf("%-9s %8s %16s %20s %7s %9s%n", "num_envs", "servers", "grpc steps/s", "in-process steps/s",
-          "ratio", "speedup");
+      System.out.printf("%-9s %8s %16s %20s %7s %9s %14s %14s %18s%n", "num_envs", "servers", "grpc steps/s",
+          "in-process steps/s", "ratio", "speedup", "client cpu us", "server cpu us", "core/block steps/s");
       for (JsonNode r : results) {
-        System.out.printf("%-9d %8d %16.0f %20.0f %7.3f %9s%n", r.get("num_envs").asInt(), r.get("servers").asInt(),
-            r.get("grpc_steps_per_s").asDouble(), r.get("inprocess_steps_per_s").asDouble(), r.get("ratio").asDouble(),
-            r.has("speedup_vs_1_server") ? String.format("%.3f", r.get("speedup_vs_1_server").asDouble()) : "-");
+        System.out.printf("%-9d %8d %16.0f %20.0f %7.3f %9s %14.1f %14s %18s%n", r.get("num_envs").asInt(),
+            r.get("servers").asInt(), r.get("grpc_steps_per_s").asDouble(), r.get("inprocess_steps_per_s").asDouble(),
+            r.get("ratio").asDouble(),
+            r.has("speedup_vs_1_server") ? String.format("%.3f", r.get("speedup_vs_1_server").asDouble()) : "-",
+            r.get("client_cpu_us_per_call").asDouble(),
+            r.has("servers_cpu_us_per_call") ? String.format("%.1f", r.get("servers_cpu_us_per_call").asDouble()) : "-",
+            r.has("projected_steps_per_s_free_cores") ? r.get("projected_steps_per_s_free_cores").asText() : "-");
       }
     }
     return 0;
   }
 
-  private double grpcStepsPerSecond(EnvServerPool servers, int n) {
+  /**
+   * One timed loop: wall time, this JVM's CPU time and the embedded servers' CPU time per call.
+   * CPU times hardly depend on what else the machine runs; wall time does.
+   *
+   * @param serverCpuNanosPerCall summed over the servers; null when they are not embedded (not ours to read)
+   */
+  record Measurement(double stepsPerSecond, double wallNanosPerCall, double clientCpuNanosPerCall,
+      Double serverCpuNanosPerCall) {}
+
+  private Measurement measure(EnvServerPool servers, int n, List<Long> serverPids) {
     try (VectorEnv env = servers.make(envId, n, seed, java.util.Map.of())) {
       SplittableRandom rng = new SplittableRandom(seed);
       List<double[]> pool = new ArrayList<>();
@@ -121,12 +146,38 @@ final class BenchEnvCommand implements Callable<Integer> {
       for (long i = 0; i < warmup; i++) {
         env.step(pool.get((int) (i % pool.size())));
       }
+      long server0 = serverCpuNanos(serverPids);
+      long cpu0 = clientCpuNanos();
       long t0 = System.nanoTime();
       for (long i = 0; i < calls; i++) {
         env.step(pool.get((int) (i % pool.size())));
       }
-      return calls * n / ((System.nanoTime() - t0) / 1e9);
+      long wall = System.nanoTime() - t0;
+      long cpu = clientCpuNanos() - cpu0;
+      long server = serverCpuNanos(serverPids) - server0;
+      return new Measurement(calls * n / (wall / 1e9), (double) wall / calls, (double) cpu / calls,
+          serverPids.isEmpty() || server0 < 0 ? null : (double) server / calls);
     }
+  }
+
+  private static long clientCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** User + system CPU time of the processes, from /proc (Linux; clock ticks of 10 ms), or -1 when unreadable. */
+  private static long serverCpuNanos(List<Long> pids) {
+    long total = 0;
+    for (long pid : pids) {
+      try {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // utime, stime (fields 14, 15)
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+    return total;
   }
 
   private double inProcessStepsPerSecond(int n) throws IOException, InterruptedException {

@@ -9,14 +9,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code isoplast report DIR}: report.html with PNG plots for a sweep directory, a run directory
- * or a directory of run directories (docs/sweeps.md says what it shows and how it computes it).
+ * {@code isoplast report DIR}: report.html with PNG plots for a sweep directory (its shards'
+ * indexes merged), a run directory or a directory of run directories (docs/sweeps.md says what it shows and how it computes it).
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
-    description = {"Write DIR/report.html and DIR/plots/*.png for a sweep directory (sweep.json), a run directory or a "
-        + "directory of run directories: curves per method (mean over seeds, 95% band), per-phase IQM with 95% "
-        + "stratified-bootstrap CIs, plasticity ratio, monitors, and a table of the final figures with the command "
-        + "lines that made them. The page opens from file:// (no server, no network)."})
+    description = {"Write DIR/report.html and DIR/plots/*.png for a sweep directory (sweep.json, or the "
+        + "sweep.shard-i-of-N.json files of its shards, merged), a run directory or a directory of run directories: "
+        + "curves per method (mean over seeds, 95%% band), per-phase IQM with 95%% stratified-bootstrap CIs, "
+        + "plasticity ratio, monitors, and a table of the final figures with the command lines that made them. The "
+        + "page opens from file:// (no server, no network)."})
 final class ReportCommand implements Callable<Integer> {
 
   @Parameters(paramLabel = "DIR", description = "A sweep directory, a run directory, or a directory of run directories.")
