@@ -225,16 +225,21 @@ class CliTest {
   }
 
   @Test
-  void demoComparesAdamAndAdamOInATable(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-    Run r = run("demo", "--total-steps", "2048", "--runs-dir", tmp.toString());
+  void demoSweepsTheMethodsOnRandomLabelMnistAndPrintsTheReportsTable(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    Run r = run("demo", "--seeds", "1", "--tasks", "2", "--set", "task_examples=80", "--set", "epochs=3",
+        "--no-progress", "--runs-dir", tmp.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("optimizer") && r.out().lines().anyMatch(l -> l.startsWith("adam "))
-        && r.out().lines().anyMatch(l -> l.startsWith("adamo")), r.out());
-    var json = new com.fasterxml.jackson.databind.ObjectMapper();
-    for (String arm : new String[] {"adam", "adamo"}) {
-      assertEquals("completed", json.readTree(tmp.resolve(arm).resolve("summary.json").toFile()).get("status").asText());
+    for (String m : new String[] {"adam", "adamo", "adamo-isometric", "layernorm"}) {
+      assertTrue(r.out().lines().anyMatch(l -> l.startsWith(m + " ")), m + " in the table:\n" + r.out());
+      var summary = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(tmp.resolve(m + "__seed1").resolve("summary.json").toFile());
+      assertEquals("completed", summary.get("status").asText());
+      assertEquals(m, summary.get("method").asText());
+      assertEquals(2, summary.get("tasks").size());
     }
-    assertTrue(java.nio.file.Files.readString(tmp.resolve("adamo/config.yaml")).contains("optimizer: adamo"));
+    assertTrue(r.out().contains("report: " + tmp.toAbsolutePath().resolve("report.html")), r.out());
+    assertTrue(java.nio.file.Files.size(tmp.resolve("report.html")) > 1000);
   }
 
   @Test
