@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
     description = {"Write DIR/report.html and DIR/plots/*.png for a sweep directory (sweep.json), a run directory or a "
-        + "directory of run directories: curves per method (mean over seeds, 95% band), per-phase IQM with 95% "
+        + "directory of run directories: curves per method (mean over seeds, 95%% band), per-phase IQM with 95%% "
         + "stratified-bootstrap CIs, plasticity ratio, monitors, and a table of the final figures with the command "
         + "lines that made them. The page opens from file:// (no server, no network)."})
 final class ReportCommand implements Callable<Integer> {

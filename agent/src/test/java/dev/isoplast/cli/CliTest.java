@@ -343,4 +343,34 @@ class CliTest {
     assertEquals(1, badKey.err().strip().lines().count(), badKey.err());
     assertTrue(badKey.err().contains("flip_after") && badKey.err().contains("learning_rate"), badKey.err());
   }
+
+  @Test
+  void everyCommandAnswersBadInputWithOneLineExitTwoAndNoStackTrace(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path badYaml = tmp.resolve("bad.yaml");
+    java.nio.file.Files.writeString(badYaml, "phases: [\n  - {steps: 10\n");
+    String bad = badYaml.toString();
+    String[][] cases = {
+        {"train", "--nope"}, {"train", "--env", "CartPole-v1", "--total-steps", "abc"},
+        {"train", "--env", "CartPole-v1", "--config", bad}, {"train", "--scenario", bad},
+        {"train", "--env", "CartPole-v1", "--method", "dropout"},
+        {"continual", "--nope"}, {"continual", "--task", "permuted-mnist", "--tasks", "x"},
+        {"continual", "--task", "permuted-mnist", "--config", bad}, {"continual", "--resume", tmp.toString()},
+        {"continual"}, {"sweep", "--nope"}, {"sweep", bad}, {"sweep", "--task", "permuted-mnist", "--methods", "adam",
+            "--seeds", "1-x"},
+        {"report", "--nope"}, {"report", tmp.resolve("none").toString()},
+        {"methods", "--nope"}, {"methods", "show"}, {"methods", "show", "dropout"},
+        {"bench", "continual", "--steps", "x"}};
+    for (String[] args : cases) {
+      Run r = run(args);
+      String what = String.join(" ", args);
+      assertEquals(2, r.code(), what + ": " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), what + " gives one line:\n" + r.err());
+      assertTrue(r.err().startsWith("error: ") && !r.err().contains("Exception") && !r.err().contains("\tat "),
+          what + ": " + r.err());
+    }
+    Run traced = run("--debug", "continual", "--resume", tmp.toString());
+    assertEquals(2, traced.code());
+    assertTrue(traced.err().contains("\tat dev.isoplast"), "--debug prints the stack trace: " + traced.err());
+  }
 }
