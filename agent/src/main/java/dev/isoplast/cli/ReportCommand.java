@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code isoplast report DIR}: report.html with PNG plots for a sweep directory (its shards'
- * indexes merged), a run directory or a directory of run directories (docs/sweeps.md says what it shows and how it computes it).
+ * indexes merged), a run directory or a directory of run directories (docs/sweeps.md says what it
+ * shows and how it computes it).
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
     description = {"Write DIR/report.html and DIR/plots/*.png for a sweep directory (sweep.json, or the "
