@@ -29,6 +29,7 @@ public final class Main {
 
   /** Runs the CLI and returns its exit code (tests call this). */
   public static int run(String... args) {
+    debug = false; // picocli sets it only when --debug is given: a run in the same JVM must not inherit it
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
       if (debug) {
