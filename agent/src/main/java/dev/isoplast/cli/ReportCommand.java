@@ -2,10 +2,12 @@ package dev.isoplast.cli;
 
 import dev.isoplast.report.Report;
 import dev.isoplast.report.StratifiedBootstrap;
+import dev.isoplast.report.StudyTable;
 import dev.isoplast.report.SweepResults;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -24,12 +26,24 @@ final class ReportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DIR", description = "A sweep directory, a run directory, or a directory of run directories.")
   Path dir;
 
+  @Option(names = "--markdown", description = "Also write DIR/results.md and print it: per method the IQM of the late phases or tasks (the last 20%%) and of all of them with 95%% CIs, P(adamo better), and the monitors over the late stretch (the study's table, docs/results.md).")
+  boolean markdown;
+
   @Override
   public Integer call() {
     System.setProperty("java.awt.headless", "true"); // plots are drawn off-screen
     SweepResults results = SweepResults.load(dir);
     Report.Data data = Report.compute(results, StratifiedBootstrap.withSeed(0));
     Path html = Report.write(data, dir);
+    if (markdown) {
+      String md = StudyTable.markdown(data, StudyTable.compute(data, StratifiedBootstrap.withSeed(0)));
+      try {
+        java.nio.file.Files.writeString(dir.resolve("results.md"), md);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot write " + dir.resolve("results.md") + ": " + e.getMessage(), e);
+      }
+      System.out.print(md);
+    }
     long completed = data.runs().stream().filter(r -> r.completed()).count();
     System.out.printf("report: %d runs (%d completed), %d methods -> %s%n", data.runs().size(), completed,
         data.methods().size(), html);
