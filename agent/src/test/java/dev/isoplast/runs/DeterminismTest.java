@@ -43,7 +43,7 @@ class DeterminismTest {
     AgentConfig c = AgentConfig.resolve(algo, new Discrete(2, 0), o);
     Trainer.Job job = new Trainer.Job("CartPole-v1", c, seed, steps, new Trainer.Eval(2, 0), null, false,
         new Trainer.MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence("ppo"), 64), method);
-    Trainer.run(Sidecar.client(), "embedded", RunDirectory.create(dir), job, false);
+    Trainer.run(dev.isoplast.envs.remote.EnvServerPool.of(Sidecar.client()), "embedded", RunDirectory.create(dir), job, false);
     return dir;
   }
 
