@@ -36,7 +36,8 @@ import org.jfree.data.xy.YIntervalSeriesCollection;
  * The report's plots, drawn by JFreeChart and written as PNG at twice their CSS size (sharp on
  * high-density screens): mean curves with shaded 95% bands, and per-segment point estimates with
  * interval bars. One colour per method across every plot (Okabe &amp; Ito's colour-blind-safe
- * palette), legends under the plot, labelled axes, phase boundaries as dashed lines.
+ * palette; past eight methods the colours repeat with dashed lines and square markers), legends
+ * under the plot, labelled axes, phase boundaries as dashed lines.
  */
 public final class Charts {
 
@@ -61,6 +62,33 @@ public final class Charts {
   /** The colour of the {@code i}-th method (the report's method order). */
   public static Color colour(int i) {
     return PALETTE[i % PALETTE.length];
+  }
+
+  /**
+   * Which pass through the palette the {@code i}-th method is on: 0 for the first eight methods
+   * (solid lines, round markers), 1 for the next eight (dashed, squares), 2 after (dotted,
+   * triangles), so that two methods of one colour never look alike.
+   */
+  public static int round(int i) {
+    return Math.min(i / PALETTE.length, 2);
+  }
+
+  private static BasicStroke line(int i, float width) {
+    return switch (round(i)) {
+      case 0 -> new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+      case 1 -> new BasicStroke(width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f,
+          new float[] {4 * width, 2.5f * width}, 0f);
+      default -> new BasicStroke(width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f,
+          new float[] {0.1f, 2.2f * width}, 0f);
+    };
+  }
+
+  private static java.awt.Shape marker(int i) {
+    return switch (round(i)) {
+      case 0 -> new java.awt.geom.Ellipse2D.Double(-4.5, -4.5, 9, 9);
+      case 1 -> new java.awt.Rectangle(-4, -4, 8, 8);
+      default -> new java.awt.Polygon(new int[] {0, 5, -5}, new int[] {-5, 4, 4}, 3);
+    };
   }
 
   /** A vertical line at x with a label (a phase or task boundary). */
@@ -91,12 +119,13 @@ public final class Charts {
     int i = 0;
     int m = bands.size();
     for (String label : bands.keySet()) {
-      Color c = colour(colourIndex.getOrDefault(label, i));
+      int style = colourIndex.getOrDefault(label, i);
+      Color c = colour(style);
       r.setSeriesPaint(i, c);
       r.setSeriesFillPaint(i, c);
       // drawn first to last, each narrower than the one before: a method whose curve coincides with
       // another's still shows as a coloured edge instead of vanishing under it
-      r.setSeriesStroke(i, new BasicStroke(lineWidth(i, m), BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+      r.setSeriesStroke(i, line(style, lineWidth(i, m)));
       i++;
     }
     NumberAxis x = axis(xLabel, false);
@@ -161,11 +190,12 @@ public final class Charts {
     r.setDefaultShapesVisible(true);
     int i = 0;
     for (String label : perMethod.keySet()) {
-      r.setSeriesPaint(i, colour(colourIndex.getOrDefault(label, i)));
-      r.setSeriesFillPaint(i, colour(colourIndex.getOrDefault(label, i)));
+      int style = colourIndex.getOrDefault(label, i);
+      r.setSeriesPaint(i, colour(style));
+      r.setSeriesFillPaint(i, colour(style));
       r.setSeriesStroke(i, new BasicStroke(1.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f,
           new float[] {4f, 4f}, 0f));
-      r.setSeriesShape(i, new java.awt.geom.Ellipse2D.Double(-4.5, -4.5, 9, 9));
+      r.setSeriesShape(i, marker(style));
       i++;
     }
     NumberAxis x = axis(xLabel, false);

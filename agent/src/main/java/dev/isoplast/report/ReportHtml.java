@@ -118,7 +118,7 @@ final class ReportHtml {
     for (String m : d.methods()) {
       Figures.MethodFigures f = d.figures().get(m);
       long total = d.runs().stream().filter(r -> r.method().equals(m)).count();
-      h.append("<tr><td><span class=\"swatch\" style=\"background:").append(hex(d.colours().get(m))).append("\"></span>")
+      h.append("<tr><td><span class=\"swatch\" style=\"background:").append(swatch(d.colours().get(m))).append("\"></span>")
           .append(esc(m)).append("</td><td>").append(f == null ? 0 : f.runs()).append(" / ").append(total).append("</td>");
       if (f == null) {
         int cols = 1 + (hasMean ? 1 : 0) + (several ? 1 : 0) + (anyRatio ? 1 : 0) + (anyPoi ? 1 : 0);
@@ -234,6 +234,13 @@ final class ReportHtml {
       return String.format(Locale.ROOT, "%.2f", v);
     }
     return String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  /** The table's swatch: the method's colour, striped like its dashed line past the palette's first pass. */
+  private static String swatch(Integer colourIndex) {
+    String c = hex(colourIndex);
+    return Charts.round(colourIndex == null ? 0 : colourIndex) == 0 ? c
+        : "repeating-linear-gradient(90deg," + c + " 0 3px,transparent 3px 5px)";
   }
 
   private static String hex(Integer colourIndex) {

@@ -69,6 +69,7 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
     for (JsonNode m : idx.path("spec").path("methods")) {
       methods.add(m.asText());
     }
+    Map<String, List<Integer>> notStarted = new LinkedHashMap<>();
     for (JsonNode cell : idx.path("cells")) {
       String method = cell.path("method").asText(null);
       Long seed = cell.path("seed").isNumber() ? cell.get("seed").asLong() : null;
@@ -77,8 +78,12 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
       String status = cell.path("status").asText("");
       String error = cell.path("error").isTextual() ? cell.get("error").asText() : null;
       if (!RunRecord.isRunDirectory(p)) {
-        notes.add("cell " + cell.path("index").asInt() + " (" + method + " seed " + seed + ") has no run yet (status "
-            + status + (error != null ? ": " + error : "") + ")");
+        if (error == null) { // not started: one line for them all instead of one per cell
+          notStarted.computeIfAbsent(status, k -> new ArrayList<>()).add(cell.path("index").asInt());
+        } else {
+          notes.add("cell " + cell.path("index").asInt() + " (" + method + " seed " + seed + ") has no run yet (status "
+              + status + ": " + error + ")");
+        }
         continue;
       }
       RunRecord r = RunRecord.read(p, method, seed, cell.path("command").asText(null));
@@ -88,6 +93,8 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
       runs.add(r);
       note(r, notes);
     }
+    notStarted.forEach((status, cells) -> notes.add(cells.size() + (cells.size() == 1 ? " cell has" : " cells have")
+        + " no run yet (status " + status + "): " + ranges(cells)));
     if (runs.isEmpty() && notes.isEmpty()) {
       throw new IllegalArgumentException(index + " lists no cells");
     }
@@ -109,6 +116,20 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
       }
     }
     return new SweepResults(dir, true, runs, methods, commands, notes);
+  }
+
+  /** Cell indices as ranges: {@code [1, 2, 3, 7, 9, 10]} gives "cells 1-3, 7, 9-10". */
+  static String ranges(List<Integer> cells) {
+    StringBuilder b = new StringBuilder(cells.size() == 1 ? "cell " : "cells ");
+    for (int i = 0; i < cells.size(); ) {
+      int j = i;
+      while (j + 1 < cells.size() && cells.get(j + 1) == cells.get(j) + 1) {
+        j++;
+      }
+      b.append(i > 0 ? ", " : "").append(cells.get(i)).append(j > i ? "-" + cells.get(j) : "");
+      i = j + 1;
+    }
+    return b.toString();
   }
 
   private static void note(RunRecord r, List<String> notes) {

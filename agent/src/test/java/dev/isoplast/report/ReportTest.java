@@ -132,7 +132,15 @@ class ReportTest {
         + "boom at step 60; metrics up to step 50)")), notes.toString());
     assertTrue(notes.stream().anyMatch(n -> n.contains("1 line of metrics.jsonl not readable as JSON rows (first: line 3)")),
         notes.toString());
-    assertTrue(notes.stream().anyMatch(n -> n.contains("(adam seed 6) has no run yet (status pending)")), notes.toString());
+    assertTrue(notes.stream().anyMatch(n -> n.matches("1 cell has no run yet \\(status pending\\): cell \\d+")),
+        notes.toString());
+  }
+
+  @Test
+  void cellsNotStartedAreOneNoteWithTheirIndicesAsRanges() {
+    assertEquals("cells 1-3, 7, 9-10", SweepResults.ranges(List.of(1, 2, 3, 7, 9, 10)));
+    assertEquals("cell 4", SweepResults.ranges(List.of(4)));
+    assertEquals("cells 21-103", SweepResults.ranges(java.util.stream.IntStream.rangeClosed(21, 103).boxed().toList()));
   }
 
   @Test
