@@ -1,6 +1,7 @@
 package dev.isoplast.cli;
 
 import dev.isoplast.report.Report;
+import dev.isoplast.report.ResultsExport;
 import dev.isoplast.report.StratifiedBootstrap;
 import dev.isoplast.report.StudyTable;
 import dev.isoplast.report.SweepResults;
@@ -29,6 +30,9 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--markdown", description = "Also write DIR/results.md and print it: per method the IQM of the late phases or tasks (the last 20%%) and of all of them with 95%% CIs, P(adamo better), and the monitors over the late stretch (the study's table, docs/results.md).")
   boolean markdown;
 
+  @Option(names = "--export", paramLabel = "OUT", description = "Also copy the sweep into OUT small enough to commit (results/ in the repository): its index, each run's config.yaml, command.txt, summary.json and only the metric rows the report reads (metrics.jsonl.gz); 'report OUT' regenerates the same page and tables. Checkpoints, event files and logs stay behind.")
+  Path export;
+
   @Override
   public Integer call() {
     System.setProperty("java.awt.headless", "true"); // plots are drawn off-screen
@@ -43,6 +47,11 @@ final class ReportCommand implements Callable<Integer> {
         throw new java.io.UncheckedIOException("cannot write " + dir.resolve("results.md") + ": " + e.getMessage(), e);
       }
       System.out.print(md);
+    }
+    if (export != null) {
+      ResultsExport.Exported e = ResultsExport.export(dir, export);
+      System.out.printf("report: exported %d runs of %d cells (%.1f MB) -> %s%n", e.runs(), e.cells(), e.bytes() / 1e6,
+          export);
     }
     long completed = data.runs().stream().filter(r -> r.completed()).count();
     System.out.printf("report: %d runs (%d completed), %d methods -> %s%n", data.runs().size(), completed,

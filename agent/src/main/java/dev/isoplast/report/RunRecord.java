@@ -64,6 +64,23 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
   /** {@code isometry/actor.body/gap}: the whole body's input–output Jacobian, per network. */
   public static final Pattern BODY_GAP = Pattern.compile("isometry/[^/.]+\\.body/gap");
 
+  /** The run's metric rows, and their thinned, gzipped copy in an exported sweep ({@link ResultsExport}). */
+  static final String METRICS = "metrics.jsonl";
+  static final String METRICS_GZ = "metrics.jsonl.gz";
+
+  /** Keys that place a row (step, phase, task) rather than carry a value. */
+  static final List<String> POSITION_KEYS = List.of("global_step", "phase", "task");
+
+  /** Whether the report reads metric {@code key}: positions, episode returns, the monitors, body gaps. */
+  static boolean reportKey(String key) {
+    return POSITION_KEYS.contains(key) || key.equals("charts/episodic_return") || seriesKey(key);
+  }
+
+  /** Whether metric {@code key} is a series the report plots: a monitor or a body's gap. */
+  static boolean seriesKey(String key) {
+    return MONITOR_KEYS.contains(key) || BODY_GAP.matcher(key).matches();
+  }
+
   static final JsonMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
   private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -84,8 +101,8 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
 
   /** Whether {@code dir} looks like a run directory (has a config, summary or metrics file). */
   public static boolean isRunDirectory(Path dir) {
-    return Files.isRegularFile(dir.resolve("summary.json")) || Files.isRegularFile(dir.resolve("metrics.jsonl"))
-        || Files.isRegularFile(dir.resolve("config.yaml"));
+    return Files.isRegularFile(dir.resolve("summary.json")) || Files.isRegularFile(dir.resolve(METRICS))
+        || Files.isRegularFile(dir.resolve(METRICS_GZ)) || Files.isRegularFile(dir.resolve("config.yaml"));
   }
 
   /**
@@ -125,7 +142,9 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
     List<Episode> episodes = new ArrayList<>();
     Map<String, List<double[]>> raw = new LinkedHashMap<>();
     Map<Integer, Long> taskStarts = new java.util.TreeMap<>();
-    long lastStep = readMetrics(dir.resolve("metrics.jsonl"), episodes, raw, taskStarts, problems);
+    Path metrics = !Files.isRegularFile(dir.resolve(METRICS)) && Files.isRegularFile(dir.resolve(METRICS_GZ))
+        ? dir.resolve(METRICS_GZ) : dir.resolve(METRICS);
+    long lastStep = readMetrics(metrics, episodes, raw, taskStarts, problems);
     if (totalSteps == 0) {
       totalSteps = lastStep;
     }
@@ -198,9 +217,9 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
   }
 
   /**
-   * Reads the rows the report needs; returns the last global_step seen. Skips lines that are not
-   * JSON objects (counted in {@code problems}). {@code taskStarts} gets the first step of each
-   * supervised task (rows tagged {@code task}).
+   * Reads the rows the report needs from {@code metrics.jsonl} (or its gzipped thinned copy); returns
+   * the last global_step seen. Skips lines that are not JSON objects (counted in {@code problems}).
+   * {@code taskStarts} gets the first step of each supervised task (rows tagged {@code task}).
    */
   static long readMetrics(Path file, List<Episode> episodes, Map<String, List<double[]>> series,
       Map<Integer, Long> taskStarts, List<String> problems) {
@@ -212,7 +231,10 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
     int bad = 0;
     int lineNo = 0;
     int firstBad = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (BufferedReader r = file.getFileName().toString().endsWith(".gz")
+        ? new BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(Files.newInputStream(file)),
+            StandardCharsets.UTF_8))
+        : Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String line;
       while ((line = r.readLine()) != null) {
         lineNo++;
@@ -244,7 +266,7 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
         while (it.hasNext()) {
           var e = it.next();
           String k = e.getKey();
-          if (MONITOR_KEYS.contains(k) || BODY_GAP.matcher(k).matches()) {
+          if (seriesKey(k)) {
             series.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {step, number(e.getValue(), Double.NaN)});
           }
         }

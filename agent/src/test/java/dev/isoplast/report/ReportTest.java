@@ -1,7 +1,9 @@
 package dev.isoplast.report;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -134,6 +136,50 @@ class ReportTest {
         notes.toString());
     assertTrue(notes.stream().anyMatch(n -> n.matches("1 cell has no run yet \\(status pending\\): cell \\d+")),
         notes.toString());
+  }
+
+  @Test
+  void anExportedSweepReportsTheSameFiguresWithoutTheRawMetrics() throws Exception {
+    Path sweep = SyntheticSweep.write(tmp.resolve("to-export"));
+    // a row of figures the report does not read, and one that also carries a monitor
+    Files.writeString(sweep.resolve("adam__seed1/metrics.jsonl"),
+        "{\"global_step\": 170, \"weights/net/norm\": 3.5, \"charts/SPS\": 900}\n"
+            + "{\"global_step\": 180, \"weights/net/norm\": 3.6, \"plasticity/dormant_frac\": 0.5}\n",
+        java.nio.file.StandardOpenOption.APPEND);
+    Files.writeString(sweep.resolve("adam__seed1/events.out.tfevents.1.host"), "x");
+    Path out = tmp.resolve("exported");
+    ResultsExport.Exported e = ResultsExport.export(sweep, out);
+    assertEquals(10, e.cells());
+    assertEquals(9, e.runs(), "the pending cell has no run");
+    Report.Data a = Report.compute(SweepResults.load(sweep), StratifiedBootstrap.withSeed(0));
+    Report.Data b = Report.compute(SweepResults.load(out), StratifiedBootstrap.withSeed(0));
+    assertEquals(StudyTable.markdown(a, StudyTable.compute(a, StratifiedBootstrap.withSeed(0))),
+        StudyTable.markdown(b, StudyTable.compute(b, StratifiedBootstrap.withSeed(0))));
+    assertEquals(a.runs().size(), b.runs().size());
+    for (int i = 0; i < a.runs().size(); i++) {
+      RunRecord x = a.runs().get(i);
+      RunRecord y = b.runs().get(i);
+      assertEquals(x.segments(), y.segments());
+      assertEquals(x.episodes(), y.episodes());
+      assertEquals(x.totalSteps(), y.totalSteps());
+      assertEquals(x.series().keySet(), y.series().keySet());
+      for (String k : x.series().keySet()) {
+        assertArrayEquals(x.series().get(k).steps(), y.series().get(k).steps(), k);
+        assertArrayEquals(x.series().get(k).values(), y.series().get(k).values(), 0.0, k);
+      }
+    }
+    Path run = out.resolve("adam__seed1");
+    assertFalse(Files.exists(run.resolve("metrics.jsonl")));
+    assertFalse(Files.exists(run.resolve("events.out.tfevents.1.host")));
+    String rows = new String(new java.util.zip.GZIPInputStream(Files.newInputStream(run.resolve("metrics.jsonl.gz")))
+        .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertFalse(rows.contains("weights/") || rows.contains("charts/SPS"), rows);
+    assertFalse(rows.contains("\"global_step\":170"), "a row with nothing the report reads is dropped: " + rows);
+    assertTrue(rows.contains("{\"global_step\":180,\"plasticity/dormant_frac\":0.5}"), rows);
+    assertTrue(Files.exists(out.resolve("sweep.json")) && Files.exists(run.resolve("summary.json")));
+    IllegalArgumentException notSweep = assertThrows(IllegalArgumentException.class,
+        () -> ResultsExport.export(sweep.resolve("adam__seed1"), tmp.resolve("x")));
+    assertTrue(notSweep.getMessage().contains("not a sweep directory"), notSweep.getMessage());
   }
 
   @Test
