@@ -170,4 +170,27 @@ class SweepSpecTest {
     assertEquals("isoplast train --set 'name=a b' --run-dir runs/x 'it'\\''s'",
         CommandLines.join(List.of("isoplast", "train", "--set", "name=a b", "--run-dir", "runs/x", "it's")));
   }
+
+  @Test
+  void theStudySweepFilesRunEveryMethodOfTheComparisonWithEnoughSeeds() throws Exception {
+    // the comparison of docs/results.md: these methods, >= 5 seeds, 8 on the supervised tasks (as the paper)
+    List<String> methods = List.of("adam", "l2", "l2-init", "shrink-perturb", "redo", "cbp", "parseval", "spectral",
+        "layernorm", "isometric", "isometric-constrained", "adamo", "adamo-isometric");
+    Path dir = dev.isoplast.deploy.DeployFiles.root().resolve("sweeps/study");
+    List<Path> files;
+    try (var s = Files.list(dir)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertEquals(4, files.size(), files.toString());
+    for (Path f : files) {
+      SweepSpec spec = SweepSpec.fromEntries(SweepSpec.readFile(f), f.toString());
+      assertEquals(methods, spec.methods(), f.toString());
+      boolean supervised = spec.benchmark() instanceof SweepSpec.TaskBenchmark;
+      assertTrue(spec.seeds().size() >= (supervised ? 8 : 5), f.toString());
+      assertEquals(f.getFileName().toString().replace(".yaml", ""), spec.benchmark().name(), f.toString());
+      for (SweepSpec.Cell c : spec.cells()) {
+        assertTrue(dev.isoplast.plasticity.Methods.names().contains(c.method()), c.method());
+      }
+    }
+  }
 }
