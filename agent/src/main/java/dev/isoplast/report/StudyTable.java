@@ -26,8 +26,17 @@ public final class StudyTable {
   private StudyTable() {}
 
   /** One method's row. */
+  /**
+   * One method's row.
+   *
+   * @param loss the mean over runs of (first late-count segments' mean score − last ones'), signed
+   *     so that positive is a loss also for a loss score; its 95% bootstrap interval over runs
+   * @param freshGap scenario runs with --fresh-reference: the mean over runs of (fresh learners'
+   *     final return − the continual run's) on the late phases, with its interval; else NONE
+   */
   public record Row(String method, int runs, StratifiedBootstrap.Interval late, StratifiedBootstrap.Interval all,
-      StratifiedBootstrap.Interval referenceBetter, Map<String, Double> monitors) {}
+      StratifiedBootstrap.Interval referenceBetter, StratifiedBootstrap.Interval loss,
+      StratifiedBootstrap.Interval freshGap, Map<String, Double> monitors) {}
 
   /** The late segments of a run with {@code segments} of them: the last ⌈LATE · segments⌉. */
   public static int lateCount(int segments) {
@@ -70,9 +79,45 @@ public final class StudyTable {
       StratifiedBootstrap.Interval allI = sign(bootstrap.iqm(all.get(m)), data.higherIsBetter());
       StratifiedBootstrap.Interval better = ref == null || m.equals(REFERENCE) ? Figures.NONE
           : bootstrap.probabilityOfImprovement(ref, late.get(m));
-      rows.add(new Row(m, e.getValue().size(), lateI, allI, better, monitors(e.getValue())));
+      rows.add(new Row(m, e.getValue().size(), lateI, allI, better, loss(all.get(m), k, bootstrap),
+          freshGap(e.getValue(), k, bootstrap), monitors(e.getValue())));
     }
     return rows;
+  }
+
+  /** Per run (scores signed so that higher is better): mean of the first k − mean of the last k; mean over runs. */
+  static StratifiedBootstrap.Interval loss(double[][] scores, int k, StratifiedBootstrap bootstrap) {
+    double[][] perRun = new double[scores.length][1];
+    for (int n = 0; n < scores.length; n++) {
+      double[] s = scores[n];
+      perRun[n][0] = meanOf(s, 0, k) - meanOf(s, s.length - k, s.length);
+    }
+    return bootstrap.mean(perRun);
+  }
+
+  /** Per run: mean over the last k phases of (fresh − continual final return); NONE without fresh references. */
+  static StratifiedBootstrap.Interval freshGap(List<RunRecord> runs, int k, StratifiedBootstrap bootstrap) {
+    double[][] perRun = new double[runs.size()][1];
+    for (int n = 0; n < runs.size(); n++) {
+      List<RunRecord.Segment> seg = runs.get(n).segments();
+      double sum = 0;
+      for (RunRecord.Segment s : seg.subList(seg.size() - k, seg.size())) {
+        sum += s.fresh() - s.score();
+      }
+      if (!Double.isFinite(sum)) {
+        return Figures.NONE;
+      }
+      perRun[n][0] = sum / k;
+    }
+    return bootstrap.mean(perRun);
+  }
+
+  private static double meanOf(double[] s, int from, int to) {
+    double sum = 0;
+    for (int i = from; i < to; i++) {
+      sum += s[i];
+    }
+    return sum / (to - from);
   }
 
   /** Mean over runs of each monitor's mean over the run's last {@link #LATE} of steps. */
@@ -120,17 +165,21 @@ public final class StudyTable {
     StringBuilder b = new StringBuilder();
     int k = lateCount(data.segments());
     String seg = data.segmentName();
-    b.append(String.format(Locale.ROOT, "%s: %s per %s; late = the last %d of %d %ss; IQM with 95%% stratified-"
-        + "bootstrap CIs; P = P(%s better than the method) on the late %ss.%n%n", data.benchmark(), data.scoreName(),
-        seg, k, data.segments(), seg, REFERENCE, seg));
-    b.append("| method | runs | IQM late [95% CI] | IQM all [95% CI] | P(adamo better) [95% CI] | dormant | revived "
-        + "| NTK erank | NTK cond | body gap |\n");
-    b.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    boolean fresh = rows.stream().anyMatch(r -> !Double.isNaN(r.freshGap().point()));
+    b.append(String.format(Locale.ROOT, "%s: %s per %s; late = the last %d of %d %ss, early = the first %d; IQM with "
+        + "95%% stratified-bootstrap CIs; P = P(%s better than the method) on the late %ss; loss = early − late "
+        + "(mean over runs, 95%% bootstrap CI; > 0 is a loss)%s.%n%n", data.benchmark(), data.scoreName(), seg, k,
+        data.segments(), seg, k, REFERENCE, seg, fresh ? "; fresh gap = fresh learner's final return − the run's on "
+            + "the late phases (> 0: the continual learner ends below a fresh one)" : ""));
+    b.append("| method | runs | IQM late [95% CI] | IQM all [95% CI] | P(adamo better) [95% CI] | loss [95% CI] | "
+        + (fresh ? "fresh gap [95% CI] | " : "") + "dormant | revived | NTK erank | NTK cond | body gap |\n");
+    b.append("|---|---|---|---|---|---|" + (fresh ? "---|" : "") + "---|---|---|---|---|\n");
     for (Row r : rows) {
       Map<String, Double> mon = r.monitors();
-      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.method(), r.runs(),
-          interval(r.late()), interval(r.all()), Double.isNaN(r.referenceBetter().point()) ? "–"
-              : interval(r.referenceBetter()), num(mon.get("plasticity/dormant_frac")),
+      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s%s | %s | %s | %s | %s |%n", r.method(),
+          r.runs(), interval(r.late()), interval(r.all()), Double.isNaN(r.referenceBetter().point()) ? "–"
+              : interval(r.referenceBetter()), interval(r.loss()), fresh ? interval(r.freshGap()) + " | " : "",
+          num(mon.get("plasticity/dormant_frac")),
           num(mon.get("plasticity/revived_frac")), num(mon.get("plasticity/ntk_erank")),
           sci(mon.get("plasticity/ntk_cond")), sci(mon.get("gap"))));
     }

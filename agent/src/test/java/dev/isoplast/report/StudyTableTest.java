@@ -29,7 +29,15 @@ class StudyTableTest {
     // P(adamo > adam) on phase 1: 10 beats 2, 4, 8; 14, 16 and 30 beat all four: 15 of 16 pairs
     assertEquals(15.0 / 16, adam.referenceBetter().point(), 1e-12);
     assertTrue(Double.isNaN(adamo.referenceBetter().point()), "not against itself");
+    // loss = phase 0 − phase 1 per run: adam 10−4, 20−8, 30−12, 100−2 = 6, 12, 18, 98; adamo 2, 8, 12, 60
+    assertEquals(33.5, adam.loss().point(), 1e-12);
+    assertEquals(20.5, adamo.loss().point(), 1e-12);
+    assertTrue(adam.loss().lower() >= 6 && adam.loss().upper() <= 98 && adam.loss().lower() < adam.loss().upper());
+    // fresh gap on phase 1 (fresh 20, 20, 40, 40): adam 16, 12, 28, 38; adamo 10, 6, 24, 10
+    assertEquals(23.5, adam.freshGap().point(), 1e-12);
+    assertEquals(12.5, adamo.freshGap().point(), 1e-12);
     String md = StudyTable.markdown(data, rows);
+    assertTrue(md.contains("| 33.500 [") && md.contains("| 23.500 [") && md.contains("fresh gap [95% CI]"), md);
     assertTrue(md.contains("| adam | 4 | 6.000 [") && md.contains("| adamo | 4 | 15.000 ["), md);
     assertTrue(md.contains("0.938 ["), md);
     assertTrue(md.contains("Made by:") && md.contains("isoplast sweep"), md);
