@@ -1,6 +1,7 @@
 package dev.isoplast.cli;
 
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +25,14 @@ public final class EnvServerOptions {
   @Option(names = "--env-server-log", paramLabel = "FILE",
       description = "Log file of the embedded server (default: .isoplast/logs/env-server-<time>-<pid>.log).")
   Path logFile;
+
+  @Option(names = "--transport", paramLabel = "auto|grpc|unix", defaultValue = "${env:ISOPLAST_TRANSPORT:-auto}",
+      converter = TransportConverter.class,
+      description = "How envs step: auto (default) through the env server's local data path, a Unix-domain "
+          + "socket, when the server is on this machine, else gRPC; grpc always over gRPC; unix always the "
+          + "data path (an error if it cannot be opened). Other calls always use gRPC. Default: "
+          + "$ISOPLAST_TRANSPORT or auto.")
+  Transport transport;
 
   @Option(names = "--env-server-startup-timeout", paramLabel = "SECONDS", defaultValue = "60",
       description = "How long to wait for the embedded server to report SERVING (default: ${DEFAULT-VALUE}).")
@@ -53,7 +62,7 @@ public final class EnvServerOptions {
   /** Opens the connection; an embedded server logs to {@code defaultLog} unless --env-server-log says otherwise. */
   public Connection open(Path defaultLog) {
     if (target != null && !target.isBlank()) {
-      return new Connection(EnvServerClient.connect(target, token), null);
+      return new Connection(EnvServerClient.connect(target, token, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport), null);
     }
     EnvServerProcess.Options o = EnvServerProcess.Options.defaults()
         .withStartupTimeout(Duration.ofSeconds(startupTimeoutSeconds));
@@ -61,7 +70,20 @@ public final class EnvServerOptions {
     if (log != null) {
       o = o.withLogFile(log);
     }
-    EnvServerProcess p = EnvServerProcess.start(o);
+    EnvServerProcess p = EnvServerProcess.start(o, transport);
     return new Connection(p.client(), p);
+  }
+
+  /** Another client of the same server, stepping through {@code t} (benchmarks compare transports). */
+  public EnvServerClient connectAgain(Connection c, Transport t) {
+    return EnvServerClient.connect(c.client().target(), token, EnvServerClient.DEFAULT_CALL_TIMEOUT, t);
+  }
+
+  /** picocli: {@code auto}, {@code grpc} or {@code unix}. */
+  static final class TransportConverter implements picocli.CommandLine.ITypeConverter<Transport> {
+    @Override
+    public Transport convert(String value) {
+      return Transport.parse(value);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.isoplast.envs;
 
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import java.nio.file.Path;
@@ -27,5 +28,21 @@ public final class SharedSidecar {
 
   public static EnvServerClient client() {
     return process().client();
+  }
+
+  private static final java.util.Map<Transport, EnvServerClient> clients = new java.util.EnumMap<>(Transport.class);
+
+  /**
+   * A client of the shared server that steps through {@code transport} (one per transport, kept
+   * for the JVM's life): the tests that must hold through both paths run once with each.
+   */
+  public static synchronized EnvServerClient client(Transport transport) {
+    EnvServerProcess p = process();
+    EnvServerClient c = clients.get(transport);
+    if (c == null || !c.target().equals(p.target())) {
+      c = EnvServerClient.connect(p.target(), null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
+      clients.put(transport, c);
+    }
+    return c;
   }
 }

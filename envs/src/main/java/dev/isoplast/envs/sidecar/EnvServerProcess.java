@@ -1,6 +1,7 @@
 package dev.isoplast.envs.sidecar;
 
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -87,6 +88,11 @@ public final class EnvServerProcess implements AutoCloseable {
   }
 
   public static EnvServerProcess start(Options o) {
+    return start(o, Transport.AUTO);
+  }
+
+  /** Starts the server; its {@link #client()} steps through {@code transport}. */
+  public static EnvServerProcess start(Options o, Transport transport) {
     Path python = IsoplastHome.venvPython(o.home());
     if (!Files.isExecutable(python)) {
       throw new EnvServerStartException("the env server's Python is missing at " + python
@@ -125,7 +131,7 @@ public final class EnvServerProcess implements AutoCloseable {
           + o.startupTimeout().toSeconds() + " s" + exitNote(p) + "; see its log " + o.logFile()
           + tail(o.logFile()), e);
     }
-    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null);
+    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
     while (!client.isServing(Duration.ofSeconds(2))) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         client.close();
