@@ -193,7 +193,7 @@ public final class Ppo implements Agent {
       all.add(logStd);
     }
     this.params = List.copyOf(all);
-    this.optimizer = config.optim().build(params, config.learningRate());
+    this.optimizer = config.optim().build(params, config.learningRate(), seed);
     Interventions interventions = config.interventions().build(networks(), interventionSeed);
     this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng),
         config.maxGradNorm(), interventions);
