@@ -7,6 +7,7 @@ import dev.isoplast.agents.EvalCallback;
 import dev.isoplast.agents.Evaluation;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.envs.ConcatVectorEnv;
 import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvServerClient;
@@ -97,11 +98,33 @@ public final class Trainer {
 
   /** An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be built). */
   private static Agent build(EnvServerClient client, Job job) {
-    VectorEnv env = client.make(job.envId(), job.config().numEnvs(), job.seed());
+    VectorEnv env = makeEnv(client, job.envId(), job.config().numEnvs(), job.seed(), job.config().envParts());
     try {
       return job.config().build(env, job.seed());
     } catch (RuntimeException e) {
       env.close();
+      throw e;
+    }
+  }
+
+  /**
+   * {@code numEnvs} envs of {@code envId}, env i seeded {@code seed + i}: one handle, or
+   * {@code parts} handles of consecutive envs joined into one vector.
+   */
+  static VectorEnv makeEnv(EnvServerClient client, String envId, int numEnvs, long seed, int parts) {
+    if (parts <= 1) {
+      return client.make(envId, numEnvs, seed);
+    }
+    List<VectorEnv> made = new ArrayList<>();
+    try {
+      for (int k = 0, offset = 0; k < parts; k++) {
+        int n = numEnvs / parts + (k < numEnvs % parts ? 1 : 0);
+        made.add(client.make(envId, n, seed + offset));
+        offset += n;
+      }
+      return ConcatVectorEnv.of(made);
+    } catch (RuntimeException e) {
+      made.forEach(VectorEnv::close);
       throw e;
     }
   }

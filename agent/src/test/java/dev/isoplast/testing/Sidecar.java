@@ -1,6 +1,7 @@
 package dev.isoplast.testing;
 
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 
@@ -25,5 +26,18 @@ public final class Sidecar {
 
   public static EnvServerClient client() {
     return process().client();
+  }
+
+  private static final java.util.Map<Transport, EnvServerClient> clients = new java.util.EnumMap<>(Transport.class);
+
+  /** A client of the shared server stepping through {@code transport} (one per transport, kept for the JVM). */
+  public static synchronized EnvServerClient client(Transport transport) {
+    EnvServerProcess p = process();
+    EnvServerClient c = clients.get(transport);
+    if (c == null || !c.target().equals(p.target())) {
+      c = EnvServerClient.connect(p.target(), null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
+      clients.put(transport, c);
+    }
+    return c;
   }
 }
