@@ -56,7 +56,7 @@ def test_non_loopback_host_without_token_is_refused_with_exit_code_2():
 def test_help_explains_every_flag():
     result = run_module("--help")
     assert result.returncode == 0
-    for flag in ("--host", "--port", "--token", "--max-handles", "--max-envs-per-handle", "--max-message-mb",
+    for flag in ("--host", "--port", "--token", "--token-file", "--max-handles", "--max-envs-per-handle", "--max-message-mb",
                  "--idle-timeout", "--tls-cert", "--tls-key", "--log-level"):
         assert flag in result.stdout
 
@@ -97,3 +97,59 @@ def test_exit_on_stdin_close_stops_the_server_when_its_parent_goes():
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def healthcheck(port: int) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "isoplast_env_server.healthcheck", "--port", str(port),
+                           "--timeout", "5"], capture_output=True, text=True, timeout=60)
+
+
+def test_token_file_serves_beyond_loopback_and_the_health_check_follows_the_server(tmp_path):
+    """What the env-server container runs: all interfaces, the token from a mounted secret file,
+    the health check through the gRPC health service (open without the token)."""
+    secret = tmp_path / "env_token"
+    secret.write_text("s3cret-from-a-file\n")
+    process = subprocess.Popen([sys.executable, "-m", "isoplast_env_server", "--host", "0.0.0.0", "--port", "0",
+                                "--token-file", str(secret)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(process.stdout.readline())
+        ok = healthcheck(port)
+        assert ok.returncode == 0, ok.stderr
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = pb_grpc.EnvServiceStub(channel)
+            try:
+                stub.ListEnvs(pb.ListEnvsRequest(), timeout=10)
+                raise AssertionError("ListEnvs without the token must be refused")
+            except grpc.RpcError as exc:
+                assert exc.code() == grpc.StatusCode.UNAUTHENTICATED
+            envs = stub.ListEnvs(pb.ListEnvsRequest(), timeout=10,
+                                 metadata=[("authorization", "Bearer s3cret-from-a-file")]).envs
+            assert "CartPole-v1" in [info.env_id for info in envs]
+        assert "s3cret" not in " ".join(process.args), "the token is never on the command line"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        down = healthcheck(port)
+        assert down.returncode == 1
+        assert down.stderr.startswith(f"isoplast env server 127.0.0.1:{port} is not serving (UNAVAILABLE")
+        assert len(down.stderr.strip().splitlines()) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_token_file_errors_are_one_line_with_exit_code_2(tmp_path):
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    two = tmp_path / "two"
+    two.write_text("a\nb\n")
+    cases = [
+        (["--token-file", str(tmp_path / "missing")], "cannot read --token-file"),
+        (["--token-file", str(empty)], "must hold the token on one line"),
+        (["--token-file", str(two)], "must hold the token on one line"),
+        (["--token", "t", "--token-file", str(two)], "give --token or --token-file, not both"),
+    ]
+    for args, message in cases:
+        result = run_module("--port", "0", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr
+        assert result.stdout == ""

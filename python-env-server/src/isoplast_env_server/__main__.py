@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", default=None,
                         help="require the metadata 'authorization: Bearer TOKEN' on every EnvService call "
                              "(health checks stay open); mandatory when --host is not loopback")
+    parser.add_argument("--token-file", type=Path, default=None, metavar="FILE",
+                        help="read the token from FILE (one line; e.g. a Docker or Kubernetes secret), so that it "
+                             "never appears on a command line")
     parser.add_argument("--max-handles", type=int, default=defaults.max_handles,
                         help=f"most handles open at once across all clients (default {defaults.max_handles}); "
                              f"Make beyond it gets RESOURCE_EXHAUSTED")
@@ -63,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def read_token_file(path: Path) -> str:
+    """The token in ``path``: its one line, without surrounding whitespace (a trailing newline is usual)."""
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read --token-file {path}: {exc.strerror or exc}") from exc
+    if not token or "\n" in token:
+        raise ValueError(f"--token-file {path} must hold the token on one line")
+    return token
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,6 +84,13 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if (args.tls_cert is None) != (args.tls_key is None):
         parser.error("--tls-cert and --tls-key must be given together")
+    if args.token is not None and args.token_file is not None:
+        parser.error("give --token or --token-file, not both")
+    if args.token_file is not None:
+        try:
+            args.token = read_token_file(args.token_file)
+        except ValueError as exc:
+            parser.error(str(exc))
     if args.token == "":
         parser.error("--token must not be empty")
     try:

@@ -40,8 +40,9 @@ public interface AgentConfig {
   Agent build(VectorEnv env, long seed);
 
   /**
-   * Into how many env handles of consecutive envs the trainer splits the vector (joined by a
-   * {@link dev.isoplast.envs.ConcatVectorEnv}): 1, or 2 for PPO's {@code overlap_rollout}.
+   * Into how many env handles of consecutive envs the trainer splits the vector at least (joined by
+   * a {@link dev.isoplast.envs.remote.SplitVectorEnv}, as over several servers): 1, or 2 for PPO's
+   * {@code overlap_rollout}.
    */
   default int envParts() {
     return 1;

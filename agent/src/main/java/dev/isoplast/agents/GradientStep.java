@@ -1,5 +1,6 @@
 package dev.isoplast.agents;
 
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Param;
 import dev.isoplast.optim.GradClip;
 import dev.isoplast.optim.Optimizer;
@@ -73,6 +74,30 @@ public final class GradientStep {
   public void endUpdate(Learner learner) {
     updates++;
     interventions.afterUpdate(learner, updates);
+  }
+
+  /**
+   * Its state for a checkpoint: the update count, the optimizer (moments, step, rate), the
+   * regularizers' and the interventions' state. The parameters themselves are the learner's.
+   */
+  public Snapshot state() {
+    Snapshot regs = new Snapshot();
+    for (int k = 0; k < regularizers.size(); k++) {
+      regs.put(String.valueOf(k), regularizers.get(k).state());
+    }
+    return new Snapshot().put("updates", updates).put("optimizer", optimizer.snapshot()).put("regularizers", regs)
+        .put("interventions", interventions.state());
+  }
+
+  /** Puts back {@link #state()} taken from a step over the same parameters and configuration. */
+  public void restore(Snapshot s) {
+    updates = s.getLong("updates");
+    optimizer.restore(s.getTree("optimizer"));
+    Snapshot regs = s.getTree("regularizers");
+    for (int k = 0; k < regularizers.size(); k++) {
+      regularizers.get(k).restore(regs.getTree(String.valueOf(k)), params);
+    }
+    interventions.restore(s.getTree("interventions"));
   }
 
   /** Updates completed so far. */

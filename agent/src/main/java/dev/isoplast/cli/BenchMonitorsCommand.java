@@ -58,7 +58,7 @@ final class BenchMonitorsCommand implements Callable<Integer> {
     PpoConfig config = PpoConfig.defaults();
     ObjectNode out = new ObjectMapper().createObjectNode();
     try (EnvServerOptions.Connection c = server.open(null);
-        VectorEnv env = c.client().make("CartPole-v1", config.numEnvs(), seed)) {
+        VectorEnv env = c.servers().make("CartPole-v1", config.numEnvs(), seed)) {
       Ppo ppo = new Ppo(config, env, seed);
       // a short run so that the probe inputs are real rollout observations and the net has trained
       ppo.train(config.batchSize() * 20L, MetricSink.discard(), List.of());

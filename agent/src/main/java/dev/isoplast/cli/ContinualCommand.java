@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             + "(regression). The data: docs/data.md; the benchmarks: docs/continual.md."})
 final class ContinualCommand implements Callable<Integer> {
 
-  @Option(names = "--task", required = true, paramLabel = "NAME", description = "The benchmark: ${COMPLETION-CANDIDATES}.", completionCandidates = TaskNames.class)
+  @Option(names = "--task", paramLabel = "NAME", description = "The benchmark: ${COMPLETION-CANDIDATES}.", completionCandidates = TaskNames.class)
   String task;
 
   @Option(names = "--method", paramLabel = "NAME", description = "A method preset (`isoplast methods`); --set and --config win over it.")
@@ -80,6 +80,12 @@ final class ContinualCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
 
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + ContinualTrainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; the last two are kept) at the first task end after every N examples, and at the end; 0 = only at the end. Default: ${DEFAULT-VALUE}.")
+  long checkpointEvery;
+
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint (its config.yaml says what to run; no other option but --checkpoint-every and --no-progress applies). The rows written after the checkpoint are replaced, not doubled.")
+  Path resume;
+
   @Spec
   CommandSpec commandSpec;
 
@@ -91,6 +97,15 @@ final class ContinualCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+    }
+    if (resume != null) {
+      return resume();
+    }
+    if (task == null) {
+      throw new IllegalArgumentException("give --task NAME (" + String.join(", ", Tasks.NAMES) + ") or --resume RUN_DIR");
+    }
     Keys keys = keys(task, method, ConfigOverrides.load(configFile, sets));
     Map<String, Object> learnerKeys = keys.learner();
     Map<String, Object> taskOverrides = keys.task();
@@ -99,18 +114,90 @@ final class ContinualCommand implements Callable<Integer> {
     Tasks.Resolved resolved = Tasks.resolve(task, net, taskOverrides, mnistDir, cifarDir, seed);
     SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), learnerKeys);
     int n = numTasks != null ? numTasks : Tasks.defaultTasks(task);
+    Map<String, Object> origin = new LinkedHashMap<>();
+    origin.put("net", net);
+    origin.put("mnist_dir", mnistDir);
+    origin.put("cifar_dir", cifarDir);
     ContinualTrainer.Job job = new ContinualTrainer.Job(resolved.tasks(), resolved.taskConfig(), config, seed, n,
-        monitorSpec, method);
+        monitorSpec, method, origin);
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", task + "__" + seed + "__" + System.currentTimeMillis() / 1000));
     run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
-    Map<String, Object> summary = ContinualTrainer.run(run, job, !noProgress);
-    printTasks(summary, resolved.tasks().regression());
-    System.out.printf("%s%s seed %d: %d tasks, %s steps, %s steps/s, %s s%n", task,
-        method != null ? " (" + method + ")" : "", seed, n, summary.get("steps"), summary.get("steps_per_s"),
-        summary.get("wall_s"));
-    System.out.println("run directory: " + run.path());
+    Map<String, Object> summary = ContinualTrainer.run(run, job,
+        new ContinualTrainer.Options(!noProgress, checkpointEvery, null));
+    print(summary, resolved.tasks().regression(), run);
     return 0;
+  }
+
+  /** {@code --resume RUN_DIR}: the job again from config.yaml, continued from the newest whole checkpoint. */
+  private int resume() {
+    if (task != null || method != null || numTasks != null || net != null || configFile != null || !sets.isEmpty()
+        || runDir != null || mnistDir != null || cifarDir != null) {
+      throw new IllegalArgumentException("--resume takes the run's own settings from its config.yaml: give only "
+          + "--checkpoint-every and --no-progress with it");
+    }
+    RunDirectory run = RunDirectory.existing(resume);
+    Map<String, Object> cfg = run.readConfig();
+    if (!(cfg.get("task") instanceof String name) || !(cfg.get("supervised") instanceof Map<?, ?> learner)) {
+      throw new IllegalArgumentException("--resume " + resume + ": not a run of isoplast continual (its config.yaml "
+          + "has no task); RL runs resume with isoplast train --resume");
+    }
+    ContinualTrainer.Job job = jobFrom(name, cfg);
+    java.util.Optional<dev.isoplast.runs.Checkpoints.Loaded> ckpt = new dev.isoplast.runs.Checkpoints(run.path())
+        .latest();
+    if (ckpt.isEmpty()) {
+      throw new IllegalArgumentException("--resume " + resume + ": no whole checkpoint in " + run.path().resolve(
+          dev.isoplast.runs.Checkpoints.DIR) + " to continue from");
+    }
+    if (ckpt.get().state().getLong("next_task") >= job.numTasks()) {
+      System.out.println("the run in " + run.path() + " is complete (its last checkpoint is at its end)");
+      return 0;
+    }
+    System.err.printf("resuming %s from %s (%d examples, task %d of %d)%n", run.path(), ckpt.get().file(),
+        ckpt.get().step(), ckpt.get().state().getLong("next_task"), job.numTasks());
+    Map<String, Object> summary = ContinualTrainer.run(run, job,
+        new ContinualTrainer.Options(!noProgress, checkpointEvery, ckpt.get()));
+    print(summary, job.tasks().regression(), run);
+    return 0;
+  }
+
+  /** The job a run's config.yaml describes (as the command that started it resolved it). */
+  @SuppressWarnings("unchecked")
+  static ContinualTrainer.Job jobFrom(String name, Map<String, Object> cfg) {
+    Map<String, Object> taskConfig = (Map<String, Object>) cfg.getOrDefault("task_config", Map.of());
+    String netName = (String) cfg.get("net");
+    Path mnist = cfg.get("mnist_dir") == null ? null : Path.of(String.valueOf(cfg.get("mnist_dir")));
+    Path cifar = cfg.get("cifar_dir") == null ? null : Path.of(String.valueOf(cfg.get("cifar_dir")));
+    long runSeed = ((Number) cfg.get("seed")).longValue();
+    Tasks.Resolved resolved = Tasks.resolve(name, netName, taskConfig, mnist, cifar, runSeed);
+    SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), (Map<String, Object>) cfg.get("supervised"));
+    Map<String, Object> mon = (Map<String, Object>) cfg.get("monitors");
+    java.util.Map<Monitors.Kind, Integer> cadence = Monitors.parseCadence(null, Monitors.defaultCadence("supervised"));
+    java.util.Set<Monitors.Kind> kinds = Monitors.parse("none");
+    int probe = 256;
+    if (mon != null) {
+      kinds = Monitors.parse(String.join(",", (List<String>) mon.get("kinds")));
+      StringBuilder c = new StringBuilder();
+      ((Map<String, Object>) mon.get("cadence")).forEach((k, v) -> c.append(c.length() == 0 ? "" : ",").append(k)
+          .append('=').append(v));
+      cadence = Monitors.parseCadence(c.toString(), cadence);
+      probe = ((Number) mon.get("probe_size")).intValue();
+    }
+    Map<String, Object> origin = new LinkedHashMap<>();
+    origin.put("net", netName);
+    origin.put("mnist_dir", mnist);
+    origin.put("cifar_dir", cifar);
+    return new ContinualTrainer.Job(resolved.tasks(), resolved.taskConfig(), config, runSeed,
+        ((Number) cfg.get("num_tasks")).intValue(), new Trainer.MonitorSpec(kinds, cadence, probe),
+        (String) cfg.get("method"), origin);
+  }
+
+  private void print(Map<String, Object> summary, boolean regression, RunDirectory run) {
+    printTasks(summary, regression);
+    System.out.printf("%s%s seed %s: %d tasks, %s steps, %s steps/s, %s s%n", summary.get("task"),
+        summary.get("method") != null ? " (" + summary.get("method") + ")" : "", summary.get("seed"),
+        ((List<?>) summary.get("tasks")).size(), summary.get("steps"), summary.get("steps_per_s"), summary.get("wall_s"));
+    System.out.println("run directory: " + run.path());
   }
 
   /** A run's keys split into the learner's (the method preset's first, the user's on top) and the task's. */

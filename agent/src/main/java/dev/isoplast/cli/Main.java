@@ -29,6 +29,7 @@ public final class Main {
 
   /** Runs the CLI and returns its exit code (tests call this). */
   public static int run(String... args) {
+    debug = false; // picocli sets it only when --debug is given: a run in the same JVM must not inherit it
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
       if (debug) {
@@ -36,6 +37,17 @@ public final class Main {
       }
       cmd.getErr().println("error: " + message(ex));
       return isUsageError(ex) ? 2 : 1;
+    });
+    // bad usage (an unknown option, a value of the wrong type, a missing parameter): one line
+    // saying what, and where the options are listed; the usage text only with --debug
+    cl.setParameterExceptionHandler((ex, commandArgs) -> {
+      CommandLine cmd = ex.getCommandLine();
+      if (debug) {
+        cmd.usage(cmd.getErr());
+      }
+      cmd.getErr().println("error: " + ex.getMessage().strip().replace('\n', ' ') + " (`" + cmd.getCommandSpec()
+          .qualifiedName(" ") + " --help` lists the options)");
+      return 2;
     });
     return cl.execute(args);
   }
@@ -51,7 +63,7 @@ public final class Main {
 
   static String message(Throwable ex) {
     if (ex instanceof EnvException || ex instanceof EnvServerProcess.EnvServerStartException
-        || ex.getCause() == null) {
+        || ex.getCause() == null || isUsageError(ex)) {
       return String.valueOf(ex.getMessage());
     }
     return ex.getMessage() + " (caused by " + ex.getCause() + ")";

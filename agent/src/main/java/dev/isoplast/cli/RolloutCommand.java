@@ -34,7 +34,7 @@ final class RolloutCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--num-envs and --steps must be positive");
     }
     try (EnvServerOptions.Connection c = server.open();
-         VectorEnv env = c.client().make(envId, numEnvs, seed)) {
+         VectorEnv env = c.servers().make(envId, numEnvs, seed)) {
       SplittableRandom rng = new SplittableRandom(seed);
       env.reset(seed);
       long calls = (steps + numEnvs - 1) / numEnvs;

@@ -2,6 +2,7 @@ package dev.isoplast.cli;
 
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import dev.isoplast.runs.CommandLines;
@@ -9,6 +10,7 @@ import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.Monitors;
 import dev.isoplast.runs.SweepIndex;
 import dev.isoplast.runs.SweepRunner;
+import dev.isoplast.runs.SweepShard;
 import dev.isoplast.runs.SweepSpec;
 import dev.isoplast.runs.Trainer;
 import java.nio.file.Files;
@@ -96,6 +98,11 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar: one line per finished cell instead.")
   boolean noProgress;
 
+  @Option(names = "--shard", paramLabel = "i/N", description = "Run only this machine's share of the cells: cell c "
+      + "when c mod N = i (0 <= i < N), indexed in sweep.shard-i-of-N.json; N machines given 0/N .. N-1/N run the "
+      + "whole sweep into one shared --run-dir, and `isoplast report` merges them (default: every cell).")
+  String shard;
+
   @Mixin
   EnvServerOptions server;
 
@@ -104,8 +111,13 @@ final class SweepCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    SweepShard share = shard == null ? SweepShard.ALL : SweepShard.parse(shard);
+    if (server.isRemote()) { // a malformed server list or an unreadable token file: refused before anything is written
+      server.targets();
+      server.token();
+    }
     Map<String, Object> entries = new LinkedHashMap<>();
-    Map<String, Object> previous = runDir != null ? SweepIndex.read(runDir) : null;
+    Map<String, Object> previous = runDir != null ? SweepIndex.readMerged(runDir) : null;
     boolean onlyResume = file == null && scenario == null && task == null && methods == null && seeds == null;
     if (onlyResume && previous != null && previous.get("spec") instanceof Map<?, ?> old) {
       old.forEach((k, v) -> entries.put(String.valueOf(k), v)); // `sweep --run-dir DIR`: resume what it holds
@@ -141,7 +153,7 @@ final class SweepCommand implements Callable<Integer> {
         : entries.get("run_dir") != null ? Path.of(String.valueOf(entries.get("run_dir")))
         : Path.of("runs", "sweep__" + stem(spec.benchmark().name()) + "__" + System.currentTimeMillis() / 1000);
     if (previous == null) {
-      previous = SweepIndex.read(dir);
+      previous = SweepIndex.readMerged(dir);
     }
     if (previous == null && Files.isDirectory(dir) && hasEntries(dir)) {
       throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a sweep (no " + SweepIndex.FILE
@@ -151,38 +163,63 @@ final class SweepCommand implements Callable<Integer> {
       previous = null; // no cell ever ran there (e.g. a bad --set was refused): the directory is free
     }
     SweepIndex.checkSameSweep(dir, previous, spec);
+    checkShards(dir, share);
     checkBeforeStarting(spec);
 
     List<String> cellCommands = new ArrayList<>();
     for (SweepSpec.Cell c : spec.cells()) {
       cellCommands.add("isoplast " + CommandLines.join(spec.cellArgs(c, dir.resolve(c.runDir()))));
     }
-    SweepIndex index = new SweepIndex(dir, spec, cellCommands, previous);
-    int toRun = (int) (index.entries().size() - index.count(SweepIndex.Status.COMPLETED));
+    // this shard's own file carries its earlier invocations (sweep.json, for the whole sweep)
+    Map<String, Object> own = previous == null ? null : SweepIndex.read(dir, share);
+    SweepIndex index = new SweepIndex(dir, spec, cellCommands, own, share);
+    int mine = index.entries().size();
+    int toRun = (int) (mine - index.count(SweepIndex.Status.COMPLETED));
     String commandLine = "isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs());
     Map<String, Object> with = new LinkedHashMap<>();
     with.put("workers", spec.workers());
     with.put("cells_to_run", toRun);
     index.addInvocation(commandLine, with);
     index.write();
-    System.err.printf("sweep: %d cells (%d methods x %d seeds) of %s in %s: %d finished already, %d to run, %d at a time%n",
-        spec.size(), spec.methods().size(), spec.seeds().size(), spec.benchmark().name(), dir,
-        spec.size() - toRun, toRun, spec.workers());
+    System.err.printf("sweep: %s%d cells (%d methods x %d seeds) of %s in %s: %d finished already, %d to run, %d at a time%n",
+        share.isAll() ? "" : "shard " + share + ", " + mine + " of ", spec.size(), spec.methods().size(),
+        spec.seeds().size(), spec.benchmark().name(), dir, mine - toRun, toRun, spec.workers());
     SweepRunner.Outcome outcome;
     if (toRun == 0) {
       index.write();
-      outcome = new SweepRunner.Outcome(spec.size(), spec.size(), 0, 0, 0);
+      outcome = new SweepRunner.Outcome(mine, mine, 0, 0, 0);
     } else if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
-      try (EnvServerOptions.Connection c = server.open(dir.resolve("env-server.log"))) {
+      String log = share.isAll() ? "env-server.log" : "env-server.shard-" + share.index() + "-of-" + share.count() + ".log";
+      try (EnvServerOptions.Connection c = server.open(dir.resolve(log))) {
         checkConfigs(c, spec, sb.load());
         index.setting("env_server", c.serverName());
-        outcome = new SweepRunner(dir, spec, index, childJvm(c.client().target()), !noProgress).run();
+        List<String> servers = c.servers().clients().stream().map(x -> x.target()).toList();
+        outcome = new SweepRunner(dir, spec, index, childJvm(servers, spec.workers()), !noProgress).run();
       }
     } else { // supervised cells need no env server
-      outcome = new SweepRunner(dir, spec, index, childJvm(null), !noProgress).run();
+      outcome = new SweepRunner(dir, spec, index, childJvm(List.of(), spec.workers()), !noProgress).run();
     }
     printOutcome(index, outcome, dir);
     return outcome.failed() + outcome.interrupted() > 0 ? 1 : 0;
+  }
+
+  /**
+   * A sharded sweep directory is shared by shards of one count N: a shard of another count would
+   * run cells that belong to a running shard. (Finishing the remaining cells without --shard is
+   * allowed once the shards have stopped.)
+   */
+  private static void checkShards(Path dir, SweepShard share) {
+    if (share.isAll()) {
+      return;
+    }
+    for (Path f : SweepIndex.indexFiles(dir)) {
+      String name = f.getFileName().toString();
+      if (name.startsWith("sweep.shard-") && !name.endsWith("-of-" + share.count() + ".json")) {
+        throw new IllegalArgumentException("sweep directory " + dir + " is sharded another way (" + name + "); --shard "
+            + share + " would run cells of those shards: use --shard i/" + name.replaceAll(".*-of-|\\.json", "")
+            + ", or finish the sweep without --shard once every shard has stopped");
+      }
+    }
   }
 
   /**
@@ -230,7 +267,7 @@ final class SweepCommand implements Callable<Integer> {
     Map<String, Object> user = user(spec);
     for (String method : spec.methods()) {
       try {
-        Trainer.configFor(c.client(), scenario.envId(), spec.algo(),
+        Trainer.configFor(c.servers(), scenario.envId(), spec.algo(),
             TrainCommand.overrides(spec.algo(), method, scenario, user));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("method " + method + ": " + e.getMessage(), e);
@@ -240,11 +277,11 @@ final class SweepCommand implements Callable<Integer> {
 
   /**
    * Cells as child JVMs: this JVM's java, classpath and checkout, the CLI's main class, the cell's
-   * command, the sweep's env server (RL cells; null for supervised ones), no progress bar. A token
-   * for a remote server goes through the environment, never the command line (which sweep.json
-   * records).
+   * command, its worker's env servers ({@link SweepRunner#serversOf}; RL cells, none for supervised
+   * ones), no progress bar. A token for remote servers goes through the environment, never the
+   * command line (which sweep.json records).
    */
-  private SweepRunner.CellLauncher childJvm(String serverTarget) {
+  private SweepRunner.CellLauncher childJvm(List<String> servers, int workers) {
     String java = ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     String classpath = System.getProperty("java.class.path");
@@ -254,7 +291,9 @@ final class SweepCommand implements Callable<Integer> {
       jvmOptions.addAll(List.of(opts.trim().split("\\s+")));
     }
     String home = homeOrNull();
-    return args -> {
+    String token = servers.isEmpty() ? null : server.token();
+    Transport transport = server.transport();
+    return (args, worker) -> {
       List<String> cmd = new ArrayList<>(List.of(java));
       cmd.addAll(jvmOptions);
       if (home != null) {
@@ -262,13 +301,15 @@ final class SweepCommand implements Callable<Integer> {
       }
       cmd.addAll(List.of("-cp", classpath, Main.class.getName()));
       cmd.addAll(args);
-      if (serverTarget != null) {
-        cmd.addAll(List.of("--env-server", serverTarget));
+      if (!servers.isEmpty()) {
+        cmd.addAll(List.of("--env-server", String.join(",", SweepRunner.serversOf(worker, workers, servers))));
       }
       cmd.add("--no-progress");
       ProcessBuilder pb = new ProcessBuilder(cmd);
-      if (server.token != null && !server.token.isBlank()) {
-        pb.environment().put("ISOPLAST_ENV_TOKEN", server.token);
+      pb.environment().remove(EnvServerOptions.TOKEN_FILE_ENV);
+      pb.environment().put(EnvServerOptions.TRANSPORT_ENV, transport.cliName()); // every worker steps as asked
+      if (token != null) {
+        pb.environment().put("ISOPLAST_ENV_TOKEN", token);
       }
       return pb;
     };
@@ -291,8 +332,8 @@ final class SweepCommand implements Callable<Integer> {
     }
     System.out.printf("sweep: %d cells: %d skipped (finished before), %d completed now, %d failed%s%n", o.cells(),
         o.skipped(), o.completed(), o.failed(), o.interrupted() > 0 ? ", " + o.interrupted() + " interrupted" : "");
-    System.out.println("sweep directory: " + dir + " (index " + dir.resolve(SweepIndex.FILE) + "; `isoplast report "
-        + dir + "` writes the report)");
+    System.out.println("sweep directory: " + dir + " (index " + index.file() + "; `isoplast report "
+        + dir + "` writes the report" + (index.shard().isAll() ? "" : ", merging the shards' indexes") + ")");
   }
 
   private static void put(Map<String, Object> entries, String key, Object value) {
@@ -307,9 +348,14 @@ final class SweepCommand implements Callable<Integer> {
         : name.endsWith(".yml") ? name.substring(0, name.length() - 4) : name;
   }
 
+  /**
+   * Whether {@code dir} holds anything but an index being written ({@code sweep.*.tmp}): shards
+   * starting at once into a new shared directory see each other's first index write in flight.
+   */
   private static boolean hasEntries(Path dir) {
     try (var s = Files.list(dir)) {
-      return s.findAny().isPresent();
+      return s.anyMatch(p -> !(p.getFileName().toString().startsWith("sweep.") && p.getFileName().toString()
+          .endsWith(".tmp")));
     } catch (java.io.IOException e) {
       return true;
     }

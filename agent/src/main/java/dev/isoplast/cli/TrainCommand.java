@@ -148,10 +148,10 @@ final class TrainCommand implements Callable<Integer> {
         : Path.of("runs", RunDirectory.defaultName(env, algo, seed)));
     run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
-      AgentConfig config = Trainer.configFor(c.client(), env, algo, overrides);
+      AgentConfig config = Trainer.configFor(c.servers(), env, algo, overrides);
       Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
           freshReference, monitorSpec, method);
-      Map<String, Object> summary = Trainer.run(c.client(), c.serverName(), run, job, !noProgress);
+      Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job, !noProgress);
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
           env, algo, seed, (Double) summary.get("final_mean_return"),
           Math.min(EpisodeStats.FINAL_WINDOW, (Integer) summary.get("episodes")), (Long) summary.get("total_steps"),

@@ -1,6 +1,7 @@
 package dev.isoplast.continual;
 
 import dev.isoplast.agents.GradientStep;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Networks;
 import dev.isoplast.nn.Param;
@@ -141,6 +142,35 @@ public final class SupervisedLearner implements Learner {
       recentNext = (recentNext + 1) % RECENT;
       recentRows = Math.min(recentRows + 1, RECENT);
     }
+  }
+
+  /**
+   * Its whole state for a checkpoint: parameters, the gradient step's (optimizer, regularizers,
+   * interventions, update count) and the recent inputs.
+   */
+  public Snapshot state() {
+    Snapshot p = new Snapshot();
+    for (Param q : params) {
+      p.put(q.name(), HostArrays.toDoubles(q.value(), null));
+    }
+    return new Snapshot().put("params", p).put("step", gradientStep.state()).put("recent", recent)
+        .put("recent_rows", (long) recentRows).put("recent_next", (long) recentNext);
+  }
+
+  /** Puts back {@link #state()} taken from a learner of the same configuration. */
+  public void restore(Snapshot s) {
+    Snapshot p = s.getTree("params");
+    for (Param q : params) {
+      HostArrays.fromDoubles(p.getDoubles(q.name(), (int) q.length()), q.value());
+    }
+    gradientStep.restore(s.getTree("step"));
+    float[] r = s.getFloats("recent");
+    if (r.length != recent.length) {
+      throw new IllegalArgumentException("the saved recent inputs do not fit this learner");
+    }
+    System.arraycopy(r, 0, recent, 0, r.length);
+    recentRows = s.getInt("recent_rows");
+    recentNext = s.getInt("recent_next");
   }
 
   /** The loss of the last step's batch (before its update). */

@@ -71,6 +71,16 @@ public final class ProbeBatch {
     return k;
   }
 
+  /** Puts back rows held before ({@link #rows()}, {@link #size()}): for a resumed run. */
+  public void restore(float[] rows, int size) {
+    if (rows.length != size * inDim || size > capacity) {
+      throw new IllegalArgumentException("probe rows do not match: " + rows.length + " values for " + size + " rows of "
+          + inDim);
+    }
+    this.rows = rows.clone();
+    this.size = size;
+  }
+
   /** The number of rows held (0 before the first refresh). */
   public int size() {
     return size;

@@ -139,6 +139,7 @@ public record SpectrumStats(int size, double trace, double erank, int srank, dou
     m.put(prefix + "erank_frac", erankFraction());
     m.put(prefix + "srank", (double) srank);
     m.put(prefix + "cond", cond);
+    m.put(prefix + "rank", (double) numericalRank);
     m.put(prefix + "trace", trace);
     return m;
   }

@@ -1,5 +1,7 @@
 package dev.isoplast.monitor;
 
+import dev.isoplast.config.Snapshot;
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
@@ -46,6 +48,27 @@ public final class WeightStats {
       List<Param> params = layers.get(l).params();
       for (int k = 0; k < params.size(); k++) {
         start.get(l).get(k).assign(params.get(k).value());
+      }
+    }
+  }
+
+  /** The phase-start copies {@code change} is measured from (for a checkpoint). */
+  public Snapshot state() {
+    Snapshot s = new Snapshot();
+    for (int l = 0; l < layers.size(); l++) {
+      for (int k = 0; k < start.get(l).size(); k++) {
+        s.put(l + "/" + k, HostArrays.toDoubles(start.get(l).get(k), null));
+      }
+    }
+    return s;
+  }
+
+  /** Puts back the phase-start copies of {@link #state()}. */
+  public void restore(Snapshot s) {
+    for (int l = 0; l < layers.size(); l++) {
+      for (int k = 0; k < start.get(l).size(); k++) {
+        INDArray a = start.get(l).get(k);
+        HostArrays.fromDoubles(s.getDoubles(l + "/" + k, (int) a.length()), a);
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Param;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,6 +128,18 @@ public abstract class Optimizer {
     }
     step = state.step();
     learningRate = state.learningRate();
+  }
+
+  /** {@link #state()} as a {@link Snapshot}, for a checkpoint. */
+  public Snapshot snapshot() {
+    return state().toSnapshot();
+  }
+
+  /** Puts back a {@link #snapshot()}. */
+  public void restore(Snapshot s) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    slots.forEach((p, m) -> m.forEach((name, a) -> shapes.put(p.name() + "/" + name, a.shape())));
+    restore(OptimizerState.fromSnapshot(s, shapes));
   }
 
   /** Preallocated work arrays of p's shape (k of them), made once. */

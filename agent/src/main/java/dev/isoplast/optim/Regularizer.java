@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Param;
 import java.util.List;
 
@@ -18,4 +19,12 @@ public interface Regularizer {
 
   /** A name for logs ({@code losses/<name>}). */
   String name();
+
+  /** Its state between steps, for a checkpoint (none by default). */
+  default Snapshot state() {
+    return new Snapshot();
+  }
+
+  /** Puts back {@link #state()} taken over the same parameters. */
+  default void restore(Snapshot state, List<Param> params) {}
 }

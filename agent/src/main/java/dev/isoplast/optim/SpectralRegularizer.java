@@ -1,5 +1,7 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.Snapshot;
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -101,5 +103,30 @@ public final class SpectralRegularizer implements Regularizer {
   @Override
   public String name() {
     return "spectral";
+  }
+
+  /** The warm-started power-iteration vectors u, v of every weight seen so far, by parameter name. */
+  @Override
+  public Snapshot state() {
+    Snapshot s = new Snapshot();
+    vectors.forEach((p, uv) -> s.put(p.name() + "/u", HostArrays.toDoubles(uv[0], null))
+        .put(p.name() + "/v", HostArrays.toDoubles(uv[1], null)));
+    return s;
+  }
+
+  /** Puts back the vectors of {@link #state()} for the parameters among {@code params}. */
+  @Override
+  public void restore(Snapshot state, List<Param> params) {
+    vectors.clear();
+    for (Param p : params) {
+      if (state.has(p.name() + "/u")) {
+        INDArray w = p.value();
+        INDArray u = Nd4j.zeros(w.dataType(), w.rows(), 1);
+        INDArray v = Nd4j.zeros(w.dataType(), w.columns(), 1);
+        HostArrays.fromDoubles(state.getDoubles(p.name() + "/u", (int) w.rows()), u);
+        HostArrays.fromDoubles(state.getDoubles(p.name() + "/v", (int) w.columns()), v);
+        vectors.put(p, new INDArray[] {u, v});
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.isoplast.plasticity;
 
 import dev.isoplast.config.Seeds;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.NetworkParts.HiddenLayer;
@@ -207,28 +208,27 @@ final class ContinualBackprop implements Intervention {
   }
 
   @Override
-  public InterventionState state() {
-    List<Object> kv = new ArrayList<>(List.of("events", events, "replaced_total", replacedTotal,
-        "replaced_since_log", replacedSinceLog, "accumulated", accumulated));
+  public Snapshot state() {
+    Snapshot s = Intervention.counterState(name(), events).put("replaced_total", replacedTotal)
+        .put("replaced_since_log", replacedSinceLog).put("accumulated", accumulated);
     for (int l = 0; l < layers.size(); l++) {
-      kv.addAll(List.of("utility/" + l, utility[l], "mean_act/" + l, meanAct[l], "age/" + l, age[l]));
+      s.put("utility/" + l, utility[l]).put("mean_act/" + l, meanAct[l]).put("age/" + l, age[l]);
     }
-    return InterventionState.of(name(), kv.toArray());
+    return s;
   }
 
   @Override
-  public void restore(InterventionState state) {
-    state.checkKind(name());
-    events = state.counter("events");
-    replacedTotal = state.counter("replaced_total");
-    replacedSinceLog = state.counter("replaced_since_log");
-    double[] acc = state.array("accumulated", accumulated.length);
-    System.arraycopy(acc, 0, accumulated, 0, acc.length);
+  public void restore(Snapshot state) {
+    Intervention.checkKind(state, name());
+    events = state.getLong("events");
+    replacedTotal = state.getLong("replaced_total");
+    replacedSinceLog = state.getLong("replaced_since_log");
+    System.arraycopy(state.getDoubles("accumulated", accumulated.length), 0, accumulated, 0, accumulated.length);
     for (int l = 0; l < layers.size(); l++) {
       int units = layers.get(l).units();
-      utility[l] = state.array("utility/" + l, units);
-      meanAct[l] = state.array("mean_act/" + l, units);
-      age[l] = state.array("age/" + l, units);
+      utility[l] = state.getDoubles("utility/" + l, units);
+      meanAct[l] = state.getDoubles("mean_act/" + l, units);
+      age[l] = state.getDoubles("age/" + l, units);
     }
   }
 }

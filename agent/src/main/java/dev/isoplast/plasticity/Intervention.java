@@ -1,5 +1,6 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Snapshot;
 import java.util.Map;
 
 /**
@@ -35,9 +36,22 @@ public interface Intervention {
     return Map.of();
   }
 
-  /** A copy of its state. */
-  InterventionState state();
+  /** A copy of its state (with its {@link #name()} under {@code kind}). */
+  Snapshot state();
 
   /** Puts back a state taken from an intervention of the same kind over the same networks. */
-  void restore(InterventionState state);
+  void restore(Snapshot state);
+
+  /** A state holding only the kind and the event counter (for interventions whose draws are counter-based). */
+  static Snapshot counterState(String kind, long events) {
+    return new Snapshot().put("kind", kind).put("events", events);
+  }
+
+  /** Checks that {@code state} was taken from an intervention of kind {@code kind}. */
+  static void checkKind(Snapshot state, String kind) {
+    if (!state.getString("kind").equals(kind)) {
+      throw new IllegalArgumentException("cannot restore " + state.getString("kind") + " state into a " + kind
+          + " intervention");
+    }
+  }
 }

@@ -1,6 +1,6 @@
 package dev.isoplast.plasticity;
 
-import java.util.ArrayList;
+import dev.isoplast.config.Snapshot;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,20 +59,23 @@ public final class Interventions {
     return m;
   }
 
-  /** The state of each, in order. */
-  public List<InterventionState> state() {
-    List<InterventionState> out = new ArrayList<>();
-    list.forEach(i -> out.add(i.state()));
+  /** The state of each, in order (keys {@code 0}, {@code 1}, ...). */
+  public Snapshot state() {
+    Snapshot out = new Snapshot().put("count", (long) list.size());
+    for (int k = 0; k < list.size(); k++) {
+      out.put(String.valueOf(k), list.get(k).state());
+    }
     return out;
   }
 
   /** Puts back states taken from the same configuration over the same networks. */
-  public void restore(List<InterventionState> states) {
-    if (states.size() != list.size()) {
-      throw new IllegalArgumentException("expected " + list.size() + " intervention states, got " + states.size());
+  public void restore(Snapshot states) {
+    if (states.getLong("count") != list.size()) {
+      throw new IllegalArgumentException("expected " + list.size() + " intervention states, got "
+          + states.getLong("count"));
     }
     for (int k = 0; k < list.size(); k++) {
-      list.get(k).restore(states.get(k));
+      list.get(k).restore(states.getTree(String.valueOf(k)));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
 import dev.isoplast.optim.IsometryPenalty;
@@ -70,12 +71,12 @@ final class Orthonormalize implements Intervention {
   }
 
   @Override
-  public InterventionState state() {
-    return InterventionState.of(name());
+  public Snapshot state() {
+    return new Snapshot().put("kind", name());
   }
 
   @Override
-  public void restore(InterventionState state) {
-    state.checkKind(name());
+  public void restore(Snapshot state) {
+    Intervention.checkKind(state, name());
   }
 }

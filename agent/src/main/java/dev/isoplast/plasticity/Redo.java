@@ -1,6 +1,7 @@
 package dev.isoplast.plasticity;
 
 import dev.isoplast.config.Seeds;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.monitor.Dormancy;
 import dev.isoplast.nn.NetworkParts.HiddenLayer;
 import dev.isoplast.nn.NetworkParts;
@@ -115,16 +116,16 @@ final class Redo implements Intervention {
   }
 
   @Override
-  public InterventionState state() {
-    return InterventionState.of(name(), "events", events, "recycled_total", recycledTotal, "recycled_since_log",
-        recycledSinceLog);
+  public Snapshot state() {
+    return Intervention.counterState(name(), events).put("recycled_total", recycledTotal)
+        .put("recycled_since_log", recycledSinceLog);
   }
 
   @Override
-  public void restore(InterventionState state) {
-    state.checkKind(name());
-    events = state.counter("events");
-    recycledTotal = state.counter("recycled_total");
-    recycledSinceLog = state.counter("recycled_since_log");
+  public void restore(Snapshot state) {
+    Intervention.checkKind(state, name());
+    events = state.getLong("events");
+    recycledTotal = state.getLong("recycled_total");
+    recycledSinceLog = state.getLong("recycled_since_log");
   }
 }

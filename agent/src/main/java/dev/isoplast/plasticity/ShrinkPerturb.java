@@ -1,6 +1,7 @@
 package dev.isoplast.plasticity;
 
 import dev.isoplast.config.Seeds;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
@@ -119,13 +120,13 @@ final class ShrinkPerturb implements Intervention {
   }
 
   @Override
-  public InterventionState state() {
-    return InterventionState.of(name(), "events", events);
+  public Snapshot state() {
+    return Intervention.counterState(name(), events);
   }
 
   @Override
-  public void restore(InterventionState state) {
-    state.checkKind(name());
-    events = state.counter("events");
+  public void restore(Snapshot state) {
+    Intervention.checkKind(state, name());
+    events = state.getLong("events");
   }
 }

@@ -6,7 +6,7 @@
  * each gradient step or update: Shrink &amp; Perturb, ReDo, Continual Backprop, resets and the
  * Björck projection that keeps an isometric body isometric, one class each with its formula,
  * source and defaults; {@link dev.isoplast.plasticity.InterventionConfig} holds their config keys
- * and builds them, and their state is restorable ({@link dev.isoplast.plasticity.InterventionState}).
+ * and builds them, and their state is restorable (a {@link dev.isoplast.config.Snapshot}).
  * {@link dev.isoplast.plasticity.Methods} names whole recipes (body, optimizer, regularizer,
  * intervention and hyper-parameters with their sources): the method presets.
  *

@@ -1,6 +1,7 @@
 package dev.isoplast.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.isoplast.runs.SweepIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The runs a report covers, read from a sweep directory (its {@code sweep.json} lists the cells),
+ * The runs a report covers, read from a sweep directory (its {@code sweep.json}, or the index files
+ * of its shards merged by {@link SweepIndex#readMerged}, list the cells),
  * a single run directory, or a directory whose subdirectories are run directories (such as
  * {@code isoplast demo}'s). Cells the index lists without a run directory, and runs that did not
  * complete, are kept as {@link #notes} for the report to state.
@@ -29,9 +31,9 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException(dir + " is not a directory (give a run directory or a sweep directory)");
     }
-    Path index = dir.resolve("sweep.json");
-    if (Files.isRegularFile(index)) {
-      return fromSweep(dir, index);
+    Map<String, Object> merged = SweepIndex.readMerged(dir);
+    if (merged != null) {
+      return fromSweep(dir, RunRecord.JSON.valueToTree(merged), dir.resolve(SweepIndex.FILE));
     }
     List<RunRecord> runs = new ArrayList<>();
     if (RunRecord.isRunDirectory(dir)) {
@@ -60,13 +62,7 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
     return new SweepResults(dir, false, runs, methods, commands, notes);
   }
 
-  private static SweepResults fromSweep(Path dir, Path index) {
-    JsonNode idx;
-    try {
-      idx = RunRecord.JSON.readTree(index.toFile());
-    } catch (IOException e) {
-      throw new IllegalArgumentException(index + " is not readable JSON: " + e.getMessage().lines().findFirst().orElse(""));
-    }
+  private static SweepResults fromSweep(Path dir, JsonNode idx, Path index) {
     List<RunRecord> runs = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     List<String> methods = new ArrayList<>();
@@ -105,8 +101,9 @@ public record SweepResults(Path dir, boolean isSweep, List<RunRecord> runs, List
       if (inv.path("command").isTextual()) {
         String when = inv.path("started").asText("");
         String what = inv.has("cells_to_run") ? inv.get("cells_to_run").asInt() + " cells to run" : "";
+        String shard = inv.path("shard").isTextual() ? "shard " + inv.get("shard").asText() + ", " : "";
         if (!when.isEmpty() || !what.isEmpty()) { // a comment line the shell ignores: when, and what it had left
-          commands.add("# " + (when.isEmpty() ? "" : "started " + when + (what.isEmpty() ? "" : ", ")) + what);
+          commands.add("# " + shard + (when.isEmpty() ? "" : "started " + when + (what.isEmpty() ? "" : ", ")) + what);
         }
         commands.add(inv.get("command").asText());
       }

@@ -3,6 +3,7 @@ package dev.isoplast.runs;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.config.Seeds;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.continual.Shuffles;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.SupervisedLearner;
@@ -36,9 +37,11 @@ public final class ContinualTrainer {
    * @param taskConfig the benchmark's resolved keys (config.yaml)
    * @param numTasks how many tasks of the sequence to train on
    * @param method the method preset the learner config came from, or null
+   * @param origin how the benchmark was resolved ({@code net}, {@code mnist_dir}, {@code cifar_dir}),
+   *     written to config.yaml so that {@code --resume} can resolve it again
    */
   public record Job(TaskSequence tasks, Map<String, Object> taskConfig, SupervisedConfig config, long seed,
-      int numTasks, Trainer.MonitorSpec monitors, String method) {
+      int numTasks, Trainer.MonitorSpec monitors, String method, Map<String, Object> origin) {
 
     public Job {
       if (numTasks < 1) {
@@ -52,11 +55,44 @@ public final class ContinualTrainer {
     }
   }
 
+  /** Env steps (here: examples) between checkpoints by default. */
+  public static final long DEFAULT_CHECKPOINT_EVERY = 100_000;
+
+  /**
+   * How a run is carried out.
+   *
+   * @param progressBar a progress bar on stderr
+   * @param checkpointEvery examples between checkpoints (written at the first task end after each
+   *     multiple, and at the run's end); 0 = only at the end
+   * @param resume the checkpoint to continue from, or null for a new run
+   */
+  public record Options(boolean progressBar, long checkpointEvery, Checkpoints.Loaded resume) {
+    public static Options plain(boolean progressBar) {
+      return new Options(progressBar, DEFAULT_CHECKPOINT_EVERY, null);
+    }
+  }
+
   /** Trains {@code job} into {@code run}; returns the summary (also written to summary.json). */
   public static Map<String, Object> run(RunDirectory run, Job job, boolean progressBar) {
+    return run(run, job, Options.plain(progressBar));
+  }
+
+  /**
+   * Trains {@code job} into {@code run}, or continues it from {@code options.resume()}: the learner,
+   * the monitors and the position come back from the checkpoint, metrics.jsonl and the event file
+   * are cut back to their length at the checkpoint, and the rest is trained as an uninterrupted run
+   * would (same rows, same summary, timing aside).
+   */
+  public static Map<String, Object> run(RunDirectory run, Job job, Options options) {
     TaskSequence seq = job.tasks();
     SupervisedLearner learner = new SupervisedLearner(job.config(), seq.inSize(), seq.outSize(), job.seed());
-    run.writeConfig(resolvedConfig(job));
+    Snapshot resumed = options.resume() == null ? null : options.resume().state();
+    if (resumed == null) {
+      run.writeConfig(resolvedConfig(job));
+    } else {
+      learner.restore(resumed.getTree("learner"));
+    }
+    Checkpoints checkpoints = new Checkpoints(run.path());
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("task", seq.name());
     if (job.method() != null) {
@@ -71,10 +107,12 @@ public final class ContinualTrainer {
     long t0 = System.nanoTime();
     int[] current = {0};
     double[] running = {Double.NaN};
-    ProgressCallback progress = progressBar ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
+    ProgressCallback progress = options.progressBar() ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
         () -> String.format("task %d/%d %s %.3f", current[0] + 1, job.numTasks(),
             seq.regression() ? "mse" : "acc", running[0])) : null;
-    try (MetricsFile metrics = run.openMetrics(); TensorBoardWriter events = run.openTensorBoard()) {
+    try (MetricsFile metrics = resumed == null ? run.openMetrics() : run.resumeMetrics(resumed.getLong("metrics_length"));
+        TensorBoardWriter events = resumed == null ? run.openTensorBoard()
+            : TensorBoardWriter.resume(run.file(resumed.getString("events_file")), resumed.getLong("events_length"))) {
       MetricSink out = MetricTee.of(metrics, events);
       MetricSink sink = (step, scalars) -> {
         Map<String, Double> row = new LinkedHashMap<>(scalars);
@@ -84,6 +122,9 @@ public final class ContinualTrainer {
       Monitors monitors = job.monitors().kinds().isEmpty() ? null
           : new Monitors(learner, job.monitors().kinds(), job.monitors().cadence(), job.monitors().probeSize(),
               job.monitors().refreshEvery(), job.seed(), sink);
+      if (monitors != null && resumed != null) {
+        monitors.restore(resumed.getTree("monitors"));
+      }
       List<Callback> callbacks = new ArrayList<>();
       if (monitors != null) {
         callbacks.add(monitors);
@@ -94,13 +135,19 @@ public final class ContinualTrainer {
       Callback cbs = dev.isoplast.agents.Callbacks.of(callbacks);
       SplittableRandom orderSeeds = Seeds.stream(job.seed(), 7919);
       long orderSeed = orderSeeds.nextLong();
-      long examples = 0;
+      long examples = resumed == null ? 0 : resumed.getLong("examples");
+      int firstTask = resumed == null ? 0 : resumed.getInt("next_task");
+      if (resumed != null) {
+        tasks.addAll(readTasks(resumed.getString("tasks")));
+      }
+      long nextCheckpoint = options.checkpointEvery() > 0 ? (examples / options.checkpointEvery() + 1)
+          * options.checkpointEvery() : Long.MAX_VALUE;
       int batch = job.config().batchSize();
       float[] x = new float[batch * seq.inSize()];
       int[] labels = new int[batch];
       float[] targets = new float[batch];
-      cbs.onStart(0);
-      for (int k = 0; k < job.numTasks(); k++) {
+      cbs.onStart(examples);
+      for (int k = firstTask; k < job.numTasks(); k++) {
         current[0] = k;
         running[0] = Double.NaN;
         cbs.onPhaseStart(k, examples);
@@ -169,6 +216,10 @@ public final class ContinualTrainer {
         entry.put("train_loss", lossSum / steps);
         entry.put("steps", steps);
         tasks.add(entry);
+        if (examples >= nextCheckpoint || k == job.numTasks() - 1) {
+          checkpoints.save(examples, checkpoint(learner, monitors, k + 1, examples, tasks, metrics, events));
+          nextCheckpoint = (examples / options.checkpointEvery() + 1) * options.checkpointEvery();
+        }
       }
       cbs.onEnd(examples);
       double wall = (System.nanoTime() - t0) / 1e9;
@@ -197,6 +248,35 @@ public final class ContinualTrainer {
       }
     }
     return summary;
+  }
+
+  /** The state of a run at the end of a task: everything {@link #run} needs to continue from it. */
+  private static Snapshot checkpoint(SupervisedLearner learner, Monitors monitors, int nextTask, long examples,
+      List<Map<String, Object>> tasks, MetricsFile metrics, TensorBoardWriter events) {
+    Snapshot s = new Snapshot().put("kind", "continual").put("next_task", (long) nextTask).put("examples", examples)
+        .put("learner", learner.state()).put("tasks", writeTasks(tasks)).put("metrics_length", metrics.length())
+        .put("events_file", events.path().getFileName().toString()).put("events_length", events.length());
+    if (monitors != null) {
+      s.put("monitors", monitors.state());
+    }
+    return s;
+  }
+
+  private static String writeTasks(List<Map<String, Object>> tasks) {
+    try {
+      return RunDirectory.JSON.writeValueAsString(tasks);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static List<Map<String, Object>> readTasks(String json) {
+    try {
+      return RunDirectory.JSON.readValue(json,
+          new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() {});
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("the checkpoint's task list is damaged: " + e.getMessage());
+    }
   }
 
   /** The first, last and mean figure over the tasks, under {@code first_<key>}, {@code final_<key>}, {@code mean_<key>}. */
@@ -238,6 +318,20 @@ public final class ContinualTrainer {
     }
     m.put("seed", job.seed());
     m.put("num_tasks", job.numTasks());
+    if (job.origin() != null) {
+      job.origin().forEach((k, v) -> {
+        if (v != null) {
+          m.put(k, v instanceof java.nio.file.Path p ? p.toString() : v);
+        }
+      });
+    }
+    Map<String, Object> mon = new LinkedHashMap<>();
+    mon.put("kinds", job.monitors().kinds().stream().map(Monitors.Kind::configName).toList());
+    Map<String, Integer> cadence = new LinkedHashMap<>();
+    job.monitors().cadence().forEach((k, v) -> cadence.put(k.configName(), v));
+    mon.put("cadence", cadence);
+    mon.put("probe_size", job.monitors().probeSize());
+    m.put("monitors", mon);
     m.put("created", Instant.now().toString());
     m.put("versions", RunDirectory.versions());
     m.put("task_config", new LinkedHashMap<>(job.taskConfig()));

@@ -29,6 +29,38 @@ public final class MetricsFile implements MetricSink, AutoCloseable {
     this.out = out;
   }
 
+  /**
+   * Opens {@code path} for appending after cutting it back to {@code length} bytes: a resumed run
+   * keeps the rows written up to its checkpoint and writes the rest again, so nothing is doubled.
+   */
+  static MetricsFile resume(Path path, long length) {
+    truncate(path, length);
+    return open(path);
+  }
+
+  /** Cuts {@code path} back to {@code length} bytes (it must be at least that long). */
+  static void truncate(Path path, long length) {
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(path,
+        StandardOpenOption.WRITE)) {
+      if (ch.size() < length) {
+        throw new IllegalArgumentException(path + " is shorter (" + ch.size() + " bytes) than at the checkpoint ("
+            + length + "): it was changed since");
+      }
+      ch.truncate(length);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot cut " + path + " back to its checkpoint: " + e.getMessage(), e);
+    }
+  }
+
+  /** The file's length now (every row is flushed as it is written). */
+  long length() {
+    try {
+      return Files.size(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the size of " + path + ": " + e.getMessage(), e);
+    }
+  }
+
   static MetricsFile open(Path path) {
     try {
       return new MetricsFile(path, Files.newBufferedWriter(path, StandardCharsets.UTF_8,

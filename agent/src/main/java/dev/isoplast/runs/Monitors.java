@@ -2,6 +2,8 @@ package dev.isoplast.runs;
 
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.MetricSink;
+import dev.isoplast.config.Seeds;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.monitor.Dormancy;
 import dev.isoplast.monitor.FeatureRank;
 import dev.isoplast.monitor.JacobianSpectra;
@@ -19,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -147,7 +148,7 @@ public final class Monitors implements Callback {
   private final Map<Kind, Integer> cadence;
   private final int refreshEvery;
   private final MetricSink sink;
-  private final SplittableRandom rng;
+  private final long probeSeed;
   private final Map<String, Sequential> networks;
   private final String policyNetwork;
   private final Map<String, Ntk> ntks = new LinkedHashMap<>();
@@ -156,13 +157,15 @@ public final class Monitors implements Callback {
   private long updates;
   private long sinceRefresh;
   private boolean refreshDue = true;
+  private long refreshes;
   private double totalMs;
   private Dormancy.Result previousDormancy;
 
   /**
    * @param probeSize B, the probe batch size
    * @param refreshEvery updates between probe refreshes (besides phase starts)
-   * @param seed the probe draws' stream (not the agent's)
+   * @param seed the probe draws' streams (refresh k draws from its own, {@link Seeds#stream}; not the
+   *     learner's)
    */
   public Monitors(Learner learner, Set<Kind> kinds, Map<Kind, Integer> cadence, int probeSize, int refreshEvery,
       long seed, MetricSink sink) {
@@ -178,7 +181,7 @@ public final class Monitors implements Callback {
     this.cadence = new EnumMap<>(cadence);
     this.refreshEvery = refreshEvery;
     this.sink = sink;
-    this.rng = new SplittableRandom(seed ^ 0x3A0B17C5L);
+    this.probeSeed = seed ^ 0x3A0B17C5L;
     this.networks = learner.networks();
     this.policyNetwork = networks.keySet().iterator().next();
     int inDim = networks.values().iterator().next().inSize();
@@ -245,7 +248,7 @@ public final class Monitors implements Callback {
     if (refreshDue || sinceRefresh >= refreshEvery) {
       float[] pool = learner.recentInputs(16 * probe.capacity());
       if (pool.length >= 2 * probe.inDim()) {
-        probe.refresh(pool, rng);
+        probe.refresh(pool, Seeds.stream(probeSeed, refreshes++));
         refreshDue = false;
         sinceRefresh = 0;
       }
@@ -280,6 +283,47 @@ public final class Monitors implements Callback {
       previousDormancy = now;
     }
     return m;
+  }
+
+  /** Its whole state (counters, probe batch, last dormancy, phase-start weights) for a checkpoint. */
+  public Snapshot state() {
+    Snapshot s = new Snapshot().put("updates", updates).put("since_refresh", sinceRefresh)
+        .put("refresh_due", refreshDue).put("refreshes", refreshes).put("total_ms", totalMs)
+        .put("probe_rows", probe.rows()).put("probe_size", (long) probe.size());
+    if (previousDormancy != null) {
+      Snapshot d = new Snapshot().put("layers", (long) previousDormancy.layers().size());
+      for (int l = 0; l < previousDormancy.layers().size(); l++) {
+        Dormancy.LayerResult r = previousDormancy.layers().get(l);
+        d.put(l + "/name", r.layer()).put(l + "/scores", r.scores()).put(l + "/dead", (long) r.dead())
+            .put(l + "/dormant", (long) r.dormant());
+      }
+      s.put("previous_dormancy", d);
+    }
+    Snapshot w = new Snapshot();
+    weights.forEach((net, ws) -> w.put(net, ws.state()));
+    return s.put("weights", w);
+  }
+
+  /** Puts back {@link #state()} taken from monitors over the same learner and settings. */
+  public void restore(Snapshot s) {
+    updates = s.getLong("updates");
+    sinceRefresh = s.getLong("since_refresh");
+    refreshDue = s.getBoolean("refresh_due");
+    refreshes = s.getLong("refreshes");
+    totalMs = s.getDouble("total_ms");
+    probe.restore(s.getFloats("probe_rows"), s.getInt("probe_size"));
+    previousDormancy = null;
+    if (s.has("previous_dormancy")) {
+      Snapshot d = s.getTree("previous_dormancy");
+      List<Dormancy.LayerResult> layers = new ArrayList<>();
+      for (int l = 0; l < d.getInt("layers"); l++) {
+        layers.add(new Dormancy.LayerResult(d.getString(l + "/name"), d.getDoubles(l + "/scores"),
+            d.getInt(l + "/dead"), d.getInt(l + "/dormant")));
+      }
+      previousDormancy = new Dormancy.Result(layers);
+    }
+    Snapshot w = s.getTree("weights");
+    weights.forEach((net, ws) -> ws.restore(w.getTree(net)));
   }
 
   /** {@code name/NET} for every network, and the plain name for the policy network. */

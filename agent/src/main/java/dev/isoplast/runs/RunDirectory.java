@@ -61,6 +61,30 @@ public final class RunDirectory {
     return versions;
   }
 
+  /** An existing run directory, to resume the run in it (it must hold config.yaml). */
+  public static RunDirectory existing(Path dir) {
+    if (!Files.isRegularFile(dir.resolve("config.yaml"))) {
+      throw new IllegalArgumentException("--resume " + dir + ": not a run directory (no config.yaml)");
+    }
+    return new RunDirectory(dir);
+  }
+
+  /** Reads config.yaml back. */
+  public Map<String, Object> readConfig() {
+    try {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = YAML.readValue(dir.resolve("config.yaml").toFile(), Map.class);
+      return m;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + dir.resolve("config.yaml") + ": " + e.getMessage());
+    }
+  }
+
+  /** metrics.jsonl reopened for appending, cut back to {@code length} bytes (the checkpoint's). */
+  public MetricsFile resumeMetrics(long length) {
+    return MetricsFile.resume(dir.resolve("metrics.jsonl"), length);
+  }
+
   public Path path() {
     return dir;
   }

@@ -22,6 +22,10 @@ import java.util.Map;
  * <p>Whether a cell is finished is decided by its run directory alone ({@link #isFinished}), never
  * by this file: a sweep killed between a cell's end and the next write of the index loses nothing,
  * and cells run elsewhere (shards) count as soon as their directories are copied in.
+ *
+ * <p>A shard ({@code --shard i/N}, {@link SweepShard}) indexes only its own cells, in its own file
+ * {@code sweep.shard-i-of-N.json}, so that shards sharing a sweep directory never write one file;
+ * {@link #readMerged} reads every index file of a directory as one.
  */
 public final class SweepIndex {
 
@@ -76,6 +80,7 @@ public final class SweepIndex {
   }
 
   private final Path dir;
+  private final SweepShard shard;
   private final SweepSpec spec;
   private final List<Map<String, Object>> invocations;
   private final Map<String, Object> settings = new LinkedHashMap<>();
@@ -86,7 +91,17 @@ public final class SweepIndex {
    * already there, or null) gives earlier invocations and the wall times of cells that stay finished.
    */
   public SweepIndex(Path dir, SweepSpec spec, List<String> cellCommands, Map<String, Object> previous) {
+    this(dir, spec, cellCommands, previous, SweepShard.ALL);
+  }
+
+  /**
+   * The index of {@code shard}'s cells alone, written to {@link SweepShard#indexFile};
+   * {@code previous} is that file's earlier content (or null).
+   */
+  public SweepIndex(Path dir, SweepSpec spec, List<String> cellCommands, Map<String, Object> previous,
+      SweepShard shard) {
     this.dir = dir;
+    this.shard = shard;
     this.spec = spec;
     this.invocations = new ArrayList<>();
     Map<Integer, Object> previousWall = new LinkedHashMap<>();
@@ -112,6 +127,9 @@ public final class SweepIndex {
     }
     List<SweepSpec.Cell> cells = spec.cells();
     for (int i = 0; i < cells.size(); i++) {
+      if (!shard.owns(i)) {
+        continue;
+      }
       Entry e = new Entry(cells.get(i), cellCommands.get(i));
       if (isFinished(dir.resolve(e.cell.runDir()))) {
         e.status = Status.COMPLETED;
@@ -142,7 +160,12 @@ public final class SweepIndex {
 
   /** The index in {@code sweepDir}, as a map, or null when there is none; an unreadable one is an error. */
   public static Map<String, Object> read(Path sweepDir) {
-    Path f = sweepDir.resolve(FILE);
+    return read(sweepDir, SweepShard.ALL);
+  }
+
+  /** The index file of {@code shard} in {@code sweepDir}, as a map, or null when there is none. */
+  public static Map<String, Object> read(Path sweepDir, SweepShard shard) {
+    Path f = sweepDir.resolve(shard.indexFile());
     if (!Files.isRegularFile(f)) {
       return null;
     }
@@ -151,6 +174,137 @@ public final class SweepIndex {
     } catch (IOException e) {
       throw new IllegalArgumentException(f + " is not a sweep index (" + e.getMessage().lines().findFirst().orElse("")
           + ")");
+    }
+  }
+
+  /** The index files in {@code sweepDir}: sweep.json and the shards' files, by name. */
+  public static List<Path> indexFiles(Path sweepDir) {
+    if (!Files.isDirectory(sweepDir)) {
+      return List.of();
+    }
+    try (var s = Files.list(sweepDir)) {
+      return s.filter(p -> SweepShard.ofIndexFile(p.getFileName().toString()) != null && Files.isRegularFile(p))
+          .sorted().toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot list " + sweepDir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Every index file of {@code sweepDir} (sweep.json and the shards') read as one index in
+   * sweep.json's layout, or null when there is none. They must hold the same sweep (all spec keys
+   * but {@code workers}). Each cell's entry comes from the file that indexes it (when several do,
+   * a completed entry first, then the most recently updated file); cells no file indexes yet (a
+   * shard that never started) are listed as pending. Invocations of every file are listed by start
+   * time; {@code shards} names the files.
+   */
+  public static Map<String, Object> readMerged(Path sweepDir) {
+    List<Path> files = indexFiles(sweepDir);
+    if (files.isEmpty()) {
+      return null;
+    }
+    if (files.size() == 1 && files.get(0).getFileName().toString().equals(FILE)) {
+      return read(sweepDir);
+    }
+    List<Map<String, Object>> maps = new ArrayList<>();
+    for (Path f : files) {
+      maps.add(read(sweepDir, SweepShard.ofIndexFile(f.getFileName().toString())));
+    }
+    for (int k = 1; k < maps.size(); k++) {
+      JsonNode a = identityOf(maps.get(0));
+      JsonNode b = identityOf(maps.get(k));
+      if (!a.equals(b)) {
+        throw new IllegalArgumentException("sweep directory " + sweepDir + " holds index files of different sweeps: "
+            + files.get(0).getFileName() + " has " + a + ", " + files.get(k).getFileName() + " has " + b);
+      }
+    }
+    java.util.Comparator<Map<String, Object>> byUpdate =
+        java.util.Comparator.comparing(m -> String.valueOf(m.getOrDefault("updated", "")));
+    Map<String, Object> latest = maps.stream().max(byUpdate).orElseThrow();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("format", FORMAT);
+    out.put("spec", latest.get("spec"));
+    List<Map<String, Object>> invocations = new ArrayList<>();
+    for (Map<String, Object> m : maps) {
+      if (m.get("invocations") instanceof List<?> l) {
+        for (Object o : l) {
+          if (o instanceof Map<?, ?> inv) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> im = (Map<String, Object>) inv;
+            invocations.add(im);
+          }
+        }
+      }
+    }
+    invocations.sort(java.util.Comparator.comparing(m -> String.valueOf(m.getOrDefault("started", ""))));
+    out.put("command", invocations.isEmpty() ? null : invocations.get(invocations.size() - 1).get("command"));
+    out.put("invocations", invocations);
+    for (String k : List.of("env_server", "cell_threads")) {
+      if (latest.containsKey(k)) {
+        out.put(k, latest.get(k));
+      }
+    }
+    out.put("updated", latest.get("updated"));
+    out.put("shards", files.stream().map(p -> p.getFileName().toString()).toList());
+    java.util.TreeMap<Integer, Map<String, Object>> cells = new java.util.TreeMap<>();
+    List<Map<String, Object>> byAge = new ArrayList<>(maps);
+    byAge.sort(byUpdate);
+    for (Map<String, Object> m : byAge) { // later files overwrite earlier ones, but never a completed entry
+      if (m.get("cells") instanceof List<?> l) {
+        for (Object o : l) {
+          if (o instanceof Map<?, ?> c && c.get("index") instanceof Number i) {
+            Map<String, Object> had = cells.get(i.intValue());
+            if (had == null || !"completed".equals(had.get("status")) || "completed".equals(c.get("status"))) {
+              @SuppressWarnings("unchecked")
+              Map<String, Object> cm = (Map<String, Object>) c;
+              cells.put(i.intValue(), cm);
+            }
+          }
+        }
+      }
+    }
+    if (latest.get("spec") instanceof Map<?, ?> specMap) {
+      try {
+        @SuppressWarnings("unchecked")
+        SweepSpec spec = SweepSpec.fromEntries((Map<String, Object>) specMap, null);
+        for (SweepSpec.Cell c : spec.cells()) {
+          if (!cells.containsKey(c.index())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", c.index());
+            m.put("benchmark", c.benchmark());
+            m.put("method", c.method());
+            m.put("seed", c.seed());
+            m.put("run_dir", c.runDir());
+            m.put("status", Status.PENDING.json());
+            m.put("error", "no index file lists it yet (its shard has not started)");
+            cells.put(c.index(), m);
+          }
+        }
+      } catch (IllegalArgumentException e) {
+        // a spec this version cannot rebuild: list the cells the files have
+      }
+    }
+    Map<String, Object> counts = new LinkedHashMap<>();
+    for (Status st : Status.values()) {
+      counts.put(st.json(), cells.values().stream().filter(c -> st.json().equals(c.get("status"))).count());
+    }
+    out.put("counts", counts);
+    out.put("cells", new ArrayList<>(cells.values()));
+    return out;
+  }
+
+  private static JsonNode identityOf(Map<String, Object> index) {
+    Object spec = index.get("spec");
+    Map<String, Object> m = new java.util.TreeMap<>();
+    if (spec instanceof Map<?, ?> sm) {
+      sm.forEach((k, v) -> m.put(String.valueOf(k), v));
+    }
+    m.remove("workers");
+    m.values().removeIf(v -> v == null);
+    try {
+      return RunDirectory.JSON.readTree(RunDirectory.JSON.writeValueAsString(m));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -209,6 +363,9 @@ public final class SweepIndex {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("command", commandLine);
     m.put("started", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    if (!shard.isAll()) {
+      m.put("shard", shard.toString());
+    }
     m.putAll(with);
     invocations.add(m);
   }
@@ -218,8 +375,19 @@ public final class SweepIndex {
     settings.put(key, value);
   }
 
+  /** This index's cells: all of the sweep's, or a shard's own. */
   public List<Entry> entries() {
     return entries;
+  }
+
+  /** The shard this index covers ({@link SweepShard#ALL} for the whole sweep). */
+  public SweepShard shard() {
+    return shard;
+  }
+
+  /** The file this index is written to, in the sweep directory. */
+  public Path file() {
+    return dir.resolve(shard.indexFile());
   }
 
   /** Records the OpenMP threads a cell runs with. */
@@ -241,6 +409,9 @@ public final class SweepIndex {
   public synchronized void write() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("format", FORMAT);
+    if (!shard.isAll()) {
+      m.put("shard", shard.toString());
+    }
     m.put("spec", spec.toMap());
     m.put("command", invocations.isEmpty() ? null : invocations.get(invocations.size() - 1).get("command"));
     m.put("invocations", invocations);
@@ -267,8 +438,8 @@ public final class SweepIndex {
       cells.add(c);
     }
     m.put("cells", cells);
-    Path target = dir.resolve(FILE);
-    Path tmp = dir.resolve(FILE + ".tmp");
+    Path target = dir.resolve(shard.indexFile());
+    Path tmp = dir.resolve(shard.indexFile() + ".tmp");
     try {
       Files.createDirectories(dir);
       RunDirectory.JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), m);

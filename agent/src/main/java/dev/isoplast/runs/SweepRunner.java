@@ -39,8 +39,30 @@ public final class SweepRunner {
   /** How a cell's CLI command becomes a process. */
   @FunctionalInterface
   public interface CellLauncher {
-    /** The process for the CLI arguments {@code args} (subcommand first); output is redirected by the runner. */
-    ProcessBuilder processFor(List<String> args);
+    /**
+     * The process for the CLI arguments {@code args} (subcommand first), run by worker
+     * {@code worker} (0 .. workers-1; a worker runs one cell at a time); output is redirected by
+     * the runner.
+     */
+    ProcessBuilder processFor(List<String> args, int worker);
+  }
+
+  /**
+   * The env servers of worker {@code worker} out of {@code workers}, given the sweep's
+   * {@code servers}: with at least as many servers as workers, the servers {@code j} with
+   * {@code j mod workers == worker} (each cell then spreads its envs over its worker's servers and
+   * no two running cells share a server); with fewer, server {@code worker mod servers} (cells
+   * share the servers evenly). Which servers a cell uses never changes its results.
+   */
+  public static List<String> serversOf(int worker, int workers, List<String> servers) {
+    if (servers.size() < workers) {
+      return List.of(servers.get(worker % servers.size()));
+    }
+    List<String> mine = new ArrayList<>();
+    for (int j = worker; j < servers.size(); j += workers) {
+      mine.add(servers.get(j));
+    }
+    return mine;
   }
 
   /** What a sweep invocation did. */
@@ -55,6 +77,7 @@ public final class SweepRunner {
   private final CellLauncher launcher;
   private final boolean progressBar;
   private final Set<Process> live = ConcurrentHashMap.newKeySet();
+  private static final ThreadLocal<Integer> WORKER = ThreadLocal.withInitial(() -> 0);
   private volatile boolean stopping;
 
   public SweepRunner(Path sweepDir, SweepSpec spec, SweepIndex index, CellLauncher launcher, boolean progressBar) {
@@ -95,8 +118,13 @@ public final class SweepRunner {
     if (bar != null) {
       bar.setExtraMessage(status());
     }
+    java.util.concurrent.atomic.AtomicInteger nextWorker = new java.util.concurrent.atomic.AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(spec.workers(), r -> {
-      Thread t = new Thread(r, "isoplast-sweep-worker");
+      int worker = nextWorker.getAndIncrement(); // a fixed pool: each thread is one worker for good
+      Thread t = new Thread(() -> {
+        WORKER.set(worker);
+        r.run();
+      }, "isoplast-sweep-worker-" + worker);
       t.setDaemon(true);
       return t;
     });
@@ -151,7 +179,7 @@ public final class SweepRunner {
     try {
       clean(runDir);
       Files.createDirectories(runDir);
-      ProcessBuilder pb = launcher.processFor(spec.cellArgs(e.cell, runDir));
+      ProcessBuilder pb = launcher.processFor(spec.cellArgs(e.cell, runDir), WORKER.get());
       Path log = runDir.resolve(LOG);
       pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(nullFile()));

@@ -94,6 +94,29 @@ public final class TensorBoardWriter implements MetricSink, AutoCloseable {
     }
   }
 
+  /**
+   * Reopens the event file {@code file} for appending after cutting it back to {@code length}
+   * bytes (a resumed run; no new file-version event, no second config text).
+   */
+  public static TensorBoardWriter resume(Path file, long length) {
+    MetricsFile.truncate(file, length);
+    try {
+      return new TensorBoardWriter(file, new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.APPEND,
+          StandardOpenOption.WRITE)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The file's length now (every event is flushed as it is written). */
+  public long length() {
+    try {
+      return Files.size(path);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the size of " + path + ": " + e.getMessage(), e);
+    }
+  }
+
   /** {@code events.out.tfevents.<epochSeconds>.<host>} (TensorBoard only requires "tfevents" in the name). */
   public static String fileName(long epochSeconds, String host) {
     return "events.out.tfevents." + epochSeconds + "." + host;

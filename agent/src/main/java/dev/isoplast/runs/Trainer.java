@@ -7,10 +7,9 @@ import dev.isoplast.agents.EvalCallback;
 import dev.isoplast.agents.Evaluation;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
-import dev.isoplast.envs.ConcatVectorEnv;
 import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.VectorEnv;
-import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.EnvServerPool;
 import dev.isoplast.envs.scenario.PlasticityRatio;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
@@ -91,14 +90,14 @@ public final class Trainer {
    * env's action space (from the server's allow-list, no env made) picks the defaults
    * ({@link AgentConfig#resolve}).
    */
-  public static AgentConfig configFor(EnvServerClient client, String envId, String algo,
+  public static AgentConfig configFor(EnvServerPool servers, String envId, String algo,
       Map<String, Object> overrides) {
-    return AgentConfig.resolve(algo, spec(client, envId).actionSpace(), overrides);
+    return AgentConfig.resolve(algo, spec(servers, envId).actionSpace(), overrides);
   }
 
   /** An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be built). */
-  private static Agent build(EnvServerClient client, Job job) {
-    VectorEnv env = makeEnv(client, job.envId(), job.config().numEnvs(), job.seed(), job.config().envParts());
+  private static Agent build(EnvServerPool servers, Job job) {
+    VectorEnv env = servers.make(job.envId(), job.config().numEnvs(), job.seed(), Map.of(), job.config().envParts());
     try {
       return job.config().build(env, job.seed());
     } catch (RuntimeException e) {
@@ -108,40 +107,18 @@ public final class Trainer {
   }
 
   /**
-   * {@code numEnvs} envs of {@code envId}, env i seeded {@code seed + i}: one handle, or
-   * {@code parts} handles of consecutive envs joined into one vector.
-   */
-  static VectorEnv makeEnv(EnvServerClient client, String envId, int numEnvs, long seed, int parts) {
-    if (parts <= 1) {
-      return client.make(envId, numEnvs, seed);
-    }
-    List<VectorEnv> made = new ArrayList<>();
-    try {
-      for (int k = 0, offset = 0; k < parts; k++) {
-        int n = numEnvs / parts + (k < numEnvs % parts ? 1 : 0);
-        made.add(client.make(envId, n, seed + offset));
-        offset += n;
-      }
-      return ConcatVectorEnv.of(made);
-    } catch (RuntimeException e) {
-      made.forEach(VectorEnv::close);
-      throw e;
-    }
-  }
-
-  /**
-   * Trains {@code job} into {@code run} through {@code client} ({@code server} says which server in
-   * config.yaml: "embedded" or its address) and returns its summary (also written to summary.json).
+   * Trains {@code job} into {@code run} with its envs on {@code servers} ({@code server} says which
+   * in config.yaml: "embedded" or their addresses) and returns its summary (also written to summary.json).
    * On failure the summary says so, the metrics so far stay on disk, and the exception is rethrown
    * naming the run directory.
    */
-  public static Map<String, Object> run(EnvServerClient client, String server, RunDirectory run, Job job,
+  public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
       boolean progressBar) {
     ScenarioPlan plan = null;
     if (job.scenario() != null) {
-      plan = ScenarioPlan.resolve(job.scenario(), spec(client, job.envId()), job.seed());
+      plan = ScenarioPlan.resolve(job.scenario(), spec(servers, job.envId()), job.seed());
     }
-    Agent agent = build(client, job);
+    Agent agent = build(servers, job);
     run.writeConfig(resolvedConfig(server, job, plan));
     EpisodeStats episodes = new EpisodeStats();
     List<Callback> callbacks = new ArrayList<>(List.of(episodes));
@@ -182,7 +159,7 @@ public final class Trainer {
       }
       EvalCallback evaluator = null;
       if (job.eval().episodes() > 0) {
-        evalEnv = client.make(job.envId(), Math.min(job.eval().episodes(), 8), Eval.seed(job.seed()));
+        evalEnv = servers.make(job.envId(), Math.min(job.eval().episodes(), 8), Eval.seed(job.seed()));
         evaluator = new EvalCallback(agent, evalEnv, job.eval().episodes(),
             job.eval().every() > 0 ? job.eval().every() : Long.MAX_VALUE, Eval.seed(job.seed()), sink);
         callbacks.add(evaluator);
@@ -250,7 +227,7 @@ public final class Trainer {
     }
     if (job.freshReference() && plan != null) {
       try {
-        freshReference(client, run, job, plan, summary);
+        freshReference(servers, run, job, plan, summary);
       } catch (RuntimeException ex) {
         summary.put("status", "failed");
         summary.put("error", "fresh reference: " + ex.getMessage());
@@ -271,7 +248,7 @@ public final class Trainer {
    * same setting (a repeated list without random draws) share one fresh run. Each fresh run's
    * metrics go to {@code fresh/phase_K.jsonl}.
    */
-  private static void freshReference(EnvServerClient client, RunDirectory run, Job job, ScenarioPlan plan,
+  private static void freshReference(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan,
       Map<String, Object> summary) {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> phases = (List<Map<String, Object>>) summary.get("phases");
@@ -284,7 +261,7 @@ public final class Trainer {
       Double fresh = cache.get(key);
       if (fresh == null) {
         System.err.printf("fresh reference: phase %d of %d, %d steps%n", k, phases.size() - 1, steps);
-        Agent learner = build(client, job);
+        Agent learner = build(servers, job);
         try (MetricsFile m = run.openMetrics(Path.of("fresh", "phase_" + k + ".jsonl")); VectorEnv e = learner.env()) {
           e.reconfigure(phase.perturbation());
           fresh = learner.train(steps, m, List.of()).finalMeanReturn();
@@ -305,8 +282,8 @@ public final class Trainer {
         + Arrays.toString(q.obsSignFlip()) + Arrays.toString(q.actionPermutation()) + q.rewardScale();
   }
 
-  private static EnvSpec spec(EnvServerClient client, String envId) {
-    for (EnvSpec s : client.listEnvs()) {
+  private static EnvSpec spec(EnvServerPool servers, String envId) {
+    for (EnvSpec s : servers.listEnvs()) {
       if (s.envId().equals(envId)) {
         return s;
       }

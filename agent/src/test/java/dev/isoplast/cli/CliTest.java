@@ -225,16 +225,21 @@ class CliTest {
   }
 
   @Test
-  void demoComparesAdamAndAdamOInATable(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
-    Run r = run("demo", "--total-steps", "2048", "--runs-dir", tmp.toString());
+  void demoSweepsTheMethodsOnRandomLabelMnistAndPrintsTheReportsTable(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    Run r = run("demo", "--seeds", "1", "--tasks", "2", "--set", "task_examples=80", "--set", "epochs=3",
+        "--no-progress", "--runs-dir", tmp.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("optimizer") && r.out().lines().anyMatch(l -> l.startsWith("adam "))
-        && r.out().lines().anyMatch(l -> l.startsWith("adamo")), r.out());
-    var json = new com.fasterxml.jackson.databind.ObjectMapper();
-    for (String arm : new String[] {"adam", "adamo"}) {
-      assertEquals("completed", json.readTree(tmp.resolve(arm).resolve("summary.json").toFile()).get("status").asText());
+    for (String m : new String[] {"adam", "adamo", "adamo-isometric", "layernorm"}) {
+      assertTrue(r.out().lines().anyMatch(l -> l.startsWith(m + " ")), m + " in the table:\n" + r.out());
+      var summary = new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(tmp.resolve(m + "__seed1").resolve("summary.json").toFile());
+      assertEquals("completed", summary.get("status").asText());
+      assertEquals(m, summary.get("method").asText());
+      assertEquals(2, summary.get("tasks").size());
     }
-    assertTrue(java.nio.file.Files.readString(tmp.resolve("adamo/config.yaml")).contains("optimizer: adamo"));
+    assertTrue(r.out().contains("report: " + tmp.toAbsolutePath().resolve("report.html")), r.out());
+    assertTrue(java.nio.file.Files.size(tmp.resolve("report.html")) > 1000);
   }
 
   @Test
@@ -337,5 +342,35 @@ class CliTest {
     assertEquals(2, badKey.code());
     assertEquals(1, badKey.err().strip().lines().count(), badKey.err());
     assertTrue(badKey.err().contains("flip_after") && badKey.err().contains("learning_rate"), badKey.err());
+  }
+
+  @Test
+  void everyCommandAnswersBadInputWithOneLineExitTwoAndNoStackTrace(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path badYaml = tmp.resolve("bad.yaml");
+    java.nio.file.Files.writeString(badYaml, "phases: [\n  - {steps: 10\n");
+    String bad = badYaml.toString();
+    String[][] cases = {
+        {"train", "--nope"}, {"train", "--env", "CartPole-v1", "--total-steps", "abc"},
+        {"train", "--env", "CartPole-v1", "--config", bad}, {"train", "--scenario", bad},
+        {"train", "--env", "CartPole-v1", "--method", "dropout"},
+        {"continual", "--nope"}, {"continual", "--task", "permuted-mnist", "--tasks", "x"},
+        {"continual", "--task", "permuted-mnist", "--config", bad}, {"continual", "--resume", tmp.toString()},
+        {"continual"}, {"sweep", "--nope"}, {"sweep", bad}, {"sweep", "--task", "permuted-mnist", "--methods", "adam",
+            "--seeds", "1-x"},
+        {"report", "--nope"}, {"report", tmp.resolve("none").toString()},
+        {"methods", "--nope"}, {"methods", "show"}, {"methods", "show", "dropout"},
+        {"bench", "continual", "--steps", "x"}};
+    for (String[] args : cases) {
+      Run r = run(args);
+      String what = String.join(" ", args);
+      assertEquals(2, r.code(), what + ": " + r.err());
+      assertEquals(1, r.err().strip().lines().count(), what + " gives one line:\n" + r.err());
+      assertTrue(r.err().startsWith("error: ") && !r.err().contains("Exception") && !r.err().contains("\tat "),
+          what + ": " + r.err());
+    }
+    Run traced = run("--debug", "continual", "--resume", tmp.toString());
+    assertEquals(2, traced.code());
+    assertTrue(traced.err().contains("\tat dev.isoplast"), "--debug prints the stack trace: " + traced.err());
   }
 }

@@ -34,6 +34,16 @@ class RedesignIdentityTest {
    * golden rows, 3.7·10¹³ now). The other NTK figures agree within the tolerance.
    */
   private static final String NTK_COND = "plasticity/ntk_cond";
+
+  /**
+   * Metrics measured on the monitors' probe batch (dormancy, revival, NTK, features, isometry)
+   * changed on purpose too: the probe draws became counter-based (one stream per refresh) so that a
+   * checkpoint can hold them (issue 14). The redesign itself (7035941) matched these rows as well;
+   * since then only the training rows (losses, returns, weights) are held to the golden files.
+   */
+  private static boolean probeDependent(String key) {
+    return key.startsWith("plasticity/") || key.startsWith("isometry/");
+  }
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static List<JsonNode> golden(String name) throws IOException {
@@ -57,7 +67,7 @@ class RedesignIdentityTest {
       Iterator<String> keys = want.fieldNames();
       while (keys.hasNext()) {
         String k = keys.next();
-        if (TIMING.contains(k) || k.startsWith(NTK_COND)) {
+        if (TIMING.contains(k) || k.startsWith(NTK_COND) || probeDependent(k)) {
           continue;
         }
         assertTrue(got.has(k), "row " + i + " lacks " + k + ": " + got);

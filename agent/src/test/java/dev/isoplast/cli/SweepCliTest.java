@@ -179,4 +179,29 @@ class SweepCliTest {
     assertEquals(2, noTarget.code());
     assertTrue(noTarget.err().contains("a sweep needs --scenario NAME|FILE or --task NAME"), noTarget.err());
   }
+
+  @Test
+  void aBadShardOrServerListIsAOneLineUsageErrorAndShardsOfAnotherCountAreRefused() throws Exception {
+    Path dir = tmp.resolve("sweep");
+    for (String[] bad : new String[][] {{"--shard", "3/2"}, {"--shard", "2/2"}, {"--shard", "one/two"}}) {
+      CliTest.Run r = CliTest.run(args(dir, "adam", bad).toArray(String[]::new));
+      assertEquals(2, r.code(), r.err());
+      assertEquals(1, r.err().lines().count(), r.err());
+      assertTrue(r.err().startsWith("error: --shard takes i/N with 0 <= i < N"), r.err());
+      assertFalse(Files.exists(dir), "nothing written");
+    }
+    CliTest.Run noPort = CliTest.run(args(dir, "adam", "--env-server", "a:1,b").toArray(String[]::new));
+    assertEquals(2, noPort.code(), noPort.err());
+    assertTrue(noPort.err().startsWith("error: --env-server takes HOST:PORT[,HOST:PORT...]"), noPort.err());
+    assertEquals(1, noPort.err().lines().count(), noPort.err());
+
+    // shard 0 of 2 writes its own index before it is refused (a typo); a shard of 3 may not join it
+    CliTest.Run typo = CliTest.run(args(dir, "adam", "--shard", "0/2", "--set", "gae_lamda=0.9").toArray(String[]::new));
+    assertEquals(2, typo.code(), typo.err());
+    assertTrue(Files.exists(dir.resolve("sweep.shard-0-of-2.json")) && !Files.exists(dir.resolve("sweep.json")));
+    CliTest.Run other = CliTest.run(args(dir, "adam", "--shard", "1/3").toArray(String[]::new));
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.err().contains("is sharded another way (sweep.shard-0-of-2.json); --shard 1/3 would run cells of "
+        + "those shards: use --shard i/2"), other.err());
+  }
 }

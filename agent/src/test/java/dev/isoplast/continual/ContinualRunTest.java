@@ -40,7 +40,7 @@ class ContinualRunTest {
   void permutedMnistWithAdamLearnsTheSecondTaskAboveEightyPercentOnline(@TempDir Path tmp) throws Exception {
     Tasks.Resolved r = Tasks.resolve("permuted-mnist", "small", Map.of(), null, null, 1);
     ContinualTrainer.Job job = new ContinualTrainer.Job(r.tasks(), r.taskConfig(), r.learner(), 1, 5,
-        monitors("all"), null);
+        monitors("all"), null, null);
     Map<String, Object> summary = ContinualTrainer.run(RunDirectory.create(tmp.resolve("run")), job, false);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> tasks = (List<Map<String, Object>>) summary.get("tasks");
@@ -78,7 +78,7 @@ class ContinualRunTest {
     redo.put("redo_tau", 0.3);
     SupervisedConfig config = SupervisedConfig.fromMap(r.learner(), redo);
     ContinualTrainer.Job job = new ContinualTrainer.Job(r.tasks(), r.taskConfig(), config, 4, 2, monitors("none"),
-        "redo");
+        "redo", null);
     Map<String, Object> summary = ContinualTrainer.run(RunDirectory.create(tmp.resolve("run")), job, false);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> tasks = (List<Map<String, Object>>) summary.get("tasks");
@@ -95,7 +95,7 @@ class ContinualRunTest {
   void theRegressionLogsTheOnlineErrorPerWindow(@TempDir Path tmp) throws Exception {
     Tasks.Resolved r = Tasks.resolve("slowly-changing-regression", null, Map.of("flip_after", 2000), null, null, 2);
     ContinualTrainer.Job job = new ContinualTrainer.Job(r.tasks(), r.taskConfig(), r.learner(), 2, 3,
-        monitors("dormancy"), null);
+        monitors("dormancy"), null, null);
     Map<String, Object> summary = ContinualTrainer.run(RunDirectory.create(tmp.resolve("run")), job, false);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> tasks = (List<Map<String, Object>>) summary.get("tasks");

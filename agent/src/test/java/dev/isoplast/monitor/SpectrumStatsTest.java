@@ -113,8 +113,12 @@ class SpectrumStatsTest {
   @Test
   void metricNames() {
     assertEquals(List.of("plasticity/ntk_erank", "plasticity/ntk_erank_frac", "plasticity/ntk_srank",
-        "plasticity/ntk_cond", "plasticity/ntk_trace"),
+        "plasticity/ntk_cond", "plasticity/ntk_rank", "plasticity/ntk_trace"),
         List.copyOf(SpectrumStats.of(new double[] {1, 2}, 0).metrics("plasticity/ntk_").keySet()));
+    // a rank-1 kernel with round-off below the floor: rank 1 and cond 1 (cond counts what is above the floor)
+    var collapsed = SpectrumStats.of(new double[] {5, 1e-17, -1e-17, 0}, 1e-12).metrics("k_");
+    assertEquals(1.0, collapsed.get("k_rank"));
+    assertEquals(1.0, collapsed.get("k_cond"));
   }
 
   @Test

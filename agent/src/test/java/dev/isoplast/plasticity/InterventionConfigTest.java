@@ -57,6 +57,7 @@ class InterventionConfigTest {
     assertEquals(List.of("shrink_perturb", "cbp", "orthonormalize", "redo", "reset"),
         all.list().stream().map(Intervention::name).toList());
     assertTrue(InterventionConfig.none().build(Map.of("net", net), 1).isEmpty());
-    assertEquals(5, all.state().size());
+    assertEquals(5L, all.state().getLong("count"));
+    assertEquals("cbp", all.state().getTree("1").getString("kind"));
   }
 }

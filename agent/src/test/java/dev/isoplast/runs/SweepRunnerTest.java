@@ -52,7 +52,7 @@ class SweepRunnerTest {
         if [ "$method $seed" = "adamo 2" ]; then echo "some output"; echo "error: adamo diverged at step 512" >&2; exit 2; fi
         echo '{"status":"completed","final_mean_return":1.0}' > "$dir/summary.json"
         """.formatted(ran);
-    return args -> {
+    return (args, worker) -> {
       List<String> cmd = new ArrayList<>(List.of("bash", "-c", script, "cell"));
       cmd.addAll(args);
       return new ProcessBuilder(cmd);

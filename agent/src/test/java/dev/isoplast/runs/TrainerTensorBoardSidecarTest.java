@@ -50,7 +50,7 @@ class TrainerTensorBoardSidecarTest {
     Trainer.Job job = new Trainer.Job("CartPole-v1", config, 5, 1024, new Trainer.Eval(0, 0), scenario, false,
         new Trainer.MonitorSpec(Monitors.parse("all"), everyUpdate, ProbeBatch.DEFAULT_CAPACITY), null);
     RunDirectory run = RunDirectory.create(tmp.resolve("run"));
-    Trainer.run(Sidecar.client(), "embedded", run, job, false);
+    Trainer.run(dev.isoplast.envs.remote.EnvServerPool.of(Sidecar.client()), "embedded", run, job, false);
 
     // expected: metrics.jsonl, row by row, each value as the float32 TensorBoard stores
     List<Long> steps = new ArrayList<>();

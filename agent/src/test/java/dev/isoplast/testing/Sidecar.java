@@ -28,16 +28,8 @@ public final class Sidecar {
     return process().client();
   }
 
-  private static final java.util.Map<Transport, EnvServerClient> clients = new java.util.EnumMap<>(Transport.class);
-
-  /** A client of the shared server stepping through {@code transport} (one per transport, kept for the JVM). */
-  public static synchronized EnvServerClient client(Transport transport) {
-    EnvServerProcess p = process();
-    EnvServerClient c = clients.get(transport);
-    if (c == null || !c.target().equals(p.target())) {
-      c = EnvServerClient.connect(p.target(), null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
-      clients.put(transport, c);
-    }
-    return c;
+  /** A client of the shared server stepping through {@code transport} ({@link EnvServerProcess#client(Transport)}). */
+  public static EnvServerClient client(Transport transport) {
+    return process().client(transport);
   }
 }

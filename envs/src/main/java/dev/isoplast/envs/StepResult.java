@@ -1,5 +1,7 @@
 package dev.isoplast.envs;
 
+import java.util.List;
+
 /**
  * One batched step of a {@link VectorEnv}.
  *
@@ -28,7 +30,7 @@ public record StepResult(
    * The steps of vectors side by side as one step of the whole: rows in order, ended indices
    * shifted by the number of envs before their part (so they stay ascending).
    */
-  public static StepResult concat(java.util.List<StepResult> parts) {
+  public static StepResult concat(List<StepResult> parts) {
     if (parts.size() == 1) {
       return parts.get(0);
     }

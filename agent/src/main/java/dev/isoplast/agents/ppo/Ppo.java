@@ -10,10 +10,10 @@ import dev.isoplast.agents.HostRows;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
-import dev.isoplast.envs.ConcatVectorEnv;
 import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.remote.SplitVectorEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.Discrete;
 import dev.isoplast.envs.spaces.Space;
@@ -212,11 +212,12 @@ public final class Ppo implements Agent {
 
     stepObs = Nd4j.zeros(dtype, numEnvs, obsDim);
     if (config.overlapRollout()) {
-      if (!(env instanceof ConcatVectorEnv halves) || halves.parts().size() != 2) {
+      if (!(env instanceof SplitVectorEnv split)) {
         throw new IllegalArgumentException("overlap_rollout steps the two halves of the vector separately: PPO needs "
-            + "its env as a ConcatVectorEnv of two parts (the trainer makes one), got " + env);
+            + "its env as a SplitVectorEnv of two or more parts (the trainer makes one), got " + env);
       }
-      groups = List.of(new Group(halves.parts().get(0), 0), new Group(halves.parts().get(1), halves.offset(1)));
+      List<VectorEnv> halves = split.halves();
+      groups = List.of(new Group(halves.get(0), 0), new Group(halves.get(1), halves.get(0).numEnvs()));
     } else {
       groups = List.of(new Group(env, 0));
     }

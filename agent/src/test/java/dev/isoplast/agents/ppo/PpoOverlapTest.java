@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.TrainResult;
-import dev.isoplast.envs.ConcatVectorEnv;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.EnvServerPool;
 import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.nn.Param;
 import dev.isoplast.testing.RecordingSink;
@@ -33,10 +33,7 @@ class PpoOverlapTest {
 
   private static Outcome train(String envId, PpoConfig config, long seed, long steps, boolean split,
       EnvServerClient client, Function<VectorEnv, List<Callback>> callbacks) {
-    VectorEnv env = split
-        ? ConcatVectorEnv.of(List.of(client.make(envId, config.numEnvs() / 2, seed),
-            client.make(envId, config.numEnvs() - config.numEnvs() / 2, seed + config.numEnvs() / 2)))
-        : client.make(envId, config.numEnvs(), seed);
+    VectorEnv env = EnvServerPool.of(client).make(envId, config.numEnvs(), seed, Map.of(), split ? 2 : 1);
     try (env) {
       Ppo ppo = new Ppo(config.with("overlap_rollout", split), env, seed);
       RecordingSink rows = new RecordingSink();
@@ -125,7 +122,7 @@ class PpoOverlapTest {
     try (VectorEnv env = Sidecar.client().make("CartPole-v1", 4, 1L)) {
       IllegalArgumentException whole = assertThrows(IllegalArgumentException.class,
           () -> new Ppo(PpoConfig.defaults().with("overlap_rollout", true), env, 1));
-      assertTrue(whole.getMessage().contains("ConcatVectorEnv of two parts"), whole.getMessage());
+      assertTrue(whole.getMessage().contains("SplitVectorEnv of two or more parts"), whole.getMessage());
     }
     assertEquals(2, PpoConfig.defaults().with("overlap_rollout", true).envParts());
     assertEquals(1, PpoConfig.defaults().envParts());

@@ -79,6 +79,31 @@ public class EnvException extends RuntimeException {
   }
 
   /**
+   * The same failure, of the same type, with {@code context} in front of its message: which part
+   * of a {@link SplitVectorEnv} (its envs and server) the server's message speaks of.
+   */
+  EnvException withContext(String context) {
+    String m = context + ": " + getMessage();
+    Throwable c = getCause() != null ? getCause() : this;
+    if (this instanceof InvalidArgument) {
+      return new InvalidArgument(m, c);
+    } else if (this instanceof HandleNotFound) {
+      return new HandleNotFound(m, c);
+    } else if (this instanceof NotReset) {
+      return new NotReset(m, c);
+    } else if (this instanceof ResourceExhausted) {
+      return new ResourceExhausted(m, c);
+    } else if (this instanceof Unauthenticated) {
+      return new Unauthenticated(m, c);
+    } else if (this instanceof EnvCrashed) {
+      return new EnvCrashed(m, c);
+    } else if (this instanceof ServerUnavailable) {
+      return new ServerUnavailable(m, c);
+    }
+    return new Other(code, m, c);
+  }
+
+  /**
    * Maps a failed call to its typed exception.
    *
    * @param call what was being done, e.g. {@code "Step(handle h3)"}

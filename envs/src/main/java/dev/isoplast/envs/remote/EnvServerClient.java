@@ -173,6 +173,11 @@ public final class EnvServerClient implements AutoCloseable {
       log.info("env server {}: steps go over gRPC (transport grpc)", target);
       return null;
     }
+    if (transport == Transport.AUTO && !isLoopback(target)) {
+      log.info("env server {}: steps go over gRPC: not a loopback address (the local data path is only "
+          + "tried for a server on 127.0.0.0/8, ::1 or localhost; --transport unix forces it)", target);
+      return null;
+    }
     String why;
     try {
       OpenDataPathResponse r = stub().openDataPath(OpenDataPathRequest.getDefaultInstance());
@@ -205,6 +210,17 @@ public final class EnvServerClient implements AutoCloseable {
     }
     log.info("env server {}: steps go over gRPC: {}", target, why);
     return null;
+  }
+
+  /** Whether {@code target} ({@code host:port}) names this machine's loopback: localhost, 127.0.0.0/8 or [::1]. */
+  static boolean isLoopback(String target) {
+    int colon = target.lastIndexOf(':');
+    String host = colon > 0 ? target.substring(0, colon) : target;
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return host.equalsIgnoreCase("localhost") || host.matches("127(\\.[0-9]{1,3}){3}") || host.equals("::1")
+        || host.equals("0:0:0:0:0:0:0:1");
   }
 
   /** Whether the health service reports SERVING (false on any failure to ask). */

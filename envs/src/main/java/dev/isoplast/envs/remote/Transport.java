@@ -7,8 +7,9 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@link #AUTO} (the default): through the server's local data path, a Unix-domain socket,
- *       when the server offers one and this process can open it and pass its hello (the server is
- *       on this machine); otherwise over gRPC. The client logs which one it uses.
+ *       when the server is reached on loopback (localhost, 127.0.0.0/8, ::1), offers a data path
+ *       and this process can open it and pass its hello; otherwise over gRPC. The client logs
+ *       which one it uses.
  *   <li>{@link #GRPC}: always over gRPC ({@code StepStream}), the only path to a remote server.
  *   <li>{@link #UNIX}: always through the local data path; a client that cannot open it fails.
  * </ul>

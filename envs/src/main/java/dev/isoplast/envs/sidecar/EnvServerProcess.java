@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +75,7 @@ public final class EnvServerProcess implements AutoCloseable {
   private final Path logFile;
   private final Thread shutdownHook;
   private final EnvServerClient client;
+  private final Map<Transport, EnvServerClient> byTransport = new EnumMap<>(Transport.class);
 
   private EnvServerProcess(Process process, int port, Path logFile, Thread hook, EnvServerClient client) {
     this.process = process;
@@ -152,6 +155,20 @@ public final class EnvServerProcess implements AutoCloseable {
     return client;
   }
 
+  /**
+   * A client of this server that steps through {@code transport}, made on first use and kept (one
+   * per transport) until this process is closed: what tests that must hold through both paths use.
+   */
+  public synchronized EnvServerClient client(Transport transport) {
+    EnvServerClient c = byTransport.get(transport);
+    if (c == null) {
+      c = EnvServerClient.connect(target(), null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
+      c.setDiagnostics(this::diagnostics);
+      byTransport.put(transport, c);
+    }
+    return c;
+  }
+
   public int port() {
     return port;
   }
@@ -182,6 +199,10 @@ public final class EnvServerProcess implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    synchronized (this) {
+      byTransport.values().forEach(EnvServerClient::close);
+      byTransport.clear();
+    }
     stop(process, shutdownHook);
   }
 

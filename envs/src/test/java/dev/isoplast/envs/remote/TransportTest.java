@@ -35,6 +35,23 @@ class TransportTest {
   }
 
   @Test
+  void autoTriesTheDataPathOnlyOnLoopbackAndAPoolStepsEveryServerAsAsked() {
+    for (String local : List.of("127.0.0.1:5", "127.3.2.1:5", "localhost:5", "LocalHost:5", "[::1]:5")) {
+      assertTrue(EnvServerClient.isLoopback(local), local);
+    }
+    for (String remote : List.of("10.0.0.2:5", "env-server:5", "128.0.0.1:5", "[fe80::1]:5", "127.0.0.1.example:5")) {
+      assertFalse(EnvServerClient.isLoopback(remote), remote);
+    }
+    String target = SharedSidecar.process().target();
+    String spec = target + "," + target.replace("127.0.0.1", "localhost");
+    try (EnvServerPool auto = EnvServerPool.connect(spec, null, Transport.AUTO);
+        EnvServerPool grpc = EnvServerPool.connect(spec, null, Transport.GRPC)) {
+      assertEquals("unix,unix", auto.transports());
+      assertEquals("grpc,grpc", grpc.transports());
+    }
+  }
+
+  @Test
   void aServerWithoutADataPathIsSteppedOverGrpcOrRefusedForUnix() {
     EnvServerProcess p = EnvServerProcess.start(EnvServerProcess.Options.defaults()
         .withLogFile(tmp.resolve("no-data-path.log")).withExtraArgs(List.of("--no-data-path")));

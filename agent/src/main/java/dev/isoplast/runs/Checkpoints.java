@@ -1,0 +1,172 @@
+package dev.isoplast.runs;
+
+import dev.isoplast.config.Snapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A run's checkpoints: {@code checkpoints/ckpt-<step>.bin} in the run directory, each one whole
+ * {@link Snapshot} of the run at an env step (or example count). A file is
+ *
+ * <pre>
+ *   "ISOPLAST-CHECKPOINT" (19 bytes)   int format version   long step   int payload length
+ *   payload (the snapshot's binary form)   SHA-256 of everything before it (32 bytes)
+ * </pre>
+ *
+ * written atomically: to a temporary file, forced to disk, renamed over its name, and the directory
+ * forced too, so a crash leaves either the old set of files or the new one. The last two are kept.
+ * Loading takes the newest file that checks out; a damaged or truncated one is reported with a
+ * warning and the one before it is used.
+ */
+public final class Checkpoints {
+
+  /** The folder in a run directory. */
+  public static final String DIR = "checkpoints";
+
+  /** The file format version. */
+  public static final int FORMAT = 1;
+
+  /** How many checkpoints are kept. */
+  public static final int KEEP = 2;
+
+  private static final byte[] MAGIC = "ISOPLAST-CHECKPOINT".getBytes(StandardCharsets.US_ASCII);
+
+  private final Path dir;
+
+  /** The checkpoints of the run in {@code runDir}. */
+  public Checkpoints(Path runDir) {
+    this.dir = runDir.resolve(DIR);
+  }
+
+  /** A checkpoint read back. */
+  public record Loaded(Path file, long step, Snapshot state) {}
+
+  /** Writes the checkpoint of {@code step} and removes all but the last {@link #KEEP}. */
+  public Path save(long step, Snapshot state) {
+    try {
+      Files.createDirectories(dir);
+      byte[] payload = state.toBytes();
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 80);
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        out.write(MAGIC);
+        out.writeInt(FORMAT);
+        out.writeLong(step);
+        out.writeInt(payload.length);
+        out.write(payload);
+      }
+      byte[] body = bytes.toByteArray();
+      Path target = dir.resolve(String.format("ckpt-%015d.bin", step));
+      Path tmp = dir.resolve(target.getFileName() + ".tmp");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(body));
+        ch.write(ByteBuffer.wrap(sha256(body, body.length)));
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      forceDirectory();
+      List<Path> all = files();
+      for (int i = 0; i + KEEP < all.size(); i++) {
+        Files.deleteIfExists(all.get(i));
+      }
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a checkpoint in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The newest checkpoint that is whole (magic, version, length and digest check out); each newer
+   * damaged one is named on stderr and skipped. Empty when there is none.
+   */
+  public Optional<Loaded> latest() {
+    List<Path> all = files();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Path f = all.get(i);
+      try {
+        return Optional.of(read(f));
+      } catch (IllegalArgumentException e) {
+        System.err.println("warning: checkpoint " + f + " is damaged (" + e.getMessage() + ")"
+            + (i > 0 ? "; using the one before it" : ""));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Reads and checks one checkpoint file. */
+  public static Loaded read(Path file) {
+    byte[] b;
+    try {
+      b = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read it: " + e.getMessage());
+    }
+    int head = MAGIC.length + 4 + 8 + 4;
+    if (b.length < head + 32 || !Arrays.equals(Arrays.copyOf(b, MAGIC.length), MAGIC)) {
+      throw new IllegalArgumentException("not a checkpoint, or cut short");
+    }
+    ByteBuffer buf = ByteBuffer.wrap(b, MAGIC.length, head - MAGIC.length);
+    int format = buf.getInt();
+    long step = buf.getLong();
+    int length = buf.getInt();
+    if (format != FORMAT) {
+      throw new IllegalArgumentException("format " + format + ", this isoplast reads " + FORMAT);
+    }
+    if (length < 0 || head + (long) length + 32 != b.length) {
+      throw new IllegalArgumentException("its length does not match: cut short or grown");
+    }
+    byte[] digest = sha256(b, head + length);
+    if (!Arrays.equals(digest, Arrays.copyOfRange(b, head + length, b.length))) {
+      throw new IllegalArgumentException("its SHA-256 does not match its contents");
+    }
+    return new Loaded(file, step, Snapshot.fromBytes(Arrays.copyOfRange(b, head, head + length)));
+  }
+
+  /** The checkpoint files, oldest first. */
+  public List<Path> files() {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(dir)) {
+      List<Path> out = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("ckpt-\\d+\\.bin")).toList());
+      out.sort(null);
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void forceDirectory() {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // some file systems cannot force a directory; the rename itself is atomic
+    }
+  }
+
+  private static byte[] sha256(byte[] b, int length) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(b, 0, length);
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.isoplast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.isoplast.runs.Checkpoints;
+import dev.isoplast.testing.ChildJvm;
+import dev.isoplast.testing.VenvPython;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints and --resume: a run killed with SIGKILL after a checkpoint and resumed writes the same
+ * metrics.jsonl rows and summary as a run that was never interrupted (timing fields aside), with
+ * nothing doubled in metrics.jsonl or the TensorBoard file.
+ */
+class ResumeTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** metrics.jsonl without the wall-clock fields. */
+  private static List<String> rows(Path run) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      var row = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);
+      row.remove("monitors/ms");
+      row.remove("charts/SPS");
+      out.add(row.toString());
+    }
+    return out;
+  }
+
+  @Test
+  void aSupervisedRunWithContinualBackpropKilledAfterACheckpointResumesToTheSameRows(@TempDir Path tmp)
+      throws Exception {
+    // random labels, 160 digits x 8 epochs = 1,280 examples (80 steps) a task; CBP replaces units from step 20 on
+    String[] job = {"continual", "--task", "random-label-mnist", "--method", "cbp", "--tasks", "6", "--seed", "3",
+        "--set", "task_examples=160", "--set", "epochs=8", "--set", "cbp_maturity=20", "--set", "cbp_rate=0.01",
+        "--monitor-cadence", "weights=10,dormancy=10,features=40,ntk=40,isometry=40", "--probe-size", "64",
+        "--checkpoint-every", "1280", "--no-progress"};
+    Path whole = tmp.resolve("whole");
+    CliTest.Run a = CliTest.run(concat(job, "--run-dir", whole.toString()));
+    assertEquals(0, a.code(), a.err());
+
+    Path cut = tmp.resolve("cut");
+    Process p = ChildJvm.start(tmp.resolve("cut.log"), concat(job, "--run-dir", cut.toString()));
+    Checkpoints ckpts = new Checkpoints(cut);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+    while (p.isAlive() && ckpts.files().size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(p.isAlive(), "the child finished before it could be killed: " + Files.readString(tmp.resolve("cut.log")));
+    p.destroyForcibly(); // SIGKILL: no shutdown hook, no flush beyond what was written
+    p.waitFor(30, TimeUnit.SECONDS);
+    long killedAt = Checkpoints.read(ckpts.files().get(ckpts.files().size() - 1)).step();
+    assertTrue(killedAt < 6 * 1280L, "killed before the end: last checkpoint at " + killedAt);
+    assertTrue(!Files.exists(cut.resolve("summary.json"))
+        || !JSON.readTree(cut.resolve("summary.json").toFile()).path("status").asText().equals("completed"));
+
+    CliTest.Run r = CliTest.run("continual", "--resume", cut.toString(), "--checkpoint-every", "1280",
+        "--no-progress");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("resuming " + cut), r.err());
+    assertEquals(rows(whole), rows(cut), "the resumed run's rows equal the uninterrupted run's");
+    JsonNode sa = JSON.readTree(whole.resolve("summary.json").toFile());
+    JsonNode sb = JSON.readTree(cut.resolve("summary.json").toFile());
+    assertEquals(sa.get("tasks"), sb.get("tasks"));
+    assertEquals("completed", sb.get("status").asText());
+    assertTrue(sb.get("tasks").get(5).get("accuracy").asDouble() > 0, sb.toString());
+    double replaced = 0;
+    for (String row : rows(cut)) {
+      JsonNode n = JSON.readTree(row);
+      replaced = Math.max(replaced, n.path("plasticity/cbp_replaced_total").asDouble(0));
+    }
+    assertTrue(replaced > 0, "CBP replaced units, so its state (utilities, ages, accumulators) mattered");
+    // TensorBoard: one event file, every step once per tag (nothing written twice by the resumed run)
+    JsonNode tb = VenvPython.json("agent/src/test/python/tensorboard_dump.py", cut.toString());
+    assertEquals(1, tb.get("files").size(), tb.get("files").toString());
+    JsonNode acc = tb.get("scalars").get("continual/accuracy");
+    assertEquals(6, acc.size(), "one continual/accuracy per task: " + acc);
+    for (int k = 0; k < 6; k++) {
+      assertEquals(1280L * (k + 1), acc.get(k).get(0).asLong());
+      assertEquals(sb.get("tasks").get(k).get("accuracy").floatValue(), (float) acc.get(k).get(1).asDouble(), 0f);
+    }
+  }
+
+  static String[] concat(String[] a, String... b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
