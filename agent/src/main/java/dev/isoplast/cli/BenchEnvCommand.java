@@ -143,8 +143,8 @@ final class BenchEnvCommand implements Callable<Integer> {
               r.put("client_cpu_us_per_call", Math.round(client / 100.0) / 10.0);
               if (ms.get(0).serverCpuNanosPerCall() != null) {
                 double servers = median(ms, Measurement::serverCpuNanosPerCall);
-                // each block's client work (on its own thread) and its server's work alternate, and the
-                // blocks run at once: with a core per block a call lasts about (client + servers) / k
+                // the servers step their blocks at once while the client encodes and decodes:
+                // with a core per block a call lasts about (client + servers) / k
                 double projected = n / ((client + servers) / k / 1e9);
                 r.put("servers_cpu_us_per_call", Math.round(servers / 100.0) / 10.0);
                 r.put("projected_steps_per_s_free_cores", Math.round(projected));
