@@ -48,7 +48,7 @@ public final class EnvServerOptions {
   @Option(names = "--transport", paramLabel = "auto|grpc|unix", defaultValue = "${env:" + TRANSPORT_ENV + ":-auto}",
       converter = TransportConverter.class,
       description = "How envs step: auto (default) through the env server's local data path, a Unix-domain "
-          + "socket, when the server is on this machine, else gRPC; grpc always over gRPC; unix always the "
+          + "socket, for a server reached on loopback that offers one, else gRPC; grpc always over gRPC; unix always the "
           + "data path (an error if it cannot be opened). Other calls always use gRPC. Default: "
           + "$ISOPLAST_TRANSPORT or auto.")
   Transport transport;

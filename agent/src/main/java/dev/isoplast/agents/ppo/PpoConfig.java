@@ -64,7 +64,9 @@ import java.util.Map;
  * @param logStdInit {@code log_std_init}: initial state-independent log-std (Box actions only)
  * @param overlapRollout {@code overlap_rollout}: step the two halves of the vector in turn, the
  *     agent computing one half's actions while the env server steps the other (EnvPool's async
- *     idea; needs num_envs &gt;= 2; the same numbers as without, see {@link Ppo})
+ *     idea; needs num_envs &gt;= 2; the same numbers as without, see {@link Ppo}). Off by default:
+ *     each half runs the networks on all num_envs rows to stay bit-equal, and with the local data
+ *     path it measured 25–35% slower on 2 cores (docs/performance.md)
  */
 public record PpoConfig(
     int numEnvs,
