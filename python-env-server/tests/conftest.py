@@ -7,6 +7,8 @@ step raises, one whose constructor raises.
 from __future__ import annotations
 
 import contextlib
+import socket
+import struct
 
 import grpc
 import gymnasium
@@ -84,6 +86,90 @@ class Client:
         assert self.reset(handle).shape == (2, 4)
         assert decode(self.step(handle, np.array([0, 1])).observations).shape == (2, 4)
         self.close(handle)
+
+
+class DataPathClient:
+    """The local data path from a test's side: a Unix-socket connection that has said hello (or,
+    with ``hello=False``, not yet), sending frames and reading DataPathReply frames."""
+
+    HEADER = struct.Struct("<I")
+
+    def __init__(self, client: Client, hello: bool = True, timeout: float = 30.0):
+        info = client.call("OpenDataPath", pb.OpenDataPathRequest())
+        assert info.unix_socket, "the server offers no data path"
+        self.info = info
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(info.unix_socket)
+        self._pending = b""
+        if hello:
+            reply = self.exchange(pb.DataPathHello(key=info.key))
+            assert reply.status.code == 0 and not reply.HasField("step"), reply
+
+    def send(self, message) -> None:
+        """One frame holding ``message`` (a message or raw bytes)."""
+        body = message if isinstance(message, bytes) else message.SerializeToString()
+        self.sock.sendall(self.HEADER.pack(len(body)) + body)
+
+    def receive(self) -> pb.DataPathReply:
+        """The next reply frame; EOFError if the server closed the connection first."""
+        size = self.HEADER.unpack(self._read(4))[0]
+        return pb.DataPathReply.FromString(self._read(size))
+
+    def _read(self, count: int) -> bytes:
+        while len(self._pending) < count:
+            chunk = self.sock.recv(max(65536, count))
+            if not chunk:
+                raise EOFError("the server closed the data path connection")
+            self._pending += chunk
+        data, self._pending = self._pending[:count], self._pending[count:]
+        return data
+
+    def exchange(self, message) -> pb.DataPathReply:
+        self.send(message)
+        return self.receive()
+
+    def step(self, handle: str, actions: np.ndarray) -> pb.StepResponse:
+        """A Step through the data path; the reply's status raised as DataPathError otherwise."""
+        reply = self.exchange(pb.StepRequest(handle=handle, actions=encode(actions)))
+        if reply.HasField("status"):
+            raise DataPathError(reply.status.code, reply.status.message)
+        return reply.step
+
+    def closed_by_server(self) -> bool:
+        """True once the server has closed its end (reads see EOF)."""
+        try:
+            self._read(len(self._pending) + 1)
+            return False
+        except EOFError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class DataPathError(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(f"{grpc_code_name(code)}: {message}")
+        self.code = grpc_code_name(code)
+        self.message = message
+
+
+def grpc_code_name(number: int) -> str:
+    """The status name of a numeric gRPC code (DataPathStatus.code)."""
+    for code in grpc.StatusCode:
+        if code.value[0] == number:
+            return code.name
+    return f"code {number}"
+
+
+@contextlib.contextmanager
+def data_path(client: Client, hello: bool = True):
+    connection = DataPathClient(client, hello=hello)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def kwarg(value) -> pb.KwargValue:

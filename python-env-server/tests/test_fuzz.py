@@ -13,8 +13,10 @@ What is checked, for every request (the headline properties):
   is accepted (the order of checks is not part of the protocol);
 - the server never dies: afterwards health is SERVING, ListEnvs answers, no handle slot leaked,
   and grpc logged no exception (an exception escaping a handler is what becomes UNKNOWN);
-- a valid client stepping CartPole on its own handle all along (unary Step and StepStream) sees
-  no error and exactly the observations and rewards of in-process Gymnasium.
+- a valid client stepping CartPole on its own handle all along (unary Step, StepStream and the
+  local data path) sees no error and exactly the observations and rewards of in-process Gymnasium;
+- Step requests go through gRPC and through the local data path (a Unix socket, env.proto's
+  DataPathReply) alike, under the same oracle: both transports must give the same codes.
 
 Requests come from seeded generators, so a failure reproduces: valid-ish requests built from
 what the fuzzer's own handles are, then mutated at random (property style); a hand-listed set
@@ -43,7 +45,8 @@ from pathlib import Path
 
 import grpc
 import numpy as np
-from conftest import Reference, assert_same_step, connected, decode, encode, kwarg, padded, running_server
+from conftest import (Client, DataPathClient, Reference, assert_same_step, connected, data_path, decode, encode,
+                      grpc_code_name, kwarg, padded, running_server)
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -148,6 +151,36 @@ class Wire:
             return Outcome(error.code().name, error.details() or "", responses, len(responses))
 
 
+class DataPathWire:
+    """Step through the local data path with the Wire's interface: one connection, reopened after
+    the server closes it (a frame above the size limit closes it, env.proto says)."""
+
+    def __init__(self, client):
+        self._client = client
+        self._connection = None
+
+    def call(self, rpc: str, request) -> Outcome:
+        assert rpc == "Step", rpc
+        if self._connection is None:
+            self._connection = DataPathClient(self._client, timeout=DEADLINE_S)
+        try:
+            reply = self._connection.exchange(request)
+        except (OSError, EOFError) as exc:  # no answer: the fuzzer reports it as a transport failure
+            self.close()
+            return Outcome("DATA_PATH_FAILED", f"{type(exc).__name__}: {exc}")
+        if reply.HasField("step"):
+            return Outcome(OK, response=reply.step)
+        code = grpc_code_name(reply.status.code)
+        if code in (EXHAUSTED, "UNAUTHENTICATED"):
+            self.close()  # the server closed the connection after this reply
+        return Outcome(code, reply.status.message)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 # -- the independent oracle ---------------------------------------------------------------------
 
 WIRE_NUMPY = {pb.DTYPE_FLOAT32: np.dtype("<f4"), pb.DTYPE_FLOAT64: np.dtype("<f8"), pb.DTYPE_INT32: np.dtype("<i4"),
@@ -228,10 +261,12 @@ class Fuzzer:
     """One worker: its own RNG, channel and handles. Builds a request, predicts its verdict,
     sends it, checks the outcome and updates what it knows."""
 
-    def __init__(self, name: str, seed: int, wire: Wire, listed: dict[str, pb.EnvInfo], report):
+    def __init__(self, name: str, seed: int, wire: Wire, listed: dict[str, pb.EnvInfo], report,
+                 data_wire: DataPathWire | None = None):
         self.name, self.seed = name, seed
         self.rng = np.random.default_rng(seed)
         self.wire = wire
+        self.data_wire = data_wire  # when given, half of the Steps go through the local data path
         self.listed = listed
         self.makeable = sorted(listed) + ["RaisingCtor-v0"]  # the test registry's unlisted id
         self.owned: dict[str, Owned] = {}
@@ -607,8 +642,12 @@ class Fuzzer:
         elif not expected <= verdict:
             self.fail(f"the oracle allows {sorted(verdict)} where the hand-listed case says {sorted(expected)}: "
                       f"{note} {rpc} {describe(request)}")
-        outcome = self.wire.call(rpc, request)
+        wire = self.data_wire if rpc == "Step" and self.data_wire is not None and self.chance(0.5) else self.wire
+        outcome = wire.call(rpc, request)
         self.sent += 1
+        if wire is self.data_wire:
+            note = f"{note} (data path)"
+            self.codes[f"DataPath:{outcome.code}"] = self.codes.get(f"DataPath:{outcome.code}", 0) + 1
         self.check(rpc, request, outcome, expected, note)
         self.learn(rpc, request, outcome)
         return outcome
@@ -840,6 +879,9 @@ class Fuzzer:
             self.close_all()
         except Exception as exc:  # a bug of this test, or a response it could not read
             self.fail(f"worker stopped: {type(exc).__name__}: {exc}")
+        finally:
+            if self.data_wire is not None:
+                self.data_wire.close()
 
 
 def parse(rpc: str, data: bytes):
@@ -976,7 +1018,7 @@ def valid_client(port: int, seed: int, done: threading.Event, report, stats: dic
     step must equal in-process Gymnasium's with the same seed and actions."""
     num_envs, env_seed = 8, 777
     rng = np.random.default_rng(seed)
-    with connected(port) as client:
+    with connected(port) as client, data_path(client) as dp:
         wire = Wire(client.channel)
         try:
             made = wire.call("Make", pb.MakeRequest(env_id="CartPole-v1", num_envs=num_envs, seed=env_seed))
@@ -993,7 +1035,14 @@ def valid_client(port: int, seed: int, done: threading.Event, report, stats: dic
                 storm = not done.is_set()
                 batch = [rng.integers(0, 2, size=num_envs) for _ in range(8 if steps % 3 else 1)]
                 requests = [pb.StepRequest(handle=handle, actions=encode(actions)) for actions in batch]
-                if len(batch) == 1:
+                if steps % 5 == 2:  # pipelined through the local data path: all sent, then all read
+                    for request in requests:
+                        dp.send(request)
+                    replies = [dp.receive() for _ in requests]
+                    bad = [reply.status for reply in replies if not reply.HasField("step")]
+                    outcome = Outcome(OK if not bad else grpc_code_name(bad[0].code), bad[0].message if bad else "")
+                    responses = [reply.step for reply in replies]
+                elif len(batch) == 1:
                     outcome = wire.call("Step", requests[0])
                     responses = [outcome.response]
                 else:
@@ -1053,11 +1102,13 @@ def test_fuzzed_requests_get_documented_codes_and_leave_a_valid_client_untouched
             for k in range(FUZZ_WORKERS):
                 channel = grpc.insecure_channel(f"127.0.0.1:{port}")
                 channels.append(channel)
-                fuzzers.append(Fuzzer(f"worker {k}", seed * 1000 + k, Wire(channel), listed, report))
+                fuzzers.append(Fuzzer(f"worker {k}", seed * 1000 + k, Wire(channel), listed, report,
+                                      DataPathWire(Client(channel))))
                 threads.append(threading.Thread(target=fuzzers[-1].run, args=(budget, k == 0)))
             storm_over = threading.Event()
             channels.append(grpc.insecure_channel(f"127.0.0.1:{port}"))
-            oversize = Fuzzer("oversize", seed * 1000 + 998, Wire(channels[-1]), listed, report)
+            oversize = Fuzzer("oversize", seed * 1000 + 998, Wire(channels[-1]), listed, report,
+                              DataPathWire(Client(channels[-1])))
             threads.append(threading.Thread(target=oversize.oversized_requests, args=(storm_over, 20)))
             channels.append(grpc.insecure_channel(f"127.0.0.1:{port}"))
             race_wire, race_sent = Wire(channels[-1]), [0]
@@ -1088,6 +1139,10 @@ def test_fuzzed_requests_get_documented_codes_and_leave_a_valid_client_untouched
             after = admin.stub.ListEnvs(pb.ListEnvsRequest(), timeout=DEADLINE_S)
             assert [info.env_id for info in after.envs] == list(listed)
             assert len(server.handles) == 0, "a handle is still open after every thread closed its own"
+            deadline = time.monotonic() + DEADLINE_S
+            while len(server.data_path) > 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(server.data_path) == 0, "a data path connection outlived its client"
             slots = [admin.make("CartPole-v1").handle for _ in range(LIMITS.max_handles)]  # no slot leaked
             assert rpc_code(lambda: admin.make("CartPole-v1")) == EXHAUSTED
             for handle in slots:
@@ -1110,9 +1165,15 @@ def test_fuzzed_requests_get_documented_codes_and_leave_a_valid_client_untouched
     assert stats.get("during_storm", 0) >= 50, "the valid client barely ran while the storm did"
     seen = {key.split(":")[1] for key in codes}
     assert {OK, INVALID, NOT_FOUND, PRECONDITION, EXHAUSTED, INTERNAL} <= seen, f"codes never provoked: {seen}"
+    through_data_path = {key.split(":")[1] for key in codes if key.startswith("DataPath:")}
+    assert {OK, INVALID, NOT_FOUND, PRECONDITION, EXHAUSTED} <= through_data_path, \
+        f"codes never provoked through the data path: {through_data_path}"
     grpc_errors = [record.getMessage() for record in caplog.records
                    if record.name.startswith("grpc") and record.levelno >= logging.ERROR]
     assert not grpc_errors, f"grpc logged exceptions (an escaped exception is UNKNOWN to the client): {grpc_errors[:5]}"
+    loop_errors = [record.getMessage() for record in caplog.records
+                   if record.name.endswith(".datapath") and record.levelno >= logging.ERROR]
+    assert not loop_errors, f"the data path's loop hit unexpected errors: {loop_errors[:5]}"
 
 
 def rpc_code(call) -> str:

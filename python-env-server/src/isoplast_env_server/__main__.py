@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-cert", type=Path, default=None, metavar="FILE",
                         help="PEM certificate chain: serve TLS instead of plaintext (needs --tls-key)")
     parser.add_argument("--tls-key", type=Path, default=None, metavar="FILE", help="PEM private key for --tls-cert")
+    parser.add_argument("--no-data-path", action="store_true",
+                        help="serve Step over gRPC only: no local data path (by default a Unix-domain socket, "
+                             "named to clients by OpenDataPath, lets a client on this machine step without gRPC)")
     parser.add_argument("--exit-on-stdin-close", action="store_true",
                         help="shut down when standard input reaches end of file: a parent process keeps a pipe "
                              "open, so the server cannot outlive it even if the parent is killed")
@@ -98,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     tls = Tls(args.tls_cert, args.tls_key) if args.tls_cert else None
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
     try:
-        server, port = create_server(f"{host}:{args.port}", limits=limits, token=args.token, tls=tls)
+        server, port = create_server(f"{host}:{args.port}", limits=limits, token=args.token, tls=tls,
+                                     data_path=not args.no_data_path)
     except InsecureBindError as exc:
         parser.error(str(exc))  # exit code 2
     except OSError as exc:

@@ -15,6 +15,9 @@ Two failures happen before a handler runs, and are brought here too:
   :class:`MalformedRequest` with INVALID_ARGUMENT.
 - Requests above the max message size: gRPC itself answers RESOURCE_EXHAUSTED.
 
+The local data path (``datapath.py``) has no gRPC context: it asks :func:`answer` for the same
+status as a ``(code, message)`` pair and sends it in a reply frame.
+
 Messages quote what the client sent through :func:`quoted` and :func:`listed`, which cut it short:
 the message travels in a gRPC trailer, and clients refuse trailers above 8 KiB (randomly) and
 16 KiB (always) with RESOURCE_EXHAUSTED "metadata size exceeds limit", losing the real status.
@@ -63,6 +66,10 @@ def failed_precondition(message: str) -> EnvError:
 
 def resource_exhausted(message: str) -> EnvError:
     return EnvError(grpc.StatusCode.RESOURCE_EXHAUSTED, message)
+
+
+def unauthenticated(message: str) -> EnvError:
+    return EnvError(grpc.StatusCode.UNAUTHENTICATED, message)
 
 
 def internal(message: str) -> EnvError:
@@ -155,21 +162,38 @@ def _well_formed(request):
     return request
 
 
-def _abort(servicer: ClosesCrashedHandles, exc: BaseException, handle_id: str, what: str,
-           context: grpc.ServicerContext):
-    """Ends the call with the status ``exc`` stands for (the mapping of this module's docstring)."""
+def status_of(servicer: ClosesCrashedHandles, exc: BaseException, handle_id: str,
+              what: str) -> tuple[grpc.StatusCode, str]:
+    """The status ``exc`` stands for (the mapping of this module's docstring), closing the handle
+    of a crashed env on the way."""
     if isinstance(exc, EnvCrashed):
         log.error("%s", exc.message, exc_info=exc.__cause__)
         servicer.close_crashed(exc.handle_id, exc.message)
-        context.abort(exc.code, capped(f"{exc.message}; handle {exc.handle_id} has been closed"))
-    elif isinstance(exc, EnvError):
-        context.abort(exc.code, capped(exc.message))
-    else:  # the env (or a bug) raised: INTERNAL, close the handle
-        message = f"{what} failed with {describe(exc)}"
-        log.error("%s", message, exc_info=exc)
-        if handle_id and servicer.close_crashed(handle_id, message):
-            message += f"; handle {handle_id} has been closed"
-        context.abort(grpc.StatusCode.INTERNAL, capped(message))
+        return exc.code, capped(f"{exc.message}; handle {exc.handle_id} has been closed")
+    if isinstance(exc, EnvError):
+        return exc.code, capped(exc.message)
+    # the env (or a bug) raised: INTERNAL, close the handle
+    message = f"{what} failed with {describe(exc)}"
+    log.error("%s", message, exc_info=exc)
+    if handle_id and servicer.close_crashed(handle_id, message):
+        message += f"; handle {handle_id} has been closed"
+    return grpc.StatusCode.INTERNAL, capped(message)
+
+
+def _abort(servicer: ClosesCrashedHandles, exc: BaseException, handle_id: str, what: str,
+           context: grpc.ServicerContext):
+    """Ends the call with the status ``exc`` stands for."""
+    context.abort(*status_of(servicer, exc, handle_id, what))
+
+
+def answer(servicer: ClosesCrashedHandles, method: Callable, request, what: str):
+    """For the local data path (no gRPC context): ``(method(request), None)``, or ``(None, (code,
+    message))`` with the status :func:`rpc` would end the call with (a MalformedRequest is
+    INVALID_ARGUMENT, a crashed env closes its handle)."""
+    try:
+        return method(_well_formed(request)), None
+    except Exception as exc:
+        return None, status_of(servicer, exc, getattr(request, "handle", ""), what)
 
 
 def rpc(method: Callable) -> Callable:

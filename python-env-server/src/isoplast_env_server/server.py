@@ -1,4 +1,5 @@
-"""Assembly of the gRPC server: EnvService + health + auth + limits + idle reaper, on one port.
+"""Assembly of the gRPC server: EnvService + health + auth + limits + idle reaper, on one port,
+and the local data path (a Unix-domain socket for Step) beside it.
 
 ``create_server`` returns the server already **started**, with the port it bound (useful with
 port 0). Stop it with ``server.stop(grace)``: health turns NOT_SERVING first, then calls drain,
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 from concurrent import futures
 
@@ -18,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from isoplast.env.v1 import env_pb2 as pb
 
 from .auth import TokenInterceptor, Tls, is_loopback, split_address
+from .datapath import DataPath
 from .errors import parser
 from .handles import HandleTable, IdleReaper
 from .limits import Limits
@@ -43,11 +46,12 @@ class EnvServer(grpc.Server):
     """A grpc.Server that also owns the handles, the health status and the idle reaper."""
 
     def __init__(self, server: grpc.Server, handles: HandleTable, health_servicer: health.HealthServicer,
-                 reaper: IdleReaper | None):
+                 reaper: IdleReaper | None, data_path: DataPath | None = None):
         self._server = server
         self.handles = handles
         self.health = health_servicer  # a grpc_health HealthServicer; NOT_SERVING once stop() began
         self._reaper = reaper
+        self.data_path = data_path  # the local data path, or None
 
     def add_generic_rpc_handlers(self, generic_rpc_handlers):
         self._server.add_generic_rpc_handlers(generic_rpc_handlers)
@@ -63,15 +67,19 @@ class EnvServer(grpc.Server):
 
     def start(self):
         self._server.start()
+        if self.data_path is not None:
+            self.data_path.start()
         if self._reaper is not None:
             self._reaper.start()
 
     def stop(self, grace):
-        """Health -> NOT_SERVING, stop the reaper, drain calls for ``grace`` s, close all handles.
-        Returns an event set when all of that is done."""
+        """Health -> NOT_SERVING, stop the reaper and the data path, drain calls for ``grace`` s,
+        close all handles. Returns an event set when all of that is done."""
         self.health.enter_graceful_shutdown()
         if self._reaper is not None:
             self._reaper.stop()
+        if self.data_path is not None:
+            self.data_path.stop()
         stopped = self._server.stop(grace)
         done = threading.Event()
 
@@ -105,12 +113,14 @@ def add_env_service(servicer: EnvServicer, server: grpc.Server) -> None:
 
 def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = None,
                   limits: Limits | None = None, token: str | None = None, tls: Tls | None = None,
-                  max_workers: int | None = None) -> tuple[EnvServer, int]:
+                  max_workers: int | None = None, data_path: bool = True) -> tuple[EnvServer, int]:
     """Build, bind and start the server; returns it with the bound port.
 
     ``address`` is ``host:port`` (port 0 picks a free one). A non-loopback host requires
     ``token`` (InsecureBindError otherwise). ``registry`` defaults to :func:`default_registry`;
-    tests pass their own to add envs. ``tls`` switches the port to TLS.
+    tests pass their own to add envs. ``tls`` switches the port to TLS. ``data_path`` runs the
+    local data path (a Unix-domain socket for Step, see datapath.py) beside the gRPC port; where
+    that socket cannot be made the server logs why and serves gRPC alone.
     """
     host, _ = split_address(address)
     if not is_loopback(host) and not token:
@@ -130,7 +140,8 @@ def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = N
                                                     thread_name_prefix="isoplast-rpc"),
                          options=options, interceptors=interceptors)
     handles = HandleTable(limits)
-    add_env_service(EnvServicer(registry, handles), server)
+    servicer = EnvServicer(registry, handles)
+    add_env_service(servicer, server)
     health_servicer = health.HealthServicer()
     for service in ("", SERVICE_NAME):
         health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
@@ -142,8 +153,16 @@ def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = N
     if port == 0:
         raise OSError(f"cannot listen on {address}")
     reaper = IdleReaper(handles, limits.idle_timeout_s) if limits.idle_timeout_s > 0 else None
-    env_server = EnvServer(server, handles, health_servicer, reaper)
+    local = None
+    if data_path and hasattr(socket, "AF_UNIX"):
+        try:
+            local = DataPath(servicer.step_into, servicer, limits.max_message_bytes, limits.max_handles)
+        except OSError as exc:
+            log.warning("no local data path (clients step over gRPC): %s", exc)
+    servicer.data_path = local
+    env_server = EnvServer(server, handles, health_servicer, reaper, local)
     env_server.start()
-    log.info("isoplast env server on %s (port %d, %d env ids, %s, %s)", address, port, len(registry),
-             "token required" if token else "no token", "TLS" if tls else "plaintext")
+    log.info("isoplast env server on %s (port %d, %d env ids, %s, %s, %s)", address, port, len(registry),
+             "token required" if token else "no token", "TLS" if tls else "plaintext",
+             f"local data path {local.path}" if local else "no local data path")
     return env_server, port

@@ -42,6 +42,7 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
         self._limits = handles.limits
         self._env_infos: dict[str, pb.EnvInfo] = {}
         self._env_infos_lock = threading.Lock()
+        self.data_path = None  # the local data path (datapath.DataPath) once the server runs one
 
     def close_crashed(self, handle_id: str, reason: str) -> bool:
         return self._handles.discard(handle_id, f"closed because {reason}")
@@ -130,12 +131,16 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
             handle.ensure_open()
             return handle.reset(seed)
 
-    def _step(self, request: pb.StepRequest) -> pb.StepResponse:
+    def _step(self, request: pb.StepRequest, response: pb.StepResponse | None = None) -> pb.StepResponse:
         handle = self._handles.get(request.handle)
         actions = handle.actions.decode(request.actions)
         with handle.lock:
             handle.ensure_open()
-            return handle.step(actions)
+            return handle.step(actions, response)
+
+    def step_into(self, request: pb.StepRequest, reply: pb.DataPathReply) -> pb.StepResponse:
+        """Step for the local data path: exactly what Step does, written into ``reply.step``."""
+        return self._step(request, reply.step)
 
     @rpc
     def Step(self, request: pb.StepRequest, context) -> pb.StepResponse:
@@ -154,6 +159,14 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
         log.info("handle %s reconfigured: dynamics %s, reward_scale %g", handle.id, dict(response.dynamics),
                  response.reward_scale)
         return response
+
+    @rpc
+    def OpenDataPath(self, request: pb.OpenDataPathRequest, context) -> pb.OpenDataPathResponse:
+        data_path = self.data_path
+        if data_path is None:
+            return pb.OpenDataPathResponse()
+        return pb.OpenDataPathResponse(unix_socket=data_path.path, key=data_path.key,
+                                       max_frame_bytes=data_path.max_frame_bytes)
 
     @rpc
     def Close(self, request: pb.CloseRequest, context) -> pb.CloseResponse:

@@ -112,8 +112,10 @@ class VectorHandle:
         response.observations.data = self.perturbation.observe(self._obs).tobytes()
         return response
 
-    def step(self, actions: np.ndarray) -> pb.StepResponse:
-        """Step every env once with same-step autoreset; ``actions`` as returned by ``self.actions``."""
+    def step(self, actions: np.ndarray, response: pb.StepResponse | None = None) -> pb.StepResponse:
+        """Step every env once with same-step autoreset; ``actions`` as returned by ``self.actions``.
+        The result is written into ``response`` when given (the local data path passes the field
+        of its reply), else into a new message."""
         if self._needs_reset:
             raise failed_precondition(f"handle {self.id} must be Reset before its first Step")
         envs = self.envs
@@ -138,7 +140,8 @@ class VectorHandle:
         returns += rewards
         lengths += 1
 
-        response = pb.StepResponse()
+        if response is None:
+            response = pb.StepResponse()
         response.CopyFrom(self._step_template)
         ended_mask = terminated | truncated
         if ended_mask.any():

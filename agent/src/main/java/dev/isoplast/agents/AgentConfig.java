@@ -40,6 +40,15 @@ public interface AgentConfig {
   Agent build(VectorEnv env, long seed);
 
   /**
+   * Into how many env handles of consecutive envs the trainer splits the vector at least (joined by
+   * a {@link dev.isoplast.envs.remote.SplitVectorEnv}, as over several servers): 1, or 2 for PPO's
+   * {@code overlap_rollout}.
+   */
+  default int envParts() {
+    return 1;
+  }
+
+  /**
    * The configuration of {@code algo} with {@code overrides} on its defaults for an env with this
    * action space: PPO on a Box action space starts from CleanRL's continuous-action defaults
    * ({@link PpoConfig#continuousDefaults()}), otherwise from the classic-control ones.

@@ -2,6 +2,7 @@ package dev.isoplast.cli;
 
 import dev.isoplast.envs.remote.EnvServerClient;
 import dev.isoplast.envs.remote.EnvServerPool;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,9 @@ public final class EnvServerOptions {
   /** The environment variable naming a file that holds the token (a Docker or Kubernetes secret). */
   public static final String TOKEN_FILE_ENV = "ISOPLAST_ENV_TOKEN_FILE";
 
+  /** The environment variable that sets --transport's default (sweep workers inherit the sweep's). */
+  public static final String TRANSPORT_ENV = "ISOPLAST_TRANSPORT";
+
   @Option(names = "--env-server", paramLabel = "HOST:PORT[,HOST:PORT...]",
       description = "Use running env servers instead of starting one (default: start an embedded server from .venv "
           + "on a free loopback port and stop it at exit). Several servers, or a host name with several addresses "
@@ -40,6 +44,14 @@ public final class EnvServerOptions {
   @Option(names = "--env-server-log", paramLabel = "FILE",
       description = "Log file of the embedded server (default: .isoplast/logs/env-server-<time>-<pid>.log).")
   Path logFile;
+
+  @Option(names = "--transport", paramLabel = "auto|grpc|unix", defaultValue = "${env:" + TRANSPORT_ENV + ":-auto}",
+      converter = TransportConverter.class,
+      description = "How envs step: auto (default) through the env server's local data path, a Unix-domain "
+          + "socket, for a server reached on loopback that offers one, else gRPC; grpc always over gRPC; unix always the "
+          + "data path (an error if it cannot be opened). Other calls always use gRPC. Default: "
+          + "$ISOPLAST_TRANSPORT or auto.")
+  Transport transport;
 
   @Option(names = "--env-server-startup-timeout", paramLabel = "SECONDS", defaultValue = "60",
       description = "How long to wait for the embedded server to report SERVING (default: ${DEFAULT-VALUE}).")
@@ -69,6 +81,11 @@ public final class EnvServerOptions {
       servers.close();
       processes.forEach(EnvServerProcess::close);
     }
+  }
+
+  /** How envs step (--transport): every server of the pool is reached this way. */
+  public Transport transport() {
+    return transport == null ? Transport.AUTO : transport;
   }
 
   /** Whether servers were named with --env-server (else an embedded one is started). */
@@ -117,7 +134,7 @@ public final class EnvServerOptions {
    */
   public Connection open(int embedded, Path defaultLog) {
     if (isRemote()) {
-      return new Connection(EnvServerPool.connect(target, token()), List.of());
+      return new Connection(EnvServerPool.connect(target, token(), transport()), List.of());
     }
     EnvServerProcess.Options o = EnvServerProcess.Options.defaults()
         .withStartupTimeout(Duration.ofSeconds(startupTimeoutSeconds));
@@ -125,7 +142,7 @@ public final class EnvServerOptions {
     List<EnvServerProcess> started = new ArrayList<>();
     try {
       for (int k = 0; k < embedded; k++) {
-        started.add(EnvServerProcess.start(o.withLogFile(k == 0 ? log : numbered(log, k + 1))));
+        started.add(EnvServerProcess.start(o.withLogFile(k == 0 ? log : numbered(log, k + 1)), transport()));
       }
     } catch (RuntimeException e) {
       started.forEach(EnvServerProcess::close);
@@ -139,5 +156,18 @@ public final class EnvServerOptions {
     int dot = name.lastIndexOf('.');
     String numbered = dot > 0 ? name.substring(0, dot) + "-" + k + name.substring(dot) : name + "-" + k;
     return log.resolveSibling(numbered);
+  }
+
+  /** New clients of the same servers, stepping through {@code t} (benchmarks compare transports); the caller closes them. */
+  public EnvServerPool connectAgain(Connection c, Transport t) {
+    return EnvServerPool.connect(c.servers().target(), token(), t);
+  }
+
+  /** picocli: {@code auto}, {@code grpc} or {@code unix}. */
+  static final class TransportConverter implements picocli.CommandLine.ITypeConverter<Transport> {
+    @Override
+    public Transport convert(String value) {
+      return Transport.parse(value);
+    }
   }
 }

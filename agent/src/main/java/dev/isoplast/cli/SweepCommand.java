@@ -2,6 +2,7 @@ package dev.isoplast.cli;
 
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import dev.isoplast.runs.CommandLines;
@@ -291,6 +292,7 @@ final class SweepCommand implements Callable<Integer> {
     }
     String home = homeOrNull();
     String token = servers.isEmpty() ? null : server.token();
+    Transport transport = server.transport();
     return (args, worker) -> {
       List<String> cmd = new ArrayList<>(List.of(java));
       cmd.addAll(jvmOptions);
@@ -305,6 +307,7 @@ final class SweepCommand implements Callable<Integer> {
       cmd.add("--no-progress");
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().remove(EnvServerOptions.TOKEN_FILE_ENV);
+      pb.environment().put(EnvServerOptions.TRANSPORT_ENV, transport.cliName()); // every worker steps as asked
       if (token != null) {
         pb.environment().put("ISOPLAST_ENV_TOKEN", token);
       }

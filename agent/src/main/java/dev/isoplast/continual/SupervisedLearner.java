@@ -61,7 +61,7 @@ public final class SupervisedLearner implements Learner {
     long interventionSeed = root.nextLong();
     this.net = Networks.build("net", inSize, config.body(), outSize, config.headInit(), initRng, DataType.FLOAT);
     this.params = net.params();
-    this.optimizer = config.optim().build(params, config.learningRate());
+    this.optimizer = config.optim().build(params, config.learningRate(), seed);
     Interventions interventions = config.interventions().build(networks(), interventionSeed);
     this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng), null,
         interventions);

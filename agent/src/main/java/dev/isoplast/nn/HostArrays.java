@@ -24,6 +24,74 @@ public final class HostArrays {
   private HostArrays() {}
 
   /**
+   * Arrays up to this many elements are cheaper to walk once in Java than to hand to one ND4J op:
+   * a call costs ≈ 10–40 µs on the 2-core machine whatever the size, a Java pass ≈ 1–4 ns per
+   * element. PPO's 4-64-64-2 actor and critic (12 parameters of at most 4096 elements) spent
+   * ≈ 145 µs per minibatch step zeroing gradients and ≈ 510 µs clipping them with ND4J ops
+   * (docs/performance.md).
+   */
+  public static final int ONE_PASS_MAX = 16_384;
+
+  /** Whether one Java pass over {@code a} ({@link #ONE_PASS_MAX}) beats an ND4J op: small, contiguous, FLOAT or DOUBLE. */
+  public static boolean smallForOnePass(INDArray a) {
+    return a.length() <= ONE_PASS_MAX && isContiguous(a)
+        && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE);
+  }
+
+  /** Sets every element of a contiguous FLOAT or DOUBLE array to zero, in one Java pass. */
+  public static void zero(INDArray a) {
+    int n = (int) a.length();
+    if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer d = doubles(a);
+      for (int i = 0; i < n; i++) {
+        d.put(i, 0.0);
+      }
+    } else {
+      FloatBuffer f = floats(a);
+      for (int i = 0; i < n; i++) {
+        f.put(i, 0f);
+      }
+    }
+  }
+
+  /** Σ aᵢ² of a contiguous FLOAT or DOUBLE array, accumulated in double. */
+  public static double sumOfSquares(INDArray a) {
+    int n = (int) a.length();
+    double sq = 0;
+    if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer d = doubles(a);
+      for (int i = 0; i < n; i++) {
+        double x = d.get(i);
+        sq += x * x;
+      }
+    } else {
+      FloatBuffer f = floats(a);
+      for (int i = 0; i < n; i++) {
+        double x = f.get(i);
+        sq += x * x;
+      }
+    }
+    return sq;
+  }
+
+  /** a ← c·a in a's precision (as ND4J's {@code muli(c)}: c rounded to FLOAT for a FLOAT array). */
+  public static void scale(INDArray a, double c) {
+    int n = (int) a.length();
+    if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer d = doubles(a);
+      for (int i = 0; i < n; i++) {
+        d.put(i, d.get(i) * c);
+      }
+    } else {
+      FloatBuffer f = floats(a);
+      float cf = (float) c;
+      for (int i = 0; i < n; i++) {
+        f.put(i, f.get(i) * cf);
+      }
+    }
+  }
+
+  /**
    * Whether {@code a}'s elements lie contiguously in row-major order from {@link INDArray#offset()}
    * (true for arrays made by {@code Nd4j.zeros/create} and for row ranges of them).
    */

@@ -67,7 +67,11 @@ public final class Param {
   }
 
   public void zeroGrad() {
-    grad.assign(0);
+    if (HostArrays.smallForOnePass(grad)) {
+      HostArrays.zero(grad);
+    } else {
+      grad.assign(0);
+    }
   }
 
   public long length() {

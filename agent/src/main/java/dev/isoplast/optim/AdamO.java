@@ -1,9 +1,16 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * AdamO: Adam with the isometry regularizer applied decoupled from the gradient step, as AdamW
@@ -20,13 +27,37 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ∇R is evaluated at θ before this step (as AdamW's decay). η_iso = η by default, so the isometry
  * step follows the learning-rate schedule; a fixed η_iso can be given instead. The default mask is
  * the hidden (body) weights: heads and biases are excluded. With λ = 0 AdamO is Adam exactly.
+ *
+ * <p><b>Cheaper forms of the isometry step</b> ({@link IsometryStep}; this project's additions,
+ * not the paper's rule, which is the default {@link IsometryStep#EXACT}). The exact ∇R costs two
+ * matrix products of O(out·in·min(out, in)) per weight, more than the rest of a training step for
+ * the paper's 4 × 512 network at batch 16 (docs/performance.md):
+ *
+ * <pre>
+ *   every k  (iso_every = k):   at updates t ≡ 0 (mod k):  θ ← θ − η m̂/(√v̂+ε) − k η_iso λ ∇R(W)
+ *                               at the other updates:        θ ← θ − η m̂/(√v̂+ε)
+ *   sketch s (iso_sketch = s):  θ ← θ − η m̂/(√v̂+ε) − η_iso λ G̃,
+ *       out ≥ in:  G̃ = (4/s) W (WᵀW − I) V Vᵀ,    V ∈ R^{in×s}
+ *       out &lt; in:  G̃ = (4/s) U Uᵀ (WWᵀ − I) W,   U ∈ R^{out×s}
+ *       with i.i.d. N(0, 1) entries drawn afresh at every update, so E[V Vᵀ] = s I and E[G̃] = ∇R
+ * </pre>
+ *
+ * Every-k takes one exact step per k updates, k times as large: over k updates the weights move by
+ * the same first-order amount, at 1/k of the cost. The sketch sketches the smaller Gram side (the
+ * one R uses), at O(out·in·s) per update, and is unbiased; its variance falls as 1/s. V (or U) for
+ * update t of the i-th parameter comes from a generator seeded by (seed, t, i) alone, so a run
+ * restored from a checkpoint (which holds t) draws the same sketches as an uninterrupted one.
  */
 public final class AdamO extends Adam {
 
   private final double isoCoef;
   private final Double isoLearningRate;
   private final ParamMask mask;
+  private final IsometryStep form;
+  private final long sketchSeed;
   private final IsometryPenalty penalty = new IsometryPenalty(IsometryPenalty.Gram.AUTO, 1.0);
+  private final Map<Param, Integer> index = new IdentityHashMap<>();
+  private final Map<Param, SketchBuffers> sketchBuffers = new IdentityHashMap<>();
 
   /** AdamO with Adam's defaults, λ = {@code isoCoef}, η_iso = η, hidden weights only. */
   public AdamO(List<Param> params, double learningRate, double isoCoef) {
@@ -38,6 +69,15 @@ public final class AdamO extends Adam {
    */
   public AdamO(List<Param> params, double learningRate, double beta1, double beta2, double eps,
       double isoCoef, Double isoLearningRate, ParamMask mask) {
+    this(params, learningRate, beta1, beta2, eps, isoCoef, isoLearningRate, mask, IsometryStep.EXACT, 0L);
+  }
+
+  /**
+   * @param form the exact step (the paper's) or one of the cheaper forms above
+   * @param sketchSeed seeds the sketches ({@code form.sketch() > 0}); unused otherwise
+   */
+  public AdamO(List<Param> params, double learningRate, double beta1, double beta2, double eps,
+      double isoCoef, Double isoLearningRate, ParamMask mask, IsometryStep form, long sketchSeed) {
     super(params, learningRate, beta1, beta2, eps);
     this.isoCoef = checkNonNegative("iso coefficient λ", isoCoef);
     if (isoLearningRate != null) {
@@ -45,6 +85,11 @@ public final class AdamO extends Adam {
     }
     this.isoLearningRate = isoLearningRate;
     this.mask = mask;
+    this.form = form;
+    this.sketchSeed = sketchSeed;
+    for (Param p : params()) {
+      index.put(p, index.size());
+    }
   }
 
   @Override
@@ -52,18 +97,31 @@ public final class AdamO extends Adam {
     return "adamo";
   }
 
+  /** The form of the isometry step (exact unless configured otherwise). */
+  public IsometryStep form() {
+    return form;
+  }
+
   @Override
   protected void update(Param p, Map<String, INDArray> slots, long t, double lr) {
-    if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2)) {
+    if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2) || t % form.every() != 0) {
       adamStep(p, slots, t, lr);
       return;
     }
-    // ∇R(W) = 4 (W Wᵀ W − W) for either Gram side, at θ_{t−1}; the step −η_iso λ ∇R is applied as
-    // θ (1 + c) − c W Wᵀ W with c = 4 η_iso λ, folded around Adam's update (which is θ-free).
-    INDArray wwtw = scratch(p, 3)[2];
-    penalty.cubic(p.value(), wwtw);
-    double c = 4 * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
-    adamStep(p, slots, t, lr, c, wwtw);
+    // c = 4 k η_iso λ: the factor of (W Wᵀ W − W), which ∇R / 4 equals for either Gram side
+    double c = 4.0 * form.every() * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
+    if (form.sketch() == 0) {
+      // the step −c (W Wᵀ W − W) as θ (1 + c) − c W Wᵀ W, folded around Adam's update (which is θ-free)
+      INDArray wwtw = scratch(p, 3)[2];
+      penalty.cubic(p.value(), wwtw);
+      adamStep(p, slots, t, lr, c, wwtw);
+      return;
+    }
+    SketchBuffers b = sketchBuffers.computeIfAbsent(p, k -> new SketchBuffers(k.value(), form.sketch()));
+    b.draw(sketchSeed, t, index.get(p));
+    b.project(p.value()); // at θ before this step
+    adamStep(p, slots, t, lr);
+    b.apply(p.value(), c / form.sketch());
   }
 
   /** Σ R(W) over the weights this optimizer's isometry stage acts on, at their current values. */
@@ -75,5 +133,85 @@ public final class AdamO extends Adam {
       }
     }
     return total;
+  }
+
+  /**
+   * The sketch of one weight W [out, in], on its smaller side n = min(out, in): the Gaussian
+   * directions S [n, s] and the products, preallocated. {@link #project} computes, at the current
+   * W, R = W (WᵀW − I) S [out, s] (out ≥ in) or R = Sᵀ (WWᵀ − I) W [s, in] (out &lt; in);
+   * {@link #apply} adds −a R Sᵀ resp. −a S R to W, i.e. −(a s / 4) G̃.
+   */
+  static final class SketchBuffers {
+    final boolean columns; // out ≥ in: sketch on the right
+    final INDArray s;
+    final INDArray p;
+    final INDArray q;
+    final INDArray r;
+
+    SketchBuffers(INDArray w, int k) {
+      DataType dt = w.dataType();
+      long out = w.rows();
+      long in = w.columns();
+      columns = out >= in;
+      long n = columns ? in : out;
+      s = Nd4j.zeros(dt, n, k);
+      if (columns) {
+        p = Nd4j.zeros(dt, out, k); // W S
+        q = Nd4j.zeros(dt, in, k); //  Wᵀ W S − S
+        r = Nd4j.zeros(dt, out, k); // W (WᵀW − I) S
+      } else {
+        p = Nd4j.zeros(dt, k, in); //  Sᵀ W
+        q = Nd4j.zeros(dt, out, k); // W Wᵀ S − S
+        r = Nd4j.zeros(dt, k, in); //  Sᵀ (WWᵀ − I) W
+      }
+    }
+
+    /** Fills S with N(0, 1) draws from a generator seeded by (seed, t, i) alone. */
+    void draw(long seed, long t, int i) {
+      SplittableRandom rng = new SplittableRandom(mix(seed, t, i));
+      int n = (int) s.length();
+      if (s.dataType() == DataType.DOUBLE) {
+        DoubleBuffer d = HostArrays.doubles(s);
+        for (int j = 0; j < n; j++) {
+          d.put(j, rng.nextGaussian());
+        }
+      } else {
+        FloatBuffer f = HostArrays.floats(s);
+        for (int j = 0; j < n; j++) {
+          f.put(j, (float) rng.nextGaussian());
+        }
+      }
+    }
+
+    void project(INDArray w) {
+      if (columns) {
+        Nd4j.gemm(w, s, p, false, false, 1.0, 0.0); // W S
+        Nd4j.gemm(w, p, q, true, false, 1.0, 0.0); //  Wᵀ W S
+        q.subi(s); //                                   (WᵀW − I) S
+        Nd4j.gemm(w, q, r, false, false, 1.0, 0.0); // W (WᵀW − I) S
+      } else {
+        Nd4j.gemm(s, w, p, true, false, 1.0, 0.0); //  Sᵀ W
+        Nd4j.gemm(w, p, q, false, true, 1.0, 0.0); //  W Wᵀ S
+        q.subi(s); //                                   (WWᵀ − I) S
+        Nd4j.gemm(q, w, r, true, false, 1.0, 0.0); //  Sᵀ (WWᵀ − I) W
+      }
+    }
+
+    /** W ← W − a R Sᵀ (out ≥ in), resp. W − a S R. */
+    void apply(INDArray w, double a) {
+      if (columns) {
+        Nd4j.gemm(r, s, w, false, true, -a, 1.0);
+      } else {
+        Nd4j.gemm(s, r, w, false, false, -a, 1.0);
+      }
+    }
+
+    /** A well-spread seed for one (seed, update, parameter) triple (splitmix64's finaliser). */
+    static long mix(long seed, long t, int i) {
+      long z = seed + 0x9E3779B97F4A7C15L * (t + 1) + 0xD1B54A32D192ED03L * (i + 1);
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      return z ^ (z >>> 31);
+    }
   }
 }

@@ -1,11 +1,15 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Global-norm gradient clipping, as {@code torch.nn.utils.clip_grad_norm_}: with
  * n = √(Σ_p ‖g_p‖²), every gradient is scaled by max_norm / (n + 1e-6) when that is below 1.
+ * Small gradients are summed and scaled by one Java pass each ({@link HostArrays#ONE_PASS_MAX}),
+ * larger ones by ND4J ops.
  */
 public final class GradClip {
 
@@ -15,14 +19,24 @@ public final class GradClip {
   public static double clipGlobalNorm(List<Param> params, double maxNorm) {
     double sq = 0;
     for (Param p : params) {
-      double n = p.grad().norm2Number().doubleValue();
-      sq += n * n;
+      INDArray g = p.grad();
+      if (HostArrays.smallForOnePass(g)) {
+        sq += HostArrays.sumOfSquares(g);
+      } else {
+        double n = g.norm2Number().doubleValue();
+        sq += n * n;
+      }
     }
     double norm = Math.sqrt(sq);
     double coef = maxNorm / (norm + 1e-6);
     if (coef < 1) {
       for (Param p : params) {
-        p.grad().muli(coef);
+        INDArray g = p.grad();
+        if (HostArrays.smallForOnePass(g)) {
+          HostArrays.scale(g, coef);
+        } else {
+          g.muli(coef);
+        }
       }
     }
     return norm;

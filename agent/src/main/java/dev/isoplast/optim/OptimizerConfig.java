@@ -1,6 +1,7 @@
 package dev.isoplast.optim;
 
 import static dev.isoplast.config.ConfigValues.asDouble;
+import static dev.isoplast.config.ConfigValues.asInt;
 import static dev.isoplast.config.ConfigValues.asNullableDouble;
 import static dev.isoplast.config.ConfigValues.asString;
 import static dev.isoplast.config.ConfigValues.nonNegative;
@@ -34,21 +35,25 @@ import java.util.random.RandomGenerator;
  * @param momentum {@code momentum}: SGD momentum (sgd only)
  * @param isoCoef {@code iso_coef}: AdamO's isometry coefficient λ (adamo only; hidden weights)
  * @param isoLr {@code iso_lr}: AdamO's fixed isometry rate, or null to follow the learning rate
+ * @param isoEvery {@code iso_every}: AdamO takes its isometry step every k-th update, k times as large
+ *     (1 = every update, the paper's rule; a cheaper form of this project, see {@link AdamO})
+ * @param isoSketch {@code iso_sketch}: AdamO's isometry gradient sketched from s Gaussian directions
+ *     (0 = exact, the paper's rule; a cheaper form of this project, see {@link AdamO})
  * @param parsevalCoef {@code parseval_coef}: coupled Parseval regularizer c (0 = off)
  * @param l2Coef {@code l2_coef}: coupled L2 λ Σ‖θ‖² (0 = off)
  * @param l2InitCoef {@code l2_init_coef}: coupled L2-Init λ Σ‖θ − θ₀‖² (0 = off)
  * @param spectralCoef {@code spectral_coef}: coupled spectral regularizer c, k = 3 (0 = off)
  */
 public record OptimizerConfig(String optimizer, double adamBeta1, double adamBeta2, double adamEps,
-    double weightDecay, double momentum, double isoCoef, Double isoLr, double parsevalCoef, double l2Coef,
-    double l2InitCoef, double spectralCoef) {
+    double weightDecay, double momentum, double isoCoef, Double isoLr, int isoEvery, int isoSketch,
+    double parsevalCoef, double l2Coef, double l2InitCoef, double spectralCoef) {
 
   /** The optimizers {@link #optimizer} can name. */
   public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "adamo", "sgd");
 
   /** The keys of this record in an agent config, in the order {@link #putInto} writes them. */
   public static final List<String> KEYS = List.of("optimizer", "adam_beta1", "adam_beta2", "adam_eps",
-      "weight_decay", "momentum", "iso_coef", "iso_lr", "parseval_coef", "l2_coef", "l2_init_coef", "spectral_coef");
+      "weight_decay", "momentum", "iso_coef", "iso_lr", "iso_every", "iso_sketch", "parseval_coef", "l2_coef", "l2_init_coef", "spectral_coef");
 
   /** Range and consistency checks (an option of one optimizer given with another is an error). */
   public OptimizerConfig {
@@ -70,9 +75,10 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
       throw new IllegalArgumentException("weight_decay is AdamW's decoupled decay; it needs optimizer adamw (got "
           + optimizer + "); use l2_coef for a coupled L2 penalty");
     }
-    if ((isoCoef > 0 || isoLr != null) && !optimizer.equals("adamo")) {
-      throw new IllegalArgumentException("iso_coef / iso_lr belong to AdamO; they need optimizer adamo (got "
-          + optimizer + ")");
+    new IsometryStep(isoEvery, isoSketch); // the range checks
+    if ((isoCoef > 0 || isoLr != null || isoEvery != 1 || isoSketch != 0) && !optimizer.equals("adamo")) {
+      throw new IllegalArgumentException("iso_coef / iso_lr / iso_every / iso_sketch belong to AdamO; they need "
+          + "optimizer adamo (got " + optimizer + ")");
     }
     if (momentum > 0 && !optimizer.equals("sgd")) {
       throw new IllegalArgumentException("momentum is SGD's; it needs optimizer sgd (got " + optimizer + ")");
@@ -81,14 +87,16 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
 
   /** Plain Adam (Adam's default β1, β2) with the given ε and no regularizer. */
   public static OptimizerConfig adam(double eps) {
-    return new OptimizerConfig("adam", Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, eps, 0.0, 0.0, 0.0, null, 0.0, 0.0, 0.0, 0.0);
+    return new OptimizerConfig("adam", Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, eps, 0.0, 0.0, 0.0, null, 1, 0, 0.0, 0.0,
+        0.0, 0.0);
   }
 
   /** A copy with {@code optimizer} = {@code name}, the options of the other optimizers cleared. */
   public OptimizerConfig withOptimizer(String name) {
     return new OptimizerConfig(name, adamBeta1, adamBeta2, adamEps, name.equals("adamw") ? weightDecay : 0.0,
         name.equals("sgd") ? momentum : 0.0, name.equals("adamo") ? isoCoef : 0.0,
-        name.equals("adamo") ? isoLr : null, parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
+        name.equals("adamo") ? isoLr : null, name.equals("adamo") ? isoEvery : 1, name.equals("adamo") ? isoSketch : 0,
+        parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
   }
 
   /** Writes the keys of {@link #KEYS} into {@code m}. */
@@ -101,6 +109,8 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
     m.put("momentum", momentum);
     m.put("iso_coef", isoCoef);
     m.put("iso_lr", isoLr);
+    m.put("iso_every", isoEvery);
+    m.put("iso_sketch", isoSketch);
     m.put("parseval_coef", parsevalCoef);
     m.put("l2_coef", l2Coef);
     m.put("l2_init_coef", l2InitCoef);
@@ -111,20 +121,26 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
   public static OptimizerConfig from(Map<String, Object> m) {
     return new OptimizerConfig(asString(m, "optimizer"), asDouble(m, "adam_beta1"), asDouble(m, "adam_beta2"),
         asDouble(m, "adam_eps"), asDouble(m, "weight_decay"), asDouble(m, "momentum"), asDouble(m, "iso_coef"),
-        asNullableDouble(m, "iso_lr"), asDouble(m, "parseval_coef"), asDouble(m, "l2_coef"),
+        asNullableDouble(m, "iso_lr"), asInt(m, "iso_every"), asInt(m, "iso_sketch"), asDouble(m, "parseval_coef"),
+        asDouble(m, "l2_coef"),
         asDouble(m, "l2_init_coef"), asDouble(m, "spectral_coef"));
+  }
+
+  /** {@link #build(List, double, long)} with seed 0 (only AdamO's sketches draw from it). */
+  public Optimizer build(List<Param> params, double learningRate) {
+    return build(params, learningRate, 0L);
   }
 
   /**
    * The named optimizer over {@code params}: AdamW decays weights only, AdamO keeps hidden weights
-   * isometric.
+   * isometric. {@code seed} seeds AdamO's sketches ({@code iso_sketch > 0}), nothing else.
    */
-  public Optimizer build(List<Param> params, double learningRate) {
+  public Optimizer build(List<Param> params, double learningRate, long seed) {
     return switch (optimizer) {
       case "adam" -> new Adam(params, learningRate, adamBeta1, adamBeta2, adamEps);
       case "adamw" -> new AdamW(params, learningRate, adamBeta1, adamBeta2, adamEps, weightDecay, ParamMask.weights());
       case "adamo" -> new AdamO(params, learningRate, adamBeta1, adamBeta2, adamEps, isoCoef, isoLr,
-          ParamMask.hiddenWeights());
+          ParamMask.hiddenWeights(), new IsometryStep(isoEvery, isoSketch), seed);
       case "sgd" -> new Sgd(params, learningRate, momentum);
       default -> throw new IllegalStateException("unknown optimizer " + optimizer);
     };

@@ -97,7 +97,7 @@ public final class Trainer {
 
   /** An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be built). */
   private static Agent build(EnvServerPool servers, Job job) {
-    VectorEnv env = servers.make(job.envId(), job.config().numEnvs(), job.seed());
+    VectorEnv env = servers.make(job.envId(), job.config().numEnvs(), job.seed(), Map.of(), job.config().envParts());
     try {
       return job.config().build(env, job.seed());
     } catch (RuntimeException e) {

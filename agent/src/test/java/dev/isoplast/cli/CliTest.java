@@ -45,6 +45,34 @@ class CliTest {
   }
 
   @Test
+  void theEmbeddedServerIsSteppedThroughItsDataPathAndSaysSoUnlessGrpcIsForced() {
+    Run auto = run("rollout", "--env", "CartPole-v1", "--num-envs", "4", "--steps", "400", "--seed", "3");
+    Run grpc = run("rollout", "--env", "CartPole-v1", "--num-envs", "4", "--steps", "400", "--seed", "3",
+        "--transport", "grpc");
+    assertEquals(0, auto.code(), auto.err());
+    assertEquals(0, grpc.code(), grpc.err());
+    assertTrue(auto.err().contains("steps go through its local data path"), auto.err());
+    assertTrue(grpc.err().contains("steps go over gRPC (transport grpc)"), grpc.err());
+    assertEquals(auto.out().lines().findFirst().orElseThrow(), grpc.out().lines().findFirst().orElseThrow(),
+        "the same episodes through either path");
+  }
+
+  @Test
+  void benchEnvReportsEveryTransportAndServerCountInOneJson() throws Exception {
+    Run r = run("bench", "env", "--num-envs", "2", "--steps", "40", "--transports", "auto,grpc", "--servers", "1,2",
+        "--json");
+    assertEquals(0, r.code(), r.err());
+    var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("results");
+    assertEquals(4, rows.size(), r.out());
+    List<String> seen = new java.util.ArrayList<>();
+    for (var row : rows) {
+      seen.add(row.get("transport").asText() + "/" + row.get("servers").asInt() + "/" + row.get("uses_data_path").asText());
+      assertTrue(row.get("steps_per_s").asDouble() > 0 && row.get("ratio").asDouble() > 0, row.toString());
+    }
+    assertEquals(List.of("auto/1/unix", "auto/2/unix,unix", "grpc/1/grpc", "grpc/2/grpc,grpc"), seen);
+  }
+
+  @Test
   void rolloutIsReproducibleForASeedAndDiffersAcrossSeeds() {
     Run a = run("rollout", "--env", "CartPole-v1", "--num-envs", "8", "--steps", "4000", "--seed", "1");
     Run b = run("rollout", "--env", "CartPole-v1", "--num-envs", "8", "--steps", "4000", "--seed", "1");

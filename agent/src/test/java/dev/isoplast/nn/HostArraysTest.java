@@ -34,6 +34,27 @@ class HostArraysTest {
   }
 
   @Test
+  void onePassZeroSumOfSquaresAndScaleAgreeWithNd4jOnViewsAndLeaveTheRest() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray x = Nd4j.linspace(-2, 3, 20).castTo(type).reshape(4, 5);
+      INDArray rows = x.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
+      assertTrue(HostArrays.smallForOnePass(rows));
+      double norm = rows.norm2Number().doubleValue();
+      assertEquals(norm * norm, HostArrays.sumOfSquares(rows), 1e-5 * norm * norm);
+      INDArray expected = x.dup();
+      expected.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all()).muli(0.3);
+      HostArrays.scale(rows, 0.3);
+      assertArrayEquals(expected.data().asDouble(), x.data().asDouble(), 0, type + ": c rounded to the array's type, as muli");
+      HostArrays.zero(rows);
+      expected.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all()).assign(0);
+      assertArrayEquals(expected.data().asDouble(), x.data().asDouble(), 0);
+    }
+    assertFalse(HostArrays.smallForOnePass(Nd4j.zeros(DataType.FLOAT, 1, HostArrays.ONE_PASS_MAX + 1)));
+    assertFalse(HostArrays.smallForOnePass(grid(DataType.FLOAT).get(NDArrayIndex.all(), NDArrayIndex.interval(1, 3))));
+    assertFalse(HostArrays.smallForOnePass(grid(DataType.INT32)));
+  }
+
+  @Test
   void writesIntoViewsWithoutTouchingTheRest() {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
       INDArray x = Nd4j.zeros(type, 3, 3);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.isoplast.nn.Param;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -142,12 +143,19 @@ class OptimizersTest {
 
   @Test
   void adamOWithZeroLambdaIsAdamBitForBit() {
+    assertStepsLikeAdam(o -> new AdamO(o, 3e-3, 0.0), 100, "AdamO(lambda 0)");
+  }
+
+  /**
+   * Runs Adam (lr 3e-3) and {@code other} side by side for {@code steps} steps on the same
+   * θ-dependent gradients, g = θ³ − 0.5 θ + cos(t), as in training, and asserts equal parameters to the bit.
+   */
+  static void assertStepsLikeAdam(Function<List<Param>, Optimizer> other, int steps, String what) {
     List<Param> a = Float64.params(4);
     List<Param> o = Float64.params(4);
     Adam adam = new Adam(a, 3e-3);
-    AdamO adamo = new AdamO(o, 3e-3, 0.0);
-    for (int t = 0; t < 100; t++) {
-      // gradients that depend on θ, as in training: g = θ³ − 0.5 θ + noise(t)
+    Optimizer opt = other.apply(o);
+    for (int t = 0; t < steps; t++) {
       for (List<Param> ps : List.of(a, o)) {
         for (Param p : ps) {
           INDArray th = p.value();
@@ -155,13 +163,14 @@ class OptimizersTest {
         }
       }
       adam.step();
-      adamo.step();
+      opt.step();
     }
     for (int i = 0; i < a.size(); i++) {
       assertArrayEquals(a.get(i).value().data().asDouble(), o.get(i).value().data().asDouble(), 0.0,
-          a.get(i).name() + " differs");
+          what + ": " + a.get(i).name() + " differs");
     }
   }
+
 
   @Test
   void adamOWithZeroTaskGradientDrivesWeightsToIsometry() {

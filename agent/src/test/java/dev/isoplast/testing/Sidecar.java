@@ -1,6 +1,7 @@
 package dev.isoplast.testing;
 
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 
@@ -25,5 +26,10 @@ public final class Sidecar {
 
   public static EnvServerClient client() {
     return process().client();
+  }
+
+  /** A client of the shared server stepping through {@code transport} ({@link EnvServerProcess#client(Transport)}). */
+  public static EnvServerClient client(Transport transport) {
+    return process().client(transport);
   }
 }

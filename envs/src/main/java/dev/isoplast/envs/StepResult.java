@@ -1,5 +1,7 @@
 package dev.isoplast.envs;
 
+import java.util.List;
+
 /**
  * One batched step of a {@link VectorEnv}.
  *
@@ -23,6 +25,56 @@ public record StepResult(
     float[] finalObservations,
     double[] episodeReturns,
     long[] episodeLengths) {
+
+  /**
+   * The steps of vectors side by side as one step of the whole: rows in order, ended indices
+   * shifted by the number of envs before their part (so they stay ascending).
+   */
+  public static StepResult concat(List<StepResult> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    int n = 0;
+    int obs = 0;
+    int ended = 0;
+    int fin = 0;
+    for (StepResult r : parts) {
+      n += r.rewards.length;
+      obs += r.observations.length;
+      ended += r.endedIndices.length;
+      fin += r.finalObservations.length;
+    }
+    float[] o = new float[obs];
+    double[] rew = new double[n];
+    boolean[] term = new boolean[n];
+    boolean[] trunc = new boolean[n];
+    int[] idx = new int[ended];
+    float[] finals = new float[fin];
+    double[] rets = new double[ended];
+    long[] lens = new long[ended];
+    int envs = 0;
+    int oAt = 0;
+    int eAt = 0;
+    int fAt = 0;
+    for (StepResult r : parts) {
+      int m = r.rewards.length;
+      System.arraycopy(r.observations, 0, o, oAt, r.observations.length);
+      System.arraycopy(r.rewards, 0, rew, envs, m);
+      System.arraycopy(r.terminated, 0, term, envs, m);
+      System.arraycopy(r.truncated, 0, trunc, envs, m);
+      for (int k = 0; k < r.endedIndices.length; k++) {
+        idx[eAt + k] = r.endedIndices[k] + envs;
+      }
+      System.arraycopy(r.episodeReturns, 0, rets, eAt, r.endedIndices.length);
+      System.arraycopy(r.episodeLengths, 0, lens, eAt, r.endedIndices.length);
+      System.arraycopy(r.finalObservations, 0, finals, fAt, r.finalObservations.length);
+      envs += m;
+      oAt += r.observations.length;
+      eAt += r.endedIndices.length;
+      fAt += r.finalObservations.length;
+    }
+    return new StepResult(o, rew, term, trunc, idx, finals, rets, lens);
+  }
 
   /** Number of episodes that ended in this step. */
   public int endedCount() {

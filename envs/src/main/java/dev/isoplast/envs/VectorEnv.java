@@ -39,6 +39,18 @@ public interface VectorEnv extends AutoCloseable {
   StepResult step(double[] actions);
 
   /**
+   * Starts {@link #step} and returns before its result is there when the env can work in the
+   * background (a remote env has sent its request), so that the caller can compute meanwhile, as in
+   * EnvPool's asynchronous mode; {@link PendingStep#await()} gives exactly what {@code step} would
+   * have. At most one step per env is in flight: await it before the next call on this env. The
+   * default steps at once.
+   */
+  default PendingStep stepAsync(double[] actions) {
+    StepResult r = step(actions);
+    return () -> r;
+  }
+
+  /**
    * Changes dynamics and perturbation wrappers of every env; returns the configuration read back
    * from the env.
    */

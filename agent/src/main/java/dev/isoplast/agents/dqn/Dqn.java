@@ -134,7 +134,7 @@ public final class Dqn implements Agent {
         targetInitRng, dtype);
     DqnLoss.softUpdate(targetNetwork.params(), qNetwork.params(), 1.0); // load_state_dict
     this.params = qNetwork.params();
-    this.optimizer = config.optim().build(params, config.learningRate());
+    this.optimizer = config.optim().build(params, config.learningRate(), seed);
     Interventions interventions = config.interventions().build(networks(), interventionSeed);
     this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng), null,
         interventions);

@@ -10,8 +10,10 @@ import dev.isoplast.agents.HostRows;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.envs.remote.SplitVectorEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.Discrete;
 import dev.isoplast.envs.spaces.Space;
@@ -33,6 +35,7 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Proximal Policy Optimization (Schulman et al. 2017), following CleanRL's {@code ppo.py} (and
@@ -94,15 +97,10 @@ public final class Ppo implements Agent {
   private final double[] advantages;
   private final double[] returns;
 
-  // per-step work arrays
+  // per-step work arrays: one group for the whole vector, or one per half with overlap_rollout
   private float[] nextObs;
   private final INDArray stepObs;
-  private final INDArray stepActions; // Box only
-  private final double[] stepActionsHost;
-  private final int[] stepActionsInt;
-  private final double[] stepLogProb;
-  private final double[] stepValues;
-  private final double[] envActions;
+  private final List<Group> groups;
   private final double[] lastValues;
 
   // minibatch work arrays (CleanRL's mb_*)
@@ -129,6 +127,7 @@ public final class Ppo implements Agent {
 
   private long globalStep;
   private boolean started;
+  private boolean stopRequested; // a callback asked to stop during the current rollout
 
   // the last minibatch's loss terms and diagnostics (logged per iteration, as CleanRL)
   private double pgLoss;
@@ -193,7 +192,7 @@ public final class Ppo implements Agent {
       all.add(logStd);
     }
     this.params = List.copyOf(all);
-    this.optimizer = config.optim().build(params, config.learningRate());
+    this.optimizer = config.optim().build(params, config.learningRate(), seed);
     Interventions interventions = config.interventions().build(networks(), interventionSeed);
     this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng),
         config.maxGradNorm(), interventions);
@@ -212,12 +211,16 @@ public final class Ppo implements Agent {
     returns = new double[b];
 
     stepObs = Nd4j.zeros(dtype, numEnvs, obsDim);
-    stepActions = discrete ? null : Nd4j.zeros(dtype, numEnvs, actDim);
-    stepActionsHost = new double[numEnvs * actDim];
-    stepActionsInt = new int[numEnvs];
-    stepLogProb = new double[numEnvs];
-    stepValues = new double[numEnvs];
-    envActions = new double[numEnvs * actDim];
+    if (config.overlapRollout()) {
+      if (!(env instanceof SplitVectorEnv split)) {
+        throw new IllegalArgumentException("overlap_rollout steps the two halves of the vector separately: PPO needs "
+            + "its env as a SplitVectorEnv of two or more parts (the trainer makes one), got " + env);
+      }
+      List<VectorEnv> halves = split.halves();
+      groups = List.of(new Group(halves.get(0), 0), new Group(halves.get(1), halves.get(0).numEnvs()));
+    } else {
+      groups = List.of(new Group(env, 0));
+    }
     lastValues = new double[numEnvs];
 
     minibatchSize = config.minibatchSize();
@@ -268,37 +271,9 @@ public final class Ppo implements Agent {
       optimizer.setLearningRate(lrSchedule.value((iteration - 1.0) / numIterations));
 
       // ---- rollout ----
-      int stepsDone = 0;
-      for (int step = 0; step < numSteps; step++) {
-        globalStep += numEnvs;
-        int row = step * numEnvs;
-        System.arraycopy(nextObs, 0, obs, row * obsDim, numEnvs * obsDim);
-        HostRows.write(nextObs, stepObs);
-
-        // action logic (no gradients)
-        sampleActions(row);
-        HostArrays.toDoubles(critic.forward(stepObs), stepValues);
-        System.arraycopy(stepValues, 0, values, row, numEnvs);
-
-        // execute the game
-        StepResult r = env.step(envActions);
-        nextObs = r.observations();
-        for (int i = 0; i < numEnvs; i++) {
-          rewards[row + i] = r.rewards()[i];
-          terminated[row + i] = r.terminated()[i];
-          truncated[row + i] = r.truncated()[i] && !r.terminated()[i];
-          finalValues[row + i] = 0;
-        }
-        bootstrapTruncated(r, row);
-        episodes.record(globalStep, r, sink, cbs, Map.of());
-        stepsDone++;
-        if (!cbs.onStep(globalStep)) {
-          stop = true;
-        }
-        if (stop) {
-          break;
-        }
-      }
+      stopRequested = false;
+      int stepsDone = groups.size() == 1 ? rollout(episodes, sink, cbs) : overlappedRollout(episodes, sink, cbs);
+      stop = stopRequested;
       if (stepsDone < numSteps) {
         break; // stopped mid-rollout: no update on a partial batch
       }
@@ -361,32 +336,204 @@ public final class Ppo implements Agent {
     };
   }
 
-  /** Samples the step's actions from the actor on {@code stepObs}; stores them and their log-probs at {@code row}. */
-  private void sampleActions(int row) {
-    INDArray out = actor.forward(stepObs);
-    if (discrete) {
-      categorical.set(out);
-      categorical.sample(actionRng, stepActionsInt);
-      categorical.logProb(stepActionsInt, stepLogProb);
-      for (int i = 0; i < numEnvs; i++) {
-        actions[row + i] = stepActionsInt[i];
-        envActions[i] = stepActionsInt[i] + actionStart;
-      }
-    } else {
-      gaussian.set(out, logStd.value());
-      gaussian.sample(actionRng, stepActions);
-      gaussian.logProb(stepActions, stepLogProb);
-      HostArrays.toDoubles(stepActions, stepActionsHost);
-      System.arraycopy(stepActionsHost, 0, actions, row * actDim, numEnvs * actDim);
-      // the stored, log-probed action is unclipped; the env gets it clipped to the Box
-      for (int i = 0; i < numEnvs; i++) {
-        for (int j = 0; j < actDim; j++) {
-          double a = stepActionsHost[i * actDim + j];
-          envActions[i * actDim + j] = Math.min(Math.max(a, actLow[j]), actHigh[j]);
-        }
+  /**
+   * The rollout, CleanRL's loop: at each step the actor and critic on the current observations,
+   * actions sampled, then the whole vector stepped. Returns the steps done; a callback that asks
+   * to stop ends it after its step (and sets stopRequested).
+   */
+  private int rollout(Episodes episodes, MetricSink sink, Callback cbs) {
+    Group g = groups.get(0);
+    for (int step = 0; step < numSteps; step++) {
+      globalStep += numEnvs;
+      int row = step * numEnvs;
+      System.arraycopy(nextObs, 0, obs, row * obsDim, numEnvs * obsDim);
+
+      // action logic (no gradients)
+      g.evaluate(nextObs);
+      g.sample(row);
+
+      // execute the game
+      StepResult r = env.step(g.envActions);
+      g.record(r, row);
+      bootstrapTruncated(r, row);
+      episodes.record(globalStep, r, sink, cbs, Map.of());
+      if (!cbs.onStep(globalStep)) {
+        stopRequested = true;
+        return step + 1;
       }
     }
-    System.arraycopy(stepLogProb, 0, logprobs, row, numEnvs);
+    return numSteps;
+  }
+
+  /**
+   * The rollout with the vector's two halves A and B stepped in turn (overlap_rollout, EnvPool's
+   * asynchronous idea): while the server steps one half, the agent evaluates the actor and critic
+   * on the other. Per step t: sample A's actions and send them; evaluate B on its observations of
+   * t (the server steps A meanwhile); sample B's actions and send them; await A and evaluate A on
+   * its observations of t + 1 (the server steps B meanwhile); await B; record the step; callbacks.
+   *
+   * <p>The same numbers as {@link #rollout}, bit for bit (PpoOverlapTest): the networks run on
+   * the same batch shapes ({@link Group#evaluate}, the truncated envs' final observations in one
+   * batch per step), actions are drawn from the one stream in the same order (A's rows, then
+   * B's, step after step), and no step of t + 1 is sent before the callbacks of step t ran (a
+   * scenario's phase switch included).
+   */
+  private int overlappedRollout(Episodes episodes, MetricSink sink, Callback cbs) {
+    Group a = groups.get(0);
+    Group b = groups.get(1);
+    System.arraycopy(nextObs, 0, obs, 0, numEnvs * obsDim);
+    a.evaluate(nextObs);
+    for (int step = 0; step < numSteps; step++) {
+      globalStep += numEnvs;
+      int row = step * numEnvs;
+      boolean last = step + 1 == numSteps;
+      a.sample(row);
+      a.send();
+      b.evaluate(nextObs);
+      b.sample(row);
+      b.send();
+      StepResult ra = a.receive(row);
+      if (!last) {
+        a.copyObservations(row + numEnvs);
+        a.evaluate(nextObs);
+      }
+      StepResult rb = b.receive(row);
+      if (!last) {
+        b.copyObservations(row + numEnvs);
+      }
+      StepResult r = StepResult.concat(List.of(ra, rb));
+      bootstrapTruncated(r, row); // one batch of every truncated env, as the sequential rollout has it
+      episodes.record(globalStep, r, sink, cbs, Map.of());
+      if (!cbs.onStep(globalStep)) {
+        stopRequested = true;
+        return step + 1;
+      }
+    }
+    return numSteps;
+  }
+
+  /**
+   * A contiguous slice of the vector's envs ({@code count} of them from {@code offset}) with its
+   * own env handle and work arrays: the whole vector, or one half of it when the rollout overlaps.
+   */
+  private final class Group {
+    final VectorEnv env;
+    final int offset;
+    final int count;
+    final boolean whole;
+    final INDArray sampled; // Box only
+    final double[] sampledHost;
+    final int[] sampledInt;
+    final double[] logProb;
+    final double[] value;
+    final double[] allValues; // the critic on every row of stepObs (a half uses its own rows)
+    final double[] envActions;
+    final Categorical categorical = new Categorical();
+    final DiagGaussian gaussian = new DiagGaussian();
+    PendingStep pending;
+
+    Group(VectorEnv env, int offset) {
+      this.env = env;
+      this.offset = offset;
+      this.count = env.numEnvs();
+      this.whole = count == numEnvs;
+      this.sampled = discrete ? null : Nd4j.zeros(dtype, count, actDim);
+      this.sampledHost = new double[count * actDim];
+      this.sampledInt = new int[count];
+      this.logProb = new double[count];
+      this.value = new double[count];
+      this.allValues = whole ? value : new double[numEnvs];
+      this.envActions = new double[count * actDim];
+    }
+
+    /**
+     * The actor's distribution and the critic's values on this group's rows of
+     * {@code observations}. A half writes its rows into the whole-width input (the other rows keep
+     * whatever they held) and reads its rows of the outputs: the networks always run on
+     * {@code num_envs} rows, because a BLAS may round a row's product differently at another batch
+     * size, while a row's result never depends on the other rows' values.
+     */
+    void evaluate(float[] observations) {
+      if (whole) {
+        HostRows.write(observations, stepObs);
+      } else if (dtype == DataType.FLOAT) {
+        HostArrays.floats(stepObs).put(offset * obsDim, observations, offset * obsDim, count * obsDim);
+      } else {
+        for (int i = offset * obsDim; i < (offset + count) * obsDim; i++) {
+          HostArrays.set(stepObs, i, observations[i]);
+        }
+      }
+      INDArray out = actor.forward(stepObs);
+      INDArray mine = whole ? out : out.get(NDArrayIndex.interval(offset, offset + count), NDArrayIndex.all());
+      if (discrete) {
+        categorical.set(mine);
+      } else {
+        gaussian.set(mine, logStd.value());
+      }
+      HostArrays.toDoubles(critic.forward(stepObs), allValues);
+      if (!whole) {
+        System.arraycopy(allValues, offset, value, 0, count);
+      }
+    }
+
+    /** Draws the actions from the last {@link #evaluate}; stores actions, log-probs and values at {@code row}. */
+    void sample(int row) {
+      int at = row + offset;
+      if (discrete) {
+        categorical.sample(actionRng, sampledInt);
+        categorical.logProb(sampledInt, logProb);
+        for (int i = 0; i < count; i++) {
+          actions[at + i] = sampledInt[i];
+          envActions[i] = sampledInt[i] + actionStart;
+        }
+      } else {
+        gaussian.sample(actionRng, sampled);
+        gaussian.logProb(sampled, logProb);
+        HostArrays.toDoubles(sampled, sampledHost);
+        System.arraycopy(sampledHost, 0, actions, at * actDim, count * actDim);
+        // the stored, log-probed action is unclipped; the env gets it clipped to the Box
+        for (int i = 0; i < count; i++) {
+          for (int j = 0; j < actDim; j++) {
+            double v = sampledHost[i * actDim + j];
+            envActions[i * actDim + j] = Math.min(Math.max(v, actLow[j]), actHigh[j]);
+          }
+        }
+      }
+      System.arraycopy(logProb, 0, logprobs, at, count);
+      System.arraycopy(value, 0, values, at, count);
+    }
+
+    void send() {
+      pending = env.stepAsync(envActions);
+    }
+
+    StepResult receive(int row) {
+      StepResult r = pending.await();
+      pending = null;
+      record(r, row);
+      return r;
+    }
+
+    /** Stores the step's rewards and flags at {@code row} and its observations in nextObs. */
+    void record(StepResult r, int row) {
+      int at = row + offset;
+      if (whole) {
+        nextObs = r.observations();
+      } else {
+        System.arraycopy(r.observations(), 0, nextObs, offset * obsDim, count * obsDim);
+      }
+      for (int i = 0; i < count; i++) {
+        rewards[at + i] = r.rewards()[i];
+        terminated[at + i] = r.terminated()[i];
+        truncated[at + i] = r.truncated()[i] && !r.terminated()[i];
+        finalValues[at + i] = 0;
+      }
+    }
+
+    /** This group's rows of nextObs into the rollout's observations at {@code row}. */
+    void copyObservations(int row) {
+      System.arraycopy(nextObs, offset * obsDim, obs, (row + offset) * obsDim, count * obsDim);
+    }
   }
 
   /** V(final_observation) of the episodes truncated in this step, into finalValues (one batched forward). */

@@ -55,12 +55,18 @@ import java.util.Map;
  *     an mlp is initialised orthogonally with gain √2 as CleanRL's {@code layer_init}
  * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
  *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
- *     {@code iso_lr}, {@code parseval_coef}, {@code l2_coef}, {@code l2_init_coef}, {@code spectral_coef}
+ *     {@code iso_lr}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
+ *     {@code l2_init_coef}, {@code spectral_coef}
  *     (see {@link OptimizerConfig})
  * @param interventions the plasticity interventions (Shrink &amp; Perturb, ReDo, Continual Backprop,
  *     resets, the Björck projection): the keys of {@link InterventionConfig}; ReDo and resets count
  *     PPO iterations
  * @param logStdInit {@code log_std_init}: initial state-independent log-std (Box actions only)
+ * @param overlapRollout {@code overlap_rollout}: step the two halves of the vector in turn, the
+ *     agent computing one half's actions while the env server steps the other (EnvPool's async
+ *     idea; needs num_envs &gt;= 2; the same numbers as without, see {@link Ppo}). Off by default:
+ *     each half runs the networks on all num_envs rows to stay bit-equal, and with the local data
+ *     path it measured 25–35% slower on 2 cores (docs/performance.md)
  */
 public record PpoConfig(
     int numEnvs,
@@ -81,7 +87,8 @@ public record PpoConfig(
     BodyConfig body,
     OptimizerConfig optim,
     InterventionConfig interventions,
-    double logStdInit) implements AgentConfig {
+    double logStdInit,
+    boolean overlapRollout) implements AgentConfig {
 
   /** The optimizers {@link #optimizer} can name. */
   public static final List<String> OPTIMIZERS = OptimizerConfig.OPTIMIZERS;
@@ -91,7 +98,7 @@ public record PpoConfig(
       "num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma", "gae_lambda", "num_minibatches",
       "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef", "max_grad_norm",
       "target_kl"),
-      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS, List.of("log_std_init"));
+      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS, List.of("log_std_init", "overlap_rollout"));
 
   public PpoConfig {
     positive("num_envs", numEnvs);
@@ -132,18 +139,22 @@ public record PpoConfig(
     if (!Double.isFinite(logStdInit)) {
       throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
     }
+    if (overlapRollout && numEnvs < 2) {
+      throw new IllegalArgumentException("overlap_rollout steps two halves of the vector: it needs num_envs >= 2, got "
+          + numEnvs);
+    }
   }
 
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
   public static PpoConfig defaults() {
     return new PpoConfig(4, 128, 2.5e-4, true, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0);
+        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0, false);
   }
 
   /** CleanRL {@code ppo_continuous_action.py}'s defaults: 1 env × 2048 steps, lr 3e-4, 32 × 10, no entropy. */
   public static PpoConfig continuousDefaults() {
     return new PpoConfig(1, 2048, 3e-4, true, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0);
+        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0, false);
   }
 
   @Override
@@ -154,6 +165,12 @@ public record PpoConfig(
   @Override
   public Agent build(VectorEnv env, long seed) {
     return new Ppo(this, env, seed);
+  }
+
+  /** Two halves with {@code overlap_rollout}, else one vector. */
+  @Override
+  public int envParts() {
+    return overlapRollout ? 2 : 1;
   }
 
   // ---- derived values (computed once, as CleanRL's args.batch_size etc.) ----
@@ -218,14 +235,15 @@ public record PpoConfig(
 
   public PpoConfig withBody(BodyConfig b) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optim, interventions, logStdInit);
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optim, interventions, logStdInit,
+        overlapRollout);
   }
 
   /** A copy with {@code optimizer} (and its defaults for the other optimizers' options cleared). */
   public PpoConfig withOptimizer(String name) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
         normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, optim.withOptimizer(name), interventions,
-        logStdInit);
+        logStdInit, overlapRollout);
   }
 
   // ---- maps (config.yaml, --set) ----
@@ -252,6 +270,7 @@ public record PpoConfig(
     optim.putInto(m);
     interventions.putInto(m);
     m.put("log_std_init", logStdInit);
+    m.put("overlap_rollout", overlapRollout);
     return m;
   }
 
@@ -292,7 +311,8 @@ public record PpoConfig(
         body,
         OptimizerConfig.from(m),
         InterventionConfig.from(m),
-        asDouble(m, "log_std_init"));
+        asDouble(m, "log_std_init"),
+        asBool(m, "overlap_rollout"));
   }
 
   private static BodyConfig body(Map<String, Object> m, BodyConfig base) {

@@ -73,7 +73,7 @@ class DqnConfigTest {
     List<String> ppoKeys = PpoConfig.KEYS;
     for (String k : List.of("num_envs", "learning_rate", "gamma", "body", "hidden_sizes", "activation", "layer_norm",
         "optimizer", "adam_beta1", "adam_beta2", "adam_eps", "weight_decay", "momentum", "iso_coef", "iso_lr",
-        "parseval_coef", "l2_coef", "l2_init_coef", "spectral_coef")) {
+        "iso_every", "iso_sketch", "parseval_coef", "l2_coef", "l2_init_coef", "spectral_coef")) {
       assertTrue(DqnConfig.KEYS.contains(k) && ppoKeys.contains(k), k);
     }
   }

@@ -6,6 +6,8 @@ import dev.isoplast.env.v1.KwargValue;
 import dev.isoplast.env.v1.ListEnvsRequest;
 import dev.isoplast.env.v1.MakeRequest;
 import dev.isoplast.env.v1.MakeResponse;
+import dev.isoplast.env.v1.OpenDataPathRequest;
+import dev.isoplast.env.v1.OpenDataPathResponse;
 import dev.isoplast.envs.EnvSpec;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -27,15 +29,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A connection to one env server: one gRPC channel, shared by every {@link RemoteVectorEnv} made
- * through it. Thread-safe.
+ * through it, and (by default, for a server on this machine) its local data path, a Unix-domain
+ * socket that each env steps through ({@link Transport}). Thread-safe.
  */
 public final class EnvServerClient implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(EnvServerClient.class);
+
   /** Largest message accepted from the server (observations of wide vectors can be large). */
   public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  /** How long one call may take unless the client is told otherwise. */
+  public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(120);
 
   static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -46,12 +56,18 @@ public final class EnvServerClient implements AutoCloseable {
   private final EnvServiceGrpc.EnvServiceStub asyncStub;
   private final Channel intercepted;
   private final Duration callTimeout;
+  private final Transport transport;
   private volatile Supplier<String> diagnostics = () -> "";
+  private final Object dataPathLock = new Object();
+  private boolean dataPathResolved;
+  private DataPathConnection.Endpoint dataPath; // null: step over gRPC
 
-  private EnvServerClient(String target, ManagedChannel channel, String token, Duration callTimeout) {
+  private EnvServerClient(String target, ManagedChannel channel, String token, Duration callTimeout,
+      Transport transport) {
     this.target = target;
     this.channel = channel;
     this.callTimeout = callTimeout;
+    this.transport = transport;
     this.intercepted = token == null || token.isEmpty()
         ? channel
         : ClientInterceptors.intercept(channel, bearer(token));
@@ -65,22 +81,33 @@ public final class EnvServerClient implements AutoCloseable {
    * @param token bearer token, or null when the server needs none (loopback)
    */
   public static EnvServerClient connect(String target, String token) {
-    return connect(target, token, Duration.ofSeconds(120));
+    return connect(target, token, DEFAULT_CALL_TIMEOUT);
   }
 
   public static EnvServerClient connect(String target, String token, Duration callTimeout) {
+    return connect(target, token, callTimeout, Transport.AUTO);
+  }
+
+  /** As {@link #connect(String, String, Duration)}, stepping through {@code transport}. */
+  public static EnvServerClient connect(String target, String token, Duration callTimeout, Transport transport) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(target)
         .usePlaintext()
         // callbacks only hand responses over to the waiting thread: no executor hop needed
         .directExecutor()
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .build();
-    return new EnvServerClient(target, ch, token, callTimeout);
+    return new EnvServerClient(target, ch, token, callTimeout, transport);
   }
 
   /** Wraps a channel built elsewhere (in-process tests, TLS). The client owns and closes it. */
   public static EnvServerClient of(String target, ManagedChannel channel, String token, Duration callTimeout) {
-    return new EnvServerClient(target, channel, token, callTimeout);
+    return of(target, channel, token, callTimeout, Transport.AUTO);
+  }
+
+  /** As {@link #of(String, ManagedChannel, String, Duration)}, stepping through {@code transport}. */
+  public static EnvServerClient of(String target, ManagedChannel channel, String token, Duration callTimeout,
+      Transport transport) {
+    return new EnvServerClient(target, channel, token, callTimeout, transport);
   }
 
   /** Adds text to unreachability errors, e.g. the embedded server's exit status and log file. */
@@ -107,6 +134,93 @@ public final class EnvServerClient implements AutoCloseable {
 
   EnvException failure(StatusRuntimeException e, String call) {
     return EnvException.from(e, call, target, diagnostics.get());
+  }
+
+  /** The transport this client was asked for ({@link #usesDataPath()} says what AUTO chose). */
+  public Transport transport() {
+    return transport;
+  }
+
+  /**
+   * Whether envs step through the server's local data path. Decided on first use (here or at the
+   * first step): with {@link Transport#AUTO} the client asks the server where its socket is, opens
+   * it and says hello; if that works it uses the data path, otherwise gRPC, and it logs which and
+   * why. With {@link Transport#UNIX} a failure to open the data path is an error.
+   */
+  public boolean usesDataPath() {
+    return dataPathEndpoint() != null;
+  }
+
+  /** A new data-path connection for one env, or null when this client steps over gRPC. */
+  DataPathConnection openDataPath() throws java.io.IOException {
+    DataPathConnection.Endpoint e = dataPathEndpoint();
+    return e == null ? null : DataPathConnection.open(e, callTimeout.toMillis());
+  }
+
+  private DataPathConnection.Endpoint dataPathEndpoint() {
+    synchronized (dataPathLock) {
+      if (!dataPathResolved) {
+        dataPath = resolveDataPath();
+        dataPathResolved = true;
+      }
+      return dataPath;
+    }
+  }
+
+  /** Asks the server for its data path and tries it once (a connection that is closed again). */
+  private DataPathConnection.Endpoint resolveDataPath() {
+    if (transport == Transport.GRPC) {
+      log.info("env server {}: steps go over gRPC (transport grpc)", target);
+      return null;
+    }
+    if (transport == Transport.AUTO && !isLoopback(target)) {
+      log.info("env server {}: steps go over gRPC: not a loopback address (the local data path is only "
+          + "tried for a server on 127.0.0.0/8, ::1 or localhost; --transport unix forces it)", target);
+      return null;
+    }
+    String why;
+    try {
+      OpenDataPathResponse r = stub().openDataPath(OpenDataPathRequest.getDefaultInstance());
+      if (r.getUnixSocket().isEmpty()) {
+        why = "the server offers no local data path";
+      } else {
+        DataPathConnection.Endpoint e = new DataPathConnection.Endpoint(java.nio.file.Path.of(r.getUnixSocket()),
+            r.getKey(), r.getMaxFrameBytes());
+        try (DataPathConnection probe = DataPathConnection.open(e, callTimeout.toMillis())) {
+          log.info("env server {}: steps go through its local data path (Unix socket {}); gRPC carries the other calls",
+              target, e.socket());
+          return e;
+        } catch (java.io.IOException | RuntimeException ex) {
+          why = "its data path " + e.socket() + " cannot be used from here (" + ex.getMessage()
+              + "; a server on another machine or in a container)";
+        }
+      }
+    } catch (StatusRuntimeException ex) {
+      if (ex.getStatus().getCode() == io.grpc.Status.Code.UNIMPLEMENTED) {
+        why = "the server predates the local data path";
+      } else if (transport == Transport.UNIX) {
+        throw failure(ex, "OpenDataPath");
+      } else {
+        why = "OpenDataPath failed (" + ex.getStatus().getCode() + ": " + ex.getStatus().getDescription() + ")";
+      }
+    }
+    if (transport == Transport.UNIX) {
+      throw new EnvException.ServerUnavailable("transport unix: env server " + target + " cannot be stepped "
+          + "through its local data path: " + why, null);
+    }
+    log.info("env server {}: steps go over gRPC: {}", target, why);
+    return null;
+  }
+
+  /** Whether {@code target} ({@code host:port}) names this machine's loopback: localhost, 127.0.0.0/8 or [::1]. */
+  static boolean isLoopback(String target) {
+    int colon = target.lastIndexOf(':');
+    String host = colon > 0 ? target.substring(0, colon) : target;
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return host.equalsIgnoreCase("localhost") || host.matches("127(\\.[0-9]{1,3}){3}") || host.equals("::1")
+        || host.equals("0:0:0:0:0:0:0:1");
   }
 
   /** Whether the health service reports SERVING (false on any failure to ask). */

@@ -44,15 +44,27 @@ public final class EnvServerPool implements AutoCloseable {
     return of(List.of(client));
   }
 
+  /** {@link #connect(String, String, Transport)} with {@link Transport#AUTO}. */
+  public static EnvServerPool connect(String spec, String token) {
+    return connect(spec, token, Transport.AUTO);
+  }
+
   /**
    * Connects to every server {@code spec} names ({@link #targets}); the pool owns the clients.
+   * Every client steps through {@code transport}: with {@link Transport#AUTO} each one takes its
+   * server's local data path when that server is on loopback and offers one, else gRPC.
    *
    * @param token bearer token sent to every server, or null
    */
-  public static EnvServerPool connect(String spec, String token) {
+  public static EnvServerPool connect(String spec, String token, Transport transport) {
     List<EnvServerClient> cs = new ArrayList<>();
-    for (String t : targets(spec)) {
-      cs.add(EnvServerClient.connect(t, token));
+    try {
+      for (String t : targets(spec)) {
+        cs.add(EnvServerClient.connect(t, token, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport));
+      }
+    } catch (RuntimeException e) {
+      cs.forEach(EnvServerClient::close);
+      throw e;
     }
     return new EnvServerPool(cs, true);
   }
@@ -141,6 +153,14 @@ public final class EnvServerPool implements AutoCloseable {
     return of(clients.subList(0, k));
   }
 
+  /**
+   * How the servers' envs step, one word per server in order ({@code unix} or {@code grpc}),
+   * comma-separated: what {@link Transport#AUTO} chose for each (asking each server if not yet decided).
+   */
+  public String transports() {
+    return String.join(",", clients.stream().map(c -> c.usesDataPath() ? "unix" : "grpc").toList());
+  }
+
   /** The servers' addresses, comma-separated (what config.yaml records). */
   public String target() {
     return String.join(",", clients.stream().map(EnvServerClient::target).toList());
@@ -156,22 +176,31 @@ public final class EnvServerPool implements AutoCloseable {
     return make(envId, numEnvs, seed, Map.of());
   }
 
+  /** {@link #make(String, int, Long, Map, int)} in one block per server. */
+  public VectorEnv make(String envId, int numEnvs, Long seed, Map<String, Object> kwargs) {
+    return make(envId, numEnvs, seed, kwargs, 1);
+  }
+
   /**
    * A vector of {@code numEnvs} copies of {@code envId}, env i seeded {@code seed + i} at first
-   * reset, spread over the servers in contiguous blocks ({@link SplitVectorEnv#blockSizes}): the
-   * same envs with the same seeds as one handle on one server. With one server (or one env) it is
-   * a plain {@link RemoteVectorEnv}.
+   * reset, in {@code max(servers, minParts)} contiguous blocks ({@link SplitVectorEnv#blockSizes};
+   * never more blocks than envs), each a handle, the blocks spread over the servers in order (with
+   * more blocks than servers, consecutive blocks share a server): the same envs with the same seeds
+   * as one handle on one server. One block is a plain {@link RemoteVectorEnv}; {@code minParts = 2}
+   * is PPO's {@code overlap_rollout}, which steps two halves in turn.
    */
-  public VectorEnv make(String envId, int numEnvs, Long seed, Map<String, Object> kwargs) {
-    if (clients.size() == 1 || numEnvs <= 1) {
+  public VectorEnv make(String envId, int numEnvs, Long seed, Map<String, Object> kwargs, int minParts) {
+    int blocks = Math.min(Math.max(clients.size(), minParts), Math.max(numEnvs, 1));
+    if (blocks <= 1) {
       return first().make(envId, numEnvs, seed, kwargs);
     }
-    int[] sizes = SplitVectorEnv.blockSizes(numEnvs, clients.size());
+    int[] sizes = SplitVectorEnv.blockSizes(numEnvs, blocks);
     List<RemoteVectorEnv> parts = new ArrayList<>();
     int offset = 0;
     try {
       for (int k = 0; k < sizes.length; k++) {
-        parts.add(clients.get(k).make(envId, sizes[k], seed == null ? null : seed + offset, kwargs));
+        EnvServerClient server = clients.get(k * clients.size() / sizes.length);
+        parts.add(server.make(envId, sizes[k], seed == null ? null : seed + offset, kwargs));
         offset += sizes[k];
       }
       return new SplitVectorEnv(parts);

@@ -1,12 +1,13 @@
 package dev.isoplast.envs.remote;
 
 import dev.isoplast.env.v1.CloseRequest;
+import dev.isoplast.env.v1.DataPathReply;
 import dev.isoplast.env.v1.ReconfigureRequest;
 import dev.isoplast.env.v1.ReconfigureResponse;
 import dev.isoplast.env.v1.ResetRequest;
 import dev.isoplast.env.v1.StepRequest;
 import dev.isoplast.env.v1.StepResponse;
-import dev.isoplast.env.v1.Tensor;
+import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -18,7 +19,10 @@ import java.util.Arrays;
 
 /**
  * A {@link VectorEnv} living in an env server, reached through the client's shared channel. Every
- * call carries the whole vector. Not thread-safe (one trainer thread steps it).
+ * call carries the whole vector. Steps go through the client's {@link Transport}: the server's
+ * local data path (this env's own Unix-socket connection, opened at its first step) or a gRPC
+ * {@code StepStream}; results and errors are the same either way. Not thread-safe (one trainer
+ * thread steps it).
  */
 public final class RemoteVectorEnv implements VectorEnv {
 
@@ -32,6 +36,9 @@ public final class RemoteVectorEnv implements VectorEnv {
   private final DType actionDType;
   private boolean closed;
   private StepStream stream;
+  private DataPathConnection dataPath; // this env's data-path connection, when the client uses one
+  private boolean dataPathResolved;
+  private boolean pending; // a step is in flight (stepAsync)
 
   RemoteVectorEnv(EnvServerClient client, String handle, String envId, int numEnvs, Space obs, Space act) {
     this.client = client;
@@ -92,22 +99,115 @@ public final class RemoteVectorEnv implements VectorEnv {
 
   @Override
   public StepResult step(double[] actions) {
+    return stepAsync(actions).await();
+  }
+
+  /**
+   * Sends the step's request and returns at once; the server steps while the caller computes.
+   * Through the data path or gRPC alike, {@link PendingStep#await()} gives what {@link #step} gives.
+   */
+  @Override
+  public PendingStep stepAsync(double[] actions) {
+    if (pending) {
+      throw new IllegalStateException("a step of " + this + " is still in flight: await it first");
+    }
     int expected = numEnvs * actionSpace.flatSize();
     if (actions.length != expected) {
       throw new IllegalArgumentException("step needs " + expected + " action values (" + numEnvs
           + " envs x " + Arrays.toString(actionSpace.shape()) + " of " + actionSpace + "), got " + actions.length);
     }
-    Tensor t = WireFormat.fromDoubles(actions, actionDType, actionShape);
-    StepResponse r;
+    StepRequest request = StepRequest.newBuilder().setHandle(handle)
+        .setActions(WireFormat.fromDoubles(actions, actionDType, actionShape)).build();
+    long timeout = client.callTimeout().toMillis();
     try {
+      if (useDataPath()) {
+        send(request, timeout);
+        pending = true;
+        return () -> receiveDataPath(timeout);
+      }
       if (stream == null || stream.isFinished()) {
         stream = new StepStream(client);
       }
-      r = stream.exchange(StepRequest.newBuilder().setHandle(handle).setActions(t).build(),
-          client.callTimeout().toMillis());
+      stream.send(request);
+      pending = true;
+      return () -> receiveStream(timeout);
     } catch (StatusRuntimeException e) {
-      throw client.failure(e, "Step(" + envId + ", handle " + handle + ")");
+      throw client.failure(e, stepCall());
     }
+  }
+
+  /** Whether this env steps through the data path (deciding, and connecting, on first use). */
+  private boolean useDataPath() {
+    if (dataPathResolved && (dataPath == null || !dataPath.isBroken())) {
+      return dataPath != null;
+    }
+    if (dataPath != null) {
+      dataPath.close(); // broken by an earlier failure: reconnect
+      dataPath = null;
+    } else if (dataPathResolved) {
+      return false;
+    }
+    try {
+      dataPath = client.openDataPath();
+    } catch (java.io.IOException e) {
+      throw unavailable(e);
+    }
+    dataPathResolved = true;
+    return dataPath != null;
+  }
+
+  private void send(StepRequest request, long timeout) {
+    try {
+      dataPath.send(request, timeout);
+    } catch (java.io.IOException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private StepResult receiveDataPath(long timeout) {
+    if (!pending) {
+      throw new IllegalStateException("this step of " + this + " was already awaited");
+    }
+    pending = false;
+    DataPathReply reply;
+    try {
+      reply = dataPath.receive(timeout);
+    } catch (java.io.IOException e) {
+      throw client.failure(unavailable(e), stepCall());
+    }
+    if (reply.hasStep()) {
+      return result(reply.getStep());
+    }
+    throw client.failure(DataPathConnection.statusOf(reply).asRuntimeException(), stepCall());
+  }
+
+  private StepResult receiveStream(long timeout) {
+    if (!pending) {
+      throw new IllegalStateException("this step of " + this + " was already awaited");
+    }
+    pending = false;
+    try {
+      return result(stream.receive(timeout));
+    } catch (StatusRuntimeException e) {
+      throw client.failure(e, stepCall());
+    }
+  }
+
+  /** A data-path I/O failure as the status a broken gRPC stream would give. */
+  private static StatusRuntimeException unavailable(java.io.IOException e) {
+    io.grpc.Status s = e instanceof DataPathConnection.DataPathTimeout
+        ? io.grpc.Status.DEADLINE_EXCEEDED.withDescription(e.getMessage())
+        : e instanceof java.nio.channels.ClosedByInterruptException
+            ? io.grpc.Status.CANCELLED.withDescription("interrupted while waiting for a step")
+            : io.grpc.Status.UNAVAILABLE.withDescription("the data path connection failed: " + e.getMessage());
+    return s.withCause(e).asRuntimeException();
+  }
+
+  private String stepCall() {
+    return "Step(" + envId + ", handle " + handle + ")";
+  }
+
+  private static StepResult result(StepResponse r) {
     int k = r.getEndedIndicesCount();
     int[] ended = new int[k];
     double[] returns = new double[k];
@@ -163,6 +263,9 @@ public final class RemoteVectorEnv implements VectorEnv {
     closed = true;
     if (stream != null) {
       stream.finish();
+    }
+    if (dataPath != null) {
+      dataPath.close();
     }
     try {
       client.stub().close(CloseRequest.newBuilder().setHandle(handle).build());

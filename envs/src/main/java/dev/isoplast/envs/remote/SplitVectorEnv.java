@@ -1,5 +1,6 @@
 package dev.isoplast.envs.remote;
 
+import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -23,9 +24,15 @@ import java.util.function.Function;
  * env gets the seed it has in a single handle of all the envs, and rows, ended indices and final
  * observations are put back in the single handle's order. Perturbations are applied to every part.
  *
- * <p>A step goes to every part at once (one thread per part after the first, which runs on the
- * caller's thread), so it lasts as long as the slowest part rather than the sum of them. Not
- * thread-safe (one trainer thread steps it, as any VectorEnv).
+ * <p>A step goes to every part at once: every part's request is sent ({@link VectorEnv#stepAsync})
+ * before any is awaited, so it lasts as long as the slowest part rather than the sum of them;
+ * resets and reconfigurations run on one thread per part after the first. Not thread-safe (one
+ * trainer thread steps it, as any VectorEnv).
+ *
+ * <p>PPO's overlapped rollout ({@code overlap_rollout}) steps the two {@link #halves()} of the
+ * vector separately: while the server steps one half, the agent computes the other's actions
+ * (EnvPool's asynchronous idea). With one server the trainer makes the vector of two handles on it
+ * ({@link EnvServerPool#make(String, int, Long, java.util.Map, int)}).
  */
 public final class SplitVectorEnv implements VectorEnv {
 
@@ -34,13 +41,18 @@ public final class SplitVectorEnv implements VectorEnv {
   private final int numEnvs;
   private final int obsSize;
   private final int actSize;
-  private final ExecutorService threads;
+  private final boolean owned;
+  private ExecutorService threads; // for resets and reconfigurations, made on first use
 
   /**
    * Wraps {@code parts} (at least two, same env id and spaces); the split vector owns them and
    * closes them with itself.
    */
   public SplitVectorEnv(List<? extends VectorEnv> parts) {
+    this(parts, true);
+  }
+
+  private SplitVectorEnv(List<? extends VectorEnv> parts, boolean owned) {
     if (parts.size() < 2) {
       throw new IllegalArgumentException("a split vector needs at least two parts, got " + parts.size());
     }
@@ -60,11 +72,7 @@ public final class SplitVectorEnv implements VectorEnv {
     this.numEnvs = offsets[parts.size()];
     this.obsSize = first.observationSpace().flatSize();
     this.actSize = first.actionSpace().flatSize();
-    this.threads = Executors.newFixedThreadPool(parts.size() - 1, r -> {
-      Thread t = new Thread(r, "isoplast-split-env");
-      t.setDaemon(true);
-      return t;
-    });
+    this.owned = owned;
   }
 
   /**
@@ -92,6 +100,22 @@ public final class SplitVectorEnv implements VectorEnv {
   /** The index in the whole vector of the first env of part {@code k}. */
   public int offset(int k) {
     return offsets[k];
+  }
+
+  /**
+   * The vector as two halves of whole parts, envs {@code 0 .. n-1} and {@code n .. numEnvs-1}
+   * where {@code n} is the first half's {@link VectorEnv#numEnvs()}: with two parts, the parts
+   * themselves; with more, the first {@code parts/2} and the rest, each joined as a split vector
+   * that shares this one's parts (closing a half closes nothing; close this vector). For stepping
+   * the halves in turn; reset and reconfigure the whole.
+   */
+  public List<VectorEnv> halves() {
+    int h = parts.size() / 2;
+    return List.of(joined(parts.subList(0, h)), joined(parts.subList(h, parts.size())));
+  }
+
+  private static VectorEnv joined(List<VectorEnv> ps) {
+    return ps.size() == 1 ? ps.get(0) : new SplitVectorEnv(ps, false);
   }
 
   @Override
@@ -126,43 +150,51 @@ public final class SplitVectorEnv implements VectorEnv {
 
   @Override
   public StepResult step(double[] actions) {
+    return stepAsync(actions).await();
+  }
+
+  /**
+   * Sends every part its block of actions, then returns; {@link PendingStep#await()} awaits every
+   * part (all of them, even after a failure, so that no step is left in flight) and joins their
+   * results in env order ({@link StepResult#concat}).
+   */
+  @Override
+  public PendingStep stepAsync(double[] actions) {
     if (actions.length != numEnvs * actSize) {
       throw new IllegalArgumentException("step needs " + numEnvs * actSize + " action values (" + numEnvs + " envs x "
           + Arrays.toString(actionSpace().shape()) + " of " + actionSpace() + "), got " + actions.length);
     }
-    List<StepResult> rs = onEveryPart(k -> parts.get(k).step(
-        Arrays.copyOfRange(actions, offsets[k] * actSize, offsets[k + 1] * actSize)));
-    float[] obs = new float[numEnvs * obsSize];
-    double[] rewards = new double[numEnvs];
-    boolean[] terminated = new boolean[numEnvs];
-    boolean[] truncated = new boolean[numEnvs];
-    int ended = 0;
-    for (StepResult r : rs) {
-      ended += r.endedCount();
-    }
-    int[] endedIndices = new int[ended];
-    float[] finals = new float[ended * obsSize];
-    double[] returns = new double[ended];
-    long[] lengths = new long[ended];
-    int e = 0;
-    for (int k = 0; k < rs.size(); k++) {
-      StepResult r = rs.get(k);
-      int o = offsets[k];
-      int n = offsets[k + 1] - o;
-      System.arraycopy(r.observations(), 0, obs, o * obsSize, n * obsSize);
-      System.arraycopy(r.rewards(), 0, rewards, o, n);
-      System.arraycopy(r.terminated(), 0, terminated, o, n);
-      System.arraycopy(r.truncated(), 0, truncated, o, n);
-      int m = r.endedCount();
-      for (int i = 0; i < m; i++) {
-        endedIndices[e + i] = r.endedIndices()[i] + o; // parts are in env order: stays ascending
+    List<PendingStep> pending = new ArrayList<>(parts.size());
+    RuntimeException failure = null;
+    for (int k = 0; k < parts.size() && failure == null; k++) {
+      try {
+        pending.add(parts.get(k).stepAsync(Arrays.copyOfRange(actions, offsets[k] * actSize, offsets[k + 1] * actSize)));
+      } catch (RuntimeException ex) {
+        failure = inPart(k, ex);
       }
-      System.arraycopy(r.finalObservations(), 0, finals, e * obsSize, m * obsSize);
-      System.arraycopy(r.episodeReturns(), 0, returns, e, m);
-      System.arraycopy(r.episodeLengths(), 0, lengths, e, m);
-      e += m;
     }
-    return new StepResult(obs, rewards, terminated, truncated, endedIndices, finals, returns, lengths);
+    if (failure != null) {
+      awaitAll(pending); // the parts already sent: their replies must not be left on the wire
+      throw failure;
+    }
+    return () -> StepResult.concat(awaitAll(pending));
+  }
+
+  /** Awaits every pending step in part order; throws the first failure after all of them are in. */
+  private List<StepResult> awaitAll(List<PendingStep> pending) {
+    List<StepResult> out = new ArrayList<>(pending.size());
+    RuntimeException failure = null;
+    for (int k = 0; k < pending.size(); k++) {
+      try {
+        out.add(pending.get(k).await());
+      } catch (RuntimeException ex) {
+        failure = failure == null ? inPart(k, ex) : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return out;
   }
 
   /** Applies {@code perturbation} to every part; returns the configuration part 0 read back (all parts are alike). */
@@ -171,10 +203,15 @@ public final class SplitVectorEnv implements VectorEnv {
     return onEveryPart(k -> parts.get(k).reconfigure(perturbation)).get(0);
   }
 
-  /** Closes every part (their handles on the servers) and the stepping threads. */
+  /** Closes every part (their handles on the servers) and the threads; a half ({@link #halves()}) closes nothing. */
   @Override
   public void close() {
-    threads.shutdownNow();
+    if (threads != null) {
+      threads.shutdownNow();
+    }
+    if (!owned) {
+      return;
+    }
     RuntimeException first = null;
     for (VectorEnv p : parts) {
       try {
@@ -203,6 +240,13 @@ public final class SplitVectorEnv implements VectorEnv {
    * part's in order), so no call is left running on a part.
    */
   private <T> List<T> onEveryPart(Function<Integer, T> call) {
+    if (threads == null) {
+      threads = Executors.newFixedThreadPool(parts.size() - 1, r -> {
+        Thread t = new Thread(r, "isoplast-split-env");
+        t.setDaemon(true);
+        return t;
+      });
+    }
     List<Future<T>> futures = new ArrayList<>(parts.size() - 1);
     for (int k = 1; k < parts.size(); k++) {
       int part = k;

@@ -28,10 +28,23 @@ final class StepStream {
 
   /** Sends one request and waits for its response; a failure is thrown as StatusRuntimeException. */
   StepResponse exchange(StepRequest request, long timeoutMillis) {
+    send(request);
+    return receive(timeoutMillis);
+  }
+
+  /** Sends one request (its response comes, in order, from {@link #receive}). */
+  void send(StepRequest request) {
     if (finished) {
       throw Status.UNAVAILABLE.withDescription("step stream already ended").asRuntimeException();
     }
     requests.onNext(request);
+  }
+
+  /** Waits for the next response; a failure is thrown as StatusRuntimeException. */
+  StepResponse receive(long timeoutMillis) {
+    if (finished && responses.isEmpty()) {
+      throw Status.UNAVAILABLE.withDescription("step stream already ended").asRuntimeException();
+    }
     Object r;
     try {
       r = responses.poll(timeoutMillis, TimeUnit.MILLISECONDS);

@@ -1,6 +1,7 @@
 package dev.isoplast.envs.sidecar;
 
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +15,9 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +75,7 @@ public final class EnvServerProcess implements AutoCloseable {
   private final Path logFile;
   private final Thread shutdownHook;
   private final EnvServerClient client;
+  private final Map<Transport, EnvServerClient> byTransport = new EnumMap<>(Transport.class);
 
   private EnvServerProcess(Process process, int port, Path logFile, Thread hook, EnvServerClient client) {
     this.process = process;
@@ -87,6 +91,11 @@ public final class EnvServerProcess implements AutoCloseable {
   }
 
   public static EnvServerProcess start(Options o) {
+    return start(o, Transport.AUTO);
+  }
+
+  /** Starts the server; its {@link #client()} steps through {@code transport}. */
+  public static EnvServerProcess start(Options o, Transport transport) {
     Path python = IsoplastHome.venvPython(o.home());
     if (!Files.isExecutable(python)) {
       throw new EnvServerStartException("the env server's Python is missing at " + python
@@ -125,7 +134,7 @@ public final class EnvServerProcess implements AutoCloseable {
           + o.startupTimeout().toSeconds() + " s" + exitNote(p) + "; see its log " + o.logFile()
           + tail(o.logFile()), e);
     }
-    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null);
+    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
     while (!client.isServing(Duration.ofSeconds(2))) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         client.close();
@@ -144,6 +153,20 @@ public final class EnvServerProcess implements AutoCloseable {
   /** The client connected to this server; closed with it. */
   public EnvServerClient client() {
     return client;
+  }
+
+  /**
+   * A client of this server that steps through {@code transport}, made on first use and kept (one
+   * per transport) until this process is closed: what tests that must hold through both paths use.
+   */
+  public synchronized EnvServerClient client(Transport transport) {
+    EnvServerClient c = byTransport.get(transport);
+    if (c == null) {
+      c = EnvServerClient.connect(target(), null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
+      c.setDiagnostics(this::diagnostics);
+      byTransport.put(transport, c);
+    }
+    return c;
   }
 
   public int port() {
@@ -176,6 +199,10 @@ public final class EnvServerProcess implements AutoCloseable {
   @Override
   public void close() {
     client.close();
+    synchronized (this) {
+      byTransport.values().forEach(EnvServerClient::close);
+      byTransport.clear();
+    }
     stop(process, shutdownHook);
   }
 

@@ -15,19 +15,21 @@ import dev.isoplast.envs.sidecar.IsoplastHome;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Acceptance: stepping seeded envs through the real sidecar gives exactly what Gymnasium gives
- * in-process in Python for the same seeds and actions. The reference is computed by a Python
+ * Acceptance: stepping seeded envs through the real sidecar, over gRPC and through the local data
+ * path, gives exactly what Gymnasium gives in-process in Python for the same seeds and actions. The reference is computed by a Python
  * script at test time (plain gymnasium.make, nothing of isoplast), never checked in.
  */
 class ReferenceRolloutTest {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  @Test
-  void cartPoleMatchesGymnasiumInProcess() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = {"GRPC", "UNIX"})
+  void cartPoleMatchesGymnasiumInProcess(Transport transport) throws Exception {
     int n = 4;
     int steps = 300;
     double[][] actions = new double[steps][n];
@@ -36,12 +38,13 @@ class ReferenceRolloutTest {
         actions[t][i] = ((t * 7 + i * 3) % 5) < 2 ? 0 : 1;
       }
     }
-    int ended = compare("CartPole-v1", n, 7, actions, 1);
+    int ended = compare(transport, "CartPole-v1", n, 7, actions, 1);
     assertTrue(ended >= 10, "the action pattern should end many episodes, ended " + ended);
   }
 
-  @Test
-  void pendulumMatchesGymnasiumInProcessIncludingTruncation() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = {"GRPC", "UNIX"})
+  void pendulumMatchesGymnasiumInProcessIncludingTruncation(Transport transport) throws Exception {
     int n = 3;
     int steps = 450; // Pendulum truncates at 200 steps: two truncations per env
     double[][] actions = new double[steps][n];
@@ -50,15 +53,18 @@ class ReferenceRolloutTest {
         actions[t][i] = (float) (2.0 * Math.sin(0.3 * t + i));
       }
     }
-    int ended = compare("Pendulum-v1", n, 11, actions, 1);
+    int ended = compare(transport, "Pendulum-v1", n, 11, actions, 1);
     assertEquals(2 * n, ended);
   }
 
   /** Runs both sides and asserts equality of every number; returns the number of ended episodes. */
-  private static int compare(String envId, int n, long seed, double[][] actions, int actDim) throws Exception {
+  private static int compare(Transport transport, String envId, int n, long seed, double[][] actions, int actDim)
+      throws Exception {
     JsonNode ref = reference(envId, n, seed, actions);
     int endedTotal = 0;
-    try (VectorEnv env = SharedSidecar.client().make(envId, n, seed)) {
+    EnvServerClient client = SharedSidecar.client(transport);
+    assertEquals(transport == Transport.UNIX, client.usesDataPath());
+    try (VectorEnv env = client.make(envId, n, seed)) {
       float[] obs = env.reset(seed);
       assertFloatsEqual(flatten(ref.get("reset_obs")), obs, envId + " reset");
       for (int t = 0; t < actions.length; t++) {

@@ -14,31 +14,54 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Acceptance: bad requests get their documented status code, mapped to the typed exception, and
- * the server still answers the next valid request.
+ * the server still answers the next valid request; every case runs over gRPC and through the
+ * local data path.
  */
 class ServerErrorsTest {
 
-  private static EnvServerClient client;
-  private static RemoteVectorEnv healthy;
+  @Nested
+  class OverGrpc extends Cases {
+    OverGrpc() {
+      super(Transport.GRPC);
+    }
+  }
+
+  @Nested
+  class ThroughTheDataPath extends Cases {
+    ThroughTheDataPath() {
+      super(Transport.UNIX);
+    }
+  }
+
+  @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+  abstract static class Cases {
+
+  private final EnvServerClient client;
+  private RemoteVectorEnv healthy;
+
+  Cases(Transport transport) {
+    client = SharedSidecar.client(transport);
+  }
 
   @BeforeAll
-  static void start() {
-    client = SharedSidecar.client();
+  void start() {
     healthy = client.make("CartPole-v1", 2, 0L, java.util.Map.of());
     healthy.reset(0);
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     healthy.close();
   }
 
   /** The server still serves: a valid step on an existing handle and a new Make both work. */
-  private static void assertStillServing() {
+  private void assertStillServing() {
     StepResult r = healthy.step(new double[] {0, 1});
     assertEquals(2 * 4, r.observations().length);
     try (RemoteVectorEnv e = client.make("CartPole-v1", 1, 3L, java.util.Map.of())) {
@@ -136,5 +159,6 @@ class ServerErrorsTest {
   void clientRefusesWrongActionCountBeforeSending() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> healthy.step(new double[] {0}));
     assertTrue(e.getMessage().contains("2 action values"), e.getMessage());
+  }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.SharedSidecar;
 import dev.isoplast.envs.StepResult;
@@ -14,6 +15,7 @@ import dev.isoplast.envs.sidecar.EnvServerProcess;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -105,6 +107,40 @@ class SplitVectorEnvTest {
         ended += assertSameStep(one.step(actions), split.step(actions), "step " + t);
       }
       assertEquals(2 * n, ended, "two truncations per env at 200 steps");
+    }
+  }
+
+  @Test
+  void halvesSteppedInTurnThroughBothTransportsEqualOneHandle() {
+    int n = 6;
+    long seed = 21;
+    // one server asked for two parts (PPO's overlap_rollout): two handles on it, envs 0-2 and 3-5
+    EnvServerPool oneServer = EnvServerPool.of(SharedSidecar.client(Transport.UNIX));
+    // three parts over the data path, gRPC and the data path again: halves of one part and of two
+    EnvServerPool three = EnvServerPool.of(List.of(SharedSidecar.client(Transport.UNIX),
+        second.client(Transport.GRPC), SharedSidecar.client(Transport.GRPC)));
+    for (EnvServerPool pool : List.of(oneServer, three)) {
+      try (VectorEnv one = SharedSidecar.client().make("CartPole-v1", n, seed);
+          VectorEnv whole = pool.make("CartPole-v1", n, seed, Map.of(), 2)) {
+        SplitVectorEnv split = assertInstanceOf(SplitVectorEnv.class, whole);
+        assertEquals(pool.size() == 1 ? 2 : 3, split.parts().size());
+        List<VectorEnv> halves = split.halves();
+        int h = halves.get(0).numEnvs();
+        assertEquals(n, h + halves.get(1).numEnvs());
+        assertArrayEquals(one.reset(), whole.reset());
+        int ended = 0;
+        for (int t = 0; t < 300; t++) {
+          double[] actions = new double[n];
+          for (int i = 0; i < n; i++) {
+            actions[i] = ((t * 5 + i * 3) % 7) < 3 ? 0 : 1;
+          }
+          PendingStep a = halves.get(0).stepAsync(Arrays.copyOfRange(actions, 0, h));
+          PendingStep b = halves.get(1).stepAsync(Arrays.copyOfRange(actions, h, n));
+          StepResult joined = StepResult.concat(List.of(a.await(), b.await()));
+          ended += assertSameStep(one.step(actions), joined, pool + " step " + t);
+        }
+        assertTrue(ended > 20, "episodes ended: " + ended);
+      }
     }
   }
 

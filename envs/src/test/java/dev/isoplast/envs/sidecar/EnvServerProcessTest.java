@@ -8,12 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvException;
 import dev.isoplast.envs.remote.EnvServerClient;
+import dev.isoplast.envs.remote.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The embedded server: started on a free loopback port, healthy, stopped on close, clear errors otherwise. */
 class EnvServerProcessTest {
@@ -50,11 +53,14 @@ class EnvServerProcessTest {
     assertTrue(e.getMessage().contains("no-such-flag"), "the log's last lines are in the message: " + e.getMessage());
   }
 
-  @Test
-  void aServerThatDiesMidRunGivesAClearUnavailableError() throws Exception {
-    EnvServerProcess p = EnvServerProcess.start(options("dies.log"));
+  @ParameterizedTest
+  @EnumSource(value = Transport.class, names = {"GRPC", "UNIX"})
+  void aServerThatDiesMidRunGivesAClearUnavailableError(Transport transport) throws Exception {
+    EnvServerProcess p = EnvServerProcess.start(options("dies.log"), transport);
     try {
       VectorEnv env = p.client().make("CartPole-v1", 2, 0L);
+      // a step before reset: NotReset, and the env's data-path connection (if any) is open when the server dies
+      assertThrows(EnvException.NotReset.class, () -> env.step(new double[] {0, 1}));
       env.reset(0);
       ProcessHandle.of(p.pid()).orElseThrow().destroyForcibly();
       for (int i = 0; i < 100 && p.isAlive(); i++) {
