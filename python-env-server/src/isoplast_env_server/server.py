@@ -162,7 +162,8 @@ def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = N
     servicer.data_path = local
     env_server = EnvServer(server, handles, health_servicer, reaper, local)
     env_server.start()
-    log.info("isoplast env server on %s (port %d, %d env ids, %s, %s, %s)", address, port, len(registry),
+    log.info("isoplast env server on %s (port %d, %d env ids, %s, %s, %s, %s)", address, port, len(registry),
              "token required" if token else "no token", "TLS" if tls else "plaintext",
-             f"local data path {local.path}" if local else "no local data path")
+             f"local data path {local.path}" if local else "no local data path",
+             f"idle handles closed after {limits.idle_timeout_s:g} s" if reaper else "no idle reaping")
     return env_server, port

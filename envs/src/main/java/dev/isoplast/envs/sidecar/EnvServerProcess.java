@@ -94,6 +94,22 @@ public final class EnvServerProcess implements AutoCloseable {
     return start(o, Transport.AUTO);
   }
 
+  /**
+   * The server's command line. An embedded server belongs to this JVM (it exits when our end of its
+   * standard input closes), so it does not reap idle handles ({@code --idle-timeout 0}) unless
+   * {@code extraArgs} say otherwise: a handle may rightly wait longer than any fixed timeout, e.g.
+   * the continual learner's while a fresh reference learner trains a whole phase on a loaded machine.
+   */
+  static List<String> command(Path python, Options o) {
+    List<String> cmd = new ArrayList<>(List.of(python.toString(), "-u", "-m", "isoplast_env_server",
+        "--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-close"));
+    if (!o.extraArgs().contains("--idle-timeout")) {
+      cmd.addAll(List.of("--idle-timeout", "0"));
+    }
+    cmd.addAll(o.extraArgs());
+    return cmd;
+  }
+
   /** Starts the server; its {@link #client()} steps through {@code transport}. */
   public static EnvServerProcess start(Options o, Transport transport) {
     Path python = IsoplastHome.venvPython(o.home());
@@ -101,9 +117,7 @@ public final class EnvServerProcess implements AutoCloseable {
       throw new EnvServerStartException("the env server's Python is missing at " + python
           + ": run ./isoplast setup first (it creates .venv and installs python-env-server)");
     }
-    List<String> cmd = new ArrayList<>(List.of(python.toString(), "-u", "-m", "isoplast_env_server",
-        "--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-close"));
-    cmd.addAll(o.extraArgs());
+    List<String> cmd = command(python, o);
     Process p;
     try {
       Files.createDirectories(o.logFile().toAbsolutePath().getParent());

@@ -44,6 +44,19 @@ class EnvServerProcessTest {
   }
 
   @Test
+  void anEmbeddedServerDoesNotReapIdleHandlesUnlessAskedTo() throws Exception {
+    // a continual learner's handle waits while its fresh reference trains a whole phase (over 600 s
+    // on a loaded machine): the server this JVM owns must not close it
+    try (EnvServerProcess p = EnvServerProcess.start(options("idle.log"))) {
+      assertTrue(Files.readString(tmp.resolve("idle.log")).contains("no idle reaping"), Files.readString(tmp.resolve("idle.log")));
+    }
+    try (EnvServerProcess p = EnvServerProcess.start(options("idle5.log").withExtraArgs(List.of("--idle-timeout", "5")))) {
+      assertTrue(Files.readString(tmp.resolve("idle5.log")).contains("idle handles closed after 5 s"),
+          Files.readString(tmp.resolve("idle5.log")));
+    }
+  }
+
+  @Test
   void aServerThatCannotStartNamesItsLogFile() {
     Path log = tmp.resolve("bad.log");
     EnvServerProcess.EnvServerStartException e = assertThrows(EnvServerProcess.EnvServerStartException.class,
