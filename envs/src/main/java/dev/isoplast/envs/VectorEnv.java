@@ -56,6 +56,21 @@ public interface VectorEnv extends AutoCloseable {
    */
   Perturbation reconfigure(Perturbation perturbation);
 
+  /**
+   * The whole state of every env (physics, episode counters, random generators, wrappers), as an
+   * opaque blob, for a checkpoint: {@link #loadState} on a vector of the same env, size and
+   * configuration puts it back, and the next steps are then exactly those that would have followed.
+   * Envs that cannot do it throw {@link UnsupportedOperationException}.
+   */
+  default byte[] saveState() {
+    throw new UnsupportedOperationException(envId() + ": this env vector cannot save its state");
+  }
+
+  /** Puts back a state from {@link #saveState}. */
+  default void loadState(byte[] state) {
+    throw new UnsupportedOperationException(envId() + ": this env vector cannot load a state");
+  }
+
   @Override
   void close();
 }
