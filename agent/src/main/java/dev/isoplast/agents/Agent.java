@@ -1,5 +1,6 @@
 package dev.isoplast.agents;
 
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.plasticity.Learner;
@@ -12,8 +13,23 @@ import java.util.List;
  */
 public interface Agent extends Learner {
 
-  /** Trains for {@code totalTimesteps} env steps (over all envs), logging to {@code sink}. */
+  /**
+   * Trains for {@code totalTimesteps} env steps (over all envs), logging to {@code sink}. After
+   * {@link #restore}, the first call continues the call the state was taken in: give it the same
+   * {@code totalTimesteps} (schedules such as the annealed learning rate and ε run over that call).
+   */
   TrainResult train(long totalTimesteps, MetricSink sink, List<Callback> callbacks);
+
+  /**
+   * Its whole state at a safe point ({@link Callback#onSafePoint}), for a checkpoint: parameters,
+   * the gradient step's state (optimizer, regularizers, interventions), its random streams, step
+   * counters, the last observations and what else the next steps read (DQN: the replay buffer).
+   * The env's own state is not in it ({@link VectorEnv#saveState}).
+   */
+  Snapshot state();
+
+  /** Puts back {@link #state()} taken from an agent of the same configuration and seed. */
+  void restore(Snapshot state);
 
   /** The env it trains on. */
   VectorEnv env();

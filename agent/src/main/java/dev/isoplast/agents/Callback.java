@@ -27,6 +27,13 @@ public interface Callback {
   default void onUpdate(long globalStep) {}
 
   /**
+   * The agent is between iterations (PPO: after an update and its callbacks; DQN: after a vector
+   * step and its callbacks): {@link Agent#state()} is whole here, so a checkpoint taken now lets a
+   * resumed run continue exactly as the uninterrupted one.
+   */
+  default void onSafePoint(long globalStep) {}
+
+  /**
    * A scenario phase began at {@code globalStep} (phase 0 before the first step). Only monitors and
    * methods defined to reset on a schedule may use this; the agent itself is never told.
    */

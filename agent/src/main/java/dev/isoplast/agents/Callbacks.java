@@ -46,6 +46,11 @@ public final class Callbacks implements Callback {
   }
 
   @Override
+  public void onSafePoint(long globalStep) {
+    callbacks.forEach(cb -> cb.onSafePoint(globalStep));
+  }
+
+  @Override
   public void onPhaseStart(int phase, long globalStep) {
     callbacks.forEach(cb -> cb.onPhaseStart(phase, globalStep));
   }

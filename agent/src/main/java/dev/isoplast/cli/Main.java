@@ -30,8 +30,13 @@ public final class Main {
   /** Runs the CLI and returns its exit code (tests call this). */
   public static int run(String... args) {
     debug = false; // picocli sets it only when --debug is given: a run in the same JVM must not inherit it
+    dev.isoplast.runs.StopSignal.clear();
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+      if (ex instanceof dev.isoplast.runs.Trainer.RunStoppedException) {
+        cmd.getErr().println("stopped: " + ex.getMessage());
+        return 130; // as a shell reports a run ended by Ctrl-C
+      }
       if (debug) {
         ex.printStackTrace(cmd.getErr());
       }

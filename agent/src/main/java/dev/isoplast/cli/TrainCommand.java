@@ -3,11 +3,13 @@ package dev.isoplast.cli;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.Checkpoints;
 import dev.isoplast.runs.CommandLines;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.EpisodeStats;
 import dev.isoplast.runs.Monitors;
 import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.StopSignal;
 import dev.isoplast.runs.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,6 +106,15 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar (e.g. in logs).")
   boolean noProgress;
 
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + Trainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; the last two are kept) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
+  long checkpointEvery;
+
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint, as if it had never stopped: its command.txt says what to run; only --checkpoint-every, --no-progress and the env server options (this command's own: embedded unless --env-server) may be given with it. Rows written after the checkpoint are replaced, not doubled.")
+  Path resume;
+
+  /** The checkpoint a resumed run continues from (set by {@link #resume()} on the re-parsed original command). */
+  private Checkpoints.Loaded resumeFrom;
+
   @Mixin
   EnvServerOptions server;
 
@@ -119,6 +130,12 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+    }
+    if (resume != null) {
+      return resume();
+    }
     if (!algo.equals("ppo") && !algo.equals("dqn")) {
       throw new IllegalArgumentException("unknown --algo " + algo + ": expected ppo or dqn");
     }
@@ -144,14 +161,20 @@ final class TrainCommand implements Callable<Integer> {
     shorthand(user, "iso_coef", isoCoef);
     shorthand(user, "body", body);
     Map<String, Object> overrides = overrides(algo, method, scenario, user);
-    RunDirectory run = RunDirectory.create(runDir != null ? runDir
-        : Path.of("runs", RunDirectory.defaultName(env, algo, seed)));
-    run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
+    RunDirectory run;
+    if (resumeFrom == null) {
+      run = RunDirectory.create(runDir != null ? runDir : Path.of("runs", RunDirectory.defaultName(env, algo, seed)));
+      run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
+    } else {
+      run = RunDirectory.existing(runDir);
+    }
+    StopSignal.install();
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
       AgentConfig config = Trainer.configFor(c.servers(), env, algo, overrides);
       Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
           freshReference, monitorSpec, method);
-      Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job, !noProgress);
+      Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job,
+          new Trainer.Options(!noProgress, checkpointEvery, resumeFrom));
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
           env, algo, seed, (Double) summary.get("final_mean_return"),
           Math.min(EpisodeStats.FINAL_WINDOW, (Integer) summary.get("episodes")), (Long) summary.get("total_steps"),
@@ -166,6 +189,48 @@ final class TrainCommand implements Callable<Integer> {
       System.out.println("run directory: " + run.path());
     }
     return 0;
+  }
+
+  /**
+   * {@code --resume RUN_DIR}: the run's own command line (command.txt) parsed again, continued from
+   * the newest whole checkpoint with this command's --checkpoint-every, --no-progress and env server.
+   */
+  private int resume() throws Exception {
+    java.util.Set<String> allowed = new java.util.HashSet<>(List.of("--resume", "--checkpoint-every", "--no-progress"));
+    commandSpec.mixins().get("server").options().forEach(o -> allowed.add(o.longestName()));
+    for (picocli.CommandLine.Model.OptionSpec o : commandSpec.commandLine().getParseResult().matchedOptions()) {
+      if (!allowed.contains(o.longestName())) {
+        throw new IllegalArgumentException("--resume takes the run's settings from its command.txt: " + o.longestName()
+            + " cannot be given with it (only --checkpoint-every, --no-progress and the env server options)");
+      }
+    }
+    RunDirectory dir = RunDirectory.existing(resume);
+    Path commandFile = dir.file("command.txt");
+    if (!java.nio.file.Files.isRegularFile(commandFile)) {
+      throw new IllegalArgumentException("--resume " + resume + ": no command.txt there to say what the run was");
+    }
+    List<String> original = CommandLines.split(java.nio.file.Files.readString(commandFile).trim());
+    if (original.size() < 2 || !original.get(0).equals("isoplast") || !original.get(1).equals("train")) {
+      throw new IllegalArgumentException("--resume " + resume + ": not a run of isoplast train (its command.txt: "
+          + String.join(" ", original.subList(0, Math.min(2, original.size()))) + " ...); supervised runs resume with "
+          + "isoplast continual --resume");
+    }
+    java.util.Optional<Checkpoints.Loaded> ckpt = new Checkpoints(dir.path()).latest();
+    if (ckpt.isEmpty()) {
+      throw new IllegalArgumentException("--resume " + resume + ": no whole checkpoint in "
+          + dir.path().resolve(Checkpoints.DIR) + " to continue from");
+    }
+    TrainCommand again = new TrainCommand();
+    picocli.CommandLine cl = new picocli.CommandLine(again);
+    cl.parseArgs(original.subList(2, original.size()).toArray(new String[0]));
+    again.commandSpec = cl.getCommandSpec();
+    again.resume = null;
+    again.runDir = dir.path();
+    again.noProgress = noProgress;
+    again.checkpointEvery = checkpointEvery;
+    again.server = server;
+    again.resumeFrom = ckpt.get();
+    return again.call();
   }
 
   /**

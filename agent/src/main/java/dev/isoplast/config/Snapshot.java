@@ -15,7 +15,7 @@ import java.util.Set;
 
 /**
  * A piece of state as an ordered tree of named values: numbers, flags, strings, arrays
- * ({@code double[]}, {@code float[]}, {@code long[]}, {@code int[]}) and nested snapshots. Every
+ * ({@code double[]}, {@code float[]}, {@code long[]}, {@code int[]}, {@code byte[]}: opaque blobs such as an env server's state) and nested snapshots. Every
  * stateful part of a run (optimizer, interventions, regularizers, learner, monitors, trainer)
  * gives its state as one and takes it back, so that a checkpoint is one tree written to one file
  * and a restored run continues exactly. Arrays are copied in and out.
@@ -34,6 +34,7 @@ public final class Snapshot {
   private static final byte LONGS = 7;
   private static final byte INTS = 8;
   private static final byte TREE = 9;
+  private static final byte BYTES = 10;
 
   private final Map<String, Object> values = new LinkedHashMap<>();
 
@@ -73,6 +74,11 @@ public final class Snapshot {
   }
 
   public Snapshot put(String key, int[] v) {
+    values.put(key, v.clone());
+    return this;
+  }
+
+  public Snapshot put(String key, byte[] v) {
     values.put(key, v.clone());
     return this;
   }
@@ -136,6 +142,10 @@ public final class Snapshot {
 
   public int[] getInts(String key) {
     return get(key, int[].class).clone();
+  }
+
+  public byte[] getBytes(String key) {
+    return get(key, byte[].class).clone();
   }
 
   public Snapshot getTree(String key) {
@@ -219,6 +229,10 @@ public final class Snapshot {
         for (int x : a) {
           out.writeInt(x);
         }
+      } else if (v instanceof byte[] a) {
+        out.writeByte(BYTES);
+        out.writeInt(a.length);
+        out.write(a);
       } else {
         out.writeByte(TREE);
         ((Snapshot) v).write(out);
@@ -266,6 +280,7 @@ public final class Snapshot {
           }
           s.values.put(key, a);
         }
+        case BYTES -> s.values.put(key, bytes(in, 1));
         case TREE -> s.values.put(key, read(in));
         default -> throw new IOException("unknown entry type " + type + " at " + key);
       }

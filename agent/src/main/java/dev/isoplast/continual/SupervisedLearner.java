@@ -149,20 +149,13 @@ public final class SupervisedLearner implements Learner {
    * interventions, update count) and the recent inputs.
    */
   public Snapshot state() {
-    Snapshot p = new Snapshot();
-    for (Param q : params) {
-      p.put(q.name(), HostArrays.toDoubles(q.value(), null));
-    }
-    return new Snapshot().put("params", p).put("step", gradientStep.state()).put("recent", recent)
+    return new Snapshot().put("params", Param.values(params)).put("step", gradientStep.state()).put("recent", recent)
         .put("recent_rows", (long) recentRows).put("recent_next", (long) recentNext);
   }
 
   /** Puts back {@link #state()} taken from a learner of the same configuration. */
   public void restore(Snapshot s) {
-    Snapshot p = s.getTree("params");
-    for (Param q : params) {
-      HostArrays.fromDoubles(p.getDoubles(q.name(), (int) q.length()), q.value());
-    }
+    Param.restoreValues(params, s.getTree("params"));
     gradientStep.restore(s.getTree("step"));
     float[] r = s.getFloats("recent");
     if (r.length != recent.length) {

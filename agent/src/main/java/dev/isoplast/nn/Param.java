@@ -1,6 +1,8 @@
 package dev.isoplast.nn;
 
+import dev.isoplast.config.Snapshot;
 import java.util.Arrays;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -76,6 +78,22 @@ public final class Param {
 
   public long length() {
     return value.length();
+  }
+
+  /** The values of {@code params} by name (as doubles: exact for float32 and float64), for a checkpoint. */
+  public static Snapshot values(List<Param> params) {
+    Snapshot s = new Snapshot();
+    for (Param q : params) {
+      s.put(q.name(), HostArrays.toDoubles(q.value(), null));
+    }
+    return s;
+  }
+
+  /** Puts back {@link #values} into parameters of the same names and sizes. */
+  public static void restoreValues(List<Param> params, Snapshot s) {
+    for (Param q : params) {
+      HostArrays.fromDoubles(s.getDoubles(q.name(), (int) q.length()), q.value());
+    }
   }
 
   @Override

@@ -26,6 +26,19 @@ public final class EpisodeStats implements Callback {
     return List.copyOf(returns);
   }
 
+  /** The returns so far, for a checkpoint. */
+  public synchronized double[] state() {
+    return returns.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  /** Puts back {@link #state()}. */
+  public synchronized void restore(double[] saved) {
+    returns.clear();
+    for (double r : saved) {
+      returns.add(r);
+    }
+  }
+
   /** Mean return of the last {@code window} episodes (NaN if none finished). */
   public synchronized double recentMeanReturn(int window) {
     return TrainResult.meanOfLast(returns, window);

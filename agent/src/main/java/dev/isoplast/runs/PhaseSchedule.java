@@ -3,6 +3,7 @@ package dev.isoplast.runs;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.scenario.ScenarioPlan;
@@ -121,6 +122,43 @@ public final class PhaseSchedule implements Callback, MetricSink {
     for (Callback cb : listeners) {
       cb.onPhaseStart(index, globalStep);
     }
+  }
+
+  /** Its state for a checkpoint: the phases entered, with their start and end steps and episode returns. */
+  public Snapshot state() {
+    Snapshot s = new Snapshot().put("current", (long) current);
+    for (int i = 0; i < records.size(); i++) {
+      PhaseRecord r = records.get(i);
+      s.put(i + "/start_step", r.startStep).put(i + "/end_step", r.endStep)
+          .put(i + "/returns", r.returns.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+    return s;
+  }
+
+  /**
+   * Puts back {@link #state()} instead of {@link #begin}: each phase entered is applied to the env
+   * again, in order (so the env ends in the current phase's setting and each record holds the
+   * setting read back), with no rows logged and no listener told.
+   */
+  public void restore(Snapshot s) {
+    if (current >= 0) {
+      throw new IllegalStateException("the schedule has already begun");
+    }
+    int saved = s.getInt("current");
+    if (saved < 0 || saved >= plan.phases().size()) {
+      throw new IllegalArgumentException("the checkpoint's phase " + saved + " is not in this scenario's "
+          + plan.phases().size() + " phases");
+    }
+    for (int i = 0; i <= saved; i++) {
+      ScenarioPlan.Phase p = plan.phases().get(i);
+      PhaseRecord r = new PhaseRecord(p, s.getLong(i + "/start_step"), env.reconfigure(p.perturbation()));
+      r.endStep = s.getLong(i + "/end_step");
+      for (double x : s.getDoubles(i + "/returns")) {
+        r.returns.add(x);
+      }
+      records.add(r);
+    }
+    current = saved;
   }
 
   @Override

@@ -7,6 +7,7 @@ import dev.isoplast.agents.EvalCallback;
 import dev.isoplast.agents.Evaluation;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvServerPool;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One training job from start to summary: builds the agent (PPO or DQN from its resolved config)
@@ -106,24 +108,67 @@ public final class Trainer {
     }
   }
 
+  /** Env steps between checkpoints by default. */
+  public static final long DEFAULT_CHECKPOINT_EVERY = 50_000;
+
+  /**
+   * How a run is carried out.
+   *
+   * @param checkpointEvery env steps between checkpoints (written at the agent's first safe point
+   *     after each multiple, on a stop request, and at the end of training); 0 = only on a stop
+   *     request and at the end
+   * @param resume the checkpoint to continue from, or null for a new run
+   */
+  public record Options(boolean progressBar, long checkpointEvery, Checkpoints.Loaded resume) {
+    public Options {
+      if (checkpointEvery < 0) {
+        throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+      }
+    }
+  }
+
+  /** {@link #run(EnvServerPool, String, RunDirectory, Job, Options)} as a new run with the default checkpoints. */
+  public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
+      boolean progressBar) {
+    return run(servers, server, run, job, new Options(progressBar, DEFAULT_CHECKPOINT_EVERY, null));
+  }
+
   /**
    * Trains {@code job} into {@code run} with its envs on {@code servers} ({@code server} says which
    * in config.yaml: "embedded" or their addresses) and returns its summary (also written to summary.json).
    * On failure the summary says so, the metrics so far stay on disk, and the exception is rethrown
    * naming the run directory.
+   *
+   * <p>Checkpoints ({@link Checkpoints}) hold the agent ({@link Agent#state}), the env server's env
+   * state ({@link VectorEnv#saveState}), the scenario's position, the monitors, the episode record
+   * and the lengths of metrics.jsonl and the event file. With {@code options.resume()} the run
+   * continues from one: the files are cut back to their length at the checkpoint and the rest is
+   * trained as the uninterrupted run would have, row for row. A checkpoint taken at the end of
+   * training (with the summary so far) lets a run stopped during its fresh references go straight
+   * to them.
    */
   public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
-      boolean progressBar) {
+      Options options) {
     ScenarioPlan plan = null;
     if (job.scenario() != null) {
       plan = ScenarioPlan.resolve(job.scenario(), spec(servers, job.envId()), job.seed());
     }
+    Snapshot resumed = options.resume() == null ? null : options.resume().state();
+    if (resumed != null && !resumed.getString("kind").equals("train")) {
+      throw new IllegalArgumentException("the checkpoint " + options.resume().file() + " is not an RL run's");
+    }
+    if (resumed != null && resumed.getBoolean("trained")) {
+      Map<String, Object> summary = readSummary(resumed.getString("summary"));
+      return finish(servers, run, job, plan, summary);
+    }
     Agent agent = build(servers, job);
-    run.writeConfig(resolvedConfig(server, job, plan));
+    if (resumed == null) {
+      run.writeConfig(resolvedConfig(server, job, plan));
+    }
     EpisodeStats episodes = new EpisodeStats();
     List<Callback> callbacks = new ArrayList<>(List.of(episodes));
-    ProgressCallback progress = progressBar ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(), job.totalSteps(),
-        episodes) : null;
+    ProgressCallback progress = options.progressBar() ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(),
+        job.totalSteps(), episodes) : null;
     if (progress != null) {
       callbacks.add(progress);
     }
@@ -143,7 +188,10 @@ public final class Trainer {
     long t0 = System.nanoTime();
     VectorEnv evalEnv = null;
     PhaseSchedule schedule = null;
-    try (MetricsFile metrics = run.openMetrics(); TensorBoardWriter events = run.openTensorBoard();
+    Checkpoints checkpoints = new Checkpoints(run.path());
+    try (MetricsFile metrics = resumed == null ? run.openMetrics() : run.resumeMetrics(resumed.getLong("metrics_length"));
+        TensorBoardWriter events = resumed == null ? run.openTensorBoard()
+            : TensorBoardWriter.resume(run.file(resumed.getString("events_file")), resumed.getLong("events_length"));
         VectorEnv e = agent.env()) {
       MetricSink sink = MetricTee.of(metrics, events); // every row to metrics.jsonl and the event file
       if (plan != null) {
@@ -177,14 +225,53 @@ public final class Trainer {
             }
           });
         }
-        schedule.begin();
+      }
+      PhaseSchedule sched = schedule;
+      Monitors mon = monitorCallback;
+      Supplier<Snapshot> state = () -> {
+        byte[] envState;
+        try {
+          envState = e.saveState();
+        } catch (UnsupportedOperationException u) {
+          throw new RunCheckpointer.Unavailable(u.getMessage());
+        }
+        Snapshot st = new Snapshot().put("kind", "train").put("trained", false).put("global_step", agent.globalStep())
+            .put("agent", agent.state()).put("env", envState).put("episodes", episodes.state())
+            .put("metrics_length", metrics.length()).put("events_file", events.path().getFileName().toString())
+            .put("events_length", events.length());
+        if (sched != null) {
+          st.put("schedule", sched.state());
+        }
+        if (mon != null) {
+          st.put("monitors", mon.state());
+        }
+        return st;
+      };
+      RunCheckpointer checkpointer = new RunCheckpointer(checkpoints, options.checkpointEvery(), state);
+      callbacks.add(checkpointer); // last: a checkpoint holds what every other callback did at this step
+      if (resumed == null) {
+        if (schedule != null) {
+          schedule.begin();
+        }
+      } else {
+        if (schedule != null) {
+          schedule.restore(resumed.getTree("schedule"));
+        }
+        agent.restore(resumed.getTree("agent"));
+        e.loadState(resumed.getBytes("env"));
+        episodes.restore(resumed.getDoubles("episodes"));
+        if (monitorCallback != null) {
+          monitorCallback.restore(resumed.getTree("monitors"));
+        }
+        System.err.printf("resuming %s at step %d of %d (checkpoint %s)%n", run.path(), agent.globalStep(),
+            job.totalSteps(), options.resume().file().getFileName());
       }
       TrainResult r = agent.train(job.totalSteps(), sink, callbacks);
       // "completed" only once nothing is left to do: a sweep treats a completed summary as a finished
       // run, so while the fresh reference is still to come the summary says so
       summary.put("status", job.freshReference() && plan != null ? "fresh_reference" : "completed");
-      summary.put("final_mean_return", r.finalMeanReturn());
-      summary.put("episodes", r.episodeReturns().size());
+      summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
+      summary.put("episodes", episodes.count());
       summary.put("sps", Math.round(r.sps()));
       summary.put("total_steps", r.globalSteps());
       summary.put("wall_s", Math.round(r.wallSeconds() * 10) / 10.0);
@@ -205,18 +292,27 @@ public final class Trainer {
         summary.put("phases", schedule.summaries());
       }
       run.writeSummary(summary);
+      // the end (no agent or env state needed any more): the summary so far, so that a run stopped
+      // during its fresh references goes straight to them
+      checkpoints.save(r.globalSteps(), new Snapshot().put("kind", "train").put("trained", true)
+          .put("global_step", r.globalSteps()).put("summary", writeSummary(summary)));
+    } catch (RunCheckpointer.Stopped stopped) {
+      String how = stopped.checkpointed() ? "after writing a checkpoint; continue with: isoplast train --resume "
+          + run.path() : "without a checkpoint (this run's state cannot be saved); the metrics so far are in " + run.path();
+      summary.put("status", "stopped");
+      summary.put("error", "stopped on request at step " + stopped.step() + " " + how);
+      putSoFar(summary, episodes, schedule, t0);
+      run.writeSummary(summary);
+      throw new RunStoppedException("stopped at step " + stopped.step() + " " + how);
     } catch (RuntimeException ex) {
       // keep what the run reached: metrics.jsonl is already on disk, the summary says why it stopped
       summary.put("status", "failed");
       summary.put("error", ex.getMessage());
-      summary.put("episodes", episodes.count());
-      summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
-      summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-      if (schedule != null) {
-        summary.put("phases", schedule.summaries());
-      }
+      putSoFar(summary, episodes, schedule, t0);
       run.writeSummary(summary);
-      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)", ex);
+      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far"
+          + (checkpoints.files().isEmpty() ? "" : " and its checkpoints: isoplast train --resume " + run.path()) + ")",
+          ex);
     } finally {
       if (progress != null) {
         progress.close();
@@ -225,6 +321,28 @@ public final class Trainer {
         evalEnv.close();
       }
     }
+    return finish(servers, run, job, plan, summary);
+  }
+
+  /** A run ended by Ctrl-C or SIGTERM after writing its checkpoint ({@link StopSignal}). */
+  public static final class RunStoppedException extends RuntimeException {
+    RunStoppedException(String message) {
+      super(message);
+    }
+  }
+
+  private static void putSoFar(Map<String, Object> summary, EpisodeStats episodes, PhaseSchedule schedule, long t0) {
+    summary.put("episodes", episodes.count());
+    summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
+    summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+    if (schedule != null) {
+      summary.put("phases", schedule.summaries());
+    }
+  }
+
+  /** The fresh references if the job asks for them, then the final summary. */
+  private static Map<String, Object> finish(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan,
+      Map<String, Object> summary) {
     if (job.freshReference() && plan != null) {
       try {
         freshReference(servers, run, job, plan, summary);
@@ -239,6 +357,23 @@ public final class Trainer {
       run.writeSummary(summary);
     }
     return summary;
+  }
+
+  private static String writeSummary(Map<String, Object> summary) {
+    try {
+      return RunDirectory.JSON.writeValueAsString(summary);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static Map<String, Object> readSummary(String json) {
+    try {
+      return RunDirectory.JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String,
+          Object>>() {});
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("the checkpoint's summary is damaged: " + e.getMessage());
+    }
   }
 
   /**

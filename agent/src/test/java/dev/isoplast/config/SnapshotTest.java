@@ -15,7 +15,7 @@ class SnapshotTest {
   private static Snapshot sample() {
     return new Snapshot().put("n", 42L).put("x", -0.0).put("nan", Double.NaN).put("flag", true).put("name", "ÅdamO")
         .put("d", new double[] {1e-300, Double.POSITIVE_INFINITY, 3.5}).put("f", new float[] {1.5f, Float.MIN_VALUE})
-        .put("l", new long[] {Long.MIN_VALUE, 7}).put("i", new int[] {}).put("sub", new Snapshot().put("k", 1L)
+        .put("l", new long[] {Long.MIN_VALUE, 7}).put("i", new int[] {}).put("b", new byte[] {0, -1, 127}).put("sub", new Snapshot().put("k", 1L)
             .put("deeper", new Snapshot().put("v", new double[] {2.0})));
   }
 
@@ -30,7 +30,8 @@ class SnapshotTest {
     assertEquals("ÅdamO", back.getString("name"));
     assertArrayEquals(new float[] {1.5f, Float.MIN_VALUE}, back.getFloats("f"));
     assertArrayEquals(new double[] {2.0}, back.getTree("sub").getTree("deeper").getDoubles("v"));
-    assertEquals(java.util.List.of("n", "x", "nan", "flag", "name", "d", "f", "l", "i", "sub"),
+    assertArrayEquals(new byte[] {0, -1, 127}, back.getBytes("b"));
+    assertEquals(java.util.List.of("n", "x", "nan", "flag", "name", "d", "f", "l", "i", "b", "sub"),
         java.util.List.copyOf(back.keys()), "order kept");
     assertNotEquals(s, sample().put("n", 43L));
   }

@@ -169,6 +169,13 @@ class SweepSpecTest {
   void commandLinesQuoteOnlyWhatTheShellWouldChange() {
     assertEquals("isoplast train --set 'name=a b' --run-dir runs/x 'it'\\''s'",
         CommandLines.join(List.of("isoplast", "train", "--set", "name=a b", "--run-dir", "runs/x", "it's")));
+    // and split reads them back (train --resume parses command.txt with it)
+    for (List<String> args : List.of(List.of("isoplast", "train", "--set", "name=a b", "it's", "", "x'y\\z", "tab\there"),
+        List.of("a", "''", "'\\''", "  spaced  "))) {
+      assertEquals(args, CommandLines.split(CommandLines.join(args)));
+    }
+    assertEquals(List.of("a b", "c"), CommandLines.split("  a\\ b   'c'  "));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> CommandLines.split("a 'b"));
   }
 
   @Test

@@ -9,6 +9,8 @@ import dev.isoplast.agents.HostRows;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.config.RngStream;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Discrete;
@@ -23,7 +25,6 @@ import dev.isoplast.plasticity.Interventions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -70,8 +71,8 @@ public final class Dqn implements Agent {
   private final List<Param> params;
   private final Optimizer optimizer;
   private final GradientStep gradientStep;
-  private final SplittableRandom explorationRng;
-  private final SplittableRandom sampleRng;
+  private RngStream explorationRng;
+  private RngStream sampleRng;
   private final ReplayBuffer rb;
 
   // per-step work arrays
@@ -97,6 +98,8 @@ public final class Dqn implements Agent {
   private long globalStep;
   private long vectorStep;
   private boolean started;
+  private long trainOrigin; // the global step at which the current train call began
+  private boolean resumed; // restore() ran: the next train call continues the one the state was taken in
 
   /** A float32 agent for {@code env} (whose vector size must equal {@code num_envs}). */
   public Dqn(DqnConfig config, VectorEnv env, long seed) {
@@ -119,12 +122,12 @@ public final class Dqn implements Agent {
 
     // Seeding: one root stream, split in a fixed order.
     Nd4j.getRandom().setSeed(seed);
-    SplittableRandom root = new SplittableRandom(seed);
-    SplittableRandom initRng = root.split();
+    RngStream root = new RngStream(seed);
+    RngStream initRng = root.split();
     this.explorationRng = root.split();
     this.sampleRng = root.split();
-    SplittableRandom regRng = root.split();
-    SplittableRandom targetInitRng = root.split();
+    RngStream regRng = root.split();
+    RngStream targetInitRng = root.split();
     long interventionSeed = root.nextLong();
 
     // Agent: the Q-network (PyTorch-default init, as CleanRL's QNetwork) and its target copy.
@@ -177,11 +180,15 @@ public final class Dqn implements Agent {
       obs = env.reset(seed);
       started = true;
     }
+    if (!resumed) {
+      trainOrigin = globalStep;
+    }
+    resumed = false;
     Callback cbs = Callbacks.of(callbacks);
     cbs.onStart(globalStep);
     boolean stop = false;
-    for (long it = 0; it < numVectorSteps && !stop; it++) {
-      long step = globalStep - startStep; // CleanRL's global_step (env steps before this one)
+    for (long it = (globalStep - trainOrigin) / numEnvs; it < numVectorSteps && !stop; it++) {
+      long step = globalStep - trainOrigin; // CleanRL's global_step (env steps before this one)
       // ALGO LOGIC: put action logic here
       double epsilon = config.epsilon(totalTimesteps, step);
       selectActions(epsilon);
@@ -220,6 +227,7 @@ public final class Dqn implements Agent {
       if (!cbs.onStep(globalStep)) {
         stop = true;
       }
+      cbs.onSafePoint(globalStep);
     }
     cbs.onEnd(globalStep);
     double wall = (System.nanoTime() - startNanos) / 1e9;
@@ -302,6 +310,34 @@ public final class Dqn implements Agent {
     return s / a.length;
   }
 
+  @Override
+  public Snapshot state() {
+    return new Snapshot().put("kind", "dqn").put("params", Param.values(params))
+        .put("target_params", Param.values(targetNetwork.params())).put("step", gradientStep.state())
+        .put("exploration_rng", explorationRng.state()).put("sample_rng", sampleRng.state())
+        .put("global_step", globalStep).put("vector_step", vectorStep).put("train_origin", trainOrigin)
+        .put("started", started).put("obs", started ? obs : new float[0]).put("replay_buffer", rb.state());
+  }
+
+  @Override
+  public void restore(Snapshot s) {
+    if (!s.getString("kind").equals("dqn")) {
+      throw new IllegalArgumentException("cannot restore a " + s.getString("kind") + " agent's state into DQN");
+    }
+    rb.restore(s.getTree("replay_buffer"));
+    Param.restoreValues(params, s.getTree("params"));
+    Param.restoreValues(targetNetwork.params(), s.getTree("target_params"));
+    gradientStep.restore(s.getTree("step"));
+    explorationRng = RngStream.of(s.getTree("exploration_rng"));
+    sampleRng = RngStream.of(s.getTree("sample_rng"));
+    globalStep = s.getLong("global_step");
+    vectorStep = s.getLong("vector_step");
+    trainOrigin = s.getLong("train_origin");
+    started = s.getBoolean("started");
+    obs = started ? s.getFloats("obs") : null;
+    resumed = true;
+  }
+
   // ---- accessors (monitors, checkpoints) ----
 
   public DqnConfig config() {
@@ -325,7 +361,7 @@ public final class Dqn implements Agent {
    */
   @Override
   public Policy policy(boolean deterministic, long policySeed) {
-    SplittableRandom rng = new SplittableRandom(policySeed);
+    RngStream rng = new RngStream(policySeed);
     double eps = deterministic ? 0.0 : config.endE();
     return (observations, n) -> {
       INDArray x = Nd4j.create(qNetwork.params().get(0).value().dataType(), n, obsDim);

@@ -1,5 +1,6 @@
 package dev.isoplast.agents.dqn;
 
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.StepResult;
 import java.util.random.RandomGenerator;
 
@@ -156,6 +157,43 @@ public final class ReplayBuffer {
       System.arraycopy(obs, slot * obsDim, out, k * obsDim, obsDim);
     }
     return out;
+  }
+
+  /** Its contents and position, for a checkpoint (the filled part only: a buffer not yet full stays small). */
+  public Snapshot state() {
+    int n = size();
+    return new Snapshot().put("capacity", (long) capacity).put("obs_dim", (long) obsDim).put("pos", (long) pos)
+        .put("full", full).put("obs", java.util.Arrays.copyOf(obs, n * obsDim))
+        .put("next_obs", java.util.Arrays.copyOf(nextObs, n * obsDim)).put("actions", java.util.Arrays.copyOf(actions, n))
+        .put("rewards", java.util.Arrays.copyOf(rewards, n)).put("dones", java.util.Arrays.copyOf(dones, n));
+  }
+
+  /** Puts back {@link #state()} taken from a buffer of the same capacity and observation size. */
+  public void restore(Snapshot s) {
+    if (s.getLong("capacity") != capacity || s.getLong("obs_dim") != obsDim) {
+      throw new IllegalArgumentException("the saved replay buffer holds " + s.getLong("capacity") + " x "
+          + s.getLong("obs_dim") + ", this one " + capacity + " x " + obsDim);
+    }
+    int p = s.getInt("pos");
+    boolean f = s.getBoolean("full");
+    int n = f ? capacity : p;
+    float[] o = s.getFloats("obs");
+    float[] no = s.getFloats("next_obs");
+    int[] a = s.getInts("actions");
+    float[] r = s.getFloats("rewards");
+    float[] d = s.getFloats("dones");
+    if (p < 0 || p >= capacity || o.length != n * obsDim || no.length != n * obsDim || a.length != n || r.length != n
+        || d.length != n) {
+      throw new IllegalArgumentException("the saved replay buffer is inconsistent (position " + p + ", "
+          + a.length + " transitions)");
+    }
+    System.arraycopy(o, 0, obs, 0, o.length);
+    System.arraycopy(no, 0, nextObs, 0, no.length);
+    System.arraycopy(a, 0, actions, 0, n);
+    System.arraycopy(r, 0, rewards, 0, n);
+    System.arraycopy(d, 0, dones, 0, n);
+    pos = p;
+    full = f;
   }
 
   // ---- slot views for tests and monitors (copies) ----

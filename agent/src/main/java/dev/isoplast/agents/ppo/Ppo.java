@@ -10,6 +10,8 @@ import dev.isoplast.agents.HostRows;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.Policy;
 import dev.isoplast.agents.TrainResult;
+import dev.isoplast.config.RngStream;
+import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -31,7 +33,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -80,8 +81,8 @@ public final class Ppo implements Agent {
   private final List<Param> params;
   private final Optimizer optimizer;
   private final GradientStep gradientStep;
-  private final SplittableRandom actionRng;
-  private final SplittableRandom shuffleRng;
+  private RngStream actionRng;
+  private RngStream shuffleRng;
   private final Categorical categorical = new Categorical();
   private final DiagGaussian gaussian = new DiagGaussian();
 
@@ -127,6 +128,8 @@ public final class Ppo implements Agent {
 
   private long globalStep;
   private boolean started;
+  private long trainOrigin; // the global step at which the current train call began
+  private boolean resumed; // restore() ran: the next train call continues the one the state was taken in
   private boolean stopRequested; // a callback asked to stop during the current rollout
 
   // the last minibatch's loss terms and diagnostics (logged per iteration, as CleanRL)
@@ -171,11 +174,11 @@ public final class Ppo implements Agent {
 
     // Seeding: one root stream, split in a fixed order.
     Nd4j.getRandom().setSeed(seed);
-    SplittableRandom root = new SplittableRandom(seed);
-    SplittableRandom initRng = root.split();
+    RngStream root = new RngStream(seed);
+    RngStream initRng = root.split();
     this.actionRng = root.split();
     this.shuffleRng = root.split();
-    SplittableRandom regRng = root.split();
+    RngStream regRng = root.split();
     long interventionSeed = root.nextLong();
 
     // Agent: critic and actor are separate networks (CleanRL's Agent.critic / Agent.actor).
@@ -262,11 +265,16 @@ public final class Ppo implements Agent {
       nextObs = env.reset(seed);
       started = true;
     }
+    if (!resumed) {
+      trainOrigin = globalStep;
+    }
+    resumed = false;
+    int firstIteration = Math.toIntExact((globalStep - trainOrigin) / config.batchSize()) + 1;
     Callback cbs = Callbacks.of(callbacks);
     cbs.onStart(globalStep);
     boolean stop = false;
     int iterationsDone = 0;
-    for (int iteration = 1; iteration <= numIterations && !stop; iteration++) {
+    for (int iteration = firstIteration; iteration <= numIterations && !stop; iteration++) {
       // Annealing the rate if instructed to do so.
       optimizer.setLearningRate(lrSchedule.value((iteration - 1.0) / numIterations));
 
@@ -295,6 +303,7 @@ public final class Ppo implements Agent {
       sink.log(globalStep, metrics);
       iterationsDone++;
       cbs.onUpdate(globalStep);
+      cbs.onSafePoint(globalStep);
     }
     cbs.onEnd(globalStep);
     double wall = (System.nanoTime() - startNanos) / 1e9;
@@ -304,7 +313,7 @@ public final class Ppo implements Agent {
 
   @Override
   public Policy policy(boolean deterministic, long policySeed) {
-    SplittableRandom rng = new SplittableRandom(policySeed);
+    RngStream rng = new RngStream(policySeed);
     Categorical dist = new Categorical();
     DiagGaussian gauss = new DiagGaussian();
     return (observations, n) -> {
@@ -785,6 +794,36 @@ public final class Ppo implements Agent {
       System.arraycopy(obs, row * obsDim, out, k * obsDim, obsDim);
     }
     return out;
+  }
+
+  @Override
+  public Snapshot state() {
+    return new Snapshot().put("kind", "ppo").put("params", Param.values(params)).put("step", gradientStep.state())
+        .put("action_rng", actionRng.state()).put("shuffle_rng", shuffleRng.state()).put("global_step", globalStep)
+        .put("train_origin", trainOrigin).put("started", started).put("next_obs", started ? nextObs : new float[0])
+        .put("obs", obs);
+  }
+
+  @Override
+  public void restore(Snapshot s) {
+    if (!s.getString("kind").equals("ppo")) {
+      throw new IllegalArgumentException("cannot restore a " + s.getString("kind") + " agent's state into PPO");
+    }
+    float[] savedObs = s.getFloats("obs");
+    if (savedObs.length != obs.length) {
+      throw new IllegalArgumentException("the saved PPO state has a rollout of " + savedObs.length
+          + " values, this agent's has " + obs.length + ": not the same configuration");
+    }
+    Param.restoreValues(params, s.getTree("params"));
+    gradientStep.restore(s.getTree("step"));
+    actionRng = RngStream.of(s.getTree("action_rng"));
+    shuffleRng = RngStream.of(s.getTree("shuffle_rng"));
+    globalStep = s.getLong("global_step");
+    trainOrigin = s.getLong("train_origin");
+    started = s.getBoolean("started");
+    nextObs = started ? s.getFloats("next_obs") : null;
+    System.arraycopy(savedObs, 0, obs, 0, obs.length);
+    resumed = true;
   }
 
   /** The last rollout's GAE returns (critic targets), [T * N]; live, for tests. */

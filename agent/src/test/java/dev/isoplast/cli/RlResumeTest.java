@@ -1,0 +1,200 @@
+package dev.isoplast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.isoplast.runs.Checkpoints;
+import dev.isoplast.testing.ChildJvm;
+import dev.isoplast.testing.VenvPython;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * RL checkpoints and {@code train --resume}: a run killed (SIGKILL, or stopped with SIGTERM) after a
+ * checkpoint and resumed writes the same metrics.jsonl rows as the run never interrupted (timing
+ * fields aside), nothing doubled in metrics.jsonl or the TensorBoard file. What makes it exact is
+ * in the checkpoint: the agent (networks, Adam's moments, CBP's utilities and ages, random
+ * streams, DQN's replay buffer), the env server's env state, the scenario's position and the
+ * monitors.
+ */
+class RlResumeTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** metrics.jsonl without the wall-clock fields. */
+  private static List<String> rows(Path run) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+      ObjectNode row = (ObjectNode) JSON.readTree(line);
+      row.remove("monitors/ms");
+      row.remove("charts/SPS");
+      out.add(row.toString());
+    }
+    return out;
+  }
+
+  /** Starts {@code args} in a child JVM and waits until its newest checkpoint is at least at {@code step}. */
+  private static Process startAndWaitForCheckpoint(Path log, Path run, long step, String... args) throws Exception {
+    Process p = ChildJvm.start(log, args);
+    Checkpoints ckpts = new Checkpoints(run);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      List<Path> files = ckpts.files();
+      if (!files.isEmpty() && Long.parseLong(files.get(files.size() - 1).getFileName().toString()
+          .replaceAll("\\D", "")) >= step) {
+        break;
+      }
+      Thread.sleep(10);
+    }
+    assertTrue(p.isAlive(), "the child ended before it could be stopped: " + Files.readString(log));
+    return p;
+  }
+
+  private static long newestCheckpoint(Path run) {
+    List<Path> files = new Checkpoints(run).files();
+    return Checkpoints.read(files.get(files.size() - 1)).step();
+  }
+
+  /**
+   * The raw records of the event files (TensorBoard's own reader): one file each, and the same
+   * (step, tags) records in the same order, so the resumed run wrote nothing twice or lost nothing.
+   */
+  private static void assertSameEvents(Path whole, Path cut) throws Exception {
+    List<String> expected = events(whole);
+    assertEquals(expected, events(cut));
+    assertTrue(expected.size() > 20, "records: " + expected.size());
+  }
+
+  private static List<String> events(Path run) throws Exception {
+    JsonNode tb = VenvPython.json("agent/src/test/python/tensorboard_dump.py", run.toString());
+    assertEquals(1, tb.get("files").size(), tb.get("files").toString());
+    List<String> out = new ArrayList<>();
+    for (JsonNode rec : tb.get("records")) {
+      if (rec.has("tags")) {
+        out.add(rec.get("step").asLong() + " " + rec.get("tags"));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void ppoUnderAScenarioWithContinualBackpropStoppedThenKilledResumesToTheSameRows(@TempDir Path tmp)
+      throws Exception {
+    // 4 phases of 6,144 steps, 256-step iterations; CBP with a short maturity replaces units throughout
+    String[] job = {"train", "--algo", "ppo", "--scenario", "cartpole-permute", "--phase-steps", "6144", "--repeat", "4",
+        "--method", "cbp", "--set", "activation=relu", "--set", "cbp_maturity=20", "--set", "cbp_rate=0.01",
+        "--set", "num_steps=64", "--seed", "5", "--eval-episodes", "2", "--eval-every", "5000",
+        "--monitor-cadence", "weights=2,dormancy=3,features=5,ntk=7,isometry=7", "--probe-size", "64",
+        "--checkpoint-every", "2048", "--no-progress"};
+    Path whole = tmp.resolve("whole");
+    CliTest.Run a = CliTest.run(ResumeTest.concat(job, "--run-dir", whole.toString()));
+    assertEquals(0, a.code(), a.err());
+
+    Path cut = tmp.resolve("cut");
+    // 1. SIGTERM after the second checkpoint: a checkpoint at the next safe point, exit 130, summary "stopped"
+    Process p = startAndWaitForCheckpoint(tmp.resolve("cut1.log"), cut, 4096,
+        ResumeTest.concat(job, "--run-dir", cut.toString()));
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    String log1 = Files.readString(tmp.resolve("cut1.log"));
+    assertEquals(130, p.exitValue(), log1);
+    assertTrue(log1.contains("continue with: isoplast train --resume " + cut), log1);
+    assertEquals("stopped", JSON.readTree(cut.resolve("summary.json").toFile()).get("status").asText());
+    long stoppedAt = newestCheckpoint(cut);
+    assertTrue(stoppedAt >= 4096 && stoppedAt < 4 * 6144 && stoppedAt % 256 == 0, "stopped at " + stoppedAt);
+
+    // 2. resumed in a child, killed with SIGKILL after a later checkpoint (in a later phase)
+    p = startAndWaitForCheckpoint(tmp.resolve("cut2.log"), cut, stoppedAt + 4096, "train", "--resume", cut.toString(),
+        "--checkpoint-every", "2048", "--no-progress");
+    p.destroyForcibly();
+    p.waitFor(30, TimeUnit.SECONDS);
+    long killedAt = newestCheckpoint(cut);
+    assertTrue(killedAt > stoppedAt && killedAt < 4 * 6144, "killed at " + killedAt);
+
+    // 3. resumed to the end
+    CliTest.Run r = CliTest.run("train", "--resume", cut.toString(), "--checkpoint-every", "2048", "--no-progress");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("resuming " + cut), r.err());
+    List<String> expected = rows(whole);
+    assertEquals(expected, rows(cut), "the resumed run's rows equal the uninterrupted run's");
+    JsonNode sa = JSON.readTree(whole.resolve("summary.json").toFile());
+    JsonNode sb = JSON.readTree(cut.resolve("summary.json").toFile());
+    assertEquals("completed", sb.get("status").asText());
+    for (String k : new String[] {"final_mean_return", "episodes", "eval_mean_return", "phases", "total_steps"}) {
+      assertEquals(sa.get(k), sb.get(k), k);
+    }
+    double replaced = 0;
+    for (String row : expected) {
+      replaced = Math.max(replaced, JSON.readTree(row).path("plasticity/cbp_replaced_total").asDouble(0));
+    }
+    assertTrue(replaced > 0, "CBP replaced units, so its state mattered");
+    assertSameEvents(whole, cut);
+  }
+
+  @Test
+  void dqnWithItsReplayBufferKilledAfterACheckpointResumesToTheSameRows(@TempDir Path tmp) throws Exception {
+    String[] job = {"train", "--algo", "dqn", "--env", "CartPole-v1", "--total-steps", "16000", "--seed", "4",
+        "--set", "learning_starts=1000", "--set", "train_frequency=2", "--set", "buffer_size=5000",
+        "--eval-episodes", "2", "--monitor-cadence", "weights=20,dormancy=50,features=100,ntk=200,isometry=200",
+        "--probe-size", "64", "--checkpoint-every", "2000", "--no-progress"};
+    Path whole = tmp.resolve("whole");
+    CliTest.Run a = CliTest.run(ResumeTest.concat(job, "--run-dir", whole.toString()));
+    assertEquals(0, a.code(), a.err());
+
+    Path cut = tmp.resolve("cut");
+    Process p = startAndWaitForCheckpoint(tmp.resolve("cut.log"), cut, 6000,
+        ResumeTest.concat(job, "--run-dir", cut.toString()));
+    p.destroyForcibly(); // SIGKILL
+    p.waitFor(30, TimeUnit.SECONDS);
+    long killedAt = newestCheckpoint(cut);
+    assertTrue(killedAt >= 6000 && killedAt < 16000, "killed at " + killedAt);
+
+    CliTest.Run r = CliTest.run("train", "--resume", cut.toString(), "--no-progress");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(rows(whole), rows(cut), "the resumed run's rows equal the uninterrupted run's");
+    assertEquals(JSON.readTree(whole.resolve("summary.json").toFile()).get("eval_mean_return"),
+        JSON.readTree(cut.resolve("summary.json").toFile()).get("eval_mean_return"));
+    assertSameEvents(whole, cut);
+
+    // a damaged newest checkpoint (the end's): a warning, and the one before it is used
+    List<Path> files = new Checkpoints(cut).files();
+    Path newest = files.get(files.size() - 1);
+    byte[] b = Files.readAllBytes(newest);
+    b[b.length / 2] ^= 0x10;
+    Files.write(newest, b);
+    long before = Checkpoints.read(files.get(files.size() - 2)).step();
+    CliTest.Run again = CliTest.run("train", "--resume", cut.toString(), "--no-progress");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("is damaged") && again.err().contains("at step " + before), again.err());
+    assertTrue(before < 16000, "the one before is a mid-run checkpoint: " + before);
+    assertEquals(rows(whole), rows(cut), "resumed again from step " + before + ": still the same rows");
+  }
+
+  @Test
+  void resumeRefusesWhatItCannotDo(@TempDir Path tmp) throws Exception {
+    CliTest.Run r = CliTest.run("train", "--resume", tmp.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().startsWith("error: --resume " + tmp + ": not a run directory"), r.err());
+    Files.writeString(tmp.resolve("config.yaml"), "algo: ppo\n");
+    Files.writeString(tmp.resolve("command.txt"), "isoplast train --env CartPole-v1\n");
+    r = CliTest.run("train", "--resume", tmp.toString(), "--seed", "3");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--seed cannot be given with it"), r.err());
+    r = CliTest.run("train", "--resume", tmp.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("no whole checkpoint"), r.err());
+    Files.writeString(tmp.resolve("command.txt"), "isoplast continual --task permuted-mnist\n");
+    r = CliTest.run("train", "--resume", tmp.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("not a run of isoplast train"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+}
