@@ -17,10 +17,16 @@ public final class Episodes {
   private final List<Double> returns = new ArrayList<>();
   private final List<Long> lengths = new ArrayList<>();
 
-  /** Records the episodes that ended in {@code step}; {@code extra} (may be empty) joins each row. */
+  /**
+   * Records the episodes that ended in {@code step}; {@code extra} (may be empty) joins each row.
+   * Episodes cut off without finishing ({@link StepResult#finished}) have no return to record.
+   */
   public void record(long globalStep, StepResult step, MetricSink sink, Callback callback,
       Map<String, Double> extra) {
     for (int k = 0; k < step.endedCount(); k++) {
+      if (!step.finished(k)) {
+        continue;
+      }
       double ret = step.episodeReturns()[k];
       long len = step.episodeLengths()[k];
       returns.add(ret);

@@ -67,7 +67,7 @@ public final class Evaluation {
       StepResult r = env.step(policy.act(obs, n));
       for (int k = 0; k < r.endedCount(); k++) {
         int i = r.endedIndices()[k];
-        if (done[i] < target[i]) {
+        if (done[i] < target[i] && r.finished(k)) { // a cut-off episode is no evaluation; the env plays another
           done[i]++;
           returns.add(r.episodeReturns()[k]);
           lengths.add(r.episodeLengths()[k]);

@@ -2,6 +2,7 @@ package dev.isoplast.cli;
 
 import dev.isoplast.envs.remote.EnvServerClient;
 import dev.isoplast.envs.remote.EnvServerPool;
+import dev.isoplast.envs.remote.ServerRestarter;
 import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -17,6 +19,11 @@ import picocli.CommandLine.Option;
  * Where environments live: by default an embedded sidecar started for this command on a free
  * loopback port and stopped at exit; with {@code --env-server host:port[,host:port...]}, servers
  * started elsewhere, over which each vector of envs is spread ({@link EnvServerPool}).
+ *
+ * <p>A server that dies during a run is brought back ({@link EnvServerPool#restartWith}): the
+ * embedded one is started again (a new process on a new port, same log file), one named with
+ * {@code --env-server} is waited for ({@link ServerRestarter#waiting}); training envs made through
+ * {@link dev.isoplast.envs.remote.RestartingVectorEnv} are then made anew and carry on.
  */
 public final class EnvServerOptions {
 
@@ -57,10 +64,32 @@ public final class EnvServerOptions {
       description = "How long to wait for the embedded server to report SERVING (default: ${DEFAULT-VALUE}).")
   int startupTimeoutSeconds;
 
-  /** The servers, and the embedded server processes behind them when this command started them; closing stops both. */
+  @Option(names = "--env-server-timeout", paramLabel = "SECONDS", defaultValue = "120",
+      description = "Deadline of every call to an env server: a server that hangs fails the command after this long "
+          + "instead of stalling it (a hung server is not restarted). Default: ${DEFAULT-VALUE}.")
+  int callTimeoutSeconds;
+
+  @Option(names = "--max-server-restarts", paramLabel = "K", defaultValue = "3",
+      description = "When an env server dies during training (unreachable, or it lost the envs' handles), bring it "
+          + "back (the embedded server is started again; a server named with --env-server is waited for, see "
+          + "--env-server-wait), make the envs anew with the current scenario phase's setting, cut their episodes off "
+          + "(truncated, reward 0) and carry on; metrics.jsonl gets a row events/env_server_restarts. Up to K restarts "
+          + "in a row without a successful step in between, then the run fails as it would without. 0 = fail at once. "
+          + "Default: ${DEFAULT-VALUE}.")
+  int maxServerRestarts;
+
+  @Option(names = "--env-server-wait", paramLabel = "SECONDS", defaultValue = "30",
+      description = "For a server named with --env-server that stopped answering: how long each restart waits for it to "
+          + "answer its health check again, checking 0.5 s apart, the pause doubling up to 4 s. Default: ${DEFAULT-VALUE}.")
+  int serverWaitSeconds;
+
+  /**
+   * The servers, and the embedded server processes behind them when this command started them (as
+   * they are now: a restarted server is a new process); closing stops both.
+   */
   public record Connection(EnvServerPool servers, List<EnvServerProcess> processes) implements AutoCloseable {
     public Connection {
-      processes = List.copyOf(processes);
+      processes = Collections.synchronizedList(new ArrayList<>(processes));
     }
 
     /** The first server's client (the one asked about allowed envs and spaces). */
@@ -81,6 +110,27 @@ public final class EnvServerOptions {
       servers.close();
       processes.forEach(EnvServerProcess::close);
     }
+
+    /**
+     * Restarts embedded server k when it does not answer (a new process, hence a new client, which
+     * replaces k's in the pool); leaves it as it is when it does.
+     */
+    ServerRestarter restarter() {
+      return (k, client) -> {
+        EnvServerProcess p = processes.get(k);
+        if (p.answers(Duration.ofSeconds(5))) {
+          return client;
+        }
+        EnvServerProcess next = p.restart();
+        processes.set(k, next);
+        return next.client();
+      };
+    }
+  }
+
+  /** The deadline of every call (--env-server-timeout). */
+  public Duration callTimeout() {
+    return Duration.ofSeconds(callTimeoutSeconds);
   }
 
   /** How envs step (--transport): every server of the pool is reached this way. */
@@ -133,8 +183,15 @@ public final class EnvServerOptions {
    * name with {@code -2}, {@code -3}... before the extension).
    */
   public Connection open(int embedded, Path defaultLog) {
+    if (callTimeoutSeconds < 1 || maxServerRestarts < 0 || serverWaitSeconds < 0) {
+      throw new IllegalArgumentException("--env-server-timeout must be >= 1 and --max-server-restarts and "
+          + "--env-server-wait >= 0, got " + callTimeoutSeconds + ", " + maxServerRestarts + " and " + serverWaitSeconds);
+    }
     if (isRemote()) {
-      return new Connection(EnvServerPool.connect(target, token(), transport()), List.of());
+      EnvServerPool pool = EnvServerPool.connect(target, token(), transport(), callTimeout());
+      pool.restartWith(ServerRestarter.waiting(token(), callTimeout(), transport(),
+          ServerRestarter.Backoff.DEFAULT.withBudget(Duration.ofSeconds(serverWaitSeconds))), maxServerRestarts);
+      return new Connection(pool, List.of());
     }
     EnvServerProcess.Options o = EnvServerProcess.Options.defaults()
         .withStartupTimeout(Duration.ofSeconds(startupTimeoutSeconds));
@@ -142,13 +199,22 @@ public final class EnvServerOptions {
     List<EnvServerProcess> started = new ArrayList<>();
     try {
       for (int k = 0; k < embedded; k++) {
-        started.add(EnvServerProcess.start(o.withLogFile(k == 0 ? log : numbered(log, k + 1)), transport()));
+        started.add(EnvServerProcess.start(o.withLogFile(k == 0 ? log : numbered(log, k + 1)), transport(),
+            callTimeout()));
       }
     } catch (RuntimeException e) {
       started.forEach(EnvServerProcess::close);
       throw e;
     }
-    return new Connection(EnvServerPool.of(started.stream().map(EnvServerProcess::client).toList()), started);
+    Connection c = new Connection(EnvServerPool.of(started.stream().map(EnvServerProcess::client).toList()), started);
+    c.servers().restartWith(c.restarter(), maxServerRestarts);
+    return c;
+  }
+
+  /** The options that decide how a sweep's cells treat their servers, for the cells' command lines. */
+  public List<String> recoveryArgs() {
+    return List.of("--env-server-timeout", String.valueOf(callTimeoutSeconds), "--max-server-restarts",
+        String.valueOf(maxServerRestarts), "--env-server-wait", String.valueOf(serverWaitSeconds));
   }
 
   private static Path numbered(Path log, int k) {
@@ -160,7 +226,7 @@ public final class EnvServerOptions {
 
   /** New clients of the same servers, stepping through {@code t} (benchmarks compare transports); the caller closes them. */
   public EnvServerPool connectAgain(Connection c, Transport t) {
-    return EnvServerPool.connect(c.servers().target(), token(), t);
+    return EnvServerPool.connect(c.servers().target(), token(), t, callTimeout());
   }
 
   /** picocli: {@code auto}, {@code grpc} or {@code unix}. */

@@ -11,6 +11,7 @@ import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvServerPool;
+import dev.isoplast.envs.remote.RestartingVectorEnv;
 import dev.isoplast.envs.scenario.PlasticityRatio;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
@@ -97,9 +98,13 @@ public final class Trainer {
     return AgentConfig.resolve(algo, spec(servers, envId).actionSpace(), overrides);
   }
 
-  /** An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be built). */
-  private static Agent build(EnvServerPool servers, Job job) {
-    VectorEnv env = servers.make(job.envId(), job.config().numEnvs(), job.seed(), Map.of(), job.config().envParts());
+  /**
+   * An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be
+   * built), made anew if its env server dies ({@link RestartingVectorEnv}; {@code restarts} is told).
+   */
+  private static Agent build(EnvServerPool servers, Job job, RestartingVectorEnv.Listener restarts) {
+    VectorEnv env = RestartingVectorEnv.of(servers, s -> s.make(job.envId(), job.config().numEnvs(), job.seed(),
+        Map.of(), job.config().envParts()), job.seed(), restarts);
     try {
       return job.config().build(env, job.seed());
     } catch (RuntimeException e) {
@@ -161,12 +166,13 @@ public final class Trainer {
       Map<String, Object> summary = readSummary(resumed.getString("summary"));
       return finish(servers, run, job, plan, summary);
     }
-    Agent agent = build(servers, job);
+    ServerRestartEvents restarts = new ServerRestartEvents();
+    Agent agent = build(servers, job, restarts);
     if (resumed == null) {
       run.writeConfig(resolvedConfig(server, job, plan));
     }
     EpisodeStats episodes = new EpisodeStats();
-    List<Callback> callbacks = new ArrayList<>(List.of(episodes));
+    List<Callback> callbacks = new ArrayList<>(List.of(episodes, restarts));
     ProgressCallback progress = options.progressBar() ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(),
         job.totalSteps(), episodes) : null;
     if (progress != null) {
@@ -199,6 +205,7 @@ public final class Trainer {
         sink = schedule;
         callbacks.add(0, schedule); // first: episodes are counted in the phase before any switch
       }
+      restarts.writeTo(sink);
       Monitors monitorCallback = null;
       if (!job.monitors().kinds().isEmpty()) {
         monitorCallback = new Monitors(agent, job.monitors().kinds(), job.monitors().cadence(),
@@ -207,7 +214,8 @@ public final class Trainer {
       }
       EvalCallback evaluator = null;
       if (job.eval().episodes() > 0) {
-        evalEnv = servers.make(job.envId(), Math.min(job.eval().episodes(), 8), Eval.seed(job.seed()));
+        evalEnv = RestartingVectorEnv.of(servers, s -> s.make(job.envId(), Math.min(job.eval().episodes(), 8),
+            Eval.seed(job.seed())), Eval.seed(job.seed()), restarts);
         evaluator = new EvalCallback(agent, evalEnv, job.eval().episodes(),
             job.eval().every() > 0 ? job.eval().every() : Long.MAX_VALUE, Eval.seed(job.seed()), sink);
         callbacks.add(evaluator);
@@ -396,7 +404,7 @@ public final class Trainer {
       Double fresh = cache.get(key);
       if (fresh == null) {
         System.err.printf("fresh reference: phase %d of %d, %d steps%n", k, phases.size() - 1, steps);
-        Agent learner = build(servers, job);
+        Agent learner = build(servers, job, RestartingVectorEnv.Listener.NONE);
         try (MetricsFile m = run.openMetrics(Path.of("fresh", "phase_" + k + ".jsonl")); VectorEnv e = learner.env()) {
           e.reconfigure(phase.perturbation());
           fresh = learner.train(steps, m, List.of()).finalMeanReturn();

@@ -29,6 +29,21 @@ public record Perturbation(
     actionPermutation = actionPermutation == null ? new int[0] : actionPermutation.clone();
   }
 
+  /**
+   * The configuration in force after this one and then {@code later} were applied: {@code later}'s
+   * dynamics over this one's, and each wrapper field of {@code later} unless it is empty (which
+   * leaves the setting as it was).
+   */
+  public Perturbation andThen(Perturbation later) {
+    Map<String, Double> dyn = new TreeMap<>(dynamics);
+    dyn.putAll(later.dynamics());
+    return new Perturbation(dyn,
+        later.obsPermutation().length > 0 ? later.obsPermutation() : obsPermutation,
+        later.obsSignFlip().length > 0 ? later.obsSignFlip() : obsSignFlip,
+        later.actionPermutation().length > 0 ? later.actionPermutation() : actionPermutation,
+        later.rewardScale() != null ? later.rewardScale() : rewardScale);
+  }
+
   /** Only physical parameters. */
   public static Perturbation dynamics(Map<String, Double> dynamics) {
     return new Perturbation(dynamics, null, null, null, null);

@@ -13,8 +13,9 @@ import java.util.List;
  * @param endedIndices envs whose episode ended in this step, ascending
  * @param finalObservations last observation of each ended episode, {@code [endedIndices.length *
  *     obsSize]}, in the order of {@code endedIndices}
- * @param episodeReturns undiscounted return of each ended episode
- * @param episodeLengths length of each ended episode
+ * @param episodeReturns undiscounted return of each ended episode; NaN for an episode that was cut
+ *     off without finishing ({@link #cutOff}), which has no statistics ({@link #finished})
+ * @param episodeLengths length of each ended episode (0 for a cut-off one)
  */
 public record StepResult(
     float[] observations,
@@ -74,6 +75,39 @@ public record StepResult(
       fAt += r.finalObservations.length;
     }
     return new StepResult(o, rew, term, trunc, idx, finals, rets, lens);
+  }
+
+  /**
+   * The step of {@code numEnvs} envs whose episodes were all cut off, e.g. because their env server
+   * died and the envs were made anew: every env is truncated with reward 0 and its final
+   * observation is {@code lastObservations} (what the agent saw before the step, so a learner
+   * bootstraps from it), the episodes have no statistics ({@link #finished} is false: they did not
+   * end, they were lost), and the next observations are {@code freshObservations}, those of the
+   * new episodes.
+   */
+  public static StepResult cutOff(float[] lastObservations, float[] freshObservations, int numEnvs) {
+    if (lastObservations.length != freshObservations.length || freshObservations.length % Math.max(numEnvs, 1) != 0) {
+      throw new IllegalArgumentException("a cut-off step of " + numEnvs + " envs needs observations of one size, got "
+          + lastObservations.length + " last and " + freshObservations.length + " fresh values");
+    }
+    boolean[] truncated = new boolean[numEnvs];
+    java.util.Arrays.fill(truncated, true);
+    int[] ended = new int[numEnvs];
+    double[] returns = new double[numEnvs];
+    for (int i = 0; i < numEnvs; i++) {
+      ended[i] = i;
+      returns[i] = Double.NaN;
+    }
+    return new StepResult(freshObservations.clone(), new double[numEnvs], new boolean[numEnvs], truncated, ended,
+        lastObservations.clone(), returns, new long[numEnvs]);
+  }
+
+  /**
+   * Whether the k-th ended episode (k indexes {@link #endedIndices()}) finished, terminated or
+   * truncated by the env, and so has a return and length; false for an episode {@link #cutOff}.
+   */
+  public boolean finished(int k) {
+    return !Double.isNaN(episodeReturns[k]);
   }
 
   /** Number of episodes that ended in this step. */

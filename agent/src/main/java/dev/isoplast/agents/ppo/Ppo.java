@@ -14,8 +14,8 @@ import dev.isoplast.config.RngStream;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.StepResult;
+import dev.isoplast.envs.TwoHalves;
 import dev.isoplast.envs.VectorEnv;
-import dev.isoplast.envs.remote.SplitVectorEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.Discrete;
 import dev.isoplast.envs.spaces.Space;
@@ -215,9 +215,9 @@ public final class Ppo implements Agent {
 
     stepObs = Nd4j.zeros(dtype, numEnvs, obsDim);
     if (config.overlapRollout()) {
-      if (!(env instanceof SplitVectorEnv split)) {
+      if (!(env instanceof TwoHalves split)) {
         throw new IllegalArgumentException("overlap_rollout steps the two halves of the vector separately: PPO needs "
-            + "its env as a SplitVectorEnv of two or more parts (the trainer makes one), got " + env);
+            + "its env in two halves, e.g. a SplitVectorEnv of two or more parts (the trainer makes one), got " + env);
       }
       List<VectorEnv> halves = split.halves();
       groups = List.of(new Group(halves.get(0), 0), new Group(halves.get(1), halves.get(0).numEnvs()));

@@ -5,6 +5,7 @@ import dev.isoplast.envs.VectorEnv;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -20,11 +21,20 @@ import java.util.Map;
  * <p>Servers are named {@code host:port[,host:port...]} ({@link #targets}). A host name that
  * resolves to several addresses, as a scaled Docker Compose service or a headless Kubernetes
  * Service does, stands for one server per address.
+ *
+ * <p><b>Recovery.</b> A pool given a {@link ServerRestarter} ({@link #restartWith}) can bring its
+ * servers back after one stopped answering ({@link #recover}): server k's client is then replaced
+ * by the restarter's (an embedded server restarted on a new port has a new address), so that
+ * every env made through the pool afterwards reaches the server as it is now.
+ * {@link RestartingVectorEnv} uses it to remake its handles and carry on.
  */
 public final class EnvServerPool implements AutoCloseable {
 
-  private final List<EnvServerClient> clients;
+  private volatile List<EnvServerClient> clients; // replaced whole when a server is restarted
   private final boolean owned;
+  private volatile ServerRestarter restarter; // null: a failed server is not brought back
+  private volatile int maxRestartsInARow;
+  private int restarts; // guarded by this
 
   private EnvServerPool(List<EnvServerClient> clients, boolean owned) {
     if (clients.isEmpty()) {
@@ -57,10 +67,15 @@ public final class EnvServerPool implements AutoCloseable {
    * @param token bearer token sent to every server, or null
    */
   public static EnvServerPool connect(String spec, String token, Transport transport) {
+    return connect(spec, token, transport, EnvServerClient.DEFAULT_CALL_TIMEOUT);
+  }
+
+  /** As {@link #connect(String, String, Transport)}, every call of every client with the deadline {@code callTimeout}. */
+  public static EnvServerPool connect(String spec, String token, Transport transport, Duration callTimeout) {
     List<EnvServerClient> cs = new ArrayList<>();
     try {
       for (String t : targets(spec)) {
-        cs.add(EnvServerClient.connect(t, token, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport));
+        cs.add(EnvServerClient.connect(t, token, callTimeout, transport));
       }
     } catch (RuntimeException e) {
       cs.forEach(EnvServerClient::close);
@@ -130,7 +145,7 @@ public final class EnvServerPool implements AutoCloseable {
     return host.matches("[0-9.]+") || host.contains(":");
   }
 
-  /** The clients, one per server, in order. */
+  /** The clients, one per server, in order (as they are now: a restarted server has a new client). */
   public List<EnvServerClient> clients() {
     return clients;
   }
@@ -190,16 +205,17 @@ public final class EnvServerPool implements AutoCloseable {
    * is PPO's {@code overlap_rollout}, which steps two halves in turn.
    */
   public VectorEnv make(String envId, int numEnvs, Long seed, Map<String, Object> kwargs, int minParts) {
-    int blocks = Math.min(Math.max(clients.size(), minParts), Math.max(numEnvs, 1));
+    List<EnvServerClient> cs = clients; // one snapshot, should a restart replace a client meanwhile
+    int blocks = Math.min(Math.max(cs.size(), minParts), Math.max(numEnvs, 1));
     if (blocks <= 1) {
-      return first().make(envId, numEnvs, seed, kwargs);
+      return cs.get(0).make(envId, numEnvs, seed, kwargs);
     }
     int[] sizes = SplitVectorEnv.blockSizes(numEnvs, blocks);
     List<RemoteVectorEnv> parts = new ArrayList<>();
     int offset = 0;
     try {
       for (int k = 0; k < sizes.length; k++) {
-        EnvServerClient server = clients.get(k * clients.size() / sizes.length);
+        EnvServerClient server = cs.get(k * cs.size() / sizes.length);
         parts.add(server.make(envId, sizes[k], seed == null ? null : seed + offset, kwargs));
         offset += sizes[k];
       }
@@ -208,6 +224,58 @@ public final class EnvServerPool implements AutoCloseable {
       parts.forEach(RemoteVectorEnv::close);
       throw e;
     }
+  }
+
+  /**
+   * Lets {@link #recover} bring servers back through {@code restarter}, and envs made with
+   * {@link RestartingVectorEnv#of} try it up to {@code maxRestartsInARow} times without a
+   * successful step in between before they give up (0: never; the pool's envs fail as the server does).
+   */
+  public void restartWith(ServerRestarter restarter, int maxRestartsInARow) {
+    if (maxRestartsInARow < 0) {
+      throw new IllegalArgumentException("the number of restarts in a row must be >= 0, got " + maxRestartsInARow);
+    }
+    this.restarter = restarter;
+    this.maxRestartsInARow = maxRestartsInARow;
+  }
+
+  /** How many restarts in a row an env of this pool may try ({@link #restartWith}); 0 when it has no restarter. */
+  public int maxRestartsInARow() {
+    return restarter == null ? 0 : maxRestartsInARow;
+  }
+
+  /** How many times {@link #recover} brought the servers back so far. */
+  public synchronized int restarts() {
+    return restarts;
+  }
+
+  /**
+   * Brings the servers back after {@code failure}, a call that found a server unreachable or a
+   * handle unknown, and returns the new {@link #restarts()} count. When the count is already above
+   * {@code seen} (the count the caller's handles were made at), another env of this pool recovered
+   * the servers since, and nothing is done: the caller only needs new handles. Otherwise every
+   * server is handed to the restarter, which restarts or waits for the ones that do not answer
+   * (and leaves the others as they are), and the count goes up by one. Throws {@code failure}
+   * when the pool has no restarter, and the restarter's exception when it fails (servers it
+   * already brought back stay so).
+   */
+  public synchronized int recover(int seen, RuntimeException failure) {
+    if (restarts > seen) {
+      return restarts;
+    }
+    ServerRestarter r = restarter;
+    if (r == null) {
+      throw failure;
+    }
+    List<EnvServerClient> now = new ArrayList<>(clients);
+    for (int k = 0; k < now.size(); k++) {
+      EnvServerClient c = r.restart(k, now.get(k));
+      if (c != now.get(k)) {
+        now.set(k, c);
+        clients = List.copyOf(now);
+      }
+    }
+    return ++restarts;
   }
 
   /** Closes the clients when this pool made them ({@link #connect}); a pool {@link #of} clients leaves them open. */

@@ -3,6 +3,7 @@ package dev.isoplast.envs.remote;
 import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.Perturbation;
 import dev.isoplast.envs.StepResult;
+import dev.isoplast.envs.TwoHalves;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Space;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ import java.util.function.Function;
  * (EnvPool's asynchronous idea). With one server the trainer makes the vector of two handles on it
  * ({@link EnvServerPool#make(String, int, Long, java.util.Map, int)}).
  */
-public final class SplitVectorEnv implements VectorEnv {
+public final class SplitVectorEnv implements TwoHalves {
 
   private final List<VectorEnv> parts;
   private final int[] offsets;
@@ -109,6 +110,7 @@ public final class SplitVectorEnv implements VectorEnv {
    * that shares this one's parts (closing a half closes nothing; close this vector). For stepping
    * the halves in turn; reset and reconfigure the whole.
    */
+  @Override
   public List<VectorEnv> halves() {
     int h = parts.size() / 2;
     return List.of(joined(parts.subList(0, h)), joined(parts.subList(h, parts.size())));

@@ -72,15 +72,18 @@ public final class EnvServerProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
-  private final Path logFile;
+  private final Options options;
+  private final Duration callTimeout;
   private final Thread shutdownHook;
   private final EnvServerClient client;
   private final Map<Transport, EnvServerClient> byTransport = new EnumMap<>(Transport.class);
 
-  private EnvServerProcess(Process process, int port, Path logFile, Thread hook, EnvServerClient client) {
+  private EnvServerProcess(Process process, int port, Options options, Duration callTimeout, Thread hook,
+      EnvServerClient client) {
     this.process = process;
     this.port = port;
-    this.logFile = logFile;
+    this.options = options;
+    this.callTimeout = callTimeout;
     this.shutdownHook = hook;
     this.client = client;
   }
@@ -112,6 +115,11 @@ public final class EnvServerProcess implements AutoCloseable {
 
   /** Starts the server; its {@link #client()} steps through {@code transport}. */
   public static EnvServerProcess start(Options o, Transport transport) {
+    return start(o, transport, EnvServerClient.DEFAULT_CALL_TIMEOUT);
+  }
+
+  /** As {@link #start(Options, Transport)}, its client's calls with the deadline {@code callTimeout}. */
+  public static EnvServerProcess start(Options o, Transport transport, Duration callTimeout) {
     Path python = IsoplastHome.venvPython(o.home());
     if (!Files.isExecutable(python)) {
       throw new EnvServerStartException("the env server's Python is missing at " + python
@@ -148,7 +156,7 @@ public final class EnvServerProcess implements AutoCloseable {
           + o.startupTimeout().toSeconds() + " s" + exitNote(p) + "; see its log " + o.logFile()
           + tail(o.logFile()), e);
     }
-    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
+    EnvServerClient client = EnvServerClient.connect("127.0.0.1:" + port, null, callTimeout, transport);
     while (!client.isServing(Duration.ofSeconds(2))) {
       if (!p.isAlive() || System.nanoTime() > deadline) {
         client.close();
@@ -158,10 +166,40 @@ public final class EnvServerProcess implements AutoCloseable {
       }
       sleep(50);
     }
-    EnvServerProcess server = new EnvServerProcess(p, port, o.logFile(), hook, client);
+    EnvServerProcess server = new EnvServerProcess(p, port, o, callTimeout, hook, client);
     client.setDiagnostics(server::diagnostics);
     log.debug("env server started on 127.0.0.1:{} (pid {}), log {}", port, p.pid(), o.logFile());
     return server;
+  }
+
+  /**
+   * A new server like this one (same options and log file, which then holds both lives; a new
+   * port, hence a new {@link #client()}), after this one is stopped if it still runs: what the CLI
+   * does when the embedded server died during a run. Throws {@link EnvServerStartException} when
+   * the new one does not start.
+   */
+  public EnvServerProcess restart() {
+    String why = process.isAlive() ? "was still running (pid " + process.pid() + "; stopped)"
+        : "exited with code " + exitCode();
+    close();
+    try {
+      Files.writeString(options.logFile(), "isoplast: the env server " + why + "; starting a new one\n",
+          StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      // the note is for readers of the log only
+    }
+    EnvServerProcess next = start(options, client.transport(), callTimeout);
+    log.info("env server restarted on {} (pid {}): the previous one {}", next.target(), next.pid(), why);
+    return next;
+  }
+
+  private String exitCode() {
+    try {
+      return String.valueOf(process.waitFor(1, TimeUnit.SECONDS) ? process.exitValue() : "(unknown)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(unknown)";
+    }
   }
 
   /** The client connected to this server; closed with it. */
@@ -176,7 +214,7 @@ public final class EnvServerProcess implements AutoCloseable {
   public synchronized EnvServerClient client(Transport transport) {
     EnvServerClient c = byTransport.get(transport);
     if (c == null) {
-      c = EnvServerClient.connect(target(), null, EnvServerClient.DEFAULT_CALL_TIMEOUT, transport);
+      c = EnvServerClient.connect(target(), null, callTimeout, transport);
       c.setDiagnostics(this::diagnostics);
       byTransport.put(transport, c);
     }
@@ -192,7 +230,7 @@ public final class EnvServerProcess implements AutoCloseable {
   }
 
   public Path logFile() {
-    return logFile;
+    return options.logFile();
   }
 
   public long pid() {
@@ -203,11 +241,24 @@ public final class EnvServerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Whether the process runs and its health service reports SERVING within {@code timeout}, asked
+   * on a new connection (the client's own channel may still be backing off from a broken one).
+   */
+  public boolean answers(Duration timeout) {
+    if (!process.isAlive()) {
+      return false;
+    }
+    try (EnvServerClient probe = EnvServerClient.connect(target(), null, timeout, Transport.GRPC)) {
+      return probe.isServing(timeout);
+    }
+  }
+
   /** Text naming the process state and log, for errors about an unreachable server. */
   String diagnostics() {
     String state = process.isAlive() ? "the embedded env server (pid " + process.pid() + ") is still running"
         : "the embedded env server exited with code " + process.exitValue();
-    return state + "; its log is " + logFile + tail(logFile);
+    return state + "; its log is " + options.logFile() + tail(options.logFile());
   }
 
   @Override
