@@ -957,6 +957,9 @@ class Fuzzer:
             self.close_all()  # a Make exactly at the limit is served
         except Exception as exc:  # a bug of this test
             self.fail(f"oversized requests stopped: {type(exc).__name__}: {exc}")
+        finally:  # a Step exactly at the limit leaves the connection open: close it, as run() does
+            if self.data_wire is not None:
+                self.data_wire.close()
 
     def run(self, budget, nasty: bool) -> None:
         try:
