@@ -1,7 +1,8 @@
 """Shared fixtures: real servers on port 0 (create_server), real channels, real Gymnasium.
 
 Besides the default allow-list, the test registry has two deliberately broken envs: one whose
-step raises, one whose constructor raises.
+step raises, one whose constructor raises. ``UNPICKLABLE`` is a third, for the tests of GetState
+(which refuses it), added to their servers' registries only.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
+import threading
 
 import grpc
 import gymnasium
@@ -36,6 +38,16 @@ class RaisingEnv(gymnasium.Env):
         raise RuntimeError("simulated physics blew up")
 
 
+class UnpicklableEnv(RaisingEnv):
+    """Steps fine, but holds a lock, which pickle refuses: an env whose state cannot be saved."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def step(self, action):
+        return np.zeros(3, dtype=np.float32), 1.0, False, False, {}
+
+
 def _raising_constructor():
     raise ValueError("simulated constructor failure")
 
@@ -49,6 +61,9 @@ def make_test_registry():
         EnvEntry(env_id="Raising-v0", make=RaisingEnv),
         EnvEntry(env_id="RaisingCtor-v0", make=_raising_constructor),
     )
+
+
+UNPICKLABLE = EnvEntry(env_id="Unpicklable-v0", make=UnpicklableEnv)
 
 
 class Client:
@@ -79,6 +94,12 @@ class Client:
 
     def close(self, handle: str) -> None:
         self.call("Close", pb.CloseRequest(handle=handle))
+
+    def get_state(self, handle: str) -> bytes:
+        return self.call("GetState", pb.GetStateRequest(handle=handle)).state
+
+    def set_state(self, handle: str, state: bytes) -> None:
+        self.call("SetState", pb.SetStateRequest(handle=handle, state=state))
 
     def assert_serving(self) -> None:
         """The server still answers a complete valid exchange."""

@@ -57,8 +57,10 @@ def test_help_explains_every_flag():
     result = run_module("--help")
     assert result.returncode == 0
     for flag in ("--host", "--port", "--token", "--token-file", "--max-handles", "--max-envs-per-handle", "--max-message-mb",
-                 "--idle-timeout", "--tls-cert", "--tls-key", "--log-level"):
+                 "--idle-timeout", "--tls-cert", "--tls-key", "--state-key-file", "--log-level"):
         assert flag in result.stdout
+    assert "ISOPLAST_ENV_STATE_KEY" in result.stdout and "only into the server process that saved it" in " ".join(
+        result.stdout.split())
 
 
 def test_tls_flags_must_come_together():

@@ -22,7 +22,9 @@ Requests come from seeded generators, so a failure reproduces: valid-ish request
 what the fuzzer's own handles are, then mutated at random (property style); a hand-listed set
 of nasty cases first; raw bytes that are no message at all, bit flips of valid ones, requests
 just at and just above the server's max message size; StepStream with bad messages mid-stream;
-and rounds of threads that close a handle while others step, reset and reconfigure it.
+and rounds of threads that close a handle while others step, reset, reconfigure it and get and set
+its state. SetState gets the states the worker's own GetStates returned (loaded into handles that
+match them or not), and mangled ones: flipped bits, cut or lengthened blobs, random bytes.
 
 Size: the fuzz workers send ISOPLAST_FUZZ_COUNT requests (default 10,000, the CI run; a stream
 counts each of its messages), the oversize thread and the close races add theirs for as long as
@@ -45,6 +47,7 @@ from pathlib import Path
 
 import grpc
 import numpy as np
+import conftest
 from conftest import (Client, DataPathClient, Reference, assert_same_step, connected, data_path, decode, encode,
                       grpc_code_name, kwarg, padded, running_server)
 from google.protobuf.message import DecodeError
@@ -225,6 +228,27 @@ def is_permutation(values, size: int) -> bool:
     return len(values) == size and sorted(values) == list(range(size))
 
 
+@dataclass(frozen=True)
+class StateOf:
+    """What a GetState blob is a state of: SetState takes it into handles of the same env id,
+    num_envs and spaces, which then need a Reset before stepping exactly if this one did."""
+
+    env_id: str
+    num_envs: int
+    observation_space: pb.Space
+    action_space: pb.Space
+    reset: bool
+
+    def fits(self, owned: "Owned") -> bool:
+        return (self.env_id, self.num_envs, self.observation_space, self.action_space) == (
+            owned.env_id, owned.num_envs, owned.observation_space, owned.action_space)
+
+
+STATES_KEPT = 12
+UNPICKLABLE = conftest.UNPICKLABLE.env_id  # an env GetState refuses, added to this test's registry
+MUJOCO_IDS = {"Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"}  # states of 2+ envs exceed LIMITS
+
+
 @dataclass
 class Owned:
     """A handle this worker made: what it is and what has happened to it."""
@@ -274,6 +298,7 @@ class Fuzzer:
         self.report = report
         self.sent = 0
         self.codes: dict[str, int] = {}
+        self.states: dict[bytes, StateOf] = {}  # the blobs GetState returned (the latest few)
 
     # -- small random helpers --
 
@@ -299,6 +324,33 @@ class Fuzzer:
         return handle if not SERVER_ID.fullmatch(handle) else handle + "!"
 
     # -- valid-ish requests, then mutations --
+
+    def some_state(self, handle: str) -> bytes:
+        """A blob GetState returned, mostly one that fits ``handle``; now and then bytes that are none."""
+        owned = self.owned.get(handle)
+        fitting = [blob for blob, of in self.states.items() if owned is not None and of.fits(owned)]
+        if fitting and self.chance(0.6):
+            return self.pick(fitting)
+        if self.states and self.chance(0.8):
+            return self.pick(list(self.states))
+        return self.rng.bytes(int(self.rng.integers(0, 200)))
+
+    def mangled_state(self, blob: bytes) -> bytes:
+        data = bytearray(blob)
+        how = self.rng.integers(6)
+        if how == 0 and data:
+            data[int(self.rng.integers(len(data)))] ^= 1 << int(self.rng.integers(8))  # anywhere: version, pickle, HMAC
+        elif how == 1:
+            data = data[:int(self.rng.integers(len(data) + 1))]
+        elif how == 2:
+            data += self.rng.bytes(int(self.rng.integers(1, 40)))
+        elif how == 3 and len(data) > 32:
+            data[-32:] = self.rng.bytes(32)  # another HMAC
+        elif how == 4:
+            data = bytearray(self.pick([b"", b"\x01", b"\x01" * 33, self.rng.bytes(int(self.rng.integers(1, 5000)))]))
+        elif data:
+            data[0] = self.pick([0, 2, 255])  # another version, under the old HMAC
+        return bytes(data)
 
     def some_handle(self) -> str:
         if self.owned and not self.chance(0.08):
@@ -483,7 +535,7 @@ class Fuzzer:
     def request(self) -> tuple[str, object]:
         """A random request: (rpc, message or bytes, or a list of them for StepStream)."""
         rpc = self.pick(["Step"] * 30 + ["StepStream"] * 8 + ["Make"] * 12 + ["Reset"] * 10 + ["Reconfigure"] * 14
-                        + ["Close"] * 7 + ["ListEnvs"] * 1)
+                        + ["Close"] * 7 + ["ListEnvs"] * 1 + ["GetState"] * 4 + ["SetState"] * 6)
         if len(self.owned) >= OWNED_PER_WORKER and rpc == "Make":
             rpc = "Close"
         if rpc == "StepStream":  # mostly valid steps, so that streams get somewhere before failing
@@ -504,6 +556,11 @@ class Fuzzer:
             request = self.reconfigure_request()
         elif rpc == "Close":
             request = pb.CloseRequest(handle=self.some_handle())
+        elif rpc == "GetState":
+            request = pb.GetStateRequest(handle=self.some_handle())
+        elif rpc == "SetState":
+            handle = self.some_handle()
+            request = pb.SetStateRequest(handle=handle, state=self.some_state(handle))
         else:
             request = REQUEST[rpc]()
         for _ in range(self.pick(rounds)):
@@ -522,6 +579,8 @@ class Fuzzer:
                 request.seed = self.pick([-1, -(2**63), 2**63 - 1, 0])
             elif rpc == "Reconfigure":
                 self.mutate_reconfigure(request)
+            elif rpc == "SetState":
+                request.state = self.mangled_state(request.state)
         return request
 
     def raw(self, rpc: str, request) -> bytes:
@@ -582,8 +641,15 @@ class Fuzzer:
                 problems.add(PRECONDITION)
         if rpc == "Reconfigure" and owned is not None and not self.reconfigure_ok(owned, request):
             problems.add(INVALID)
+        if rpc == "GetState" and owned is not None and owned.env_id == UNPICKLABLE:
+            problems.add(PRECONDITION)
+        if rpc == "SetState" and owned is not None and not (
+                request.state in self.states and self.states[request.state].fits(owned)):
+            problems.add(INVALID)  # a mangled blob keeps its HMAC with probability 2^-256
         if problems:
             return frozenset(problems)
+        if rpc == "GetState" and owned.env_id in MUJOCO_IDS:
+            return frozenset({OK, EXHAUSTED})  # ~70 kB per env: above LIMITS' 128 KiB from 2 envs on
         if rpc in ("Reset", "Step") and owned.fragile:
             return frozenset({OK, INTERNAL})
         return frozenset({OK})
@@ -721,6 +787,13 @@ class Fuzzer:
                         self.fail(f"Reconfigure read back {name}={response.dynamics[name]}, set {value}")
             elif rpc == "Close":
                 self.forget(request.handle)
+            elif rpc == "GetState" and owned is not None:
+                self.states[response.state] = StateOf(owned.env_id, owned.num_envs, owned.observation_space,
+                                                      owned.action_space, owned.reset)
+                while len(self.states) > STATES_KEPT:
+                    del self.states[next(iter(self.states))]
+            elif rpc == "SetState" and owned is not None and request.state in self.states:
+                owned.reset = self.states[request.state].reset  # a state before the first Reset needs one
         elif outcome.code == INTERNAL and owned is not None:
             self.forget(request.handle)  # the env raised: the server closed the handle
 
@@ -776,8 +849,24 @@ class Fuzzer:
         good = step(cartpole, encode(np.array([0, 1, 0])))
         send("Step", good, frozenset({PRECONDITION}), n + " step before reset")
         send("Reset", pb.ResetRequest(handle=cartpole, seed=-1), frozenset({INVALID}), n)
+        before_reset = send("GetState", pb.GetStateRequest(handle=cartpole), frozenset({OK}), n).response.state
         for handle in (cartpole, pendulum, raising):
             send("Reset", pb.ResetRequest(handle=handle), frozenset({OK}), n)
+        state = send("GetState", pb.GetStateRequest(handle=cartpole), frozenset({OK}), n).response.state
+        set_state = lambda handle, blob: pb.SetStateRequest(handle=handle, state=blob)  # noqa: E731
+        send("SetState", set_state(cartpole, before_reset), frozenset({OK}), n)
+        send("Step", pb.StepRequest(handle=cartpole, actions=encode(np.array([0, 1, 0]))), frozenset({PRECONDITION}),
+             n + " step after loading a state from before the first reset")
+        send("SetState", set_state(cartpole, state), frozenset({OK}), n)
+        send("SetState", set_state(pendulum, state), frozenset({INVALID}), n + " state of another env")
+        flipped = bytearray(state)
+        flipped[len(state) // 2] ^= 0x10
+        for blob in [b"", b"\x01", b"\x00" * 33, state[:-1], state + b"\x00", bytes(flipped), b"\x02" + state[1:],
+                     state[:-32] + bytes(32), self.rng.bytes(4096)]:
+            send("SetState", set_state(cartpole, blob), frozenset({INVALID}), n + " mangled state")
+        unpicklable = send("Make", pb.MakeRequest(env_id=UNPICKLABLE, num_envs=2), frozenset({OK}), n).response.handle
+        send("GetState", pb.GetStateRequest(handle=unpicklable), frozenset({PRECONDITION}), n + " unpicklable env")
+        send("Close", pb.CloseRequest(handle=unpicklable), frozenset({OK}), n)
         bad_tensors = [
             pb.Tensor(dtype=pb.DTYPE_INT64, shape=[2**62], data=bytes(24)),
             pb.Tensor(dtype=pb.DTYPE_INT64, shape=[-1], data=bytes(24)),
@@ -803,6 +892,8 @@ class Fuzzer:
             send("Reset", pb.ResetRequest(handle=handle), frozenset({NOT_FOUND}), n)
             send("Reconfigure", pb.ReconfigureRequest(handle=handle), frozenset({NOT_FOUND}), n)
             send("Close", pb.CloseRequest(handle=handle), frozenset({NOT_FOUND}), n)
+            send("GetState", pb.GetStateRequest(handle=handle), frozenset({NOT_FOUND}), n)
+            send("SetState", pb.SetStateRequest(handle=handle, state=state), frozenset({NOT_FOUND}), n)
         reconfigure = lambda **fields: pb.ReconfigureRequest(handle=cartpole, **fields)  # noqa: E731
         for request in [
             reconfigure(dynamics={"gravity": math.nan}), reconfigure(dynamics={"gravity": math.inf}),
@@ -825,7 +916,8 @@ class Fuzzer:
         limit = LIMITS.max_message_bytes
         for rpc, request in [("Step", good), ("Make", pb.MakeRequest(env_id="CartPole-v1", num_envs=1)),
                              ("Close", pb.CloseRequest(handle="nope")), ("ListEnvs", pb.ListEnvsRequest()),
-                             ("Reset", pb.ResetRequest(handle=cartpole)), ("Reconfigure", reconfigure())]:
+                             ("Reset", pb.ResetRequest(handle=cartpole)), ("Reconfigure", reconfigure()),
+                             ("GetState", pb.GetStateRequest(handle=cartpole)), ("SetState", set_state(cartpole, state))]:
             send(rpc, padded(request.SerializeToString(), limit + 1), frozenset({EXHAUSTED}), n + " oversized")
             send(rpc, b"\xff\xff\xff\xff", frozenset({INVALID}), n + " garbage")
         send("Step", pb.StepRequest(handle=cartpole, actions=pb.Tensor(dtype=pb.DTYPE_INT64, shape=[3],
@@ -865,6 +957,9 @@ class Fuzzer:
             self.close_all()  # a Make exactly at the limit is served
         except Exception as exc:  # a bug of this test
             self.fail(f"oversized requests stopped: {type(exc).__name__}: {exc}")
+        finally:  # a Step exactly at the limit leaves the connection open: close it, as run() does
+            if self.data_wire is not None:
+                self.data_wire.close()
 
     def run(self, budget, nasty: bool) -> None:
         try:
@@ -926,8 +1021,8 @@ class Budget:
 # -- threads closing a handle while others step, reset and reconfigure it ----------------------
 
 def close_races(wire: Wire, seed: int, done: threading.Event, report, min_rounds: int) -> int:
-    """Rounds of 2 closers, a unary caller (Step, and now and then Reset or Reconfigure) and a
-    StepStream on one fresh handle, released together by a barrier. Exactly one Close wins;
+    """Rounds of 2 closers, a unary caller (Step, and now and then Reset, Reconfigure, GetState or
+    SetState) and a StepStream on one fresh handle, released together by a barrier. Exactly one Close wins;
     every other call is OK or NOT_FOUND; once the unary caller saw NOT_FOUND the handle stays
     gone. Returns the number of requests sent."""
     rng = np.random.default_rng(seed)
@@ -948,8 +1043,15 @@ def close_races(wire: Wire, seed: int, done: threading.Event, report, min_rounds
         if reset.code != OK:
             report(f"{where} Reset of {handle} got {reset.code} ({reset.details})")
             return sent
+        state = wire.call("GetState", pb.GetStateRequest(handle=handle))
+        sent += 1
+        if state.code != OK:
+            report(f"{where} GetState of {handle} got {state.code} ({state.details})")
+            return sent
         step = pb.StepRequest(handle=handle, actions=encode(np.zeros(num_envs, np.int64)))
-        others = [pb.ResetRequest(handle=handle), pb.ReconfigureRequest(handle=handle, dynamics={"gravity": 12.0})]
+        others = [pb.ResetRequest(handle=handle), pb.ReconfigureRequest(handle=handle, dynamics={"gravity": 12.0}),
+                  pb.GetStateRequest(handle=handle), pb.SetStateRequest(handle=handle, state=state.response.state)]
+        other_rpcs = ["Reset", "Reconfigure", "GetState", "SetState"]
         barrier = threading.Barrier(4, timeout=DEADLINE_S)
         closes, codes, unary, streamed, counts = [], [], [], [], [0] * 4
         steps_before_close = rng.integers(0, 6, size=2).tolist()
@@ -964,7 +1066,7 @@ def close_races(wire: Wire, seed: int, done: threading.Event, report, min_rounds
         def unary_caller():
             barrier.wait()
             for i in range(10_000):  # ends at NOT_FOUND, which the closers make certain
-                rpc, request = ("Step", step) if i % 5 else (["Reset", "Reconfigure"][i // 5 % 2], others[i // 5 % 2])
+                rpc, request = ("Step", step) if i % 5 else (other_rpcs[i // 5 % 4], others[i // 5 % 4])
                 unary.append(wire.call(rpc, request).code)
                 if unary[-1] == NOT_FOUND:
                     break
@@ -1015,7 +1117,8 @@ def close_races(wire: Wire, seed: int, done: threading.Event, report, min_rounds
 
 def valid_client(port: int, seed: int, done: threading.Event, report, stats: dict) -> None:
     """Steps a CartPole vector of its own (unary and StepStream) until the storm is over; every
-    step must equal in-process Gymnasium's with the same seed and actions."""
+    step must equal in-process Gymnasium's with the same seed and actions. Now and then it loads
+    the state it has just got (GetState, SetState): that changes nothing."""
     num_envs, env_seed = 8, 777
     rng = np.random.default_rng(seed)
     with connected(port) as client, data_path(client) as dp:
@@ -1030,9 +1133,15 @@ def valid_client(port: int, seed: int, done: threading.Event, report, stats: dic
             assert reset.code == OK, reset
             np.testing.assert_array_equal(decode(reset.response.observations), reference.obs)
             stats["ready"].set()
-            steps = during = 0
+            steps = during = rounds = 0
             while not done.is_set() or steps < 200:
                 storm = not done.is_set()
+                rounds += 1
+                if rounds % 10 == 0:
+                    state = wire.call("GetState", pb.GetStateRequest(handle=handle))
+                    assert state.code == OK, (state.code, state.details)
+                    loaded = wire.call("SetState", pb.SetStateRequest(handle=handle, state=state.response.state))
+                    assert loaded.code == OK, (loaded.code, loaded.details)
                 batch = [rng.integers(0, 2, size=num_envs) for _ in range(8 if steps % 3 else 1)]
                 requests = [pb.StepRequest(handle=handle, actions=encode(actions)) for actions in batch]
                 if steps % 5 == 2:  # pipelined through the local data path: all sent, then all read
@@ -1088,7 +1197,8 @@ def test_fuzzed_requests_get_documented_codes_and_leave_a_valid_client_untouched
 
     caplog.set_level(logging.WARNING)
     start = time.monotonic()
-    with running_server(limits=LIMITS, max_workers=SERVER_WORKERS) as (server, port):
+    registry = conftest.make_test_registry().with_entries(conftest.UNPICKLABLE)
+    with running_server(limits=LIMITS, max_workers=SERVER_WORKERS, registry=registry) as (server, port):
         with connected(port) as admin:
             listed = {info.env_id: info for info in admin.call("ListEnvs", pb.ListEnvsRequest()).envs}
             done = threading.Event()

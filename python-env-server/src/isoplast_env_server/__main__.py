@@ -19,6 +19,7 @@ from pathlib import Path
 from .auth import Tls
 from .limits import MIB, Limits
 from .server import InsecureBindError, create_server
+from .state import KEY_ENV, load_key
 
 GRACE_S = 5.0  # how long in-flight calls may finish after SIGTERM
 
@@ -58,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-data-path", action="store_true",
                         help="serve Step over gRPC only: no local data path (by default a Unix-domain socket, "
                              "named to clients by OpenDataPath, lets a client on this machine step without gRPC)")
+    parser.add_argument("--state-key-file", type=Path, default=None, metavar="FILE",
+                        help=f"the key (hex, at least 32 bytes, e.g. from 'openssl rand -hex 32') that signs GetState's "
+                             f"env states and that SetState requires, so that only states made by a server with this "
+                             f"key are ever unpickled; wins over the environment variable {KEY_ENV}, which holds the "
+                             f"same hex. With neither, the key is random per process: a state then loads only into "
+                             f"the server process that saved it")
     parser.add_argument("--exit-on-stdin-close", action="store_true",
                         help="shut down when standard input reaches end of file: a parent process keeps a pipe "
                              "open, so the server cannot outlive it even if the parent is killed")
@@ -98,11 +105,15 @@ def main(argv: list[str] | None = None) -> int:
                         max_message_bytes=int(args.max_message_mb * MIB), idle_timeout_s=args.idle_timeout)
     except ValueError as exc:
         parser.error(str(exc))
+    try:
+        state_key = load_key(args.state_key_file)
+    except ValueError as exc:
+        parser.error(str(exc))
     tls = Tls(args.tls_cert, args.tls_key) if args.tls_cert else None
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
     try:
         server, port = create_server(f"{host}:{args.port}", limits=limits, token=args.token, tls=tls,
-                                     data_path=not args.no_data_path)
+                                     data_path=not args.no_data_path, state_key=state_key)
     except InsecureBindError as exc:
         parser.error(str(exc))  # exit code 2
     except OSError as exc:

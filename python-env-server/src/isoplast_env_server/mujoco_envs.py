@@ -25,6 +25,13 @@ reads all three arrays afresh at every step and ``reset`` keeps the model, so a 
 from the next step on and persists across episodes. With every attribute at its default the env
 is Gymnasium's, bit for bit.
 
+Pickling (GetState's env states) keeps the whole env: Gymnasium's ``MujocoEnv`` is an ``EzPickle``,
+which pickles only the constructor arguments, so that unpickling builds a fresh env at its initial
+state and with the XML's model. :class:`MujocoDynamics` pickles the instance dictionary instead:
+``MjModel`` (with the scaled arrays) and ``MjData`` (the whole simulation state, including what
+the next step reads before integrating, e.g. Ant's ``xpos``) pickle themselves, the RNG is a numpy
+Generator. Bit for bit, a restored env steps as the original would have (tests/test_state.py).
+
 Importing this module routes MuJoCo's warnings (process-wide) to this module's logger instead of
 MuJoCo's default, which prints them and appends them to a MUJOCO_LOG.TXT in the working directory:
 MuJoCo 4 warns that HalfCheetah's XML uses the deprecated ``settotalmass`` at every env built.
@@ -101,6 +108,13 @@ class MujocoDynamics:
         # Copies: the model's arrays are views that the scales overwrite.
         self.built_arrays = {scale.field: getattr(self.model, scale.field).copy()
                              for scale in (MujocoDynamics.friction_scale, MujocoDynamics.actuator_gain_scale)}
+
+    def __getstate__(self) -> dict:
+        # Instead of EzPickle's constructor arguments (a fresh env); see the module docstring.
+        return self.__dict__.copy()
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
 
     @property
     def gravity_z(self) -> float:

@@ -26,6 +26,7 @@ from .handles import HandleTable, IdleReaper
 from .limits import Limits
 from .registry import Registry, default_registry
 from .service import EnvServicer
+from .state import StateSeal
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +114,17 @@ def add_env_service(servicer: EnvServicer, server: grpc.Server) -> None:
 
 def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = None,
                   limits: Limits | None = None, token: str | None = None, tls: Tls | None = None,
-                  max_workers: int | None = None, data_path: bool = True) -> tuple[EnvServer, int]:
+                  max_workers: int | None = None, data_path: bool = True,
+                  state_key: bytes | None = None) -> tuple[EnvServer, int]:
     """Build, bind and start the server; returns it with the bound port.
 
     ``address`` is ``host:port`` (port 0 picks a free one). A non-loopback host requires
     ``token`` (InsecureBindError otherwise). ``registry`` defaults to :func:`default_registry`;
     tests pass their own to add envs. ``tls`` switches the port to TLS. ``data_path`` runs the
     local data path (a Unix-domain socket for Step, see datapath.py) beside the gRPC port; where
-    that socket cannot be made the server logs why and serves gRPC alone.
+    that socket cannot be made the server logs why and serves gRPC alone. ``state_key`` signs the
+    GetState blobs and is required of SetState's (state.py); None draws a random key, so that
+    states load only into this server.
     """
     host, _ = split_address(address)
     if not is_loopback(host) and not token:
@@ -140,7 +144,7 @@ def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = N
                                                     thread_name_prefix="isoplast-rpc"),
                          options=options, interceptors=interceptors)
     handles = HandleTable(limits)
-    servicer = EnvServicer(registry, handles)
+    servicer = EnvServicer(registry, handles, StateSeal(state_key))
     add_env_service(servicer, server)
     health_servicer = health.HealthServicer()
     for service in ("", SERVICE_NAME):
@@ -162,8 +166,10 @@ def create_server(address: str = "127.0.0.1:0", *, registry: Registry | None = N
     servicer.data_path = local
     env_server = EnvServer(server, handles, health_servicer, reaper, local)
     env_server.start()
-    log.info("isoplast env server on %s (port %d, %d env ids, %s, %s, %s, %s)", address, port, len(registry),
+    log.info("isoplast env server on %s (port %d, %d env ids, %s, %s, %s, %s, %s)", address, port, len(registry),
              "token required" if token else "no token", "TLS" if tls else "plaintext",
              f"local data path {local.path}" if local else "no local data path",
-             f"idle handles closed after {limits.idle_timeout_s:g} s" if reaper else "no idle reaping")
+             f"idle handles closed after {limits.idle_timeout_s:g} s" if reaper else "no idle reaping",
+             "env states signed with a random key (SetState takes only this process's states)" if state_key is None
+             else "env states signed with the given state key")
     return env_server, port

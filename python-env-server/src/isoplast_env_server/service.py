@@ -15,10 +15,12 @@ import numpy as np
 from isoplast.env.v1 import env_pb2 as pb
 from isoplast.env.v1 import env_pb2_grpc as pb_grpc
 
-from .errors import EnvError, describe, internal, invalid_argument, resource_exhausted, rpc, rpc_stream
+from .errors import (EnvError, describe, failed_precondition, internal, invalid_argument, resource_exhausted, rpc,
+                     rpc_stream)
 from .handles import HandleTable
 from .limits import MIB
 from .registry import EnvEntry, Registry
+from .state import StateSeal
 from .tensors import space_to_proto
 from .vector import VectorHandle
 
@@ -36,9 +38,10 @@ def _optional_seed(request, what: str) -> int | None:
 class EnvServicer(pb_grpc.EnvServiceServicer):
     """Serves the envs of ``registry`` through the handles of ``handles``."""
 
-    def __init__(self, registry: Registry, handles: HandleTable):
+    def __init__(self, registry: Registry, handles: HandleTable, state_seal: StateSeal | None = None):
         self._registry = registry
         self._handles = handles
+        self._state_seal = state_seal if state_seal is not None else StateSeal()
         self._limits = handles.limits
         self._env_infos: dict[str, pb.EnvInfo] = {}
         self._env_infos_lock = threading.Lock()
@@ -159,6 +162,34 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
         log.info("handle %s reconfigured: dynamics %s, reward_scale %g", handle.id, dict(response.dynamics),
                  response.reward_scale)
         return response
+
+    @rpc
+    def GetState(self, request: pb.GetStateRequest, context) -> pb.GetStateResponse:
+        handle = self._handles.get(request.handle)
+        with handle.lock:
+            handle.ensure_open()
+            try:
+                state = self._state_seal.seal(handle.snapshot())
+            except Exception as exc:  # TypeError, PicklingError, ...: not a crash, the handle stays
+                raise failed_precondition(f"the state of handle {handle.id} cannot be saved: {handle.entry.env_id} "
+                                          f"cannot be pickled ({describe(exc).splitlines()[0]})") from exc
+        limit = self._limits.max_message_bytes - 64  # room for the response's framing
+        if len(state) > limit:
+            raise resource_exhausted(
+                f"the state of handle {handle.id} ({handle.entry.env_id} x{handle.num_envs}) is "
+                f"{len(state) / MIB:.1f} MiB, above this server's max message size of "
+                f"{self._limits.max_message_bytes / MIB:.1f} MiB (--max-message-mb); save fewer envs per handle")
+        return pb.GetStateResponse(state=state)
+
+    @rpc
+    def SetState(self, request: pb.SetStateRequest, context) -> pb.SetStateResponse:
+        handle = self._handles.get(request.handle)
+        state = self._state_seal.open(request.state)  # INVALID_ARGUMENT unless this key sealed it
+        with handle.lock:
+            handle.ensure_open()
+            handle.restore(state)
+        log.info("handle %s: state loaded (%d bytes)", handle.id, len(request.state))
+        return pb.SetStateResponse()
 
     @rpc
     def OpenDataPath(self, request: pb.OpenDataPathRequest, context) -> pb.OpenDataPathResponse:

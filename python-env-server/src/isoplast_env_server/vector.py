@@ -14,6 +14,11 @@ same actions, reset with ``reset()`` whenever terminated or truncated.
 The batch is assembled in preallocated arrays and written straight into response messages
 copied from per-handle templates, so a Step allocates little beyond what the envs themselves do.
 Calls on one handle are serialised by its ``lock``; the server holds it around every operation.
+
+State (GetState / SetState, see state.py): ``snapshot`` returns everything the next Steps depend on
+(the envs' whole wrapper stacks, the perturbation wrappers, the episode statistics, whether the
+first Reset is still due and with which seed), and ``restore`` puts such a snapshot in place.
+Everything else here is derived from the spaces, which a restore keeps equal.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from gymnasium import spaces
 from isoplast.env.v1 import env_pb2 as pb
 
 from .actions import ActionDecoder
-from .errors import EnvCrashed, describe, failed_precondition, not_found
+from .errors import EnvCrashed, describe, failed_precondition, invalid_argument, not_found
 from .perturbation import Perturbation
 from .registry import EnvEntry
 from .tensors import wire_dtype
@@ -194,6 +199,40 @@ class VectorHandle:
         response = perturbation.to_proto()
         response.dynamics.update(applied)
         return response
+
+    # -- GetState / SetState ------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a state holds (to be pickled; shares the live objects, so pickle it at once)."""
+        return {"env_id": self.entry.env_id, "num_envs": self.num_envs, "envs": self.envs,
+                "perturbation": self.perturbation, "returns": self._returns, "lengths": self._lengths,
+                "needs_reset": self._needs_reset, "make_seed": self._make_seed}
+
+    def restore(self, state: Any) -> None:
+        """Replace this handle's envs and bookkeeping with an unpickled ``snapshot``;
+        INVALID_ARGUMENT, changing nothing, if it is of another env id, size or spaces."""
+        if not isinstance(state, dict) or not {"env_id", "num_envs", "envs"} <= state.keys():
+            raise invalid_argument("the state is not a handle's state (a pickle of something else)")
+        if (state["env_id"], state["num_envs"]) != (self.entry.env_id, self.num_envs):
+            raise invalid_argument(f"the state is of {state['env_id']} x{state['num_envs']}, handle {self.id} is "
+                                   f"{self.entry.env_id} x{self.num_envs}; load it into a handle made alike")
+        envs = state["envs"]
+        for name, ours in (("observation", self.observation_space), ("action", self.action_space)):
+            theirs = getattr(envs[0], f"{name}_space")
+            if theirs != ours:
+                raise invalid_argument(f"the state's {name} space {theirs} differs from handle {self.id}'s {ours} "
+                                       f"(made with other kwargs?)")
+        old, self.envs = self.envs, envs
+        self.observation_space, self.action_space = envs[0].observation_space, envs[0].action_space
+        self.perturbation = state["perturbation"]
+        self._returns[:] = state["returns"]
+        self._lengths[:] = state["lengths"]
+        self._needs_reset, self._make_seed = state["needs_reset"], state["make_seed"]
+        for env in old:
+            try:
+                env.close()
+            except Exception:  # the replaced envs are gone either way
+                pass
 
     def _crashed(self, operation: str, env_index: int, exc: BaseException) -> EnvCrashed:
         return EnvCrashed(self.id, f"env {env_index} of handle {self.id} ({self.entry.env_id}) raised "

@@ -22,7 +22,10 @@ public class EnvException extends RuntimeException {
     return code;
   }
 
-  /** INVALID_ARGUMENT: unknown env id, bad kwarg, wrong action shape or dtype, out-of-space or non-finite values, bad dynamics. */
+  /**
+   * INVALID_ARGUMENT: unknown env id, bad kwarg, wrong action shape or dtype, out-of-space or non-finite values, bad
+   * dynamics, a state (loadState) that is altered, of another env or size, or signed with another server key.
+   */
   public static final class InvalidArgument extends EnvException {
     InvalidArgument(String m, Throwable c) {
       super(Status.Code.INVALID_ARGUMENT, m, c);

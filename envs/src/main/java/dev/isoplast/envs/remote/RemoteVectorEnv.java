@@ -1,10 +1,13 @@
 package dev.isoplast.envs.remote;
 
+import com.google.protobuf.ByteString;
 import dev.isoplast.env.v1.CloseRequest;
 import dev.isoplast.env.v1.DataPathReply;
+import dev.isoplast.env.v1.GetStateRequest;
 import dev.isoplast.env.v1.ReconfigureRequest;
 import dev.isoplast.env.v1.ReconfigureResponse;
 import dev.isoplast.env.v1.ResetRequest;
+import dev.isoplast.env.v1.SetStateRequest;
 import dev.isoplast.env.v1.StepRequest;
 import dev.isoplast.env.v1.StepResponse;
 import dev.isoplast.envs.PendingStep;
@@ -14,6 +17,7 @@ import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.DType;
 import dev.isoplast.envs.spaces.Space;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
 
@@ -23,6 +27,11 @@ import java.util.Arrays;
  * local data path (this env's own Unix-socket connection, opened at its first step) or a gRPC
  * {@code StepStream}; results and errors are the same either way. Not thread-safe (one trainer
  * thread steps it).
+ *
+ * <p>{@link #saveState} and {@link #loadState} are the server's GetState and SetState, always over
+ * gRPC (rare calls). They refuse to run while a step is in flight ({@link #stepAsync} not yet
+ * awaited): once every step is awaited the server has done all of them, through either transport,
+ * so the state is the one between the last step and the next.
  */
 public final class RemoteVectorEnv implements VectorEnv {
 
@@ -224,6 +233,57 @@ public final class RemoteVectorEnv implements VectorEnv {
         WireFormat.toBooleans(r.getTerminated()),
         WireFormat.toBooleans(r.getTruncated()),
         ended, finals, returns, lengths);
+  }
+
+  /**
+   * The server's state of this vector (GetState): an opaque blob, signed with the server's state key,
+   * that {@link #loadState} puts back into a vector of the same env id, size and spaces on a server
+   * holding the same key (every embedded server of one checkout does: {@code EnvServerProcess}).
+   *
+   * @throws IllegalStateException if a step is in flight
+   * @throws UnsupportedOperationException if an env of the vector cannot be pickled by the server
+   */
+  @Override
+  public byte[] saveState() {
+    requireNoStepInFlight("saveState");
+    String call = "GetState(" + envId + ", handle " + handle + ")";
+    try {
+      return client.stub().getState(GetStateRequest.newBuilder().setHandle(handle).build()).getState().toByteArray();
+    } catch (StatusRuntimeException e) {
+      EnvException failure = client.failure(e, call);
+      if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+        throw new UnsupportedOperationException(failure.getMessage(), failure);
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * Puts back a state from {@link #saveState} (SetState): the next steps are then exactly those that
+   * followed it. A blob that is altered, of another env, size or spaces, or signed with another
+   * server key is an {@link EnvException.InvalidArgument}, and the vector is left as it was.
+   *
+   * @throws IllegalStateException if a step is in flight
+   */
+  @Override
+  public void loadState(byte[] state) {
+    if (state == null) {
+      throw new IllegalArgumentException("loadState needs a state from saveState, got null");
+    }
+    requireNoStepInFlight("loadState");
+    SetStateRequest request = SetStateRequest.newBuilder().setHandle(handle).setState(ByteString.copyFrom(state)).build();
+    try {
+      client.stub().setState(request);
+    } catch (StatusRuntimeException e) {
+      throw client.failure(e, "SetState(" + envId + ", handle " + handle + ", " + state.length + " bytes)");
+    }
+  }
+
+  private void requireNoStepInFlight(String what) {
+    if (pending) {
+      throw new IllegalStateException(what + " of " + this + " while a step is in flight: await it first, so that "
+          + "the state is the one after that step");
+    }
   }
 
   @Override

@@ -6,6 +6,8 @@ import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.TwoHalves;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Space;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +36,12 @@ import java.util.function.Function;
  * vector separately: while the server steps one half, the agent computes the other's actions
  * (EnvPool's asynchronous idea). With one server the trainer makes the vector of two handles on it
  * ({@link EnvServerPool#make(String, int, Long, java.util.Map, int)}).
+ *
+ * <p>{@link #saveState} joins the parts' states in one framed blob (big-endian): the magic
+ * {@code "ISVS"}, a format version (int, 1), the number of parts (int), then per part its number of
+ * envs (int), the length of its state (int) and the state. {@link #loadState} takes such a blob into
+ * a split vector of the same part sizes (made the same way: same env, size and number of servers)
+ * and gives each part its own state back.
  */
 public final class SplitVectorEnv implements TwoHalves {
 
@@ -203,6 +211,95 @@ public final class SplitVectorEnv implements TwoHalves {
   @Override
   public Perturbation reconfigure(Perturbation perturbation) {
     return onEveryPart(k -> parts.get(k).reconfigure(perturbation)).get(0);
+  }
+
+  /** Magic and version that open a split vector's state ({@link #saveState}). */
+  private static final int STATE_MAGIC = 0x49535653; // "ISVS"
+  private static final int STATE_VERSION = 1;
+
+  /** The parts' states in one framed blob (see the class comment); every part's step must be awaited. */
+  @Override
+  public byte[] saveState() {
+    List<byte[]> states = onEveryPart(k -> parts.get(k).saveState());
+    long size = 12L + 8L * parts.size();
+    for (byte[] s : states) {
+      size += s.length;
+    }
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalStateException("the state of " + this + " would be " + size + " bytes, more than one array holds");
+    }
+    ByteBuffer out = ByteBuffer.allocate((int) size).putInt(STATE_MAGIC).putInt(STATE_VERSION).putInt(parts.size());
+    for (int k = 0; k < parts.size(); k++) {
+      out.putInt(offsets[k + 1] - offsets[k]).putInt(states.get(k).length).put(states.get(k));
+    }
+    return out.array();
+  }
+
+  /**
+   * Splits a blob of {@link #saveState} and loads each part's state into its part (at the same
+   * time). A blob of another layout is an {@link IllegalArgumentException} before any part is
+   * touched; a part that refuses its state (e.g. another env) fails as that part's server says, and
+   * as the parts load at once, the others may have taken theirs: load a good state before stepping on.
+   */
+  @Override
+  public void loadState(byte[] state) {
+    List<byte[]> states = partStates(state);
+    onEveryPart(k -> {
+      parts.get(k).loadState(states.get(k));
+      return null;
+    });
+  }
+
+  private List<byte[]> partStates(byte[] state) {
+    if (state == null) {
+      throw new IllegalArgumentException("loadState needs a state from saveState, got null");
+    }
+    ByteBuffer in = ByteBuffer.wrap(state);
+    String layout = "a state of " + this + " (parts of " + Arrays.toString(partSizes()) + " envs)";
+    try {
+      if (in.getInt() != STATE_MAGIC) {
+        throw new IllegalArgumentException("not " + layout + ": it does not start with a split vector's magic "
+            + "\"ISVS\" (a single vector's state?)");
+      }
+      int version = in.getInt();
+      if (version != STATE_VERSION) {
+        throw new IllegalArgumentException("not " + layout + ": format version " + version + ", this reads "
+            + STATE_VERSION);
+      }
+      int count = in.getInt();
+      if (count != parts.size()) {
+        throw new IllegalArgumentException("not " + layout + ": it holds " + count + " parts");
+      }
+      List<byte[]> states = new ArrayList<>(count);
+      for (int k = 0; k < count; k++) {
+        int envs = in.getInt();
+        int length = in.getInt();
+        if (envs != offsets[k + 1] - offsets[k]) {
+          throw new IllegalArgumentException("not " + layout + ": its part " + k + " has " + envs + " envs");
+        }
+        if (length < 0 || length > in.remaining()) {
+          throw new IllegalArgumentException("not " + layout + ": its part " + k + " claims " + length
+              + " bytes, " + in.remaining() + " remain");
+        }
+        byte[] part = new byte[length];
+        in.get(part);
+        states.add(part);
+      }
+      if (in.hasRemaining()) {
+        throw new IllegalArgumentException("not " + layout + ": " + in.remaining() + " bytes follow its last part");
+      }
+      return states;
+    } catch (BufferUnderflowException e) {
+      throw new IllegalArgumentException("not " + layout + ": cut short at byte " + state.length);
+    }
+  }
+
+  private int[] partSizes() {
+    int[] sizes = new int[parts.size()];
+    for (int k = 0; k < sizes.length; k++) {
+      sizes[k] = offsets[k + 1] - offsets[k];
+    }
+    return sizes;
   }
 
   /** Closes every part (their handles on the servers) and the threads; a half ({@link #halves()}) closes nothing. */

@@ -31,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * its output in a log file. {@link #start} returns once the health service reports SERVING; the
  * process is stopped by {@link #close()} and, failing that, when the JVM exits. The server also
  * exits by itself when its standard input closes, so a killed JVM does not leave it behind.
+ *
+ * <p>Every server started here signs env states with the same key, that of {@link
+ * Options#stateKeyFile()} ({@link StateKeyFile}), so that a state saved from one of them loads into
+ * another, e.g. after a restart. The key is passed as {@value StateKeyFile#ENV}, unless that
+ * variable is already set for this JVM (then the server inherits it) or {@code extraArgs} name a
+ * {@code --state-key-file}.
  */
 public final class EnvServerProcess implements AutoCloseable {
 
@@ -43,30 +49,38 @@ public final class EnvServerProcess implements AutoCloseable {
    * @param logFile where stdout and stderr of the server go (appended)
    * @param startupTimeout how long to wait for health SERVING
    * @param extraArgs more flags for {@code python -m isoplast_env_server}
+   * @param stateKeyFile the file of the key that signs env states, made on first use (mode 0600)
    */
-  public record Options(Path home, Path logFile, Duration startupTimeout, List<String> extraArgs) {
+  public record Options(Path home, Path logFile, Duration startupTimeout, List<String> extraArgs, Path stateKeyFile) {
     public Options {
       extraArgs = List.copyOf(extraArgs);
     }
 
-    /** Defaults: located checkout, log under {@code <home>/.isoplast/logs/}, 60 s to start. */
+    /**
+     * Defaults: located checkout, log under {@code <home>/.isoplast/logs/}, 60 s to start, the state
+     * key in {@code <home>/.isoplast/env-state.key}.
+     */
     public static Options defaults() {
       Path home = IsoplastHome.locate();
       String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
       Path logFile = home.resolve(".isoplast/logs/env-server-" + stamp + "-" + ProcessHandle.current().pid() + ".log");
-      return new Options(home, logFile, Duration.ofSeconds(60), List.of());
+      return new Options(home, logFile, Duration.ofSeconds(60), List.of(), home.resolve(".isoplast/env-state.key"));
     }
 
     public Options withLogFile(Path f) {
-      return new Options(home, f, startupTimeout, extraArgs);
+      return new Options(home, f, startupTimeout, extraArgs, stateKeyFile);
     }
 
     public Options withStartupTimeout(Duration d) {
-      return new Options(home, logFile, d, extraArgs);
+      return new Options(home, logFile, d, extraArgs, stateKeyFile);
     }
 
     public Options withExtraArgs(List<String> args) {
-      return new Options(home, logFile, startupTimeout, args);
+      return new Options(home, logFile, startupTimeout, args, stateKeyFile);
+    }
+
+    public Options withStateKeyFile(Path f) {
+      return new Options(home, logFile, startupTimeout, extraArgs, f);
     }
   }
 
@@ -126,6 +140,13 @@ public final class EnvServerProcess implements AutoCloseable {
           + ": run ./isoplast setup first (it creates .venv and installs python-env-server)");
     }
     List<String> cmd = command(python, o);
+    String stateKey;
+    try {
+      stateKey = o.extraArgs().contains("--state-key-file") || System.getenv(StateKeyFile.ENV) != null
+          ? null : StateKeyFile.readOrCreate(o.stateKeyFile());
+    } catch (IllegalStateException | UncheckedIOException e) {
+      throw new EnvServerStartException("cannot start the env server: " + e.getMessage(), e);
+    }
     Process p;
     try {
       Files.createDirectories(o.logFile().toAbsolutePath().getParent());
@@ -134,6 +155,9 @@ public final class EnvServerProcess implements AutoCloseable {
           .redirectError(ProcessBuilder.Redirect.appendTo(o.logFile().toFile()))
           .redirectInput(ProcessBuilder.Redirect.PIPE);
       pb.environment().put("PYTHONUNBUFFERED", "1");
+      if (stateKey != null) {
+        pb.environment().put(StateKeyFile.ENV, stateKey); // the environment, not the command line, which others can see
+      }
       p = pb.start();
     } catch (IOException e) {
       throw new EnvServerStartException("could not start the env server (" + String.join(" ", cmd) + "): " + e.getMessage(), e);

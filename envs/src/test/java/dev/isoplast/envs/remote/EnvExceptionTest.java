@@ -74,8 +74,8 @@ class EnvExceptionTest {
   @Test
   void everyDocumentedCodeMapsToItsTypedException() throws IOException {
     Map<String, Set<Status.Code>> documented = documentedCodes(readProto());
-    assertEquals(Set.of("ListEnvs", "Make", "Reset", "Step", "StepStream", "Reconfigure", "Close", "OpenDataPath"),
-        documented.keySet());
+    assertEquals(Set.of("ListEnvs", "Make", "Reset", "Step", "StepStream", "Reconfigure", "Close", "OpenDataPath",
+        "GetState", "SetState"), documented.keySet());
     Map<Status.Code, String> seenIn = new LinkedHashMap<>();
     documented.forEach((rpcName, codes) -> {
       assertFalse(codes.isEmpty(), rpcName + " documents no status code");

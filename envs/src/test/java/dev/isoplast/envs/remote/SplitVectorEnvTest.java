@@ -1,5 +1,6 @@
 package dev.isoplast.envs.remote;
 
+import static dev.isoplast.envs.StepAssertions.assertSameStep;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.envs.PendingStep;
 import dev.isoplast.envs.Perturbation;
+import dev.isoplast.envs.Rollouts;
 import dev.isoplast.envs.SharedSidecar;
 import dev.isoplast.envs.StepResult;
 import dev.isoplast.envs.VectorEnv;
@@ -145,6 +147,36 @@ class SplitVectorEnvTest {
   }
 
   @Test
+  void aSplitVectorSavesAndLoadsItsPartsStatesOverTwoServers() {
+    EnvServerPool pool = EnvServerPool.of(List.of(SharedSidecar.client(Transport.UNIX), second.client(Transport.GRPC)));
+    try (VectorEnv split = pool.make("CartPole-v1", 5, 9L, Map.of());
+        VectorEnv other = pool.make("CartPole-v1", 5, 1234L, Map.of());
+        VectorEnv single = SharedSidecar.client().make("CartPole-v1", 5, 9L)) {
+      split.reset();
+      Rollouts.rollout(split, Rollouts.actions(split, 30, 1));
+      Rollouts.Saved saved = Rollouts.Saved.take(split, Rollouts.actions(split, 40, 2));
+      byte[] state = saved.state();
+      assertTrue(saved.assertReplayedBy(split, "same split") >= 2);
+      saved.assertReplayedBy(other, "another split"); // the same layout, each part on its own server
+
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> split.loadState(single.saveState()));
+      assertTrue(e.getMessage().contains("ISVS") && e.getMessage().contains("[3, 2]"), e.getMessage());
+      byte[] cut = Arrays.copyOf(state, state.length - 1);
+      e = assertThrows(IllegalArgumentException.class, () -> split.loadState(cut));
+      assertTrue(e.getMessage().contains("part 1 claims"), e.getMessage());
+      byte[] longer = Arrays.copyOf(state, state.length + 1);
+      assertTrue(assertThrows(IllegalArgumentException.class, () -> split.loadState(longer)).getMessage()
+          .contains("1 bytes follow"));
+      assertTrue(assertThrows(IllegalArgumentException.class, () -> split.loadState(new byte[5])).getMessage()
+          .contains("magic"));
+      byte[] swapped = state.clone(); // part 0's bytes altered: that part's server refuses them
+      swapped[40] ^= 1;
+      EnvException refused = assertThrows(EnvException.InvalidArgument.class, () -> split.loadState(swapped));
+      assertTrue(refused.getMessage().contains("part 0"), refused.getMessage());
+    }
+  }
+
+  @Test
   void aBadActionOnOnePartFailsTheStepWithTheServersOwnError() {
     try (VectorEnv split = twoServers().make("CartPole-v1", 4, 1L, Map.of())) {
       split.reset();
@@ -177,18 +209,5 @@ class SplitVectorEnvTest {
 
   private static InetAddress addr(String host, int a, int b, int c, int d) throws UnknownHostException {
     return InetAddress.getByAddress(host, new byte[] {(byte) a, (byte) b, (byte) c, (byte) d});
-  }
-
-  /** Every field equal, bit for bit; returns the number of episodes that ended. */
-  private static int assertSameStep(StepResult a, StepResult b, String at) {
-    assertArrayEquals(a.observations(), b.observations(), at + " observations");
-    assertArrayEquals(a.rewards(), b.rewards(), at + " rewards");
-    assertArrayEquals(a.terminated(), b.terminated(), at + " terminated");
-    assertArrayEquals(a.truncated(), b.truncated(), at + " truncated");
-    assertArrayEquals(a.endedIndices(), b.endedIndices(), at + " ended envs");
-    assertArrayEquals(a.finalObservations(), b.finalObservations(), at + " final observations");
-    assertArrayEquals(a.episodeReturns(), b.episodeReturns(), at + " episode returns");
-    assertArrayEquals(a.episodeLengths(), b.episodeLengths(), at + " episode lengths");
-    return a.endedCount();
   }
 }

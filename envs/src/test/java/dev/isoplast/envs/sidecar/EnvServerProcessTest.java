@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.isoplast.envs.Rollouts;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvException;
 import dev.isoplast.envs.remote.EnvServerClient;
 import dev.isoplast.envs.remote.Transport;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -86,5 +89,50 @@ class EnvServerProcessTest {
       p.close();
     }
     assertTrue(Files.exists(tmp.resolve("dies.log")));
+  }
+
+  @Test
+  void everyServerGetsTheKeyOfOneOwnerOnlyFileSoAStateLoadsIntoTheNextServer() throws Exception {
+    assumeTrue(System.getenv(StateKeyFile.ENV) == null, "the JVM's own " + StateKeyFile.ENV + " would win");
+    Path keyFile = tmp.resolve("keys/env-state.key"); // its folder does not exist yet
+    Rollouts.Saved saved;
+    try (EnvServerProcess first = EnvServerProcess.start(options("key1.log").withStateKeyFile(keyFile));
+        VectorEnv env = first.client().make("CartPole-v1", 3, 4L)) {
+      env.reset();
+      Rollouts.rollout(env, Rollouts.actions(env, 30, 1));
+      saved = Rollouts.Saved.take(env, Rollouts.actions(env, 40, 2));
+    }
+    assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(keyFile));
+    String key = Files.readString(keyFile).strip();
+    assertTrue(key.matches("[0-9a-f]{64}"), key);
+    assertFalse(Files.readString(tmp.resolve("key1.log")).contains(key), "the key is not logged");
+
+    try (EnvServerProcess second = EnvServerProcess.start(options("key2.log").withStateKeyFile(keyFile));
+        VectorEnv env = second.client().make("CartPole-v1", 3, 99L)) {
+      assertEquals(key, Files.readString(keyFile).strip(), "the file is made once, then reused");
+      // a new process: only the shared key lets it take the first one's state
+      assertTrue(saved.assertReplayedBy(env, "the second server") > 0, "episodes ended");
+    }
+    try (EnvServerProcess other = EnvServerProcess.start(options("key3.log").withStateKeyFile(tmp.resolve("other.key")));
+        VectorEnv env = other.client().make("CartPole-v1", 3, 4L)) {
+      EnvException e = assertThrows(EnvException.InvalidArgument.class, () -> env.loadState(saved.state()));
+      assertTrue(e.getMessage().contains("HMAC does not match"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aKeyFileOthersCanReadOrThatHoldsNoKeyStopsTheStart() throws Exception {
+    Path open = tmp.resolve("open.key");
+    Files.writeString(open, "ab".repeat(32));
+    Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
+    EnvServerProcess.EnvServerStartException e = assertThrows(EnvServerProcess.EnvServerStartException.class,
+        () -> EnvServerProcess.start(options("open.log").withStateKeyFile(open)));
+    assertTrue(e.getMessage().contains("chmod 600 " + open), e.getMessage());
+    Path empty = tmp.resolve("empty.key");
+    Files.writeString(empty, "not a key");
+    Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
+    e = assertThrows(EnvServerProcess.EnvServerStartException.class,
+        () -> EnvServerProcess.start(options("empty.log").withStateKeyFile(empty)));
+    assertTrue(e.getMessage().contains("holds no key"), e.getMessage());
   }
 }
