@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import grpc
@@ -93,6 +94,11 @@ def test_exit_on_stdin_close_stops_the_server_when_its_parent_goes():
     try:
         assert process.stdout.readline().strip().isdigit()
         assert process.poll() is None  # serving while the pipe is open
+        # a terminal's Ctrl-C reaches the whole process group: the parent trainer acts on it (a
+        # checkpoint needs this server), so the child keeps serving
+        process.send_signal(signal.SIGINT)
+        time.sleep(1.5)
+        assert process.poll() is None, "SIGINT is the parent's to act on"
         process.stdin.close()  # what a killed parent's end of the pipe does
         assert process.wait(timeout=20) == 0
         assert "standard input closed" in process.stderr.read()

@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                              f"the server process that saved it")
     parser.add_argument("--exit-on-stdin-close", action="store_true",
                         help="shut down when standard input reaches end of file: a parent process keeps a pipe "
-                             "open, so the server cannot outlive it even if the parent is killed")
+                             "open, so the server cannot outlive it even if the parent is killed; SIGINT (a "
+                             "terminal's Ctrl-C, sent to the whole process group) is then left to the parent")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="stderr log level (default INFO)")
     return parser
@@ -132,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    if args.exit_on_stdin_close:
+        # a child of a trainer: Ctrl-C in the terminal reaches the whole process group, and it is the
+        # parent's to act on (it checkpoints at its next safe point, which needs this server alive,
+        # then stops it); the server ends when the parent closes its standard input or sends SIGTERM
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    else:
+        signal.signal(signal.SIGINT, on_signal)
     if args.exit_on_stdin_close:
         def watch_stdin():
             while sys.stdin.buffer.read(4096):
