@@ -95,10 +95,11 @@ def test_exit_on_stdin_close_stops_the_server_when_its_parent_goes():
         assert process.stdout.readline().strip().isdigit()
         assert process.poll() is None  # serving while the pipe is open
         # a terminal's Ctrl-C reaches the whole process group: the parent trainer acts on it (a
-        # checkpoint needs this server), so the child keeps serving
+        # checkpoint needs this server), so the child keeps serving until its pipe closes
         process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # `timeout`, a service stop: the group's signals too
         time.sleep(1.5)
-        assert process.poll() is None, "SIGINT is the parent's to act on"
+        assert process.poll() is None, "SIGINT and SIGTERM are the parent's to act on"
         process.stdin.close()  # what a killed parent's end of the pipe does
         assert process.wait(timeout=20) == 0
         assert "standard input closed" in process.stderr.read()

@@ -2,7 +2,8 @@
 
 Contract with the Java launcher: the first line on stdout is the bound port number alone
 (e.g. ``43125``), flushed at once; everything else goes to stderr through ``logging``.
-SIGTERM / SIGINT stop the server with a grace period and exit 0. Refusing to start (e.g. a
+SIGTERM / SIGINT stop the server with a grace period and exit 0 (with --exit-on-stdin-close, closing
+standard input does, and the signals are left to the parent). Refusing to start (e.g. a
 non-loopback host without --token) exits 2.
 """
 
@@ -67,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                              f"the server process that saved it")
     parser.add_argument("--exit-on-stdin-close", action="store_true",
                         help="shut down when standard input reaches end of file: a parent process keeps a pipe "
-                             "open, so the server cannot outlive it even if the parent is killed; SIGINT (a "
-                             "terminal's Ctrl-C, sent to the whole process group) is then left to the parent")
+                             "open, so the server cannot outlive it even if the parent is killed; SIGINT and "
+                             "SIGTERM (a terminal's Ctrl-C, `timeout`, a service stop: sent to the whole process "
+                             "group) are then left to the parent, which closes the pipe when it is done")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                         help="stderr log level (default INFO)")
     return parser
@@ -132,13 +134,15 @@ def main(argv: list[str] | None = None) -> int:
         log.info("received %s, shutting down (grace %g s)", signal.Signals(signum).name, GRACE_S)
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
     if args.exit_on_stdin_close:
-        # a child of a trainer: Ctrl-C in the terminal reaches the whole process group, and it is the
-        # parent's to act on (it checkpoints at its next safe point, which needs this server alive,
-        # then stops it); the server ends when the parent closes its standard input or sends SIGTERM
+        # a child of a trainer: Ctrl-C in a terminal, `timeout`, a container or service stop signal the
+        # whole process group, and acting on that is the parent's (it writes a checkpoint at its next
+        # safe point, which needs this server, then closes the pipe); the server ends when the pipe
+        # closes, or by SIGKILL
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     else:
+        signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
     if args.exit_on_stdin_close:
         def watch_stdin():

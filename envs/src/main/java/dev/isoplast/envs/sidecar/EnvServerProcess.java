@@ -203,6 +203,11 @@ public final class EnvServerProcess implements AutoCloseable {
    * the new one does not start.
    */
   public EnvServerProcess restart() {
+    try {
+      process.waitFor(1, TimeUnit.SECONDS); // a server just killed may not have been reaped yet
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     String why = process.isAlive() ? "was still running (pid " + process.pid() + "; stopped)"
         : "exited with code " + exitCode();
     close();
@@ -304,7 +309,13 @@ public final class EnvServerProcess implements AutoCloseable {
     if (!p.isAlive()) {
       return;
     }
-    p.destroy(); // SIGTERM: the server shuts down gracefully
+    try {
+      // end of its standard input: the server shuts down gracefully (it leaves signals to this
+      // process, the group's signals included, so that a stopping trainer can still checkpoint)
+      p.getOutputStream().close();
+    } catch (IOException e) {
+      p.destroy();
+    }
     try {
       if (!p.waitFor(5, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
