@@ -31,6 +31,14 @@ public interface Agent extends Learner {
   /** Puts back {@link #state()} taken from an agent of the same configuration and seed. */
   void restore(Snapshot state);
 
+  /** Checks that {@code state} is the state of a {@code kind} agent ({@code ppo}, {@code dqn}). */
+  static void checkKind(Snapshot state, String kind) {
+    if (!state.getString("kind").equals(kind)) {
+      throw new IllegalArgumentException("cannot restore a " + state.getString("kind") + " agent's state into a "
+          + kind + " agent");
+    }
+  }
+
   /** The env it trains on. */
   VectorEnv env();
 

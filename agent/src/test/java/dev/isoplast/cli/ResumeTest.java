@@ -26,7 +26,7 @@ class ResumeTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** metrics.jsonl without the wall-clock fields. */
-  private static List<String> rows(Path run) throws Exception {
+  static List<String> rows(Path run) throws Exception {
     List<String> out = new ArrayList<>();
     for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
       var row = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(line);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isoplast.runs.Checkpoints;
 import dev.isoplast.testing.ChildJvm;
 import dev.isoplast.testing.VenvPython;
@@ -29,16 +28,14 @@ class RlResumeTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** metrics.jsonl without the wall-clock fields. */
   private static List<String> rows(Path run) throws Exception {
-    List<String> out = new ArrayList<>();
-    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      ObjectNode row = (ObjectNode) JSON.readTree(line);
-      row.remove("monitors/ms");
-      row.remove("charts/SPS");
-      out.add(row.toString());
-    }
-    return out;
+    return ResumeTest.rows(run);
+  }
+
+  /** The job run uninterrupted in this JVM, into {@code tmp/whole}. */
+  private static Path whole(Path tmp, String[] job) {
+    Path whole = whole(tmp, job);
+    return whole;
   }
 
   /** Starts {@code args} in a child JVM and waits until its newest checkpoint is at least at {@code step}. */
@@ -94,9 +91,7 @@ class RlResumeTest {
         "--set", "num_steps=64", "--seed", "5", "--eval-episodes", "2", "--eval-every", "5000",
         "--monitor-cadence", "weights=2,dormancy=3,features=5,ntk=7,isometry=7", "--probe-size", "64",
         "--checkpoint-every", "2048", "--no-progress"};
-    Path whole = tmp.resolve("whole");
-    CliTest.Run a = CliTest.run(ResumeTest.concat(job, "--run-dir", whole.toString()));
-    assertEquals(0, a.code(), a.err());
+    Path whole = whole(tmp, job);
 
     Path cut = tmp.resolve("cut");
     // 1. SIGTERM after the second checkpoint: a checkpoint at the next safe point, exit 130, summary "stopped"
@@ -146,9 +141,7 @@ class RlResumeTest {
         "--set", "learning_starts=500", "--set", "train_frequency=4", "--set", "buffer_size=2000",
         "--eval-episodes", "2", "--monitor-cadence", "weights=20,dormancy=50,features=100,ntk=200,isometry=200",
         "--probe-size", "64", "--checkpoint-every", "1000", "--no-progress"};
-    Path whole = tmp.resolve("whole");
-    CliTest.Run a = CliTest.run(ResumeTest.concat(job, "--run-dir", whole.toString()));
-    assertEquals(0, a.code(), a.err());
+    Path whole = whole(tmp, job);
 
     Path cut = tmp.resolve("cut");
     Process p = startAndWaitForCheckpoint(tmp.resolve("cut.log"), cut, 3000,

@@ -321,9 +321,7 @@ public final class Dqn implements Agent {
 
   @Override
   public void restore(Snapshot s) {
-    if (!s.getString("kind").equals("dqn")) {
-      throw new IllegalArgumentException("cannot restore a " + s.getString("kind") + " agent's state into DQN");
-    }
+    Agent.checkKind(s, "dqn");
     rb.restore(s.getTree("replay_buffer"));
     Param.restoreValues(params, s.getTree("params"));
     Param.restoreValues(targetNetwork.params(), s.getTree("target_params"));

@@ -806,9 +806,7 @@ public final class Ppo implements Agent {
 
   @Override
   public void restore(Snapshot s) {
-    if (!s.getString("kind").equals("ppo")) {
-      throw new IllegalArgumentException("cannot restore a " + s.getString("kind") + " agent's state into PPO");
-    }
+    Agent.checkKind(s, "ppo");
     float[] savedObs = s.getFloats("obs");
     if (savedObs.length != obs.length) {
       throw new IllegalArgumentException("the saved PPO state has a rollout of " + savedObs.length
