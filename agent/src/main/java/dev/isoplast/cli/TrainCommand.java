@@ -176,12 +176,13 @@ final class TrainCommand implements Callable<Integer> {
       Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job,
           new Trainer.Options(!noProgress, checkpointEvery, resumeFrom));
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
-          env, algo, seed, (Double) summary.get("final_mean_return"),
-          Math.min(EpisodeStats.FINAL_WINDOW, (Integer) summary.get("episodes")), (Long) summary.get("total_steps"),
-          summary.get("sps"), summary.get("wall_s"));
-      if (summary.get("eval_mean_return") instanceof Double ev) {
-        System.out.printf("evaluation: mean return %.2f +- %.2f over %d episodes of the deterministic policy%n", ev,
-            (Double) summary.get("eval_std_return"), (Integer) summary.get("eval_episodes"));
+          env, algo, seed, ((Number) summary.get("final_mean_return")).doubleValue(),
+          Math.min(EpisodeStats.FINAL_WINDOW, ((Number) summary.get("episodes")).intValue()),
+          ((Number) summary.get("total_steps")).longValue(), summary.get("sps"), summary.get("wall_s"));
+      if (summary.get("eval_mean_return") instanceof Number ev) {
+        System.out.printf("evaluation: mean return %.2f +- %.2f over %d episodes of the deterministic policy%n",
+            ev.doubleValue(), ((Number) summary.get("eval_std_return")).doubleValue(),
+            ((Number) summary.get("eval_episodes")).intValue());
       }
       if (summary.get("phases") instanceof List<?> phases) {
         printPhases(phases);
@@ -285,8 +286,8 @@ final class TrainCommand implements Callable<Integer> {
       Map<?, ?> p = (Map<?, ?>) o;
       Object ratio = p.get("plasticity_ratio");
       System.out.printf("%-6s %12s %10s %18.2f %12.2f %18s%n", p.get("phase"), p.get("start_step"), p.get("episodes"),
-          (Double) p.get("final_mean_return"), (Double) p.get("mean_return"),
-          ratio == null ? "-" : String.format("%.3f", (Double) ratio));
+          ((Number) p.get("final_mean_return")).doubleValue(), ((Number) p.get("mean_return")).doubleValue(),
+          ratio == null ? "-" : String.format("%.3f", ((Number) ratio).doubleValue()));
     }
   }
 

@@ -332,6 +332,16 @@ public final class Trainer {
     return finish(servers, run, job, plan, summary);
   }
 
+  /** Ends a fresh reference's training at its next safe point once a stop was asked for. */
+  private static final Callback STOP_CHECK = new Callback() {
+    @Override
+    public void onSafePoint(long globalStep) {
+      if (StopSignal.requested()) {
+        throw new RunCheckpointer.Stopped(globalStep, false);
+      }
+    }
+  };
+
   /** A run ended by Ctrl-C or SIGTERM after writing its checkpoint ({@link StopSignal}). */
   public static final class RunStoppedException extends RuntimeException {
     RunStoppedException(String message) {
@@ -354,6 +364,13 @@ public final class Trainer {
     if (job.freshReference() && plan != null) {
       try {
         freshReference(servers, run, job, plan, summary);
+      } catch (RunCheckpointer.Stopped stopped) {
+        // the continual run's end checkpoint holds its summary: a resumed run trains the fresh references again
+        String how = "during the fresh references; continue with: isoplast train --resume " + run.path();
+        summary.put("status", "stopped");
+        summary.put("error", "stopped on request " + how);
+        run.writeSummary(summary);
+        throw new RunStoppedException("stopped " + how);
       } catch (RuntimeException ex) {
         summary.put("status", "failed");
         summary.put("error", "fresh reference: " + ex.getMessage());
@@ -407,11 +424,11 @@ public final class Trainer {
         Agent learner = build(servers, job, RestartingVectorEnv.Listener.NONE);
         try (MetricsFile m = run.openMetrics(Path.of("fresh", "phase_" + k + ".jsonl")); VectorEnv e = learner.env()) {
           e.reconfigure(phase.perturbation());
-          fresh = learner.train(steps, m, List.of()).finalMeanReturn();
+          fresh = learner.train(steps, m, List.of(STOP_CHECK)).finalMeanReturn();
         }
         cache.put(key, fresh);
       }
-      double continual = (Double) entry.get("final_mean_return");
+      double continual = ((Number) entry.get("final_mean_return")).doubleValue();
       Double scale = phase.perturbation().rewardScale();
       entry.put("fresh_final_mean_return", fresh);
       entry.put("plasticity_ratio", PlasticityRatio.of(job.envId(), scale == null ? 1.0 : scale, continual, fresh));

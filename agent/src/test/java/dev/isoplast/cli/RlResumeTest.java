@@ -34,7 +34,9 @@ class RlResumeTest {
 
   /** The job run uninterrupted in this JVM, into {@code tmp/whole}. */
   private static Path whole(Path tmp, String[] job) {
-    Path whole = whole(tmp, job);
+    Path whole = tmp.resolve("whole");
+    CliTest.Run a = CliTest.run(ResumeTest.concat(job, "--run-dir", whole.toString()));
+    assertEquals(0, a.code(), a.err());
     return whole;
   }
 
@@ -170,6 +172,36 @@ class RlResumeTest {
     assertTrue(again.err().contains("is damaged") && again.err().contains("at step " + before), again.err());
     assertTrue(before < 8000, "the one before is a mid-run checkpoint: " + before);
     assertEquals(rows(whole), rows(cut), "resumed again from step " + before + ": still the same rows");
+  }
+
+  @Test
+  void aRunStoppedDuringItsFreshReferencesResumesToThem(@TempDir Path tmp) throws Exception {
+    String[] job = {"train", "--algo", "ppo", "--scenario", "cartpole-permute", "--phase-steps", "8192", "--repeat", "2",
+        "--fresh-reference", "--seed", "6", "--eval-episodes", "0", "--monitors", "none", "--no-progress"};
+    Path whole = whole(tmp, job);
+    Path cut = tmp.resolve("cut");
+    Path log = tmp.resolve("cut.log");
+    Process p = ChildJvm.start(log, ResumeTest.concat(job, "--run-dir", cut.toString()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (p.isAlive() && !Files.readString(log).contains("fresh reference: phase 1") && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertTrue(p.isAlive(), "the child ended before it could be stopped: " + Files.readString(log));
+    p.destroy(); // SIGTERM while the second fresh learner trains
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(130, p.exitValue(), Files.readString(log));
+    assertTrue(Files.readString(log).contains("during the fresh references; continue with: isoplast train --resume"));
+    assertEquals("stopped", JSON.readTree(cut.resolve("summary.json").toFile()).get("status").asText());
+
+    CliTest.Run r = CliTest.run("train", "--resume", cut.toString(), "--no-progress");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("fresh reference: phase 0"), "the fresh references run again: " + r.err());
+    JsonNode sa = JSON.readTree(whole.resolve("summary.json").toFile());
+    JsonNode sb = JSON.readTree(cut.resolve("summary.json").toFile());
+    assertEquals("completed", sb.get("status").asText());
+    assertEquals(sa.get("phases"), sb.get("phases"), "the same phases, fresh returns and plasticity ratios");
+    assertTrue(sb.get("phases").get(1).has("plasticity_ratio"), sb.toString());
+    assertEquals(rows(whole), rows(cut));
   }
 
   @Test
