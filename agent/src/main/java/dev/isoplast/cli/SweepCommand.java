@@ -304,7 +304,8 @@ final class SweepCommand implements Callable<Integer> {
       if (!servers.isEmpty()) {
         cmd.addAll(List.of("--env-server", String.join(",", SweepRunner.serversOf(worker, workers, servers))));
         // a cell reaches the sweep's servers as remote ones: it waits for one that stopped answering
-        // (the sweep does not restart its embedded server: the cells then fail, and a rerun redoes them)
+        // (the sweep does not restart its embedded server: the cells then fail, and a rerun continues
+        // them from their checkpoints)
         cmd.addAll(server.recoveryArgs());
       }
       cmd.add("--no-progress");

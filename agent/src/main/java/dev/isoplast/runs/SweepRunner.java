@@ -7,6 +7,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -177,9 +178,18 @@ public final class SweepRunner {
     Path runDir = sweepDir.resolve(e.cell.runDir());
     long t0 = System.nanoTime();
     try {
-      clean(runDir);
-      Files.createDirectories(runDir);
-      ProcessBuilder pb = launcher.processFor(spec.cellArgs(e.cell, runDir), WORKER.get());
+      List<String> args = spec.cellArgs(e.cell, runDir);
+      if (resumable(runDir, args.get(0))) {
+        // cut short after a checkpoint (a killed sweep, a dead machine): the cell continues from it,
+        // to the same rows an uninterrupted cell writes (train --resume, continual --resume)
+        args = List.of(args.get(0), "--resume", runDir.toString());
+        Files.writeString(runDir.resolve(LOG), "sweep: resuming this cell from its newest checkpoint\n",
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } else {
+        clean(runDir);
+        Files.createDirectories(runDir);
+      }
+      ProcessBuilder pb = launcher.processFor(args, WORKER.get());
       Path log = runDir.resolve(LOG);
       pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
@@ -285,6 +295,23 @@ public final class SweepRunner {
   }
 
   /** Removes a cell's old run directory (an unfinished attempt) so that it restarts from scratch. */
+  /**
+   * Whether the unfinished cell in {@code runDir} can continue rather than start again: it was
+   * made by the same subcommand (its command.txt) and holds a whole checkpoint.
+   */
+  static boolean resumable(Path runDir, String subcommand) {
+    Path command = runDir.resolve("command.txt");
+    try {
+      if (!Files.isRegularFile(command) || !Files.readString(command).startsWith("isoplast " + subcommand + " ")) {
+        return false;
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    Checkpoints checkpoints = new Checkpoints(runDir);
+    return !checkpoints.files().isEmpty() && checkpoints.latest().isPresent();
+  }
+
   static void clean(Path runDir) throws IOException {
     if (!Files.exists(runDir)) {
       return;

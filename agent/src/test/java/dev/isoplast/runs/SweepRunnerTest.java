@@ -44,7 +44,8 @@ class SweepRunnerTest {
     String script = """
         method=""; seed=""; dir=""
         while [ $# -gt 0 ]; do
-          case "$1" in --method) method="$2"; shift;; --seed) seed="$2"; shift;; --run-dir) dir="$2"; shift;; esac
+          case "$1" in --method) method="$2"; shift;; --seed) seed="$2"; shift;; --run-dir) dir="$2"; shift;;
+            --resume) dir="$2"; method="resume"; seed="$(basename "$2")"; shift;; esac
           shift
         done
         echo "$method $seed" >> "%s"
@@ -137,6 +138,33 @@ class SweepRunnerTest {
     assertEquals("completed", skipped.get("status").asText());
     assertTrue(skipped.get("threads").isNull() && skipped.get("command").asText().startsWith("isoplast train"),
         "finished before this index existed: its thread count is not known");
+  }
+
+  @Test
+  void aCellCutShortAfterACheckpointResumesFromItInsteadOfStartingAgain() throws Exception {
+    Path dir = tmp.resolve("sweep");
+    SweepSpec s = spec(1);
+    SweepIndex index = new SweepIndex(dir, s, commands(s, dir), null);
+    // cell 1 (adamo seed 1) was killed after a checkpoint; cell 2 (adam seed 2) after a damaged one only
+    Path cut = dir.resolve("adamo__seed1");
+    Files.createDirectories(cut);
+    Files.writeString(cut.resolve("command.txt"), "isoplast train --algo ppo --method adamo --seed 1\n");
+    Files.writeString(cut.resolve("metrics.jsonl"), "{\"global_step\":128}\n");
+    new Checkpoints(cut).save(128, new dev.isoplast.config.Snapshot().put("kind", "train"));
+    Path damaged = dir.resolve("adam__seed2");
+    Files.createDirectories(damaged);
+    Files.writeString(damaged.resolve("command.txt"), "isoplast train --algo ppo --method adam --seed 2\n");
+    Path file = new Checkpoints(damaged).save(64, new dev.isoplast.config.Snapshot().put("kind", "train"));
+    Files.write(file, new byte[] {1, 2, 3});
+
+    Path ran = tmp.resolve("ran.txt");
+    SweepRunner.Outcome o = new SweepRunner(dir, s, index, fake(ran), false).run();
+    assertEquals(List.of("adam 1", "resume adamo__seed1", "adam 2", "adamo 2"), Files.readAllLines(ran),
+        "the checkpointed cell resumes; the one whose only checkpoint is damaged starts again");
+    assertEquals(new SweepRunner.Outcome(4, 0, 3, 1, 0), o);
+    assertTrue(Files.exists(cut.resolve("metrics.jsonl")), "its rows so far are kept (the resume cuts them back itself)");
+    assertTrue(Files.readString(cut.resolve(SweepRunner.LOG)).contains("resuming this cell from its newest checkpoint"));
+    assertFalse(Files.exists(damaged.resolve("command.txt")), "the damaged one's directory was cleaned");
   }
 
   @Test
