@@ -163,7 +163,9 @@ public final class Trainer {
       throw new IllegalArgumentException("the checkpoint " + options.resume().file() + " is not an RL run's");
     }
     if (resumed != null && resumed.getBoolean("trained")) {
+      // training had ended: its summary comes back (summary.json may be gone), then what is left
       Map<String, Object> summary = readSummary(resumed.getString("summary"));
+      run.writeSummary(summary);
       return finish(servers, run, job, plan, summary);
     }
     ServerRestartEvents restarts = new ServerRestartEvents();

@@ -70,8 +70,11 @@ class SweepCliTest {
           "every cell used the sweep's one server");
     }
 
-    // a cell cut short (no summary) with a leftover file; the finished ones must not run again
+    // a cell cut short (no summary) after its last checkpoint, with a leftover file: it continues from
+    // the checkpoint (here the end of its training: its summary comes back); the finished ones must
+    // not run again
     Path cut = dir.resolve("adamo__seed2");
+    String cutSummary = Files.readString(cut.resolve("summary.json"));
     Files.delete(cut.resolve("summary.json"));
     Files.writeString(cut.resolve("stale.txt"), "left by the killed attempt");
     Path kept = dir.resolve("adam__seed1/summary.json");
@@ -80,8 +83,9 @@ class SweepCliTest {
     CliTest.Run again = CliTest.run(cmd);
     assertEquals(0, again.code(), again.err() + again.out());
     assertTrue(again.out().contains("4 cells: 3 skipped (finished before), 1 completed now, 0 failed"), again.out());
-    assertFalse(Files.exists(cut.resolve("stale.txt")), "the unfinished cell restarted in a clean directory");
-    assertEquals("completed", JSON.readTree(cut.resolve("summary.json").toFile()).get("status").asText());
+    assertTrue(Files.exists(cut.resolve("stale.txt")), "the unfinished cell continued in its directory");
+    assertTrue(Files.readString(cut.resolve("cell.log")).contains("resuming this cell from its newest checkpoint"));
+    assertEquals(JSON.readTree(cutSummary), JSON.readTree(cut.resolve("summary.json").toFile()), "its summary is back");
     assertEquals(keptTime, Files.getLastModifiedTime(kept));
     assertEquals(keptText, Files.readString(kept));
     JsonNode after = JSON.readTree(dir.resolve("sweep.json").toFile());
