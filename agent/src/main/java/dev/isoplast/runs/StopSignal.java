@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StopSignal {
 
   private static final AtomicInteger SIGNALS = new AtomicInteger();
+  private static boolean installed;
 
   private StopSignal() {}
 
@@ -37,16 +38,9 @@ public final class StopSignal {
     }
   }
 
-  private static boolean installed;
-
   /** True once a stop was asked for. */
   public static boolean requested() {
     return SIGNALS.get() > 0;
-  }
-
-  /** Asks for a stop as a signal would (tests). */
-  static void request() {
-    SIGNALS.incrementAndGet();
   }
 
   /** Forgets a stop request (tests, and a CLI that runs several commands in one process). */
