@@ -22,6 +22,15 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Dense implements Layer {
 
+  /**
+   * System property: the largest product (rows · in · out multiply-adds) that {@link #forward}
+   * computes in one Java pass instead of a BLAS gemm (default 20,000: the rollout's layers on a
+   * few envs' rows; 0 = always BLAS, as before that pass existed). The two sum in different orders,
+   * so results differ in the last bits between settings, never between runs with one setting.
+   */
+  public static final String SMALL_AFFINE_PROPERTY = "isoplast.smallAffineMax";
+
+
   private final String name;
   private final int in;
   private final int out;
@@ -108,8 +117,10 @@ public final class Dense implements Layer {
   public INDArray forward(INDArray x) {
     Layers.checkInput(this, x, dataType());
     Buffers buf = buffers.get((int) x.rows());
-    Nd4j.gemm(x, weight.value(), buf.z, false, true, 1.0, 0.0);
-    Kernels.addRowVector(buf.z, bias.value());
+    if (!Kernels.smallAffine(x, weight.value(), bias.value(), buf.z)) {
+      Nd4j.gemm(x, weight.value(), buf.z, false, true, 1.0, 0.0);
+      Kernels.addRowVector(buf.z, bias.value());
+    }
     lastInput = x;
     return buf.z;
   }

@@ -16,6 +16,50 @@ final class Kernels {
   private Kernels() {}
 
   /** {@code z[r, c] += b[c]} for every row r; z is [rows, cols] and owned (contiguous). */
+  /** Multiply-adds up to which {@link #smallAffine} works in Java: the rollout's layers on a few envs' rows. */
+  public static final int SMALL_AFFINE_MAX = 20_000;
+
+  /** {@link #SMALL_AFFINE_MAX}, or the system property {@link Dense#SMALL_AFFINE_PROPERTY} when set. */
+  static int smallAffineMax() {
+    return Integer.getInteger(Dense.SMALL_AFFINE_PROPERTY, SMALL_AFFINE_MAX);
+  }
+
+  /**
+   * z = x Wᵀ + b (x [rows, in], W [out, in], b [out]) as one Java pass when the product is small
+   * (rows · in · out ≤ {@link #smallAffineMax()}) and every array is contiguous FLOAT; returns
+   * false, having done nothing, otherwise. An ND4J gemm costs ≈ 13–50 µs whatever its size
+   * (docs/performance.md), a 4 × 64 × 64 product in Java a few µs: PPO's rollout makes three such
+   * products per network per env step. Each output is summed over k in order in float32, so the
+   * result differs from BLAS's in the last bits (another summation order), never between runs.
+   */
+  static boolean smallAffine(INDArray x, INDArray w, INDArray b, INDArray z) {
+    int rows = (int) x.rows();
+    int in = (int) x.columns();
+    int out = (int) w.rows();
+    if ((long) rows * in * out > smallAffineMax() || x.dataType() != DataType.FLOAT || !HostArrays.isContiguous(x)
+        || !HostArrays.isContiguous(w) || !HostArrays.isContiguous(b) || !HostArrays.isContiguous(z)) {
+      return false;
+    }
+    FloatBuffer xf = HostArrays.floats(x);
+    FloatBuffer wf = HostArrays.floats(w);
+    FloatBuffer bf = HostArrays.floats(b);
+    FloatBuffer zf = HostArrays.floats(z);
+    float[] xr = new float[in];
+    float[] wr = new float[in * out];
+    wf.get(0, wr);
+    for (int r = 0; r < rows; r++) {
+      xf.get(r * in, xr);
+      for (int o = 0, base = 0; o < out; o++, base += in) {
+        float acc = 0f;
+        for (int k = 0; k < in; k++) {
+          acc += xr[k] * wr[base + k];
+        }
+        zf.put(r * out + o, acc + bf.get(o));
+      }
+    }
+    return true;
+  }
+
   static void addRowVector(INDArray z, INDArray b) {
     int rows = (int) z.rows();
     int cols = (int) z.columns();

@@ -33,6 +33,50 @@ class DenseTest {
     assertArrayEquals(new double[] {-0.5, -2, 1, 3.5, 7, 15}, z.reshape(6).toDoubleVector(), 1e-12);
   }
 
+  /**
+   * Small float32 products go through one Java pass (Kernels.smallAffine), larger ones through
+   * BLAS: both against an exact (float64) x Wᵀ + b computed here by hand, to float32 rounding.
+   */
+  @Test
+  void smallAndLargeFloatProductsBothGiveXWTransposePlusBias() {
+    SplittableRandom rng = new SplittableRandom(11);
+    int[][] shapes = {{4, 4, 64}, {4, 64, 64}, {2, 64, 2}, {1, 3, 5}, {128, 64, 64}, {64, 8, 40}};
+    for (int[] sh : shapes) {
+      int rows = sh[0];
+      int in = sh[1];
+      int out = sh[2];
+      Dense d = new Dense("d", in, out, false, DataType.FLOAT);
+      d.weight().value().assign(RandomArrays.gaussian(rng, DataType.FLOAT, out, in));
+      d.bias().value().assign(RandomArrays.gaussian(rng, DataType.FLOAT, out));
+      INDArray x = RandomArrays.gaussian(rng, DataType.FLOAT, rows, in);
+      boolean small = (long) rows * in * out <= Kernels.SMALL_AFFINE_MAX;
+      assertEquals(small, Kernels.smallAffine(x, d.weight().value(), d.bias().value(), Nd4j.zeros(DataType.FLOAT, rows,
+          out)), "the Java pass takes exactly the small products: " + java.util.Arrays.toString(sh));
+      double[] z = d.forward(x).reshape((long) rows * out).toDoubleVector();
+      double[] w = d.weight().value().reshape((long) out * in).toDoubleVector();
+      double[] b = d.bias().value().toDoubleVector();
+      double[] xs = x.reshape((long) rows * in).toDoubleVector();
+      for (int r = 0; r < rows; r++) {
+        for (int o = 0; o < out; o++) {
+          double exact = b[o];
+          double scale = Math.abs(b[o]);
+          for (int k = 0; k < in; k++) {
+            exact += xs[r * in + k] * w[o * in + k];
+            scale += Math.abs(xs[r * in + k] * w[o * in + k]);
+          }
+          assertEquals(exact, z[r * out + o], 1e-6 * scale + 1e-7, java.util.Arrays.toString(sh) + " z[" + r + "," + o + "]");
+        }
+      }
+    }
+    System.setProperty(Dense.SMALL_AFFINE_PROPERTY, "0");
+    try {
+      assertTrue(!Kernels.smallAffine(Nd4j.ones(DataType.FLOAT, 1, 2), Nd4j.ones(DataType.FLOAT, 3, 2),
+          Nd4j.ones(DataType.FLOAT, 3), Nd4j.zeros(DataType.FLOAT, 1, 3)), "0 turns the Java pass off");
+    } finally {
+      System.clearProperty(Dense.SMALL_AFFINE_PROPERTY);
+    }
+  }
+
   @Test
   void gradientsMatchFiniteDifferencesWhenWideningAndNarrowing() {
     int[][] shapes = {{3, 5, 7}, {4, 7, 3}, {1, 6, 6}};
