@@ -25,11 +25,11 @@ public final class Dense implements Layer {
   /**
    * System property: the largest product (rows · in · out multiply-adds) that {@link #forward}
    * computes in one Java pass instead of a BLAS gemm (default 20,000: the rollout's layers on a
-   * few envs' rows; 0 = always BLAS, as before that pass existed). The two sum in different orders,
+   * few envs' rows; 0 = always BLAS, as before that pass existed), read when a layer is made. The
+   * two sum in different orders,
    * so results differ in the last bits between settings, never between runs with one setting.
    */
   public static final String SMALL_AFFINE_PROPERTY = "isoplast.smallAffineMax";
-
 
   private final String name;
   private final int in;
@@ -38,6 +38,7 @@ public final class Dense implements Layer {
   private final Param bias;
   private final INDArray biasGradRow;
   private final PerBatch<Buffers> buffers;
+  private final int smallAffineMax = Kernels.smallAffineMax(); // read once per layer, not per forward
   private INDArray lastInput;
   private INDArray lastDelta;
   private Init init;
@@ -117,7 +118,7 @@ public final class Dense implements Layer {
   public INDArray forward(INDArray x) {
     Layers.checkInput(this, x, dataType());
     Buffers buf = buffers.get((int) x.rows());
-    if (!Kernels.smallAffine(x, weight.value(), bias.value(), buf.z)) {
+    if (!Kernels.smallAffine(x, weight.value(), bias.value(), buf.z, smallAffineMax)) {
       Nd4j.gemm(x, weight.value(), buf.z, false, true, 1.0, 0.0);
       Kernels.addRowVector(buf.z, bias.value());
     }

@@ -15,7 +15,6 @@ final class Kernels {
 
   private Kernels() {}
 
-  /** {@code z[r, c] += b[c]} for every row r; z is [rows, cols] and owned (contiguous). */
   /** Multiply-adds up to which {@link #smallAffine} works in Java: the rollout's layers on a few envs' rows. */
   public static final int SMALL_AFFINE_MAX = 20_000;
 
@@ -26,17 +25,18 @@ final class Kernels {
 
   /**
    * z = x Wᵀ + b (x [rows, in], W [out, in], b [out]) as one Java pass when the product is small
-   * (rows · in · out ≤ {@link #smallAffineMax()}) and every array is contiguous FLOAT; returns
+   * (rows · in · out ≤ {@code max}, {@link #smallAffineMax()} for a layer) and every array is
+   * contiguous FLOAT; returns
    * false, having done nothing, otherwise. An ND4J gemm costs ≈ 13–50 µs whatever its size
    * (docs/performance.md), a 4 × 64 × 64 product in Java a few µs: PPO's rollout makes three such
    * products per network per env step. Each output is summed over k in order in float32, so the
    * result differs from BLAS's in the last bits (another summation order), never between runs.
    */
-  static boolean smallAffine(INDArray x, INDArray w, INDArray b, INDArray z) {
+  static boolean smallAffine(INDArray x, INDArray w, INDArray b, INDArray z, int max) {
     int rows = (int) x.rows();
     int in = (int) x.columns();
     int out = (int) w.rows();
-    if ((long) rows * in * out > smallAffineMax() || x.dataType() != DataType.FLOAT || !HostArrays.isContiguous(x)
+    if ((long) rows * in * out > max || x.dataType() != DataType.FLOAT || !HostArrays.isContiguous(x)
         || !HostArrays.isContiguous(w) || !HostArrays.isContiguous(b) || !HostArrays.isContiguous(z)) {
       return false;
     }
@@ -60,6 +60,7 @@ final class Kernels {
     return true;
   }
 
+  /** {@code z[r, c] += b[c]} for every row r; z is [rows, cols] and owned (contiguous). */
   static void addRowVector(INDArray z, INDArray b) {
     int rows = (int) z.rows();
     int cols = (int) z.columns();

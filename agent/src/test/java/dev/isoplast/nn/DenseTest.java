@@ -51,7 +51,8 @@ class DenseTest {
       INDArray x = RandomArrays.gaussian(rng, DataType.FLOAT, rows, in);
       boolean small = (long) rows * in * out <= Kernels.SMALL_AFFINE_MAX;
       assertEquals(small, Kernels.smallAffine(x, d.weight().value(), d.bias().value(), Nd4j.zeros(DataType.FLOAT, rows,
-          out)), "the Java pass takes exactly the small products: " + java.util.Arrays.toString(sh));
+          out), Kernels.smallAffineMax()), "the Java pass takes exactly the small products: "
+          + java.util.Arrays.toString(sh));
       double[] z = d.forward(x).reshape((long) rows * out).toDoubleVector();
       double[] w = d.weight().value().reshape((long) out * in).toDoubleVector();
       double[] b = d.bias().value().toDoubleVector();
@@ -71,7 +72,8 @@ class DenseTest {
     System.setProperty(Dense.SMALL_AFFINE_PROPERTY, "0");
     try {
       assertTrue(!Kernels.smallAffine(Nd4j.ones(DataType.FLOAT, 1, 2), Nd4j.ones(DataType.FLOAT, 3, 2),
-          Nd4j.ones(DataType.FLOAT, 3), Nd4j.zeros(DataType.FLOAT, 1, 3)), "0 turns the Java pass off");
+          Nd4j.ones(DataType.FLOAT, 3), Nd4j.zeros(DataType.FLOAT, 1, 3), Kernels.smallAffineMax()),
+          "0 turns the Java pass off");
     } finally {
       System.clearProperty(Dense.SMALL_AFFINE_PROPERTY);
     }
