@@ -26,8 +26,8 @@ public final class Dense implements Layer {
    * System property: the largest product (rows · in · out multiply-adds) that {@link #forward}
    * computes in one Java pass instead of a BLAS gemm (default 20,000: the rollout's layers on a
    * few envs' rows; 0 = always BLAS, as before that pass existed), read when a layer is made. The
-   * two sum in different orders,
-   * so results differ in the last bits between settings, never between runs with one setting.
+   * two sum in different orders, so results differ in the last bits between settings, never between
+   * runs with one setting.
    */
   public static final String SMALL_AFFINE_PROPERTY = "isoplast.smallAffineMax";
 
