@@ -110,9 +110,7 @@ public final class ContinualTrainer {
     ProgressCallback progress = options.progressBar() ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
         () -> String.format("task %d/%d %s %.3f", current[0] + 1, job.numTasks(),
             seq.regression() ? "mse" : "acc", running[0])) : null;
-    try (MetricsFile metrics = resumed == null ? run.openMetrics() : run.resumeMetrics(resumed.getLong("metrics_length"));
-        TensorBoardWriter events = resumed == null ? run.openTensorBoard()
-            : TensorBoardWriter.resume(run.file(resumed.getString("events_file")), resumed.getLong("events_length"))) {
+    try (MetricsFile metrics = run.openMetrics(resumed); TensorBoardWriter events = run.openTensorBoard(resumed)) {
       MetricSink out = MetricTee.of(metrics, events);
       MetricSink sink = (step, scalars) -> {
         Map<String, Double> row = new LinkedHashMap<>(scalars);
@@ -138,7 +136,8 @@ public final class ContinualTrainer {
       long examples = resumed == null ? 0 : resumed.getLong("examples");
       int firstTask = resumed == null ? 0 : resumed.getInt("next_task");
       if (resumed != null) {
-        tasks.addAll(readTasks(resumed.getString("tasks")));
+        tasks.addAll(RunDirectory.fromJson(resumed.getString("tasks"),
+            new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() {}, "the checkpoint's task list"));
       }
       long nextCheckpoint = options.checkpointEvery() > 0 ? (examples / options.checkpointEvery() + 1)
           * options.checkpointEvery() : Long.MAX_VALUE;
@@ -254,29 +253,12 @@ public final class ContinualTrainer {
   private static Snapshot checkpoint(SupervisedLearner learner, Monitors monitors, int nextTask, long examples,
       List<Map<String, Object>> tasks, MetricsFile metrics, TensorBoardWriter events) {
     Snapshot s = new Snapshot().put("kind", "continual").put("next_task", (long) nextTask).put("examples", examples)
-        .put("learner", learner.state()).put("tasks", writeTasks(tasks)).put("metrics_length", metrics.length())
-        .put("events_file", events.path().getFileName().toString()).put("events_length", events.length());
+        .put("learner", learner.state()).put("tasks", RunDirectory.toJson(tasks));
+    RunDirectory.putFileLengths(s, metrics, events);
     if (monitors != null) {
       s.put("monitors", monitors.state());
     }
     return s;
-  }
-
-  private static String writeTasks(List<Map<String, Object>> tasks) {
-    try {
-      return RunDirectory.JSON.writeValueAsString(tasks);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private static List<Map<String, Object>> readTasks(String json) {
-    try {
-      return RunDirectory.JSON.readValue(json,
-          new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() {});
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("the checkpoint's task list is damaged: " + e.getMessage());
-    }
   }
 
   /** The first, last and mean figure over the tasks, under {@code first_<key>}, {@code final_<key>}, {@code mean_<key>}. */

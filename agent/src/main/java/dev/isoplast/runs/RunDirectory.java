@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.isoplast.config.Snapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -80,9 +81,49 @@ public final class RunDirectory {
     }
   }
 
-  /** metrics.jsonl reopened for appending, cut back to {@code length} bytes (the checkpoint's). */
-  public MetricsFile resumeMetrics(long length) {
-    return MetricsFile.resume(dir.resolve("metrics.jsonl"), length);
+  /**
+   * metrics.jsonl for appending: a new run's ({@code checkpoint} null), or a resumed run's, cut back
+   * to its length at {@code checkpoint} ({@link #putFileLengths}).
+   */
+  public MetricsFile openMetrics(Snapshot checkpoint) {
+    return checkpoint == null ? openMetrics()
+        : MetricsFile.resume(dir.resolve("metrics.jsonl"), checkpoint.getLong("metrics_length"));
+  }
+
+  /**
+   * The event file: a new one ({@link #openTensorBoard()}, {@code checkpoint} null), or a resumed
+   * run's, cut back to its length at {@code checkpoint} ({@link #putFileLengths}).
+   */
+  public TensorBoardWriter openTensorBoard(Snapshot checkpoint) {
+    return checkpoint == null ? openTensorBoard()
+        : TensorBoardWriter.resume(file(checkpoint.getString("events_file")), checkpoint.getLong("events_length"));
+  }
+
+  /**
+   * Puts into {@code checkpoint} what {@link #openMetrics(Snapshot)} and
+   * {@link #openTensorBoard(Snapshot)} read back: the two files' lengths now and the event file's name.
+   */
+  static Snapshot putFileLengths(Snapshot checkpoint, MetricsFile metrics, TensorBoardWriter events) {
+    return checkpoint.put("metrics_length", metrics.length()).put("events_file", events.path().getFileName().toString())
+        .put("events_length", events.length());
+  }
+
+  /** {@code value} as JSON text (a checkpoint keeps lists and maps, e.g. a summary so far, this way). */
+  static String toJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Reads {@link #toJson} back; damaged text is an IllegalArgumentException naming {@code what}. */
+  static <T> T fromJson(String json, com.fasterxml.jackson.core.type.TypeReference<T> type, String what) {
+    try {
+      return JSON.readValue(json, type);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(what + " is damaged: " + e.getMessage());
+    }
   }
 
   public Path path() {

@@ -164,7 +164,9 @@ public final class Trainer {
     }
     if (resumed != null && resumed.getBoolean("trained")) {
       // training had ended: its summary comes back (summary.json may be gone), then what is left
-      Map<String, Object> summary = readSummary(resumed.getString("summary"));
+      Map<String, Object> summary = RunDirectory.fromJson(resumed.getString("summary"),
+          new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
+          "the checkpoint's summary");
       run.writeSummary(summary);
       return finish(servers, run, job, plan, summary);
     }
@@ -197,9 +199,7 @@ public final class Trainer {
     VectorEnv evalEnv = null;
     PhaseSchedule schedule = null;
     Checkpoints checkpoints = new Checkpoints(run.path());
-    try (MetricsFile metrics = resumed == null ? run.openMetrics() : run.resumeMetrics(resumed.getLong("metrics_length"));
-        TensorBoardWriter events = resumed == null ? run.openTensorBoard()
-            : TensorBoardWriter.resume(run.file(resumed.getString("events_file")), resumed.getLong("events_length"));
+    try (MetricsFile metrics = run.openMetrics(resumed); TensorBoardWriter events = run.openTensorBoard(resumed);
         VectorEnv e = agent.env()) {
       MetricSink sink = MetricTee.of(metrics, events); // every row to metrics.jsonl and the event file
       if (plan != null) {
@@ -245,10 +245,9 @@ public final class Trainer {
         } catch (UnsupportedOperationException u) {
           throw new RunCheckpointer.Unavailable(u.getMessage());
         }
-        Snapshot st = new Snapshot().put("kind", "train").put("trained", false).put("global_step", agent.globalStep())
-            .put("agent", agent.state()).put("env", envState).put("episodes", episodes.state())
-            .put("metrics_length", metrics.length()).put("events_file", events.path().getFileName().toString())
-            .put("events_length", events.length());
+        Snapshot st = RunDirectory.putFileLengths(new Snapshot().put("kind", "train").put("trained", false)
+            .put("global_step", agent.globalStep()).put("agent", agent.state()).put("env", envState)
+            .put("episodes", episodes.state()), metrics, events);
         if (sched != null) {
           st.put("schedule", sched.state());
         }
@@ -305,7 +304,7 @@ public final class Trainer {
       // the end (no agent or env state needed any more): the summary so far, so that a run stopped
       // during its fresh references goes straight to them
       checkpoints.save(r.globalSteps(), new Snapshot().put("kind", "train").put("trained", true)
-          .put("global_step", r.globalSteps()).put("summary", writeSummary(summary)));
+          .put("global_step", r.globalSteps()).put("summary", RunDirectory.toJson(summary)));
     } catch (RunCheckpointer.Stopped stopped) {
       String how = stopped.checkpointed() ? "after writing a checkpoint; continue with: isoplast train --resume "
           + run.path() : "without a checkpoint (this run's state cannot be saved); the metrics so far are in " + run.path();
@@ -384,23 +383,6 @@ public final class Trainer {
       run.writeSummary(summary);
     }
     return summary;
-  }
-
-  private static String writeSummary(Map<String, Object> summary) {
-    try {
-      return RunDirectory.JSON.writeValueAsString(summary);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private static Map<String, Object> readSummary(String json) {
-    try {
-      return RunDirectory.JSON.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String,
-          Object>>() {});
-    } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("the checkpoint's summary is damaged: " + e.getMessage());
-    }
   }
 
   /**
