@@ -143,20 +143,15 @@ final class ContinualCommand implements Callable<Integer> {
           + "has no task); RL runs resume with isoplast train --resume");
     }
     ContinualTrainer.Job job = jobFrom(name, cfg);
-    java.util.Optional<dev.isoplast.runs.Checkpoints.Loaded> ckpt = new dev.isoplast.runs.Checkpoints(run.path())
-        .latest();
-    if (ckpt.isEmpty()) {
-      throw new IllegalArgumentException("--resume " + resume + ": no whole checkpoint in " + run.path().resolve(
-          dev.isoplast.runs.Checkpoints.DIR) + " to continue from");
-    }
-    if (ckpt.get().state().getLong("next_task") >= job.numTasks()) {
+    dev.isoplast.runs.Checkpoints.Loaded ckpt = new dev.isoplast.runs.Checkpoints(run.path()).toResume(resume);
+    if (ckpt.state().getLong("next_task") >= job.numTasks()) {
       System.out.println("the run in " + run.path() + " is complete (its last checkpoint is at its end)");
       return 0;
     }
-    System.err.printf("resuming %s from %s (%d examples, task %d of %d)%n", run.path(), ckpt.get().file(),
-        ckpt.get().step(), ckpt.get().state().getLong("next_task"), job.numTasks());
+    System.err.printf("resuming %s from %s (%d examples, task %d of %d)%n", run.path(), ckpt.file(),
+        ckpt.step(), ckpt.state().getLong("next_task"), job.numTasks());
     Map<String, Object> summary = ContinualTrainer.run(run, job,
-        new ContinualTrainer.Options(!noProgress, checkpointEvery, ckpt.get()));
+        new ContinualTrainer.Options(!noProgress, checkpointEvery, ckpt));
     print(summary, job.tasks().regression(), run);
     return 0;
   }

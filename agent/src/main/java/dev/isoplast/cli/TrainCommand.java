@@ -216,11 +216,7 @@ final class TrainCommand implements Callable<Integer> {
           + String.join(" ", original.subList(0, Math.min(2, original.size()))) + " ...); supervised runs resume with "
           + "isoplast continual --resume");
     }
-    java.util.Optional<Checkpoints.Loaded> ckpt = new Checkpoints(dir.path()).latest();
-    if (ckpt.isEmpty()) {
-      throw new IllegalArgumentException("--resume " + resume + ": no whole checkpoint in "
-          + dir.path().resolve(Checkpoints.DIR) + " to continue from");
-    }
+    Checkpoints.Loaded ckpt = new Checkpoints(dir.path()).toResume(resume);
     TrainCommand again = new TrainCommand();
     picocli.CommandLine cl = new picocli.CommandLine(again);
     cl.parseArgs(original.subList(2, original.size()).toArray(new String[0]));
@@ -230,7 +226,7 @@ final class TrainCommand implements Callable<Integer> {
     again.noProgress = noProgress;
     again.checkpointEvery = checkpointEvery;
     again.server = server;
-    again.resumeFrom = ckpt.get();
+    again.resumeFrom = ckpt;
     return again.call();
   }
 

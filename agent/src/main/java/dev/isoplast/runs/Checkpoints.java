@@ -109,6 +109,15 @@ public final class Checkpoints {
     return Optional.empty();
   }
 
+  /**
+   * The checkpoint {@code --resume given} continues from: the newest whole one, or a usage error
+   * saying there is none.
+   */
+  public Loaded toResume(Path given) {
+    return latest().orElseThrow(() -> new IllegalArgumentException("--resume " + given + ": no whole checkpoint in "
+        + dir + " to continue from"));
+  }
+
   /** Reads and checks one checkpoint file. */
   public static Loaded read(Path file) {
     byte[] b;

@@ -308,8 +308,7 @@ public final class SweepRunner {
     } catch (IOException e) {
       return false;
     }
-    Checkpoints checkpoints = new Checkpoints(runDir);
-    return !checkpoints.files().isEmpty() && checkpoints.latest().isPresent();
+    return new Checkpoints(runDir).latest().isPresent();
   }
 
   static void clean(Path runDir) throws IOException {
