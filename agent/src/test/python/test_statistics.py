@@ -1,4 +1,4 @@
-"""dev.isoplast.report (Java) against rliable itself: IQM, mean, probability of improvement and their
+"""dev.isoplast.report (Java) against rliable and scipy: IQM, mean, probability of improvement and their
 stratified-bootstrap intervals on random score matrices (normal, heavy-tailed, integer ties, a
 strong run effect, one run, one task, 2 x 2).
 
@@ -80,17 +80,18 @@ CI_CASES = sorted(name for name in CASES if name != "ties_copy_6x3")
 CI_PAIRS = [p for p in PAIRS if "ties_copy_6x3" not in p]
 
 
-@pytest.fixture(scope="module")
-def java() -> dict:
+def statistics_tool(cases: dict[str, np.ndarray], pairs: list, seed: int, **options) -> dict:
+    """One request to the Java StatisticsTool: every case, every pair, Java's default reps, replicates."""
     assert shutil.which("java"), "java is not on PATH"
     assert JAR.exists(), f"{JAR} is missing: run ./isoplast setup (it builds the jar)"
     request = {
-        "scores": {name: s.tolist() for name, s in CASES.items()},
-        "pairs": [list(p) for p in PAIRS],
+        "scores": {name: s.tolist() for name, s in cases.items()},
+        "pairs": [list(p) for p in pairs],
         "reps": JAVA_REPS,
         "confidence": CONFIDENCE,
-        "seed": 12345,
+        "seed": seed,
         "replicates": True,
+        **options,
     }
     proc = subprocess.run(
         ["java", "-cp", str(JAR), "dev.isoplast.report.StatisticsTool"],
@@ -98,6 +99,11 @@ def java() -> dict:
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def java() -> dict:
+    return statistics_tool(CASES, PAIRS, seed=12345)
 
 
 def close(a: float, b: float) -> bool:
@@ -180,13 +186,17 @@ def test_java_endpoints_are_numpys_percentiles_of_its_replicates(java):
 
 @pytest.mark.parametrize("name", CI_CASES)
 def test_iqm_and_mean_intervals_agree_with_rliable(java, name):
-    s = CASES[name]
+    assert_aggregates_agree(java["aggregates"][name], CASES[name], 100, name)
+
+
+def assert_aggregates_agree(got_by_stat: dict, s: np.ndarray, seed: int, what: str):
+    """Java's IQM and mean of s with their intervals against rliable's (seeds seed, seed + 1)."""
     for k, (stat, func) in enumerate((("iqm", iqm), ("mean", mean))):
-        got = java["aggregates"][name][stat]
-        point, lo, hi = rliable_interval(s, func, RLIABLE_REPS, seed=100 + k)
+        got = got_by_stat[stat]
+        point, lo, hi = rliable_interval(s, func, RLIABLE_REPS, seed=seed + k)
         assert close(got["point"], point)
-        assert_endpoint_agrees(lo, got["replicates"], ALPHA, RLIABLE_REPS, f"{name} {stat} lower")
-        assert_endpoint_agrees(hi, got["replicates"], 1 - ALPHA, RLIABLE_REPS, f"{name} {stat} upper")
+        assert_endpoint_agrees(lo, got["replicates"], ALPHA, RLIABLE_REPS, f"{what} {stat} lower")
+        assert_endpoint_agrees(hi, got["replicates"], 1 - ALPHA, RLIABLE_REPS, f"{what} {stat} upper")
 
 
 @pytest.mark.parametrize("pair", CI_PAIRS, ids=lambda p: f"{p[0]}>{p[1]}")
@@ -203,3 +213,97 @@ def test_probability_of_improvement_and_ratio_intervals_agree_with_rliable(java,
     assert close(got["point"], point)
     assert_endpoint_agrees(lo, got["replicates"], ALPHA, RLIABLE_REPS, f"IQM {pair[0]} / {pair[1]} lower")
     assert_endpoint_agrees(hi, got["replicates"], 1 - ALPHA, RLIABLE_REPS, f"IQM {pair[0]} / {pair[1]} upper")
+
+
+# --- A run as the unit of replication (DESIGN.md §14) ----------------------------------------------
+# The study reduces each runs x tasks matrix to its runs' means (the tasks of one continual run are
+# not independent) and bootstraps whole runs; rliable's reference for that is the same bootstrap on
+# the runs x 1 matrix of per-run means (one stratum). Beside P(X > Y): scipy's two-sided
+# Mann-Whitney test and the minimum detectable difference at 80% power.
+
+RUN_CASES = {name: s for name, s in CASES.items() if name != "ties_copy_6x3"}
+RUN_CASES.update({
+    # more than 8 runs each and no ties: scipy's method='auto' takes the normal approximation
+    "big_12x3": np.random.default_rng(7).normal(0.0, 1.0, size=(12, 3)),
+    "big_15x3": np.random.default_rng(8).normal(0.4, 1.0, size=(15, 3)),
+    # 9 against 3 runs, no ties: exact (one sample has at most 8)
+    "mid_9x2": np.random.default_rng(9).normal(0.0, 1.0, size=(9, 2)),
+    "mid_3x2": np.random.default_rng(10).normal(1.0, 1.0, size=(3, 2)),
+    # per-run means that tie across methods: asymptotic with the tie correction
+    "tied_10x2": np.repeat(np.array([[1.0], [2.0], [2.0], [3.0], [3.0], [3.0], [4.0], [5.0], [5.0], [6.0]]), 2, axis=1),
+    "tied_11x2": np.repeat(np.array([[2.0], [2.0], [3.0], [4.0], [4.0], [5.0], [6.0], [6.0], [6.0], [7.0], [8.0]]),
+                           2, axis=1),
+})
+RUN_PAIRS = PAIRS[:2] + [("small_3x2", "small_2x2"), ("run_effect_8x4", "normal_10x5"), ("big_15x3", "big_12x3"),
+                         ("mid_9x2", "mid_3x2"), ("tied_10x2", "tied_11x2"), ("heavy_5x3", "ties_5x3")]
+RUN_PAIRS = [p for p in RUN_PAIRS if "ties_copy_6x3" not in p]
+
+
+@pytest.fixture(scope="module")
+def java_runs() -> dict:
+    return statistics_tool(RUN_CASES, RUN_PAIRS, seed=777, per_run=True)
+
+
+def per_run(s: np.ndarray) -> np.ndarray:
+    return s.mean(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("name", ["normal_10x5", "run_effect_8x4", "heavy_5x3", "ties_6x3", "big_15x3"])
+def test_run_intervals_are_rliables_bootstrap_of_per_run_scores(java_runs, name):
+    assert_aggregates_agree(java_runs["aggregates"][name], per_run(RUN_CASES[name]), 300, f"{name} run")
+
+
+def test_run_intervals_are_wider_than_per_task_strata_with_a_run_effect(java, java_runs):
+    """The reason for the change, on the case built for it: runs good or bad on every task at once."""
+    strat = java["aggregates"]["run_effect_8x4"]["iqm"]
+    runs = java_runs["aggregates"]["run_effect_8x4"]["iqm"]
+    assert runs["upper"] - runs["lower"] > 1.5 * (strat["upper"] - strat["lower"]), (runs, strat)
+
+
+@pytest.mark.parametrize("pair", [p for p in RUN_PAIRS if p[0] != "one_run_1x4"], ids=lambda p: f"{p[0]}>{p[1]}")
+def test_run_probability_of_improvement_agrees_with_rliable(java_runs, pair):
+    x, y = per_run(RUN_CASES[pair[0]]), per_run(RUN_CASES[pair[1]])
+    got = next(r for r in java_runs["probability_of_improvement"] if (r["x"], r["y"]) == pair)
+    point, lo, hi = rliable_interval([x, y], poi, RLIABLE_REPS_POI, seed=11)
+    assert close(got["point"], point)
+    assert_endpoint_agrees(lo, got["replicates"], ALPHA, RLIABLE_REPS_POI, f"run P({pair[0]} > {pair[1]}) lower")
+    assert_endpoint_agrees(hi, got["replicates"], 1 - ALPHA, RLIABLE_REPS_POI, f"run P({pair[0]} > {pair[1]}) upper")
+
+
+@pytest.mark.parametrize("pair", RUN_PAIRS, ids=lambda p: f"{p[0]}>{p[1]}")
+def test_mann_whitney_equals_scipys(java_runs, pair):
+    from scipy import stats
+    x = per_run(RUN_CASES[pair[0]])[:, 0]
+    y = per_run(RUN_CASES[pair[1]])[:, 0]
+    want = stats.mannwhitneyu(x, y, alternative="two-sided")
+    got = next(r for r in java_runs["mann_whitney"] if (r["x"], r["y"]) == pair)
+    assert got["u"] == float(want.statistic), (got, want)
+    assert abs(got["p"] - float(want.pvalue)) <= 1e-9 * max(1e-3, float(want.pvalue)), (got, want)
+
+
+def test_mann_whitney_cases_cover_both_methods_and_ties(java_runs):
+    tests = {(r["x"], r["y"]): r for r in java_runs["mann_whitney"]}
+    assert tests[("mid_9x2", "mid_3x2")]["exact"] and not tests[("big_15x3", "big_12x3")]["exact"]
+    assert not tests[("tied_10x2", "tied_11x2")]["exact"]
+
+
+@pytest.mark.parametrize("pair", [p for p in RUN_PAIRS if p[0] != "one_run_1x4"], ids=lambda p: f"{p[0]}>{p[1]}")
+def test_minimum_detectable_difference_has_80_percent_power(java_runs, pair):
+    """MDD = (t_{0.975,v} + t_{0.8,v}) s_p sqrt(1/n1 + 1/n2); at that true difference the exact power of
+    the two-sided t test (scipy's noncentral t) is within two points of 0.8 for >= 3 runs a method."""
+    from scipy import stats
+    x = per_run(RUN_CASES[pair[0]])[:, 0]
+    y = per_run(RUN_CASES[pair[1]])[:, 0]
+    n1, n2 = len(x), len(y)
+    df = n1 + n2 - 2
+    sp = math.sqrt(((n1 - 1) * np.var(x, ddof=1) + (n2 - 1) * np.var(y, ddof=1)) / df)
+    se = sp * math.sqrt(1 / n1 + 1 / n2)
+    want = (stats.t.ppf(0.975, df) + stats.t.ppf(0.8, df)) * se
+    got = next(r for r in java_runs["mdd"] if (r["x"], r["y"]) == pair)
+    assert abs(got["pooled_sd"] - sp) <= 1e-12 * max(1.0, sp)
+    assert abs(got["mdd"] - want) <= 1e-8 * max(1.0, want), (got, want)
+    if min(n1, n2) >= 3:
+        crit = stats.t.ppf(0.975, df)
+        nc = got["mdd"] / se
+        power = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
+        assert abs(power - 0.8) <= 0.02, (pair, power)

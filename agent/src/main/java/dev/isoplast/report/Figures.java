@@ -6,18 +6,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The final figures of a report, per method, with 95% stratified-bootstrap intervals
- * ({@link StratifiedBootstrap}: runs resampled within each segment, percentile intervals).
+ * The final figures of a report, per method, with 95% bootstrap intervals over whole runs
+ * ({@link StratifiedBootstrap} on per-run scores, percentile intervals; DESIGN.md §14).
  *
- * <p>A method's scores are the runs × segments matrix of its completed runs (segments: a
- * scenario's phases, a supervised run's tasks, or the whole run), as rliable's runs × tasks: the
- * IQM over all phases is the mean of the middle 50% of all runs' phase scores. Per segment, the IQM
- * is over that segment's column. The plasticity ratio of a set of phases is
- * IQM(R_continual − R_min) / IQM(R_fresh − R_min) over the runs × phases matrices (the ratio of
- * aggregates, {@link StratifiedBootstrap#ratio}), over the phases after the first (phase 0's
- * fresh learner repeats the continual one, so its ratio is 1 by construction) when there are
- * several. The probability of improvement P(X &gt; adam) is over the runs × segments matrices, with
- * scores negated when lower is better (a loss).
+ * <p>A run is the unit of replication: its score on a set of segments (a scenario's phases, a
+ * supervised run's tasks, or the whole run) is its mean over them ({@link Statistics#runMeans}),
+ * and a method's IQM is the trimmed mean of those per-run scores, its interval from resampling
+ * runs. Per segment, the IQM is over that segment's column (one score per run). The plasticity
+ * ratio of a set of phases is IQM_runs(mean(R_continual − R_min)) / IQM_runs(mean(R_fresh −
+ * R_min)), each run's continual and fresh scores resampled together ({@link StratifiedBootstrap#paired}),
+ * over the phases after the first (phase 0's fresh learner repeats the continual one, so its
+ * ratio is 1 by construction) when there are several. The probability of improvement
+ * P(X &gt; adam) is over the per-run scores on all segments, with scores negated when lower is
+ * better (a loss), beside the two-sided Mann–Whitney p-value of the same scores.
  */
 public final class Figures {
 
@@ -36,12 +37,13 @@ public final class Figures {
    * @param last IQM of the last segment's scores
    * @param ratio plasticity ratio of the phases after the first (scenarios with fresh references)
    * @param improvement P(method &gt; baseline) when the baseline is in the report and differs
+   * @param improvementP the two-sided Mann–Whitney p-value of the same per-run scores (NaN without one)
    * @param perSegment IQM of each segment's scores
    * @param perSegmentRatio plasticity ratio of each phase (NaN interval where no fresh reference)
    */
   public record MethodFigures(String method, int runs, StratifiedBootstrap.Interval overall,
       StratifiedBootstrap.Interval meanScore, StratifiedBootstrap.Interval last, StratifiedBootstrap.Interval ratio,
-      StratifiedBootstrap.Interval improvement, List<StratifiedBootstrap.Interval> perSegment,
+      StratifiedBootstrap.Interval improvement, double improvementP, List<StratifiedBootstrap.Interval> perSegment,
       List<StratifiedBootstrap.Interval> perSegmentRatio) {}
 
   /** The baseline of the probability of improvement. */
@@ -79,14 +81,15 @@ public final class Figures {
       String method = e.getKey();
       List<RunRecord> runs = e.getValue();
       double[][] s = scores.get(method);
-      StratifiedBootstrap.Interval overall = bootstrap.iqm(s);
+      double[][] perRun = Statistics.runMeans(s);
+      StratifiedBootstrap.Interval overall = bootstrap.iqm(perRun);
       List<StratifiedBootstrap.Interval> perSegment = new ArrayList<>();
       for (int k = 0; k < segments; k++) {
         perSegment.add(bootstrap.iqm(column(s, k)));
       }
       double[][] mean = runs.stream().map(r -> r.segments().stream().mapToDouble(RunRecord.Segment::meanScore).toArray())
           .toArray(double[][]::new);
-      StratifiedBootstrap.Interval meanScore = allFinite(mean) ? bootstrap.iqm(mean) : NONE;
+      StratifiedBootstrap.Interval meanScore = allFinite(mean) ? bootstrap.iqm(Statistics.runMeans(mean)) : NONE;
       List<StratifiedBootstrap.Interval> perSegmentRatio = new ArrayList<>();
       List<Integer> withFresh = new ArrayList<>();
       for (int k = 0; k < segments; k++) {
@@ -103,17 +106,23 @@ public final class Figures {
           withFresh.size()) : withFresh;
       StratifiedBootstrap.Interval ratio = ratioPhases.isEmpty() ? NONE : ratio(runs, ratioPhases, bootstrap);
       StratifiedBootstrap.Interval improvement = NONE;
+      double improvementP = Double.NaN;
       if (baseline != null && !method.equals(BASELINE)) {
-        improvement = higherIsBetter ? bootstrap.probabilityOfImprovement(s, baseline)
-            : bootstrap.probabilityOfImprovement(negate(s), negate(baseline));
+        double[][] x = higherIsBetter ? perRun : negate(perRun);
+        double[][] y = Statistics.runMeans(higherIsBetter ? baseline : negate(baseline));
+        improvement = bootstrap.probabilityOfImprovement(x, y);
+        improvementP = MannWhitney.test(Statistics.column(x), Statistics.column(y)).p();
       }
       out.put(method, new MethodFigures(method, runs.size(), overall, meanScore, perSegment.get(segments - 1), ratio,
-          improvement, perSegment, perSegmentRatio));
+          improvement, improvementP, perSegment, perSegmentRatio));
     }
     return out;
   }
 
-  /** IQM(continual − floor) / IQM(fresh − floor) over the given phases, with its interval. */
+  /**
+   * IQM over runs of each run's mean (continual − floor) over the given phases, over the IQM of
+   * its mean (fresh − floor), with its interval (a run's two scores resampled together).
+   */
   static StratifiedBootstrap.Interval ratio(List<RunRecord> runs, List<Integer> phases, StratifiedBootstrap bootstrap) {
     double[][] x = new double[runs.size()][phases.size()];
     double[][] y = new double[runs.size()][phases.size()];
@@ -124,7 +133,8 @@ public final class Figures {
         y[n][j] = seg.fresh() - seg.floor();
       }
     }
-    return bootstrap.ratio(x, y, Statistics::iqm);
+    return bootstrap.paired(Statistics.runMeans(x), Statistics.runMeans(y),
+        (a, b) -> Statistics.iqm(a) / Statistics.iqm(b));
   }
 
   static double[][] column(double[][] s, int k) {

@@ -14,7 +14,7 @@ import java.util.TreeMap;
  * {@code isoplast report DIR}: {@code report.html} and its PNG plots (in {@code plots/}) for a
  * sweep directory, a run directory or a directory of run directories. What it shows and how the
  * numbers are computed: {@link Figures} (IQM, plasticity ratio and probability of improvement with
- * stratified-bootstrap intervals), {@link Curves} (means over seeds with 95% bands), docs/sweeps.md.
+ * intervals from resampling whole runs), {@link Curves} (means over seeds with 95% bands), docs/sweeps.md.
  * The page is static: inline CSS, relative image paths, no script and no network fetch, so it
  * opens from {@code file://}.
  */
@@ -213,7 +213,7 @@ public final class Report {
           data.colours(), Double.NaN, null);
       main.add(new Plot(PLOTS + "/per_segment.png", cap(what) + " per " + data.segmentName() + ": IQM and 95% CI",
           "The IQM over seeds of each " + data.segmentName() + "'s " + (data.kind() == RunRecord.Kind.SCENARIO
-              ? "final_mean_return" : data.scoreName()) + ", with its 95% stratified-bootstrap percentile interval. "
+              ? "final_mean_return" : data.scoreName()) + ", with its 95% percentile interval over runs. "
               + "Methods are shifted sideways so that their bars do not overlap."));
     }
     Map<String, List<StratifiedBootstrap.Interval>> ratios = new LinkedHashMap<>();
@@ -228,7 +228,7 @@ public final class Report {
       main.add(new Plot(PLOTS + "/plasticity_ratio.png", "Plasticity ratio per phase",
           "IQM(R_continual − R_min) / IQM(R_fresh − R_min) over the seeds, R the phase's final mean return of the "
               + "continual learner and of a fresh learner trained on that phase alone (R_min: the env's lowest "
-              + "return); 95% stratified-bootstrap interval. Below 1 (the dashed line): the continual learner ends the "
+              + "return); 95% interval from resampling runs (a run's continual and fresh returns together). Below 1 (the dashed line): the continual learner ends the "
               + "phase worse than a fresh one."));
     }
     int i = 0;

@@ -112,6 +112,7 @@ final class ReportHtml {
     }
     if (anyPoi) {
       h.append("<th>P(method &gt; ").append(Figures.BASELINE).append(")<br>[95% CI]</th>");
+      h.append("<th>Mann-Whitney p<br>vs ").append(Figures.BASELINE).append("</th>");
     }
     h.append("</tr></thead>\n<tbody>\n");
     boolean hasMean = scenario && d.figures().values().stream().anyMatch(f -> Double.isFinite(f.meanScore().point()));
@@ -121,7 +122,7 @@ final class ReportHtml {
       h.append("<tr><td><span class=\"swatch\" style=\"background:").append(swatch(d.colours().get(m))).append("\"></span>")
           .append(esc(m)).append("</td><td>").append(f == null ? 0 : f.runs()).append(" / ").append(total).append("</td>");
       if (f == null) {
-        int cols = 1 + (hasMean ? 1 : 0) + (several ? 1 : 0) + (anyRatio ? 1 : 0) + (anyPoi ? 1 : 0);
+        int cols = 1 + (hasMean ? 1 : 0) + (several ? 1 : 0) + (anyRatio ? 1 : 0) + (anyPoi ? 2 : 0);
         h.append("<td colspan=\"").append(cols).append("\">no completed run</td></tr>\n");
         continue;
       }
@@ -137,24 +138,29 @@ final class ReportHtml {
       }
       if (anyPoi) {
         if (m.equals(Figures.BASELINE)) {
-          h.append("<td>(baseline)</td>");
+          h.append("<td>(baseline)</td><td></td>");
         } else {
           cell(h, f.improvement());
+          h.append("<td>").append(Double.isNaN(f.improvementP()) ? "–" : String.format(Locale.ROOT, "%.2g",
+              f.improvementP())).append("</td>");
         }
       }
       h.append("</tr>\n");
     }
     h.append("</tbody>\n</table>\n");
-    h.append("<p class=\"small\">IQM: mean of the middle 50% of all runs × ").append(seg).append("s scores; ")
-        .append("95% CIs by stratified bootstrap (runs resampled within each ").append(seg)
-        .append(", 50,000 replicates, percentile interval), as rliable. ")
+    h.append("<p class=\"small\">A run is the unit: its score is its mean over the ").append(seg)
+        .append("s (or the one ").append(seg).append(" of a column); IQM: mean of the middle 50% of the per-run scores; ")
+        .append("95% CIs by bootstrap over whole runs (50,000 replicates, percentile interval; the ").append(seg)
+        .append("s of one run are not independent, so they are never resampled apart), as rliable on a runs × 1 matrix. ")
         .append(scenario ? "Final return: the mean of a phase's last 20 episodes; mean return: the mean of all its "
             + "episodes. " : "")
-        .append(anyRatio ? "Plasticity ratio: IQM(continual − R_min) / IQM(fresh − R_min)"
+        .append(anyRatio ? "Plasticity ratio: IQM of the runs' mean (continual − R_min) / IQM of their mean (fresh − R_min), "
+            + "a run's two scores resampled together"
             + (d.segments() > 1 ? " over the phases after the first (phase 0's fresh learner repeats the continual one)"
             : "") + ". " : "")
-        .append(anyPoi ? "P(method &gt; adam): probability that a run of the method scores higher than a run of adam "
-            + "on the same " + seg + " (Mann-Whitney U / (n·m), ties ½), averaged over " + seg + "s"
+        .append(anyPoi ? "P(method &gt; adam): probability that a run of the method has a higher per-run score than a "
+            + "run of adam (Mann-Whitney U / (n·m), ties ½), its CI from resampling the runs of both; Mann-Whitney p: "
+            + "the two-sided test of the same scores (as scipy.stats.mannwhitneyu)"
             + (d.higherIsBetter() ? "" : " (lower loss counts as higher)") + ". " : "")
         .append("</p>\n");
   }
@@ -197,11 +203,13 @@ final class ReportHtml {
 
   private static void method(StringBuilder h, Report.Data d) {
     h.append("<h2>How the numbers are computed</h2>\n<ul class=\"small\">\n")
-        .append("<li>Statistics follow Agarwal et al. 2021 (rliable): the interquartile mean (IQM) is scipy's "
-            + "trim_mean(x, 0.25) over the flattened runs × ").append(d.segmentName()).append("s matrix; 95% "
-            + "confidence intervals come from a stratified bootstrap (runs resampled with replacement within each ")
-        .append(d.segmentName()).append(", percentile interval of 50,000 replicates, seed 0). With few seeds the "
-            + "bootstrap interval is narrow by construction: read it with the number of runs.</li>\n")
+        .append("<li>Statistics follow Agarwal et al. 2021 (rliable) with a run as the unit of replication: a "
+            + "run's score is its mean over the ").append(d.segmentName()).append("s (the ").append(d.segmentName())
+        .append("s of one run are not independent samples); the interquartile mean (IQM) is scipy's trim_mean(x, "
+            + "0.25) of the per-run scores; 95% confidence intervals come from resampling whole runs with "
+            + "replacement (percentile interval of 50,000 replicates, seed 0). With few seeds a percentile bootstrap "
+            + "interval is too narrow (about 90% coverage at 10 runs for a mean): read it with the number of "
+            + "runs.</li>\n")
         .append("<li>Curves: each run's series is sampled on a common grid of steps, and the line is the mean over "
             + "seeds with the 95% percentile bootstrap interval of that mean (the seeds with a value there "
             + "resampled with replacement, 2,000 replicates); with two or three seeds it spans their minimum to "

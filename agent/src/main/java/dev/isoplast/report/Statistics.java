@@ -8,6 +8,11 @@ import java.util.Arrays;
  * {@code rliable} 1.2.0 ({@code rliable/metrics.py}) does, so that the numbers can be compared one
  * to one. Intervals are {@link StratifiedBootstrap}'s.
  *
+ * <p>In a continual study a run's tasks are not independent, so the study's statistics take one
+ * score per run ({@link #runMeans}: its mean over a window of tasks or phases) and reach rliable's
+ * layout with tasks = benchmarks: a runs × 1 matrix for one benchmark, runs × benchmarks when
+ * several are aggregated.
+ *
  * <p>Scores are a matrix {@code scores[run][task]} ({@code num_runs × num_tasks}, rliable's layout):
  * one row per independent run (seed), one column per task (env, scenario, benchmark); every row
  * has the same number of tasks and every score is finite. Tasks should be on a common scale
@@ -43,6 +48,46 @@ public final class Statistics {
       sumOfMeans += s / runs;
     }
     return sumOfMeans / tasks;
+  }
+
+  /**
+   * The runs' scores on a window of segments, the unit of replication (DESIGN.md §14): row n of
+   * the result holds the single value {@code (1/(to−from)) Σ_{m=from}^{to−1} scores[n][m]}, run n's
+   * mean over the window's tasks or phases. The tasks of one continual run are not independent
+   * samples, so intervals resample these rows (whole runs), never runs within a task.
+   *
+   * @param from first segment of the window (inclusive)
+   * @param to end of the window (exclusive), {@code from < to ≤ M}
+   * @return a runs × 1 matrix
+   */
+  public static double[][] runMeans(double[][] scores, int from, int to) {
+    check(scores, "scores");
+    if (from < 0 || to > scores[0].length || from >= to) {
+      throw new IllegalArgumentException("a window of segments [" + from + ", " + to + ") of " + scores[0].length);
+    }
+    double[][] out = new double[scores.length][1];
+    for (int n = 0; n < scores.length; n++) {
+      double sum = 0;
+      for (int m = from; m < to; m++) {
+        sum += scores[n][m];
+      }
+      out[n][0] = sum / (to - from);
+    }
+    return out;
+  }
+
+  /** {@link #runMeans} over all segments. */
+  public static double[][] runMeans(double[][] scores) {
+    return runMeans(scores, 0, check(scores, "scores")[0].length);
+  }
+
+  /** The first column of a runs × tasks matrix, e.g. the per-run scores of {@link #runMeans}. */
+  public static double[] column(double[][] scores) {
+    double[] out = new double[scores.length];
+    for (int n = 0; n < scores.length; n++) {
+      out[n] = scores[n][0];
+    }
+    return out;
   }
 
   /**

@@ -23,7 +23,12 @@ import java.util.Map;
  * {@code scores} is required. Answer: {@code {"reps", "confidence", "seed", "aggregates": {name:
  * {"iqm": E, "mean": E}}, "probability_of_improvement": [{"x", "y", …E}], "iqm_ratio": [{"x", "y",
  * …E}]}} where E is {@code {"point", "lower", "upper"}} plus, with {@code "replicates": true}, the
- * bootstrap replicates in drawing order. A pair (x, y) gives P(x &gt; y) and IQM(x) / IQM(y).
+ * bootstrap replicates in drawing order. A pair (x, y) gives P(x &gt; y) and IQM(x) / IQM(y), and
+ * on the runs' mean scores ({@link Statistics#runMeans}) the two-sided Mann–Whitney test
+ * ({@code "mann_whitney": [{"x", "y", "u", "p", "exact"}]}) and the minimum detectable difference
+ * at 80% power ({@code "mdd": [{"x", "y", "mdd", "pooled_sd"}]}). With {@code "per_run": true}
+ * every matrix is first reduced to its runs' means over all tasks (a runs × 1 matrix), as the
+ * study's tables do, so intervals resample whole runs.
  * Exit code 0, or 2 with a message on standard error for a bad request.
  */
 public final class StatisticsTool {
@@ -59,7 +64,8 @@ public final class StatisticsTool {
     Map<String, double[][]> scores = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = request.get("scores").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      scores.put(e.getKey(), Statistics.check(matrix(e.getValue(), e.getKey()), e.getKey()));
+      double[][] m = Statistics.check(matrix(e.getValue(), e.getKey()), e.getKey());
+      scores.put(e.getKey(), request.path("per_run").asBoolean(false) ? Statistics.runMeans(m) : m);
     }
 
     ObjectNode answer = JSON.createObjectNode();
@@ -74,6 +80,8 @@ public final class StatisticsTool {
     });
     ArrayNode poi = answer.putArray("probability_of_improvement");
     ArrayNode ratios = answer.putArray("iqm_ratio");
+    ArrayNode tests = answer.putArray("mann_whitney");
+    ArrayNode mdds = answer.putArray("mdd");
     for (JsonNode pair : request.path("pairs")) {
       if (!pair.isArray() || pair.size() != 2) {
         throw new IllegalArgumentException("each pair must be [x, y], got " + pair);
@@ -91,6 +99,13 @@ public final class StatisticsTool {
       ObjectNode r = estimate(bootstrap.ratio(x, y, Statistics::iqm),
           withReplicates ? bootstrap.replicates(x, y, (a, b) -> Statistics.iqm(a) / Statistics.iqm(b)) : null);
       ratios.add(JSON.createObjectNode().put("x", xn).put("y", yn).setAll(r));
+      double[] xr = Statistics.column(Statistics.runMeans(x));
+      double[] yr = Statistics.column(Statistics.runMeans(y));
+      MannWhitney.Result t = MannWhitney.test(xr, yr);
+      tests.add(JSON.createObjectNode().put("x", xn).put("y", yn).put("u", t.u()).put("p", t.p())
+          .put("exact", t.exact()));
+      mdds.add(JSON.createObjectNode().put("x", xn).put("y", yn).put("mdd", Power.minimumDetectableDifference(xr, yr))
+          .put("pooled_sd", Power.pooledSd(xr, yr)));
     }
     return answer;
   }

@@ -22,6 +22,15 @@ import java.util.function.ToDoubleFunction;
  * {@link Statistics#percentile} (numpy's linear rule, as arch uses). The point estimate is the
  * statistic of the data itself.
  *
+ * <p><b>The unit of replication.</b> The strata are separate benchmarks, each with its own runs
+ * (rliable's tasks). The tasks or phases of one continual run are <em>not</em> strata: they come
+ * from the same run and are correlated, and resampling runs within each of them treats them as
+ * independent, which makes intervals too narrow (the study's first tables did this). The report
+ * therefore gives this class runs × 1 matrices of per-run scores ({@link Statistics#runMeans}) for
+ * one benchmark — with one column, a replicate is N whole runs drawn with replacement — and runs ×
+ * benchmarks matrices only when benchmarks are aggregated. {@link #paired} keeps two matrices of
+ * the same runs together.
+ *
  * <p>Replications: {@link #DEFAULT_REPS} = 50,000, rliable's default for
  * {@code get_interval_estimates}; the Java statistics take a few microseconds per replicate, so
  * 50,000 cost well under a second for tens of runs and tasks (rliable's own performance profiles
@@ -94,6 +103,34 @@ public record StratifiedBootstrap(int reps, double confidence, long seed) {
    */
   public Interval ratio(double[][] x, double[][] y, ToDoubleFunction<double[][]> aggregate) {
     return interval(x, y, (a, b) -> aggregate.applyAsDouble(a) / aggregate.applyAsDouble(b));
+  }
+
+  /**
+   * A statistic of two matrices from the <em>same</em> runs (row n of each belongs to run n: a
+   * continual run and the fresh learners on its phases, say) with its interval: each replicate
+   * draws N run indices once and takes those rows of both, so the pairing is kept.
+   */
+  public Interval paired(double[][] x, double[][] y, ToDoubleBiFunction<double[][], double[][]> statistic) {
+    Statistics.check(x, "x");
+    Statistics.check(y, "y");
+    if (x.length != y.length) {
+      throw new IllegalArgumentException("paired statistics need the same runs: x has " + x.length + ", y has "
+          + y.length);
+    }
+    double point = statistic.applyAsDouble(copy(x), copy(y));
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[][] bx = new double[x.length][];
+    double[][] by = new double[y.length][];
+    double[] out = new double[reps];
+    for (int r = 0; r < reps; r++) {
+      for (int n = 0; n < x.length; n++) {
+        int i = rng.nextInt(x.length);
+        bx[n] = x[i];
+        by[n] = y[i];
+      }
+      out[r] = statistic.applyAsDouble(copy(bx), copy(by));
+    }
+    return percentileInterval(point, out);
   }
 
   /** The statistic of {@code scores} with its percentile interval over {@link #replicates}. */

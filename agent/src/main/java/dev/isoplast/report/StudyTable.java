@@ -7,10 +7,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The study's table of one benchmark (docs/results.md): per method, the IQM of late performance
- * (the last {@link #LATE} of the phases or tasks) and of all of them, with 95% stratified-bootstrap
- * intervals (phases/tasks as the strata, Agarwal et al. 2021), the probability that the reference
- * method (AdamO) does better than it on the late phases, and the monitors over the same late
+ * The study's table of one benchmark (docs/results.md). A run is the unit of replication
+ * (DESIGN.md §14): a run's late score is its mean over the last {@link #LATE} of its phases or
+ * tasks, its all score its mean over all of them ({@link Statistics#runMeans}). Per method: the IQM
+ * of the per-run late and all scores with 95% intervals from resampling whole runs (Agarwal et al.
+ * 2021's percentile bootstrap on a runs × 1 matrix); the probability that a run of the reference
+ * method (AdamO) has a higher late score than a run of the method, with its interval (the runs of
+ * both resampled), the two-sided Mann–Whitney p-value of the same scores ({@link MannWhitney}) and
+ * the minimum detectable difference of late scores at 80% power for the seed counts
+ * ({@link Power}); and the monitors over the same late
  * stretch of each run (mean over its measurements there, then mean over runs): dormant fraction,
  * revived fraction, NTK effective rank and condition number (the policy network's), and the body's
  * isometry gap. Written as Markdown by {@code isoplast report DIR --markdown}.
@@ -25,17 +30,22 @@ public final class StudyTable {
 
   private StudyTable() {}
 
-  /** One method's row. */
   /**
    * One method's row.
    *
+   * @param late IQM of the per-run late scores, 95% CI over runs
+   * @param all IQM of the per-run scores over all segments, 95% CI over runs
+   * @param referenceBetter P(reference run's late score &gt; this method's run's), 95% CI; NONE for the reference
+   * @param mannWhitneyP two-sided Mann–Whitney p-value of the same late scores (NaN for the reference)
+   * @param mdd minimum detectable difference of late scores between the reference and this method
+   *     at 80% power, α = 0.05 (NaN for the reference)
    * @param loss the mean over runs of (first late-count segments' mean score − last ones'), signed
    *     so that positive is a loss also for a loss score; its 95% bootstrap interval over runs
    * @param freshGap scenario runs with --fresh-reference: the mean over runs of (fresh learners'
    *     final return − the continual run's) on the late phases, with its interval; else NONE
    */
   public record Row(String method, int runs, StratifiedBootstrap.Interval late, StratifiedBootstrap.Interval all,
-      StratifiedBootstrap.Interval referenceBetter, StratifiedBootstrap.Interval loss,
+      StratifiedBootstrap.Interval referenceBetter, double mannWhitneyP, double mdd, StratifiedBootstrap.Interval loss,
       StratifiedBootstrap.Interval freshGap, Map<String, Double> monitors) {}
 
   /** The late segments of a run with {@code segments} of them: the last ⌈LATE · segments⌉. */
@@ -47,6 +57,7 @@ public final class StudyTable {
   public static List<Row> compute(Report.Data data, StratifiedBootstrap bootstrap) {
     Map<String, double[][]> late = new LinkedHashMap<>();
     Map<String, double[][]> all = new LinkedHashMap<>();
+    Map<String, double[][]> segmentsOf = new LinkedHashMap<>();
     Map<String, List<RunRecord>> used = new LinkedHashMap<>();
     int k = lateCount(data.segments());
     for (String method : data.figures().keySet()) {
@@ -67,8 +78,9 @@ public final class StudyTable {
         a[n] = data.higherIsBetter() ? s.clone() : negate(s);
         l[n] = java.util.Arrays.copyOfRange(a[n], s.length - k, s.length);
       }
-      late.put(method, l);
-      all.put(method, a);
+      late.put(method, Statistics.runMeans(l));
+      all.put(method, Statistics.runMeans(a));
+      segmentsOf.put(method, a);
       used.put(method, runs);
     }
     double[][] ref = late.get(REFERENCE);
@@ -77,9 +89,14 @@ public final class StudyTable {
       String m = e.getKey();
       StratifiedBootstrap.Interval lateI = sign(bootstrap.iqm(late.get(m)), data.higherIsBetter());
       StratifiedBootstrap.Interval allI = sign(bootstrap.iqm(all.get(m)), data.higherIsBetter());
-      StratifiedBootstrap.Interval better = ref == null || m.equals(REFERENCE) ? Figures.NONE
-          : bootstrap.probabilityOfImprovement(ref, late.get(m));
-      rows.add(new Row(m, e.getValue().size(), lateI, allI, better, loss(all.get(m), k, bootstrap),
+      boolean compared = ref != null && !m.equals(REFERENCE);
+      StratifiedBootstrap.Interval better = compared ? bootstrap.probabilityOfImprovement(ref, late.get(m))
+          : Figures.NONE;
+      double[] x = compared ? Statistics.column(ref) : null;
+      double[] y = Statistics.column(late.get(m));
+      double p = compared ? MannWhitney.test(x, y).p() : Double.NaN;
+      double mdd = compared ? Power.minimumDetectableDifference(x, y) : Double.NaN;
+      rows.add(new Row(m, e.getValue().size(), lateI, allI, better, p, mdd, loss(segmentsOf.get(m), k, bootstrap),
           freshGap(e.getValue(), k, bootstrap), monitors(e.getValue())));
     }
     return rows;
@@ -166,19 +183,24 @@ public final class StudyTable {
     int k = lateCount(data.segments());
     String seg = data.segmentName();
     boolean fresh = rows.stream().anyMatch(r -> !Double.isNaN(r.freshGap().point()));
-    b.append(String.format(Locale.ROOT, "%s: %s per %s; late = the last %d of %d %ss, early = the first %d; IQM with "
-        + "95%% stratified-bootstrap CIs; P = P(%s better than the method) on the late %ss; loss = early − late "
-        + "(mean over runs, 95%% bootstrap CI; > 0 is a loss)%s.%n%n", data.benchmark(), data.scoreName(), seg, k,
-        data.segments(), seg, k, REFERENCE, seg, fresh ? "; fresh gap = fresh learner's final return − the run's on "
+    b.append(String.format(Locale.ROOT, "%s: %s per %s; a run is the unit: its late score is its mean over the last "
+        + "%d of %d %ss, its all score its mean over all, early = the first %d; IQM of the per-run scores with 95%% "
+        + "CIs from resampling whole runs; P = P(an %s run's late score > the method's run's), CI resampling the "
+        + "runs of both; MW p = two-sided Mann–Whitney p of the same scores; MDD = the smallest difference of late "
+        + "means detectable at 80%% power (α = 0.05) with these run counts; loss = early − late (mean over runs, 95%% "
+        + "CI; > 0 is a loss)%s.%n%n", data.benchmark(), data.scoreName(), seg, k,
+        data.segments(), seg, k, REFERENCE, fresh ? "; fresh gap = fresh learner's final return − the run's on "
             + "the late phases (> 0: the continual learner ends below a fresh one)" : ""));
-    b.append("| method | runs | IQM late [95% CI] | IQM all [95% CI] | P(adamo better) [95% CI] | loss [95% CI] | "
-        + (fresh ? "fresh gap [95% CI] | " : "") + "dormant | revived | NTK erank | NTK cond | body gap |\n");
-    b.append("|---|---|---|---|---|---|" + (fresh ? "---|" : "") + "---|---|---|---|---|\n");
+    b.append("| method | runs | IQM late [95% CI] | IQM all [95% CI] | P(adamo better) [95% CI] | MW p | MDD | "
+        + "loss [95% CI] | " + (fresh ? "fresh gap [95% CI] | " : "")
+        + "dormant | revived | NTK erank | NTK cond | body gap |\n");
+    b.append("|---|---|---|---|---|---|---|---|" + (fresh ? "---|" : "") + "---|---|---|---|---|\n");
     for (Row r : rows) {
       Map<String, Double> mon = r.monitors();
-      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s%s | %s | %s | %s | %s |%n", r.method(),
-          r.runs(), interval(r.late()), interval(r.all()), Double.isNaN(r.referenceBetter().point()) ? "–"
-              : interval(r.referenceBetter()), interval(r.loss()), fresh ? interval(r.freshGap()) + " | " : "",
+      b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s%s | %s | %s | %s | %s |%n",
+          r.method(), r.runs(), interval(r.late()), interval(r.all()), Double.isNaN(r.referenceBetter().point()) ? "–"
+              : interval(r.referenceBetter()), sci(r.mannWhitneyP()), num(r.mdd()), interval(r.loss()),
+          fresh ? interval(r.freshGap()) + " | " : "",
           num(mon.get("plasticity/dormant_frac")),
           num(mon.get("plasticity/revived_frac")), num(mon.get("plasticity/ntk_erank")),
           sci(mon.get("plasticity/ntk_cond")), sci(mon.get("gap"))));

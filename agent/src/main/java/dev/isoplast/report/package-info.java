@@ -5,6 +5,11 @@
  * average probability of improvement, exactly as their library {@code rliable} computes them;
  * {@link dev.isoplast.report.StratifiedBootstrap} their 95% percentile intervals by stratified
  * bootstrap, including the interval of a ratio of two aggregates (the plasticity ratio over runs).
+ * A run is the unit of replication: the report and the study's tables reduce each run to its mean
+ * over a window of tasks or phases ({@link dev.isoplast.report.Statistics#runMeans}), so intervals
+ * resample whole runs, and strata are benchmarks only when several are aggregated;
+ * {@link dev.isoplast.report.MannWhitney} and {@link dev.isoplast.report.Power} give each comparison
+ * its p-value and minimum detectable difference.
  * {@link dev.isoplast.report.StatisticsTool} answers the same questions for JSON on standard
  * input, the entry point by which agent/src/test/python checks them against rliable itself.
  *

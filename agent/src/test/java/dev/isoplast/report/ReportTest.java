@@ -50,13 +50,15 @@ class ReportTest {
     // adamo: phase 0 12, 22, 28, 90 -> 25; phase 1 10, 14, 16, 30 -> 15
     assertEquals(25.0, adamo.perSegment().get(0).point(), 1e-12);
     assertEquals(15.0, adamo.perSegment().get(1).point(), 1e-12);
-    // all 8 scores of adam sorted: 2 4 8 10 12 20 30 100; cut 2 at each end: (8 + 10 + 12 + 20) / 4
-    assertEquals(12.5, adam.overall().point(), 1e-12);
-    // adamo: 10 12 14 16 22 28 30 90 -> (14 + 16 + 22 + 28) / 4
+    // a run is the unit: adam's per-run means over both phases 7, 14, 21, 51 -> IQM cuts one at each end: (14 + 21) / 2
+    assertEquals(17.5, adam.overall().point(), 1e-12);
+    // adamo: 11, 18, 22, 60 -> (18 + 22) / 2
     assertEquals(20.0, adamo.overall().point(), 1e-12);
-    // mean returns of adam: 3 3 3 3 5 6 7 50 -> (3 + 3 + 5 + 6) / 4; adamo: 4 5 6 6 7 7 8 9 -> (6 + 6 + 7 + 7) / 4
-    assertEquals(4.25, adam.meanScore().point(), 1e-12);
+    // per-run means of the phases' mean returns: adam 4, 4.5, 5, 26.5 -> (4.5 + 5) / 2; adamo 5, 6, 7, 8 -> (6 + 7) / 2
+    assertEquals(4.75, adam.meanScore().point(), 1e-12);
     assertEquals(6.5, adamo.meanScore().point(), 1e-12);
+    // the interval resamples whole runs: its ends are IQMs of 4 of the per-run means, within [7, 51]
+    assertTrue(adam.overall().lower() >= 7 && adam.overall().upper() <= 51);
     for (Figures.MethodFigures f : List.of(adam, adamo)) {
       for (StratifiedBootstrap.Interval i : List.of(f.overall(), f.last(), f.perSegment().get(0))) {
         assertTrue(i.lower() <= i.point() && i.point() <= i.upper(), i.toString());
@@ -77,11 +79,15 @@ class ReportTest {
     assertEquals(0.625, adamo.ratio().point(), 1e-12);
     assertEquals(1.0, adam.perSegmentRatio().get(0).point(), 1e-12, "phase 0: continual = fresh");
     assertEquals(0.4, adam.perSegmentRatio().get(1).point(), 1e-12);
-    // P(adamo > adam): phase 0, pairs won of 16: 12>10; 22>10,20; 28>10,20; 90>10,20,30 = 8 -> 0.5;
-    // phase 1: 10>4,8,2; 14, 16 and 30 beat all four = 15 -> 0.9375; the mean over phases
-    assertEquals((0.5 + 0.9375) / 2, adamo.improvement().point(), 1e-12);
-    assertTrue(adamo.improvement().lower() <= 0.71875 && adamo.improvement().upper() >= 0.71875);
+    // P(adamo > adam) on per-run means (adamo 11, 18, 22, 60; adam 7, 14, 21, 51): pairs won of 16:
+    // 11>7; 18>7,14; 22>7,14,21; 60>all four = 10 -> 0.625
+    assertEquals(0.625, adamo.improvement().point(), 1e-12);
+    assertTrue(adamo.improvement().lower() <= 0.625 && adamo.improvement().upper() >= 0.625);
     assertTrue(Double.isNaN(adam.improvement().point()), "adam is the baseline");
+    // Mann-Whitney: U = max(10, 6) = 10, exact (4 and 4 runs, no ties): P(U >= 10) = 24 of C(8, 4) = 70 orders;
+    // two-sided p = 48 / 70 (scipy.stats.mannwhitneyu gives 0.6857142857142857)
+    assertEquals(48.0 / 70, adamo.improvementP(), 1e-12);
+    assertTrue(Double.isNaN(adam.improvementP()));
   }
 
   @Test
@@ -234,7 +240,9 @@ class ReportTest {
     assertTrue(page.contains("isoplast sweep --scenario toy.yaml --methods adam,adamo --seeds 1-6 --workers 2\n"
         + "isoplast sweep --scenario toy.yaml --methods adam,adamo --seeds 1-6 --workers 1"), "the sweep's command lines");
     assertTrue(page.contains("isoplast train --algo ppo --scenario toy.yaml --method adamo --seed 3"), "each run's");
-    assertTrue(page.contains("12.50") && page.contains("20.00") && page.contains("0.719"), "IQMs and P(adamo > adam)");
+    assertTrue(page.contains("17.50") && page.contains("20.00") && page.contains("0.625") && page.contains("0.69"),
+        "IQMs, P(adamo > adam) and its Mann-Whitney p");
+    assertTrue(page.contains("bootstrap over whole runs"), "says what is resampled");
     assertFalse(page.contains("http://") || page.contains("https://") || page.contains("<script"), "static, no fetch");
     Set<String> images = new HashSet<>();
     var m = java.util.regex.Pattern.compile("<img src=\"([^\"]+)\"").matcher(page);

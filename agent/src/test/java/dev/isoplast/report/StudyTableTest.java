@@ -25,10 +25,18 @@ class StudyTableTest {
     // late = phase 1: adam 4, 8, 12, 2 -> IQM (4 + 8) / 2; adamo 10, 14, 16, 30 -> (14 + 16) / 2
     assertEquals(6.0, adam.late().point(), 1e-12);
     assertEquals(15.0, adamo.late().point(), 1e-12);
-    assertEquals(12.5, adam.all().point(), 1e-12, "all phases: the report's overall IQM");
+    // all: per-run means over both phases 7, 14, 21, 51 -> (14 + 21) / 2, the report's overall IQM
+    assertEquals(17.5, adam.all().point(), 1e-12, "all phases: the report's overall IQM");
     // P(adamo > adam) on phase 1: 10 beats 2, 4, 8; 14, 16 and 30 beat all four: 15 of 16 pairs
     assertEquals(15.0 / 16, adam.referenceBetter().point(), 1e-12);
     assertTrue(Double.isNaN(adamo.referenceBetter().point()), "not against itself");
+    // Mann-Whitney of adamo's late scores against adam's: U = 15 of 16, exact: P(U >= 15) = 2 of C(8, 4) = 70
+    // orders, two-sided p = 4 / 70 (scipy: 0.05714285714285714)
+    assertEquals(4.0 / 70, adam.mannWhitneyP(), 1e-12);
+    // MDD at 80% power: pooled variance ((227 + 59) / 6), (t_0.975,6 + t_0.8,6) = 2.446912 + 0.905703;
+    // scipy: 16.367264280068337
+    assertEquals(16.367264280068337, adam.mdd(), 1e-6);
+    assertTrue(Double.isNaN(adamo.mannWhitneyP()) && Double.isNaN(adamo.mdd()));
     // loss = phase 0 − phase 1 per run: adam 10−4, 20−8, 30−12, 100−2 = 6, 12, 18, 98; adamo 2, 8, 12, 60
     assertEquals(33.5, adam.loss().point(), 1e-12);
     assertEquals(20.5, adamo.loss().point(), 1e-12);
@@ -39,7 +47,7 @@ class StudyTableTest {
     String md = StudyTable.markdown(data, rows);
     assertTrue(md.contains("| 33.500 [") && md.contains("| 23.500 [") && md.contains("fresh gap [95% CI]"), md);
     assertTrue(md.contains("| adam | 4 | 6.000 [") && md.contains("| adamo | 4 | 15.000 ["), md);
-    assertTrue(md.contains("0.938 ["), md);
+    assertTrue(md.contains("0.938 [") && md.contains("| 0.057 |") && md.contains("| 16.367 |"), md);
     assertTrue(md.contains("Made by:") && md.contains("isoplast sweep"), md);
   }
 }
