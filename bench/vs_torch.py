@@ -14,7 +14,10 @@ The isoplast side runs the built jar as the launcher does (java -Disoplast.home=
 agent/target/isoplast.jar ..., OMP_WAIT_POLICY=passive), after one `./isoplast setup` so the jar and the
 digits are current; its run directory goes to a temporary folder, removed afterwards. For the RL jobs
 the process tree includes the embedded env server (a Python child of the JVM) that steps the envs;
-the PyTorch side steps the same Gymnasium envs in its own process (gymnasium's SyncVectorEnv).
+the PyTorch side steps the same Gymnasium envs in its own process (gymnasium's SyncVectorEnv). The
+isoplast side also writes its run directory (config, metrics.jsonl, TensorBoard events, checkpoints)
+and, in the train jobs as the issue states them, runs the plasticity monitors at their default
+cadence (monitor_s in its figures); the PyTorch scripts write nothing and monitor nothing.
 
 The PyTorch side runs in its own venv, .isoplast/bench-venv, created on first use from
 bench/requirements.txt (torch, gymnasium and numpy pinned; PyPI's Linux torch wheel brings its CUDA
@@ -23,10 +26,12 @@ dependency of the project.
 
 Pairs: each job runs --pairs times as a pair (isoplast, torch), the order alternating from pair to pair
 (isoplast first in pairs 1, 3, ...) so that drift in the machine's load falls on both sides. Per process:
-wall time (perf_counter around spawn .. reap), CPU time = user + system of the process and all its
-reaped descendants (os.wait4's rusage), and peak RSS (ru_maxrss: the largest single process of the
-tree, not their sum). Reported per pair, as medians over the pairs, and as ratios isoplast / torch of
-the medians (wall and CPU; above 1 means isoplast took longer). Each side's own figures (returns,
+wall time (perf_counter from spawn to exit), CPU time = user + system of the process and all its
+descendants (os.wait4's rusage counts those it reaped, e.g. the env server the JVM stops and waits
+for; the driver is a Linux child subreaper, so any descendant left running is reaped after it and
+added: orphans_reaped), and peak RSS (ru_maxrss: the largest single process of the tree, not their
+sum). Reported per pair, as medians over the pairs, and as ratios isoplast / torch of the medians
+(wall and CPU; above 1 means isoplast took longer). Each side's own figures (returns,
 accuracies, steps/s as it measured itself) are included, from summary.json and the script's JSON line.
 
 --check runs each PyTorch script once, without timing against isoplast, and checks that it learns:
@@ -40,6 +45,7 @@ Run by the project's .venv python or any python3 >= 3.10 (standard library only)
 """
 
 import argparse
+import ctypes
 import datetime
 import hashlib
 import json
@@ -63,6 +69,7 @@ PIP_LOG = ROOT / ".isoplast" / "logs" / "bench-venv-pip.log"
 JAR = ROOT / "agent" / "target" / "isoplast.jar"
 MNIST = ROOT / ".isoplast" / "data" / "mnist-10k.bin"
 JOBS = ("continual", "ppo", "dqn")
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 # --check's thresholds (see the module docstring)
 CHECK_MIN_GAIN = 5.0
@@ -175,8 +182,39 @@ def isoplast_env():
 
 # ---- timing ----
 
+def become_subreaper():
+    """Linux: descendants whose parent exits before them are re-parented to this process (not to init),
+    so timed() can reap them and count their CPU too. False where prctl is not available."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_orphans(grace_s=10.0):
+    """Waits (up to grace_s) for descendants left behind by the process just timed; their rusage and count."""
+    utime = stime = maxrss = 0.0
+    count, deadline = 0, time.monotonic() + grace_s
+    while True:
+        try:
+            pid, _, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:  # no child left
+            return utime, stime, maxrss, count
+        if pid == 0:
+            if time.monotonic() > deadline:
+                say(f"descendants still running {grace_s:.0f} s after the timed process ended; not counted")
+                return utime, stime, maxrss, count
+            time.sleep(0.05)
+            continue
+        utime, stime, maxrss, count = utime + usage.ru_utime, stime + usage.ru_stime, max(maxrss, usage.ru_maxrss), count + 1
+
+
 def timed(cmd, env, log_dir, name):
-    """Runs cmd to its end; wall time, CPU of the process tree (os.wait4), peak RSS, and its stdout."""
+    """Runs cmd to its end; wall time, CPU of the process tree, peak RSS, and its stdout.
+
+    os.wait4 gives the process's rusage including every descendant it reaped (the JVM stops and waits
+    for its env server); descendants it left behind are reaped here as orphans (become_subreaper)."""
     out_path, err_path = log_dir / f"{name}.out", log_dir / f"{name}.err"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         t0 = time.perf_counter()
@@ -187,12 +225,15 @@ def timed(cmd, env, log_dir, name):
     if proc.returncode != 0:
         tail = err_path.read_text(errors="replace").strip().splitlines()[-3:]
         die(f"{name} exited with {proc.returncode}: {' | '.join(tail) or 'no message'} (command: {' '.join(cmd)})")
+    o_utime, o_stime, o_maxrss, orphans = reap_orphans()
+    utime, stime = usage.ru_utime + o_utime, usage.ru_stime + o_stime
     return {
         "wall_s": round(wall, 3),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "user_s": round(usage.ru_utime, 3),
-        "sys_s": round(usage.ru_stime, 3),
-        "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+        "cpu_s": round(utime + stime, 3),
+        "user_s": round(utime, 3),
+        "sys_s": round(stime, 3),
+        "peak_rss_mib": round(max(usage.ru_maxrss, o_maxrss) / 1024, 1),
+        "orphans_reaped": orphans,
     }, out_path.read_text(errors="replace")
 
 
@@ -215,7 +256,7 @@ def isoplast_figures(job, run_dir):
                 "steps_per_s": summary.get("steps_per_s"), "train_wall_s": summary.get("wall_s")}
     return {"global_step": summary.get("total_steps"), "episodes": summary.get("episodes"),
             "mean_return_last_20": summary.get("final_mean_return"), "sps": summary.get("sps"),
-            "train_wall_s": summary.get("wall_s")}
+            "train_wall_s": summary.get("wall_s"), "monitor_s": summary.get("monitor_s")}
 
 
 def run_isoplast(job, args, work):
@@ -328,11 +369,13 @@ def main(argv=None):
         ensure_isoplast()  # the digits (and, for timing, the jar)
     if not MNIST.exists() and "continual" in args.jobs:
         die(f"{MNIST.relative_to(ROOT)} is missing: run ./isoplast setup")
+    subreaper = become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="vs-torch-", dir=ROOT / ".isoplast"))
     out = {
         "benchmark": "isoplast vs plain PyTorch loops of the same shape" + (" (--check)" if args.check else ""),
         "started_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
+        "orphans_counted": subreaper,
         "load_average_start": load_average(),
         "commit": commit(),
         "versions": versions(),
