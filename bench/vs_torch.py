@@ -252,7 +252,7 @@ def isoplast_figures(job, run_dir):
         return {"tasks": len(accs), "steps": summary.get("steps"),
                 "online_accuracy_first_task": accs[0] if accs else None,
                 "online_accuracy_last_task": accs[-1] if accs else None,
-                "online_accuracy_mean": statistics.fmean(accs) if accs else None,
+                "online_accuracy_mean": round(statistics.fmean(accs), 4) if accs else None,
                 "steps_per_s": summary.get("steps_per_s"), "train_wall_s": summary.get("wall_s")}
     return {"global_step": summary.get("total_steps"), "episodes": summary.get("episodes"),
             "mean_return_last_20": summary.get("final_mean_return"), "sps": summary.get("sps"),
