@@ -296,7 +296,7 @@ final class SweepCommand implements Callable<Integer> {
     } else { // supervised cells need no env server
       outcome = new SweepRunner(dir, spec, index, childJvm(List.of(), spec.workers()), !noProgress).run();
     }
-    printOutcome(index, outcome, dir);
+    printOutcome(index, outcome, dir, label.isEmpty());
     return outcome;
   }
 
@@ -430,7 +430,7 @@ final class SweepCommand implements Callable<Integer> {
     }
   }
 
-  private static void printOutcome(SweepIndex index, SweepRunner.Outcome o, Path dir) {
+  private static void printOutcome(SweepIndex index, SweepRunner.Outcome o, Path dir, boolean reportHint) {
     int w = Math.max(24, index.entries().stream().mapToInt(e -> label(e.cell).length()).max().orElse(0));
     System.out.printf("%-5s %-" + w + "s %6s %-11s %8s  %s%n", "cell", "method", "seed", "status", "wall s", "error");
     for (SweepIndex.Entry e : index.entries()) {
@@ -440,8 +440,8 @@ final class SweepCommand implements Callable<Integer> {
     }
     System.out.printf("sweep: %d cells: %d skipped (finished before), %d completed now, %d failed%s%n", o.cells(),
         o.skipped(), o.completed(), o.failed(), o.interrupted() > 0 ? ", " + o.interrupted() + " interrupted" : "");
-    System.out.println("sweep directory: " + dir + " (index " + index.file() + "; `isoplast report "
-        + dir + "` writes the report" + (index.shard().isAll() ? "" : ", merging the shards' indexes") + ")");
+    System.out.println("sweep directory: " + dir + " (index " + index.file() + (reportHint ? "; `isoplast report "
+        + dir + "` writes the report" + (index.shard().isAll() ? "" : ", merging the shards' indexes") : "") + ")");
   }
 
   /** The method of a cell, with its setting in a tuning stage. */
