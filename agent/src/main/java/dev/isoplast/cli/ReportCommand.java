@@ -66,7 +66,8 @@ final class ReportCommand implements Callable<Integer> {
       System.out.print(md);
     }
     if (export != null) {
-      ResultsExport.Exported e = ResultsExport.export(dir, export);
+      ResultsExport.Exported e = tuning != null ? ResultsExport.exportTuned(dir, export)
+          : ResultsExport.export(dir, export);
       System.out.printf("report: exported %d runs of %d cells (%.1f MB) -> %s%n", e.runs(), e.cells(), e.bytes() / 1e6,
           export);
     }

@@ -15,10 +15,14 @@ import java.util.List;
 import java.util.Map;
 import org.jfree.chart.annotations.XYPointerAnnotation;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.Range;
+import org.jfree.data.general.DatasetUtils;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
 
@@ -128,7 +132,8 @@ public final class Sensitivity {
       double shift = m == 1 ? 0 : (k - (m - 1) / 2.0) * 0.04; // sideways, so that bars of one value do not overlap
       double span = c.points().stream().mapToDouble(Point::x).max().orElse(1)
           - c.points().stream().mapToDouble(Point::x).min().orElse(0);
-      for (Point p : c.points()) {
+      for (int j = 0; j < c.points().size(); j++) {
+        Point p = c.points().get(j);
         if (!Double.isFinite(p.iqm().point())) {
           continue;
         }
@@ -136,12 +141,13 @@ public final class Sensitivity {
         boolean bar = Double.isFinite(p.iqm().lower()) && Double.isFinite(p.iqm().upper());
         s.add(x, p.iqm().point(), bar ? p.iqm().lower() : p.iqm().point(), bar ? p.iqm().upper() : p.iqm().point());
         if (p.selected()) {
+          boolean right = 2 * j < c.points().size(); // the label below the point, towards the middle of the plot
           XYPointerAnnotation a = new XYPointerAnnotation("selected: " + c.method(), x, p.iqm().point(),
-              Math.PI / 4 + 0.35 * k); // below and to the right, inside the plot
+              right ? Math.PI / 4 + 0.35 * k : 3 * Math.PI / 4 - 0.35 * k);
           a.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
           a.setPaint(Charts.colour(colours.getOrDefault(c.method(), k)));
           a.setArrowPaint(Charts.colour(colours.getOrDefault(c.method(), k)));
-          a.setTextAnchor(TextAnchor.TOP_LEFT);
+          a.setTextAnchor(right ? TextAnchor.TOP_LEFT : TextAnchor.TOP_RIGHT);
           marks.add(a);
         }
       }
@@ -159,12 +165,23 @@ public final class Sensitivity {
       LogAxis la = new LogAxis(knob + " (log scale)");
       la.setBase(10);
       la.setSmallestValue(1e-12);
+      la.setTickUnit(new NumberTickUnit(1.0)); // a tick per decade, labelled 1E-4 rather than 10^-4.0
+      la.setNumberFormatOverride(new java.text.DecimalFormat("0.#E0",
+          java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT)));
+      la.setMinorTickMarksVisible(true);
       x = la;
     } else {
       x = Charts.axis(knob, false);
     }
-    ValueAxis yAxis = Charts.axis(yLabel, true);
+    x.setLowerMargin(0.04);
+    x.setUpperMargin(0.04);
+    NumberAxis yAxis = Charts.axis(yLabel, true);
     yAxis.setLowerMargin(0.2); // room for the "selected" labels under their points
+    Range range = DatasetUtils.findRangeBounds(data, true);
+    if (range != null) { // settings that all score alike: a readable span around them instead of ±5e-9
+      double top = Math.max(Math.abs(range.getLowerBound()), Math.abs(range.getUpperBound()));
+      yAxis.setAutoRangeMinimumSize(Math.max(0.1 * top, 0.01));
+    }
     XYPlot plot = new XYPlot(data, x, yAxis, r);
     Charts.style(plot);
     marks.forEach(plot::addAnnotation);

@@ -119,6 +119,46 @@ class TuneCliTest {
     assertTrue(page.contains("<td>learning_rate</td><td><b>" + adamChoice + "</b></td>"), "names the selection");
     assertTrue(Files.size(dir.resolve("plots/sensitivity_learning_rate.png")) > 10_000);
     assertTrue(Files.size(dir.resolve("plots/sensitivity_iso_coef.png")) > 10_000);
+
+    // exported (plan, selection, both stages), it reports the same selection
+    Path out = tmp.resolve("exported");
+    CliTest.Run export = CliTest.run("report", dir.toString(), "--export", out.toString());
+    assertEquals(0, export.code(), export.err());
+    assertTrue(export.out().contains("exported 6 runs of 6 cells"), export.out());
+    assertEquals(0, CliTest.run("report", out.toString()).code());
+    String again2 = Files.readString(out.resolve("report.html"));
+    assertEquals(section(page), section(again2));
+  }
+
+  private static String section(String page) {
+    return page.substring(page.indexOf("<table id=\"selection\">"), page.indexOf("</table>", page.indexOf(
+        "<table id=\"selection\">")));
+  }
+
+  @Test
+  void shardsRunTheirShareOfEachStageAndTheSelectionWaitsForEveryTuningCell() throws Exception {
+    Path dir = tmp.resolve("sharded");
+    List<String> a = args(dir);
+    a.set(a.indexOf("adam,adamo"), "adam"); // tuning cells 0 and 1 (one a shard), one held-out cell (shard 0's)
+    a.set(a.indexOf("--workers") + 1, "1");
+    a.addAll(List.of("--shard", "0/2"));
+    CliTest.Run first = CliTest.run(a.toArray(String[]::new));
+    assertEquals(0, first.code(), first.err() + first.out());
+    assertTrue(first.out().contains("1 of 2 tuning cells unfinished (other shards' cells included): no selection yet"),
+        first.out());
+    assertFalse(Files.exists(dir.resolve("selection.json")));
+    assertFalse(Files.exists(dir.resolve("heldout")), "no held-out cell before the selection");
+    a.set(a.size() - 1, "1/2");
+    CliTest.Run second = CliTest.run(a.toArray(String[]::new));
+    assertEquals(0, second.code(), second.err() + second.out());
+    assertTrue(Files.exists(dir.resolve("selection.json")), "the last tuning cell done: the selection");
+    assertTrue(Files.exists(dir.resolve("heldout/sweep.shard-1-of-2.json")));
+    assertFalse(Files.exists(dir.resolve("heldout/adam__seed101")), "shard 0's held-out cell");
+    a.set(a.size() - 1, "0/2");
+    CliTest.Run third = CliTest.run(a.toArray(String[]::new));
+    assertEquals(0, third.code(), third.err() + third.out());
+    assertTrue(Files.exists(dir.resolve("heldout/adam__seed101/summary.json")));
+    assertEquals(0, CliTest.run("report", dir.toString()).code(), "the report merges the shards' indexes");
   }
 
   @Test
