@@ -40,7 +40,10 @@ import picocli.CommandLine.Spec;
     description = {"Run every method x seed cell of a scenario (or supervised task), W at a time, each in its own run "
         + "directory under one sweep directory with a sweep.json index; then `isoplast report DIR`.",
         "Restarting with the same --run-dir skips finished cells (a completed summary.json) and reruns the others. "
-            + "Exit code 1 when any cell failed (the others still run); 2 for bad usage. Format: docs/sweeps.md."})
+            + "Exit code 1 when any cell failed (the others still run); 2 for bad usage. Format: docs/sweeps.md.",
+        "--tune: one tuning budget for every method (DESIGN.md section 14): each method's grid on the tuning seeds, a "
+            + "selection by a criterion fixed before the run, then the selected settings on disjoint held-out seeds; "
+            + "a small check: --tune --grid-size 2 --tune-seeds 1 --heldout-seeds 101 (--tasks 2 for a task)."})
 final class SweepCommand implements Callable<Integer> {
 
   @Parameters(arity = "0..1", paramLabel = "FILE.yaml", description = "A sweep file with the same keys as the flags (phase_steps for --phase-steps); flags given as well win.")

@@ -143,11 +143,13 @@ public final class Sensitivity {
         if (p.selected()) {
           boolean right = 2 * j < c.points().size(); // the label below the point, towards the middle of the plot
           XYPointerAnnotation a = new XYPointerAnnotation("selected: " + c.method(), x, p.iqm().point(),
-              right ? Math.PI / 4 + 0.35 * k : 3 * Math.PI / 4 - 0.35 * k);
+              right ? Math.PI / 4 : 3 * Math.PI / 4);
           a.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
           a.setPaint(Charts.colour(colours.getOrDefault(c.method(), k)));
           a.setArrowPaint(Charts.colour(colours.getOrDefault(c.method(), k)));
           a.setTextAnchor(right ? TextAnchor.TOP_LEFT : TextAnchor.TOP_RIGHT);
+          a.setBaseRadius(24 + 20 * k); // methods sharing a plot (and maybe a selected value) get labels apart
+          a.setTipRadius(6);
           marks.add(a);
         }
       }
