@@ -250,7 +250,7 @@ public final class Report {
       monitorPlots.add(new Plot(file, t[0], t[2] + " Metric " + k + "; the mean over seeds of the last value logged "
           + "at or before each step, with its 95% bootstrap band."));
     }
-    String tuningHtml = null;
+    String tuningHtml = Sensitivity.label(data.results());
     if (tuning != null) {
       List<Plot> sensitivity = Sensitivity.plots(tuning, dir, data.colours(), data.higherIsBetter(), data.scoreName(),
           data.segmentName());

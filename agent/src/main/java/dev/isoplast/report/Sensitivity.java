@@ -52,6 +52,25 @@ public final class Sensitivity {
   public record Data(List<Curve> curves, List<Long> tuneSeeds, List<Long> heldoutSeeds, String criterion,
       List<String> notes) {}
 
+  /**
+   * What a sweep's report says under its figures when it is no tuned sweep's (DESIGN.md §14: a
+   * result at the preset is labelled so): "at the preset" for an ordinary sweep, "a stage" for one
+   * stage of a tuned sweep reported alone; null for runs that are no sweep.
+   */
+  static String label(SweepResults r) {
+    if (!r.isSweep()) {
+      return null;
+    }
+    Map<String, Object> index = SweepIndex.readMerged(r.dir());
+    boolean stage = index != null && index.get("spec") instanceof Map<?, ?> spec && spec.get("grid") != null;
+    return stage ? "<p class=\"small\" id=\"stage\">A stage of a tuned sweep: each run at one setting of its "
+        + "method's grid (the cell names say which). <code>isoplast report</code> on the tuned sweep's directory "
+        + "compares the held-out runs and plots the sensitivity.</p>\n"
+        : "<p class=\"small\" id=\"at-preset\">Results at the preset: every method ran with its preset's "
+        + "hyper-parameters (and the sweep's <code>set</code>), untuned. <code>sweep --tune</code> gives every "
+        + "method the same tuning budget and compares held-out seeds (docs/sweeps.md).</p>\n";
+  }
+
   /** Whether {@code dir} is a tuned sweep directory (it holds tune.json). */
   public static boolean isTuned(Path dir) {
     return Files.isRegularFile(dir.resolve(TuningPlan.PLAN_FILE));

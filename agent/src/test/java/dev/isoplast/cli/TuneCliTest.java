@@ -115,6 +115,9 @@ class TuneCliTest {
     assertTrue(page.contains("<table id=\"selection\">") && page.contains("Tuning: one budget for every method"), page);
     assertTrue(page.contains("held-out runs (seeds [101])"), "the comparison is on the held-out runs");
     assertTrue(page.contains("1 / 1"), "one held-out run per method in the final figures");
+    assertFalse(page.contains("id=\"at-preset\""), "tuned, not at the preset");
+    assertEquals(0, CliTest.run("report", dir.resolve("tune").toString()).code());
+    assertTrue(Files.readString(dir.resolve("tune/report.html")).contains("id=\"stage\""), "a stage says so");
     String adamChoice = sel.get("methods").get("adam").get("setting").get("learning_rate").asText();
     assertTrue(page.contains("<td>learning_rate</td><td><b>" + adamChoice + "</b></td>"), "names the selection");
     assertTrue(Files.size(dir.resolve("plots/sensitivity_learning_rate.png")) > 10_000);
