@@ -182,8 +182,8 @@ final class SweepCommand implements Callable<Integer> {
     if (Boolean.TRUE.equals(entries.get("tune")) || "true".equals(String.valueOf(entries.get("tune")))) {
       return tuned(entries, source, share);
     }
-    for (String k : List.of("tune_seeds", "heldout_seeds", "grid_size")) {
-      if (entries.get(k) != null) {
+    for (String k : SweepSpec.TUNE_KEYS) {
+      if (!k.equals("tune") && !k.equals("grids") && entries.get(k) != null) {
         throw new IllegalArgumentException(k.replace('_', '-') + " applies to tuned sweeps only (add --tune)");
       }
     }

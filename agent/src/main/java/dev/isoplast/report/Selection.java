@@ -1,6 +1,5 @@
 package dev.isoplast.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.isoplast.runs.SweepSpec;
 import dev.isoplast.runs.TuningPlan;
 import java.nio.file.Files;
@@ -165,11 +164,6 @@ public final class Selection {
       out.put(e.getKey(), s);
     });
     return out;
-  }
-
-  /** The per-setting record of a method in selection.json (for the report), or a missing node. */
-  static JsonNode methodNode(Path sweepDir, String method) {
-    return TuningPlan.readJson(sweepDir.resolve(TuningPlan.SELECTION_FILE)).path("methods").path(method);
   }
 
   private static Object finiteOrText(double v) {

@@ -48,7 +48,11 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
       "repeat", "fresh_reference", "tasks", "net", "mnist_dir", "cifar_dir", "monitors", "monitor_cadence", "workers",
       "run_dir", "tune", "tune_seeds", "heldout_seeds", "grids", "grid_size");
 
-  /** The file keys of the tuning protocol, read by {@code sweep --tune} alone ({@code TuningPlan}). */
+  /**
+   * The file keys of the tuning protocol, read by {@code sweep --tune} alone ({@link TuningPlan});
+   * without it, {@code grids} is ignored (a study file keeps its benchmark's grids) and the others
+   * are refused.
+   */
   public static final List<String> TUNE_KEYS = List.of("tune", "tune_seeds", "heldout_seeds", "grids", "grid_size");
 
   /** What every cell runs. */

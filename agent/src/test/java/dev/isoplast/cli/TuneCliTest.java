@@ -181,6 +181,9 @@ class TuneCliTest {
     unequal.remove(unequal.indexOf("--grid-size") + 1);
     unequal.remove("--grid-size");
     expectError(unequal, "grids of unequal size (adam 2, adamo 5)");
+    List<String> untuned = args(dir);
+    untuned.remove("--tune");
+    expectError(untuned, "tune-seeds applies to tuned sweeps only (add --tune)");
     assertFalse(Files.exists(dir), "nothing written for refused input");
   }
 
