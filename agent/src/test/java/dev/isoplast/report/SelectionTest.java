@@ -127,7 +127,7 @@ class SelectionTest {
   }
 
   /** A finished supervised run with these task accuracies. */
-  private static void taskRun(Path dir, String method, long seed, double... accuracy) throws Exception {
+  static void taskRun(Path dir, String method, long seed, double... accuracy) throws Exception {
     Files.createDirectories(dir);
     StringBuilder tasks = new StringBuilder();
     for (int t = 0; t < accuracy.length; t++) {
