@@ -165,6 +165,17 @@ class TuneCliTest {
   }
 
   @Test
+  void methodsShowPrintsTheKnobGridWithItsSourcePerLearnerWhereTheyDiffer() {
+    CliTest.Run adamo = CliTest.run("methods", "show", "adamo");
+    assertEquals(0, adamo.code(), adamo.err());
+    assertTrue(adamo.out().contains("  tuning grid (sweep --tune; 5 settings for every method): iso_coef\n"
+        + "    every learner: 1e-4, 0.0018, 0.032, 0.56, 10\n    source: log-uniform over 1e-4 .. 10"), adamo.out());
+    CliTest.Run adam = CliTest.run("methods", "show", "adam");
+    assertTrue(adam.out().contains("    ppo: 3e-5, 1e-4, 3e-4, 0.001, 0.003\n")
+        && adam.out().contains("    supervised: 1e-4, 3e-4, 0.001, 0.003, 0.01\n"), adam.out());
+  }
+
+  @Test
   void badTuningInputIsOneLineWithExitCodeTwoAndNothingWritten() throws Exception {
     Path dir = tmp.resolve("bad");
     List<String> overlap = args(dir);
