@@ -1,7 +1,9 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.plasticity.Knob;
 import dev.isoplast.plasticity.MethodPreset;
 import dev.isoplast.plasticity.Methods;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +27,8 @@ final class MethodsCommand implements Callable<Integer> {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true,
-      description = "Print one preset: its update rule, its source and the config keys it sets for each learner.")
+      description = "Print one preset: its update rule, its source, the config keys it sets for each learner, and "
+          + "its knob's grid for `sweep --tune` with where the range comes from.")
   static final class Show implements Callable<Integer> {
 
     @Parameters(paramLabel = "NAME", description = "A preset name (see `isoplast methods`).")
@@ -41,6 +44,14 @@ final class MethodsCommand implements Callable<Integer> {
       for (String kind : MethodPreset.KINDS) {
         System.out.println("    " + kind + ": " + format(p.overrides(kind)));
       }
+      Knob k = p.knob();
+      System.out.println("  tuning grid (sweep --tune; " + Knob.SIZE + " settings for every method): " + k.key());
+      boolean same = MethodPreset.KINDS.stream().map(k::values).distinct().count() == 1;
+      for (String kind : same ? List.of("every learner") : MethodPreset.KINDS) {
+        String of = same ? MethodPreset.KINDS.get(0) : kind;
+        System.out.println("    " + kind + ": " + String.join(", ", k.formatted(of)));
+      }
+      System.out.println("    source: " + k.source());
       return 0;
     }
 

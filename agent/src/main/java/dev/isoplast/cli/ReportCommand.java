@@ -2,9 +2,12 @@ package dev.isoplast.cli;
 
 import dev.isoplast.report.Report;
 import dev.isoplast.report.ResultsExport;
+import dev.isoplast.report.Sensitivity;
 import dev.isoplast.report.StratifiedBootstrap;
 import dev.isoplast.report.StudyTable;
 import dev.isoplast.report.SweepResults;
+import dev.isoplast.runs.SweepIndex;
+import dev.isoplast.runs.TuningPlan;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,7 +24,9 @@ import picocli.CommandLine.Parameters;
         + "sweep.shard-i-of-N.json files of its shards, merged), a run directory or a directory of run directories: "
         + "curves per method (mean over seeds, 95%% band), per-phase IQM with 95%% stratified-bootstrap CIs, "
         + "plasticity ratio, monitors, and a table of the final figures with the command lines that made them. The "
-        + "page opens from file:// (no server, no network)."})
+        + "page opens from file:// (no server, no network).",
+        "For a tuned sweep (sweep --tune): the held-out runs are compared, the selection is named and the tuning "
+            + "runs give a sensitivity plot per knob (score against the knob's values, IQM and 95%% CI)."})
 final class ReportCommand implements Callable<Integer> {
 
   @Parameters(paramLabel = "DIR", description = "A sweep directory, a run directory, or a directory of run directories.")
@@ -36,9 +41,21 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     System.setProperty("java.awt.headless", "true"); // plots are drawn off-screen
-    SweepResults results = SweepResults.load(dir);
+    Sensitivity.Data tuning = null;
+    SweepResults results;
+    if (Sensitivity.isTuned(dir)) { // sweep --tune: the held-out runs are compared, the tuning runs plotted
+      Path heldout = dir.resolve(TuningPlan.HELDOUT_DIR);
+      if (SweepIndex.readMerged(heldout) == null) {
+        throw new IllegalArgumentException(dir + " is a tuned sweep whose held-out stage has not started (no "
+            + heldout.resolve(SweepIndex.FILE) + "): finish the sweep first (repeat its command)");
+      }
+      tuning = Sensitivity.compute(dir, StratifiedBootstrap.withSeed(0));
+      results = SweepResults.load(heldout);
+    } else {
+      results = SweepResults.load(dir);
+    }
     Report.Data data = Report.compute(results, StratifiedBootstrap.withSeed(0));
-    Path html = Report.write(data, dir);
+    Path html = Report.write(data, dir, tuning);
     if (markdown) {
       String md = StudyTable.markdown(data, StudyTable.compute(data, StratifiedBootstrap.withSeed(0)));
       try {
@@ -49,7 +66,8 @@ final class ReportCommand implements Callable<Integer> {
       System.out.print(md);
     }
     if (export != null) {
-      ResultsExport.Exported e = ResultsExport.export(dir, export);
+      ResultsExport.Exported e = tuning != null ? ResultsExport.exportTuned(dir, export)
+          : ResultsExport.export(dir, export);
       System.out.printf("report: exported %d runs of %d cells (%.1f MB) -> %s%n", e.runs(), e.cells(), e.bytes() / 1e6,
           export);
     }

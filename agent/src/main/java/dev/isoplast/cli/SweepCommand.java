@@ -13,6 +13,8 @@ import dev.isoplast.runs.SweepRunner;
 import dev.isoplast.runs.SweepShard;
 import dev.isoplast.runs.SweepSpec;
 import dev.isoplast.runs.Trainer;
+import dev.isoplast.runs.TuningPlan;
+import dev.isoplast.report.Selection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +40,10 @@ import picocli.CommandLine.Spec;
     description = {"Run every method x seed cell of a scenario (or supervised task), W at a time, each in its own run "
         + "directory under one sweep directory with a sweep.json index; then `isoplast report DIR`.",
         "Restarting with the same --run-dir skips finished cells (a completed summary.json) and reruns the others. "
-            + "Exit code 1 when any cell failed (the others still run); 2 for bad usage. Format: docs/sweeps.md."})
+            + "Exit code 1 when any cell failed (the others still run); 2 for bad usage. Format: docs/sweeps.md.",
+        "--tune: one tuning budget for every method (DESIGN.md section 14): each method's grid on the tuning seeds, a "
+            + "selection by a criterion fixed before the run, then the selected settings on disjoint held-out seeds; "
+            + "a small check: --tune --grid-size 2 --tune-seeds 1 --heldout-seeds 101 (--tasks 2 for a task)."})
 final class SweepCommand implements Callable<Integer> {
 
   @Parameters(arity = "0..1", paramLabel = "FILE.yaml", description = "A sweep file with the same keys as the flags (phase_steps for --phase-steps); flags given as well win.")
@@ -98,6 +103,24 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar: one line per finished cell instead.")
   boolean noProgress;
 
+  @Option(names = "--tune", description = "The tuning protocol (docs/sweeps.md): run every method's knob grid "
+      + "(`isoplast methods show NAME`; a sweep file's grids: entry overrides one) on the tuning seeds into DIR/tune/, "
+      + "select per method by the criterion fixed in DIR/tune.json (IQM over the tuning runs of each run's mean over "
+      + "tasks/phases), write DIR/selection.json, then run the selected settings on the held-out seeds into "
+      + "DIR/heldout/. Restartable like any sweep. Default DIR: the file's run_dir + '-tune'.")
+  Boolean tune;
+
+  @Option(names = "--tune-seeds", paramLabel = "1-3", description = "With --tune: the tuning seeds (default: 1-3).")
+  String tuneSeeds;
+
+  @Option(names = "--heldout-seeds", paramLabel = "101-110", description = "With --tune: the held-out seeds, disjoint "
+      + "from the tuning seeds (default: 101-110).")
+  String heldoutSeeds;
+
+  @Option(names = "--grid-size", paramLabel = "K", description = "With --tune: cut every grid to K settings spread "
+      + "evenly over it, both ends kept (a small, equal budget for a quick check; default: whole grids).")
+  Integer gridSize;
+
   @Option(names = "--shard", paramLabel = "i/N", description = "Run only this machine's share of the cells: cell c "
       + "when c mod N = i (0 <= i < N), indexed in sweep.shard-i-of-N.json; N machines given 0/N .. N-1/N run the "
       + "whole sweep into one shared --run-dir, and `isoplast report` merges them (default: every cell).")
@@ -119,7 +142,10 @@ final class SweepCommand implements Callable<Integer> {
     Map<String, Object> entries = new LinkedHashMap<>();
     Map<String, Object> previous = runDir != null ? SweepIndex.readMerged(runDir) : null;
     boolean onlyResume = file == null && scenario == null && task == null && methods == null && seeds == null;
-    if (onlyResume && previous != null && previous.get("spec") instanceof Map<?, ?> old) {
+    Map<String, Object> tunedBefore = runDir != null ? TuningPlan.entriesIn(runDir) : null;
+    if (onlyResume && tunedBefore != null) {
+      entries.putAll(tunedBefore); // `sweep --run-dir DIR` on a tuned sweep: resume its plan
+    } else if (onlyResume && previous != null && previous.get("spec") instanceof Map<?, ?> old) {
       old.forEach((k, v) -> entries.put(String.valueOf(k), v)); // `sweep --run-dir DIR`: resume what it holds
     }
     if (file != null) {
@@ -142,19 +168,92 @@ final class SweepCommand implements Callable<Integer> {
     put(entries, "algo", algo);
     put(entries, "monitors", monitors);
     put(entries, "monitor_cadence", monitorCadence);
+    put(entries, "tune", tune);
+    put(entries, "tune_seeds", tuneSeeds);
+    put(entries, "heldout_seeds", heldoutSeeds);
+    put(entries, "grid_size", gridSize);
     entries.put("set", mergedSets);
     if (scenario != null) {
       entries.remove("task");
     } else if (task != null) {
       entries.remove("scenario");
     }
-    SweepSpec spec = SweepSpec.fromEntries(entries, file == null ? null : "sweep file " + file);
+    String source = file == null ? null : "sweep file " + file;
+    if (Boolean.TRUE.equals(entries.get("tune")) || "true".equals(String.valueOf(entries.get("tune")))) {
+      return tuned(entries, source, share);
+    }
+    for (String k : SweepSpec.TUNE_KEYS) {
+      if (!k.equals("tune") && !k.equals("grids") && entries.get(k) != null) {
+        throw new IllegalArgumentException(k.replace('_', '-') + " applies to tuned sweeps only (add --tune)");
+      }
+    }
+    SweepSpec spec = SweepSpec.fromEntries(entries, source);
     Path dir = runDir != null ? runDir
         : entries.get("run_dir") != null ? Path.of(String.valueOf(entries.get("run_dir")))
         : Path.of("runs", "sweep__" + stem(spec.benchmark().name()) + "__" + System.currentTimeMillis() / 1000);
-    if (previous == null) {
-      previous = SweepIndex.readMerged(dir);
+    SweepRunner.Outcome outcome = stage(dir, spec, share, "");
+    return outcome.failed() + outcome.interrupted() > 0 ? 1 : 0;
+  }
+
+  /**
+   * {@code sweep --tune} (docs/sweeps.md): the plan written to (or checked against) DIR/tune.json,
+   * the tuning stage in DIR/tune, the selection written to DIR/selection.json once every tuning cell
+   * has finished, then the held-out stage in DIR/heldout. Exit 1 when a cell failed in either stage.
+   */
+  private int tuned(Map<String, Object> entries, String source, SweepShard share) {
+    if (seeds != null) {
+      throw new IllegalArgumentException("--seeds does not apply with --tune: give --tune-seeds (default "
+          + TuningPlan.DEFAULT_TUNE_SEEDS + ") and --heldout-seeds (default " + TuningPlan.DEFAULT_HELDOUT_SEEDS + ")");
     }
+    if (entries.remove("seeds") != null) {
+      System.err.println("sweep: --tune runs the tuning and held-out seeds; the file's seeds are not used");
+    }
+    Map<String, Object> baseEntries = new LinkedHashMap<>(entries);
+    baseEntries.put("seeds", entries.getOrDefault("tune_seeds", TuningPlan.DEFAULT_TUNE_SEEDS));
+    SweepSpec base = SweepSpec.fromEntries(baseEntries, source);
+    TuningPlan plan = TuningPlan.of(base, entries, source);
+    Path dir = runDir != null ? runDir
+        : entries.get("run_dir") != null ? Path.of(entries.get("run_dir") + "-tune")
+        : Path.of("runs", "tune__" + stem(base.benchmark().name()) + "__" + System.currentTimeMillis() / 1000);
+    if (TuningPlan.entriesIn(dir) == null && Files.isDirectory(dir) && hasEntries(dir)) {
+      throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a tuned sweep (no "
+          + TuningPlan.PLAN_FILE + "): choose another --run-dir");
+    }
+    checkBeforeStarting(plan.tuneSpec()); // every setting of every grid, before anything is written
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
+    }
+    plan.writeOrCheck(dir, entries);
+    SweepSpec tuneSpec = plan.tuneSpec();
+    System.err.printf("sweep --tune: %d methods x %d settings on tuning seeds %s, then the selected settings on "
+        + "held-out seeds %s; plan in %s%n", base.methods().size(), tuneSpec.arms().size() / base.methods().size(),
+        plan.tuneSeeds(), plan.heldoutSeeds(), dir.resolve(TuningPlan.PLAN_FILE));
+    SweepRunner.Outcome first = stage(dir.resolve(TuningPlan.TUNE_DIR), tuneSpec, share, "tuning stage: ");
+    int bad = first.failed() + first.interrupted();
+    long unfinished = tuneSpec.cells().stream()
+        .filter(c -> !SweepIndex.isFinished(dir.resolve(TuningPlan.TUNE_DIR).resolve(c.runDir()))).count();
+    if (unfinished > 0 && !Files.isRegularFile(dir.resolve(TuningPlan.SELECTION_FILE))) {
+      System.out.printf("sweep --tune: %d of %d tuning cells unfinished%s: no selection yet; the held-out stage "
+          + "starts when every tuning cell has finished (repeat this command)%n", unfinished, tuneSpec.size(),
+          share.isAll() ? "" : " (other shards' cells included)");
+      return bad > 0 ? 1 : 0;
+    }
+    Map<String, Map<String, String>> selected = Selection.selectOrRead(dir, plan);
+    System.out.println("sweep --tune: selection (" + dir.resolve(TuningPlan.SELECTION_FILE) + "):");
+    selected.forEach((m, s) -> System.out.println("  " + m + ": " + s));
+    SweepRunner.Outcome second = stage(dir.resolve(TuningPlan.HELDOUT_DIR), plan.heldoutSpec(selected), share,
+        "held-out stage: ");
+    bad += second.failed() + second.interrupted();
+    System.out.println("sweep --tune: `isoplast report " + dir + "` compares the held-out runs and plots the "
+        + "sensitivity to each knob");
+    return bad > 0 ? 1 : 0;
+  }
+
+  /** Runs {@code share} of {@code spec}'s cells in sweep directory {@code dir} (new or resumed). */
+  private SweepRunner.Outcome stage(Path dir, SweepSpec spec, SweepShard share, String label) {
+    Map<String, Object> previous = SweepIndex.readMerged(dir);
     if (previous == null && Files.isDirectory(dir) && hasEntries(dir)) {
       throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a sweep (no " + SweepIndex.FILE
           + "): choose another --run-dir");
@@ -181,9 +280,10 @@ final class SweepCommand implements Callable<Integer> {
     with.put("cells_to_run", toRun);
     index.addInvocation(commandLine, with);
     index.write();
-    System.err.printf("sweep: %s%d cells (%d methods x %d seeds) of %s in %s: %d finished already, %d to run, %d at a time%n",
-        share.isAll() ? "" : "shard " + share + ", " + mine + " of ", spec.size(), spec.methods().size(),
-        spec.seeds().size(), spec.benchmark().name(), dir, mine - toRun, toRun, spec.workers());
+    System.err.printf("sweep: %s%s%d cells (%d %s x %d seeds) of %s in %s: %d finished already, %d to run, %d at a "
+        + "time%n", label, share.isAll() ? "" : "shard " + share + ", " + mine + " of ", spec.size(), spec.arms().size(),
+        spec.grid().isEmpty() ? "methods" : "settings", spec.seeds().size(), spec.benchmark().name(), dir,
+        mine - toRun, toRun, spec.workers());
     SweepRunner.Outcome outcome;
     if (toRun == 0) {
       index.write();
@@ -199,8 +299,8 @@ final class SweepCommand implements Callable<Integer> {
     } else { // supervised cells need no env server
       outcome = new SweepRunner(dir, spec, index, childJvm(List.of(), spec.workers()), !noProgress).run();
     }
-    printOutcome(index, outcome, dir);
-    return outcome.failed() + outcome.interrupted() > 0 ? 1 : 0;
+    printOutcome(index, outcome, dir, label.isEmpty());
+    return outcome;
   }
 
   /**
@@ -230,18 +330,18 @@ final class SweepCommand implements Callable<Integer> {
     if (spec.benchmark() instanceof SweepSpec.ScenarioBenchmark sb) {
       sb.load();
     } else if (spec.benchmark() instanceof SweepSpec.TaskBenchmark tb) {
-      Map<String, Object> user = user(spec);
       Tasks.Resolved resolved = null;
-      for (String method : spec.methods()) {
+      for (SweepSpec.Arm arm : spec.arms()) {
+        String method = arm.method();
         try {
-          ContinualCommand.Keys keys = ContinualCommand.keys(tb.name(), method, user);
+          ContinualCommand.Keys keys = ContinualCommand.keys(tb.name(), method, user(spec, arm));
           if (resolved == null) { // the task's own keys do not depend on the method
             resolved = Tasks.resolve(tb.name(), tb.net(), keys.task(), tb.mnistDir() == null ? null
                 : Path.of(tb.mnistDir()), tb.cifarDir() == null ? null : Path.of(tb.cifarDir()), spec.seeds().get(0));
           }
           SupervisedConfig.fromMap(resolved.learner(), keys.learner());
         } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("method " + method + ": " + e.getMessage(), e);
+          throw new IllegalArgumentException(what(arm) + ": " + e.getMessage(), e);
         }
       }
     }
@@ -254,9 +354,16 @@ final class SweepCommand implements Callable<Integer> {
     }
   }
 
-  /** The sweep's --set entries as typed values (as ConfigOverrides parses a command line's). */
-  private static Map<String, Object> user(SweepSpec spec) {
-    return ConfigOverrides.load(null, spec.sets().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+  /** The --set entries of an arm's cells as typed values (as ConfigOverrides parses a command line's). */
+  private static Map<String, Object> user(SweepSpec spec, SweepSpec.Arm arm) {
+    Map<String, String> sets = new LinkedHashMap<>(spec.sets());
+    sets.putAll(arm.setting());
+    return ConfigOverrides.load(null, sets.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+  }
+
+  /** "method m", with its setting when it has one. */
+  private static String what(SweepSpec.Arm arm) {
+    return "method " + arm.method() + (arm.setting().isEmpty() ? "" : " at " + arm.setting());
   }
 
   /**
@@ -264,13 +371,12 @@ final class SweepCommand implements Callable<Integer> {
    * will, so that a bad --set fails here once (exit 2) rather than in every cell.
    */
   private static void checkConfigs(EnvServerOptions.Connection c, SweepSpec spec, Scenario scenario) {
-    Map<String, Object> user = user(spec);
-    for (String method : spec.methods()) {
+    for (SweepSpec.Arm arm : spec.arms()) {
       try {
         Trainer.configFor(c.servers(), scenario.envId(), spec.algo(),
-            TrainCommand.overrides(spec.algo(), method, scenario, user));
+            TrainCommand.overrides(spec.algo(), arm.method(), scenario, user(spec, arm)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("method " + method + ": " + e.getMessage(), e);
+        throw new IllegalArgumentException(what(arm) + ": " + e.getMessage(), e);
       }
     }
   }
@@ -327,17 +433,25 @@ final class SweepCommand implements Callable<Integer> {
     }
   }
 
-  private static void printOutcome(SweepIndex index, SweepRunner.Outcome o, Path dir) {
-    System.out.printf("%-5s %-24s %6s %-11s %8s  %s%n", "cell", "method", "seed", "status", "wall s", "error");
+  private static void printOutcome(SweepIndex index, SweepRunner.Outcome o, Path dir, boolean reportHint) {
+    int w = Math.max(24, index.entries().stream().mapToInt(e -> label(e.cell).length()).max().orElse(0));
+    System.out.printf("%-5s %-" + w + "s %6s %-11s %8s  %s%n", "cell", "method", "seed", "status", "wall s", "error");
     for (SweepIndex.Entry e : index.entries()) {
-      System.out.printf("%-5d %-24s %6d %-11s %8s  %s%n", e.cell.index(), e.cell.method(), e.cell.seed(),
+      System.out.printf("%-5d %-" + w + "s %6d %-11s %8s  %s%n", e.cell.index(), label(e.cell), e.cell.seed(),
           e.status().json(), e.wallSeconds() == null ? "-" : String.format("%.1f", e.wallSeconds()),
           e.error() == null ? "" : e.error());
     }
     System.out.printf("sweep: %d cells: %d skipped (finished before), %d completed now, %d failed%s%n", o.cells(),
         o.skipped(), o.completed(), o.failed(), o.interrupted() > 0 ? ", " + o.interrupted() + " interrupted" : "");
-    System.out.println("sweep directory: " + dir + " (index " + index.file() + "; `isoplast report "
-        + dir + "` writes the report" + (index.shard().isAll() ? "" : ", merging the shards' indexes") + ")");
+    System.out.println("sweep directory: " + dir + " (index " + index.file() + (reportHint ? "; `isoplast report "
+        + dir + "` writes the report" + (index.shard().isAll() ? "" : ", merging the shards' indexes") : "") + ")");
+  }
+
+  /** The method of a cell, with its setting in a tuning stage. */
+  private static String label(SweepSpec.Cell c) {
+    StringBuilder b = new StringBuilder(c.method());
+    c.setting().forEach((k, v) -> b.append(' ').append(k).append('=').append(v));
+    return b.toString();
   }
 
   private static void put(Map<String, Object> entries, String key, Object value) {

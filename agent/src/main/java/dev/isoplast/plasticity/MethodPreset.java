@@ -16,9 +16,10 @@ import java.util.Map;
  * @param source where the method and its values come from (values chosen here say so)
  * @param settings the config keys every learner kind gets
  * @param perKind extra keys per learner kind ({@link #KINDS}), overriding {@code settings}
+ * @param knob the main knob and its grid for {@code sweep --tune} (DESIGN.md §14)
  */
 public record MethodPreset(String name, String summary, String rule, String source, Map<String, Object> settings,
-    Map<String, Map<String, Object>> perKind) {
+    Map<String, Map<String, Object>> perKind, Knob knob) {
 
   /** The learner kinds a preset can resolve for. */
   public static final List<String> KINDS = List.of("ppo", "dqn", "supervised");
@@ -33,6 +34,9 @@ public record MethodPreset(String name, String summary, String rule, String sour
       copy.put(k, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(v)));
     });
     perKind = java.util.Collections.unmodifiableMap(copy);
+    if (knob == null) {
+      throw new IllegalArgumentException("preset " + name + " declares no knob to tune");
+    }
   }
 
   /** The config keys this preset sets for a learner of {@code kind} ({@code ppo}, {@code dqn}, {@code supervised}). */

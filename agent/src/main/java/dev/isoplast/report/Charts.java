@@ -83,7 +83,7 @@ public final class Charts {
     };
   }
 
-  private static java.awt.Shape marker(int i) {
+  static java.awt.Shape marker(int i) {
     return switch (round(i)) {
       case 0 -> new java.awt.geom.Ellipse2D.Double(-4.5, -4.5, 9, 9);
       case 1 -> new java.awt.Rectangle(-4, -4, 8, 8);
@@ -181,13 +181,7 @@ public final class Charts {
       data.addSeries(s);
       k++;
     }
-    XYErrorRenderer r = new XYErrorRenderer();
-    r.setDrawXError(false);
-    r.setDrawYError(true);
-    r.setCapLength(7);
-    r.setErrorStroke(new BasicStroke(1.6f));
-    r.setDefaultLinesVisible(true);
-    r.setDefaultShapesVisible(true);
+    XYErrorRenderer r = errorBars();
     int i = 0;
     for (String label : perMethod.keySet()) {
       int style = colourIndex.getOrDefault(label, i);
@@ -207,12 +201,24 @@ public final class Charts {
     write(png, chart(title, plot));
   }
 
+  /** Points joined by lines with vertical interval bars (an estimate and its CI at each x). */
+  static XYErrorRenderer errorBars() {
+    XYErrorRenderer r = new XYErrorRenderer();
+    r.setDrawXError(false);
+    r.setDrawYError(true);
+    r.setCapLength(7);
+    r.setErrorStroke(new BasicStroke(1.6f));
+    r.setDefaultLinesVisible(true);
+    r.setDefaultShapesVisible(true);
+    return r;
+  }
+
   /** Line width of series {@code i} of {@code m}: from 3.6 down to 1.6 px (CSS), the first widest. */
   static float lineWidth(int i, int m) {
     return m <= 1 ? 2.4f : (float) (3.6 - 2.0 * i / (m - 1));
   }
 
-  private static NumberAxis axis(String label, boolean range) {
+  static NumberAxis axis(String label, boolean range) {
     NumberAxis a = new NumberAxis(label);
     a.setLabelFont(LABEL);
     a.setTickLabelFont(TICK);
@@ -223,7 +229,7 @@ public final class Charts {
     return a;
   }
 
-  private static void style(XYPlot plot) {
+  static void style(XYPlot plot) {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(GRID);
     plot.setRangeGridlinePaint(GRID);
@@ -277,7 +283,7 @@ public final class Charts {
     }
   }
 
-  private static JFreeChart chart(String title, XYPlot plot) {
+  static JFreeChart chart(String title, XYPlot plot) {
     JFreeChart c = new JFreeChart(title, TITLE, plot, true);
     c.setBackgroundPaint(Color.WHITE);
     c.setPadding(new RectangleInsets(6, 8, 6, 14));
@@ -291,7 +297,7 @@ public final class Charts {
     return c;
   }
 
-  private static void write(Path png, JFreeChart chart) {
+  static void write(Path png, JFreeChart chart) {
     try {
       Files.createDirectories(png.toAbsolutePath().getParent());
       try (OutputStream out = Files.newOutputStream(png)) {

@@ -175,6 +175,14 @@ public final class Report {
 
   /** Writes report.html and the plots into {@code dir}; returns the page's path. */
   public static Path write(Data data, Path dir) {
+    return write(data, dir, null);
+  }
+
+  /**
+   * Writes report.html and the plots into {@code dir}, with a tuned sweep's tuning section
+   * ({@link Sensitivity}; null for none) after the final figures; returns the page's path.
+   */
+  public static Path write(Data data, Path dir, Sensitivity.Data tuning) {
     Path plots = dir.resolve(PLOTS);
     removeOldPlots(plots); // a rewritten report must not leave the plots of an earlier one beside it
     List<Plot> main = new ArrayList<>();
@@ -242,7 +250,15 @@ public final class Report {
       monitorPlots.add(new Plot(file, t[0], t[2] + " Metric " + k + "; the mean over seeds of the last value logged "
           + "at or before each step, with its 95% bootstrap band."));
     }
-    return ReportHtml.write(data, dir.resolve(FILE), main, monitorPlots, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    String tuningHtml = Sensitivity.label(data.results());
+    if (tuning != null) {
+      List<Plot> sensitivity = Sensitivity.plots(tuning, dir, data.colours(), data.higherIsBetter(), data.scoreName(),
+          data.segmentName());
+      tuningHtml = Sensitivity.html(tuning);
+      main.addAll(0, sensitivity);
+    }
+    return ReportHtml.write(data, dir.resolve(FILE), main, monitorPlots, tuningHtml,
+        Instant.now().truncatedTo(ChronoUnit.SECONDS));
   }
 
   private static void removeOldPlots(Path plots) {

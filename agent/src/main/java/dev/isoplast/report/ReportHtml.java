@@ -41,7 +41,8 @@ final class ReportHtml {
       .small{font-size:.9em;color:#444}
       """;
 
-  static Path write(Report.Data d, Path file, List<Report.Plot> main, List<Report.Plot> monitors, Instant when) {
+  static Path write(Report.Data d, Path file, List<Report.Plot> main, List<Report.Plot> monitors, String tuning,
+      Instant when) {
     StringBuilder h = new StringBuilder(16_384);
     SweepResults res = d.results();
     long done = d.runs().stream().filter(RunRecord::completed).count();
@@ -70,6 +71,9 @@ final class ReportHtml {
       table(h, d);
     }
     commands(h, d);
+    if (tuning != null) {
+      h.append(tuning);
+    }
 
     for (Report.Plot p : main) {
       figure(h, p, 2);

@@ -3,6 +3,7 @@ package dev.isoplast.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isoplast.runs.SweepIndex;
+import dev.isoplast.runs.TuningPlan;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -33,6 +34,25 @@ public final class ResultsExport {
 
   /** What was written. */
   public record Exported(int cells, int runs, long bytes) {}
+
+  /**
+   * Copies a tuned sweep ({@code sweep --tune}) into {@code out}: its plan and selection, and each
+   * stage ({@code tune/}, {@code heldout/}) as {@link #export} copies a sweep.
+   */
+  public static Exported exportTuned(Path dir, Path out) {
+    Exported tune = export(dir.resolve(TuningPlan.TUNE_DIR), out.resolve(TuningPlan.TUNE_DIR));
+    Exported heldout = export(dir.resolve(TuningPlan.HELDOUT_DIR), out.resolve(TuningPlan.HELDOUT_DIR));
+    long bytes = tune.bytes() + heldout.bytes();
+    try {
+      for (String f : List.of(TuningPlan.PLAN_FILE, TuningPlan.SELECTION_FILE)) {
+        Files.copy(dir.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        bytes += Files.size(dir.resolve(f));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot export " + dir + " to " + out + ": " + e.getMessage(), e);
+    }
+    return new Exported(tune.cells() + heldout.cells(), tune.runs() + heldout.runs(), bytes);
+  }
 
   /** Copies sweep {@code sweepDir} into {@code out} (created; files already there are replaced). */
   public static Exported export(Path sweepDir, Path out) {

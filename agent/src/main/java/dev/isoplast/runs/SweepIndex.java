@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * {@code sweep.json}, the index of a sweep directory: the resolved spec, the exact command lines
  * that ran it (one entry per invocation, so a restart adds one), and one entry per cell with its
- * index, benchmark, method, seed, run directory (relative to the sweep directory), status, error,
- * wall time, the OpenMP threads it ran with and the command that reproduces it alone (prefixed by
+ * index, benchmark, method, setting (a tuning stage's), seed, run directory (relative to the
+ * sweep directory), status, error, wall time, the OpenMP threads it ran with and the command that reproduces it alone (prefixed by
  * that thread count, on which ND4J's floating-point reductions depend). Written atomically after every change of a
  * cell's status, so it is readable while the sweep runs.
  *
@@ -273,6 +273,9 @@ public final class SweepIndex {
             m.put("index", c.index());
             m.put("benchmark", c.benchmark());
             m.put("method", c.method());
+            if (!c.setting().isEmpty()) {
+              m.put("setting", c.setting());
+            }
             m.put("seed", c.seed());
             m.put("run_dir", c.runDir());
             m.put("status", Status.PENDING.json());
@@ -428,6 +431,9 @@ public final class SweepIndex {
       c.put("index", e.cell.index());
       c.put("benchmark", e.cell.benchmark());
       c.put("method", e.cell.method());
+      if (!e.cell.setting().isEmpty()) {
+        c.put("setting", e.cell.setting());
+      }
       c.put("seed", e.cell.seed());
       c.put("run_dir", e.cell.runDir());
       c.put("status", e.status.json());

@@ -16,10 +16,11 @@ import java.util.TreeMap;
 
 /**
  * What a sweep runs (DESIGN.md §14): every method × every seed on one benchmark, each cell a run
- * of its own. The cells are numbered seed-major — cell {@code i} is method {@code methods[i % M]}
- * with seed {@code seeds[i / M]} — so a cell is a pure function of its index (a later
+ * of its own. The cells are numbered seed-major — cell {@code i} is arm {@code arms[i % A]} with
+ * seed {@code seeds[i / A]} — so a cell is a pure function of its index (a later
  * {@code --shard i/N} picks cells by index alone), and a sweep stopped early has every method at
- * its first seeds rather than all seeds of the first methods.
+ * its first seeds rather than all seeds of the first methods. An arm is a method, or with a
+ * {@code grid} (a stage of {@code sweep --tune}, {@link #arms}) a method at one setting of its grid.
  *
  * <p>The same keys name the CLI flags ({@code --phase-steps}) and the YAML file's entries
  * ({@code phase_steps}); see docs/sweeps.md. {@code workers} says how many cells run at once and
@@ -33,14 +34,26 @@ import java.util.TreeMap;
  * @param monitors the train command's {@code --monitors} (null = its default)
  * @param monitorCadence its {@code --monitor-cadence} (null = its default)
  * @param workers cells run at once, at least 1
+ * @param grid per method, the settings its cells run ({@code key=value} given after the sweep's
+ *     {@code sets}, so they win), in grid order; empty for an ordinary sweep (every method once, at
+ *     its preset). A stage of {@code sweep --tune} (docs/sweeps.md): every method listed, each with
+ *     at least one setting.
  */
 public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, List<Long> seeds,
-    Map<String, String> sets, String monitors, String monitorCadence, int workers) {
+    Map<String, String> sets, String monitors, String monitorCadence, int workers,
+    Map<String, List<Map<String, String>>> grid) {
 
   /** The file keys, which are also the flags (with - for _). */
   public static final List<String> KEYS = List.of("scenario", "task", "algo", "methods", "seeds", "set", "phase_steps",
       "repeat", "fresh_reference", "tasks", "net", "mnist_dir", "cifar_dir", "monitors", "monitor_cadence", "workers",
-      "run_dir");
+      "run_dir", "tune", "tune_seeds", "heldout_seeds", "grids", "grid_size");
+
+  /**
+   * The file keys of the tuning protocol, read by {@code sweep --tune} alone ({@link TuningPlan});
+   * without it, {@code grids} is ignored (a study file keeps its benchmark's grids) and the others
+   * are refused.
+   */
+  public static final List<String> TUNE_KEYS = List.of("tune", "tune_seeds", "heldout_seeds", "grids", "grid_size");
 
   /** What every cell runs. */
   public sealed interface Benchmark {
@@ -162,9 +175,27 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
   /**
    * One cell: a pure function of the spec and its index.
    *
+   * @param setting the keys its method's grid sets (empty outside a tuning stage)
    * @param runDir the cell's run directory, relative to the sweep directory
    */
-  public record Cell(int index, String benchmark, String method, long seed, String runDir) {}
+  public record Cell(int index, String benchmark, String method, Map<String, String> setting, long seed,
+      String runDir) {}
+
+  /** A method at one setting of its grid (no setting: the preset as it is). */
+  public record Arm(String method, Map<String, String> setting) {
+    /** {@code method}, or {@code method__k=v} with the setting (a cell's name without its seed). */
+    public String label() {
+      StringBuilder b = new StringBuilder(method);
+      setting.forEach((k, v) -> b.append("__").append(k).append('=').append(v));
+      return b.toString();
+    }
+  }
+
+  /** An ordinary sweep: every method once, at its preset. */
+  public SweepSpec(Benchmark benchmark, String algo, List<String> methods, List<Long> seeds, Map<String, String> sets,
+      String monitors, String monitorCadence, int workers) {
+    this(benchmark, algo, methods, seeds, sets, monitors, monitorCadence, workers, Map.of());
+  }
 
   public SweepSpec {
     if (benchmark == null) {
@@ -195,21 +226,60 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     if (workers < 1) {
       throw new IllegalArgumentException("workers must be at least 1, got " + workers);
     }
+    Map<String, List<Map<String, String>>> g = new LinkedHashMap<>();
+    if (grid != null && !grid.isEmpty()) {
+      for (String m : methods) {
+        List<Map<String, String>> settings = grid.get(m);
+        if (settings == null || settings.isEmpty()) {
+          throw new IllegalArgumentException("grid: method " + m + " has no settings");
+        }
+        List<Map<String, String>> copy = new ArrayList<>();
+        settings.forEach(x -> copy.add(java.util.Collections.unmodifiableMap(new LinkedHashMap<>(x))));
+        requireDistinct(copy, "grid of " + m);
+        g.put(m, List.copyOf(copy));
+      }
+      if (!g.keySet().containsAll(grid.keySet())) {
+        throw new IllegalArgumentException("grid: methods not in the sweep: " + grid.keySet().stream()
+            .filter(m -> !g.containsKey(m)).toList());
+      }
+    }
+    grid = java.util.Collections.unmodifiableMap(g);
   }
 
-  /** Number of cells: methods × seeds. */
+  /**
+   * The arms in cell order: each method in turn, at each setting of its grid in grid order (once,
+   * with no setting, when the sweep has no grid).
+   */
+  public List<Arm> arms() {
+    List<Arm> out = new ArrayList<>();
+    for (String m : methods) {
+      for (Map<String, String> s : grid.getOrDefault(m, List.of(Map.of()))) {
+        out.add(new Arm(m, s));
+      }
+    }
+    return out;
+  }
+
+  /** Number of cells: arms × seeds. */
   public int size() {
-    return methods.size() * seeds.size();
+    return arms().size() * seeds.size();
   }
 
-  /** Cell {@code index}: method {@code methods[index % M]}, seed {@code seeds[index / M]}. */
+  /**
+   * Cell {@code index}: arm {@code arms[index % A]}, seed {@code seeds[index / A]}. Its run
+   * directory is {@code method__seedN}, with the setting ({@code method__k=v__seedN}) when its
+   * method's grid has more than one setting.
+   */
   public Cell cell(int index) {
     if (index < 0 || index >= size()) {
       throw new IllegalArgumentException("cell index " + index + " is outside 0.." + (size() - 1));
     }
-    String method = methods.get(index % methods.size());
-    long seed = seeds.get(index / methods.size());
-    return new Cell(index, benchmark.name(), method, seed, method + "__seed" + seed);
+    List<Arm> arms = arms();
+    Arm arm = arms.get(index % arms.size());
+    long seed = seeds.get(index / arms.size());
+    boolean named = grid.getOrDefault(arm.method(), List.of()).size() > 1;
+    return new Cell(index, benchmark.name(), arm.method(), arm.setting(), seed,
+        (named ? arm.label() : arm.method()) + "__seed" + seed);
   }
 
   /** Every cell, in index order. */
@@ -238,6 +308,7 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     a.addAll(benchmark.args());
     a.addAll(List.of("--method", cell.method(), "--seed", String.valueOf(cell.seed()), "--run-dir", runDir.toString()));
     sets.forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
+    cell.setting().forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
     if (monitors != null) {
       a.addAll(List.of("--monitors", monitors));
     }
@@ -264,13 +335,24 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     m.put("set", sets);
     m.put("monitors", monitors);
     m.put("monitor_cadence", monitorCadence);
+    m.put("grid", grid.isEmpty() ? null : grid);
     m.values().removeIf(v -> v == null);
     return m;
   }
 
   /** A copy with another worker count. */
   public SweepSpec withWorkers(int w) {
-    return new SweepSpec(benchmark, algo, methods, seeds, sets, monitors, monitorCadence, w);
+    return new SweepSpec(benchmark, algo, methods, seeds, sets, monitors, monitorCadence, w, grid);
+  }
+
+  /** A copy running {@code grid} on {@code seeds} (a stage of {@code sweep --tune}). */
+  public SweepSpec withGrid(Map<String, List<Map<String, String>>> g, List<Long> s) {
+    return new SweepSpec(benchmark, algo, methods, s, sets, monitors, monitorCadence, workers, g);
+  }
+
+  /** The learner kind of the cells: the algo for a scenario, {@code supervised} for a task. */
+  public String learnerKind() {
+    return algo != null ? algo : "supervised";
   }
 
   // ---- parsing ----
@@ -383,10 +465,33 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
       Object w = e.get("workers");
       return new SweepSpec(b, string(e.get("algo")), methods(e.get("methods")), seeds(e.get("seeds")),
           setEntries(e.get("set")), string(e.get("monitors")), string(e.get("monitor_cadence")),
-          w == null ? 1 : intOrNull(w, "workers"));
+          w == null ? 1 : intOrNull(w, "workers"), stageGrid(e.get("grid")));
     } catch (IllegalArgumentException ex) {
       throw new IllegalArgumentException(where + ex.getMessage(), ex);
     }
+  }
+
+  /** The {@code grid} of a stage's spec as sweep.json holds it: method to a list of key-value mappings. */
+  private static Map<String, List<Map<String, String>>> stageGrid(Object v) {
+    Map<String, List<Map<String, String>>> out = new LinkedHashMap<>();
+    if (v instanceof Map<?, ?> m) {
+      m.forEach((method, settings) -> {
+        List<Map<String, String>> list = new ArrayList<>();
+        if (settings instanceof List<?> l) {
+          for (Object o : l) {
+            Map<String, String> kv = new LinkedHashMap<>();
+            if (o instanceof Map<?, ?> om) {
+              om.forEach((k, x) -> kv.put(String.valueOf(k), yamlScalar(x)));
+            }
+            list.add(kv);
+          }
+        }
+        out.put(String.valueOf(method), list);
+      });
+    } else if (v != null) {
+      throw new IllegalArgumentException("grid must map each method to a list of settings, got " + v);
+    }
+    return out;
   }
 
   private static List<String> methods(Object v) {
@@ -406,7 +511,7 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     return out;
   }
 
-  private static List<Long> seeds(Object v) {
+  static List<Long> seeds(Object v) {
     if (v == null) {
       return List.of();
     }
