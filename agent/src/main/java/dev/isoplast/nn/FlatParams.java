@@ -62,6 +62,47 @@ public final class FlatParams {
     return flat;
   }
 
+  /**
+   * Consecutive parameters that lie one after the other in one flat buffer, with their values and
+   * gradients as 1-D views over all of them; or a single stand-alone parameter ({@code value} and
+   * {@code grad} null).
+   */
+  public record Run(List<Param> params, INDArray value, INDArray grad) {
+    /** Whether the run lies in a flat buffer. */
+    public boolean flat() {
+      return value != null;
+    }
+
+    /** The number of elements. */
+    public long length() {
+      return params.stream().mapToLong(Param::length).sum();
+    }
+  }
+
+  /** {@code params} split into {@link Run}s, in order: what one operation can act on at once. */
+  public static List<Run> runs(List<Param> params) {
+    List<Run> out = new java.util.ArrayList<>();
+    for (int i = 0; i < params.size(); ) {
+      Param first = params.get(i);
+      int j = i + 1;
+      while (j < params.size() && first.flat() != null && params.get(j).flat() == first.flat()
+          && params.get(j - 1).flatOffset() + params.get(j - 1).length() == params.get(j).flatOffset()) {
+        j++;
+      }
+      List<Param> run = List.copyOf(params.subList(i, j));
+      if (first.flat() == null) {
+        out.add(new Run(run, null, null));
+      } else {
+        Param last = run.get(run.size() - 1);
+        long from = first.flatOffset();
+        long to = last.flatOffset() + last.length();
+        out.add(new Run(run, range(first.flat().value(), from, to), range(first.flat().grad(), from, to)));
+      }
+      i = j;
+    }
+    return out;
+  }
+
   /** The parameters, in buffer order. */
   public List<Param> params() {
     return params;

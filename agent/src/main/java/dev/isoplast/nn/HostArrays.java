@@ -54,6 +54,15 @@ public final class HostArrays {
     }
   }
 
+  /** Sets {@code a} to zero: one Java pass when small ({@link #ONE_PASS_MAX}), else one ND4J op. */
+  public static void zeroOrAssign(INDArray a) {
+    if (smallForOnePass(a)) {
+      zero(a);
+    } else {
+      a.assign(0);
+    }
+  }
+
   /** Σ aᵢ² of a contiguous FLOAT or DOUBLE array, accumulated in double. */
   public static double sumOfSquares(INDArray a) {
     int n = (int) a.length();

@@ -72,16 +72,7 @@ public final class Param {
   }
 
   public void zeroGrad() {
-    zero(grad);
-  }
-
-  /** Sets {@code a} to zero: one Java pass when small ({@link HostArrays#ONE_PASS_MAX}), else one ND4J op. */
-  static void zero(INDArray a) {
-    if (HostArrays.smallForOnePass(a)) {
-      HostArrays.zero(a);
-    } else {
-      a.assign(0);
-    }
+    HostArrays.zeroOrAssign(grad);
   }
 
   public long length() {

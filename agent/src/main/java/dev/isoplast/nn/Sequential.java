@@ -86,7 +86,7 @@ public final class Sequential implements Layer {
   public void zeroGrad() {
     FlatParams flat = params.get(0).flat();
     if (flat != null && flat.params().equals(params)) {
-      Param.zero(flat.grad());
+      HostArrays.zeroOrAssign(flat.grad());
       return;
     }
     for (Param p : params) {

@@ -39,77 +39,54 @@ public abstract class Optimizer {
     }
     this.params = List.copyOf(params);
     this.learningRate = learningRate;
-    for (int i = 0; i < this.params.size(); ) {
-      int j = i + 1;
-      Param first = this.params.get(i);
-      while (j < this.params.size() && follows(this.params.get(j - 1), this.params.get(j))) {
-        j++;
-      }
-      Segment seg = new Segment(this.params.subList(i, j), first.flat() == null ? null : slotNames);
+    for (FlatParams.Run run : FlatParams.runs(this.params)) {
+      Segment seg = new Segment(run, slotNames);
       segments.add(seg);
-      for (Param p : seg.params()) {
+      for (Param p : run.params()) {
         Map<String, INDArray> s = new LinkedHashMap<>();
         for (String name : slotNames) {
           s.put(name, seg.flat() ? seg.slotView(name, p) : Nd4j.zeros(p.value().dataType(), p.value().shape()));
         }
         slots.put(p, s);
       }
-      i = j;
     }
   }
 
-  /** Whether {@code next} lies right after {@code prev} in the same flat buffer. */
-  private static boolean follows(Param prev, Param next) {
-    return prev.flat() != null && prev.flat() == next.flat()
-        && prev.flatOffset() + prev.length() == next.flatOffset();
-  }
-
   /**
-   * Consecutive parameters of one flat buffer (or a single stand-alone parameter): the values,
-   * gradients and slots of a flat segment are 1-D views over all of its parameters at once.
+   * A {@link FlatParams.Run} of the parameters with this optimizer's slots: for a flat run, each
+   * slot is one 1-D buffer over all of its parameters, whose per-parameter views the slot maps hold.
    */
   public static final class Segment {
-    private final List<Param> params;
-    private final INDArray value;
-    private final INDArray grad;
+    private final FlatParams.Run run;
     private final Map<String, INDArray> slots = new LinkedHashMap<>();
 
-    Segment(List<Param> params, String[] slotNames) {
-      this.params = List.copyOf(params);
-      Param first = params.get(0);
-      if (slotNames == null) {
-        value = null;
-        grad = null;
-        return;
-      }
-      Param last = params.get(params.size() - 1);
-      long from = first.flatOffset();
-      long to = last.flatOffset() + last.length();
-      value = FlatParams.range(first.flat().value(), from, to);
-      grad = FlatParams.range(first.flat().grad(), from, to);
-      for (String name : slotNames) {
-        slots.put(name, Nd4j.zeros(value.dataType(), to - from));
+    Segment(FlatParams.Run run, String[] slotNames) {
+      this.run = run;
+      if (run.flat()) {
+        for (String name : slotNames) {
+          slots.put(name, Nd4j.zeros(run.value().dataType(), run.length()));
+        }
       }
     }
 
     /** The parameters, in order. */
     public List<Param> params() {
-      return params;
+      return run.params();
     }
 
     /** Whether the segment lies in a flat buffer (else it is one stand-alone parameter). */
     public boolean flat() {
-      return value != null;
+      return run.flat();
     }
 
     /** The segment's values as one 1-D view (flat segments only). */
     public INDArray value() {
-      return value;
+      return run.value();
     }
 
     /** The segment's gradients as one 1-D view (flat segments only). */
     public INDArray grad() {
-      return grad;
+      return run.grad();
     }
 
     /** Slot {@code name} over the whole segment, 1-D (flat segments only). */
@@ -119,11 +96,11 @@ public abstract class Optimizer {
 
     /** The number of elements. */
     public long length() {
-      return params.stream().mapToLong(Param::length).sum();
+      return run.length();
     }
 
     private INDArray slotView(String name, Param p) {
-      long from = p.flatOffset() - params.get(0).flatOffset();
+      long from = p.flatOffset() - run.params().get(0).flatOffset();
       return FlatParams.range(slots.get(name), from, from + p.length()).reshape('c', p.value().shape());
     }
   }
