@@ -37,6 +37,7 @@ public final class Dense implements Layer {
   private final Param weight;
   private final Param bias;
   private INDArray biasGradRow; // a [1, out] view of bias.grad(), made again if the network's buffers moved
+  private INDArray biasGradRowOf;
   private final PerBatch<Buffers> buffers;
   private final int smallAffineMax = Kernels.smallAffineMax(); // read once per layer, not per forward
   private INDArray lastInput;
@@ -90,8 +91,9 @@ public final class Dense implements Layer {
   }
 
   private INDArray biasGradRow() {
-    if (biasGradRow == null || biasGradRow.data() != bias.grad().data() || biasGradRow.offset() != bias.grad().offset()) {
-      biasGradRow = bias.grad().reshape(1, out);
+    if (biasGradRowOf != bias.grad()) {
+      biasGradRowOf = bias.grad();
+      biasGradRow = biasGradRowOf.reshape(1, out);
     }
     return biasGradRow;
   }

@@ -32,6 +32,7 @@ public final class LayerNorm implements Layer {
   private INDArray biasRow;
   private INDArray gainGradRow;
   private INDArray biasGradRow;
+  private INDArray rowsOf; // gain.value() when the rows were made
   private final INDArray meanWeights;
   private final PerBatch<Buffers> buffers;
   private INDArray lastInput;
@@ -122,7 +123,8 @@ public final class LayerNorm implements Layer {
 
   /** Makes the [1, size] row views of the parameters' arrays again if the network's buffers moved them. */
   private void rows() {
-    if (gainRow == null || gainRow.data() != gain.value().data() || gainRow.offset() != gain.value().offset()) {
+    if (rowsOf != gain.value()) {
+      rowsOf = gain.value();
       gainRow = gain.value().reshape(1, size);
       biasRow = bias.value().reshape(1, size);
       gainGradRow = gain.grad().reshape(1, size);
