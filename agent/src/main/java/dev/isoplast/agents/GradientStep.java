@@ -1,6 +1,7 @@
 package dev.isoplast.agents;
 
 import dev.isoplast.config.Snapshot;
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import dev.isoplast.optim.GradClip;
 import dev.isoplast.optim.Optimizer;
@@ -10,6 +11,7 @@ import dev.isoplast.plasticity.Learner;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The one gradient-step path every learner takes (DESIGN.md §13), so that a plasticity method
@@ -27,6 +29,7 @@ import java.util.Map;
 public final class GradientStep {
 
   private final List<Param> params;
+  private final List<INDArray> grads; // the gradients as few arrays as possible (a flat run as one)
   private final Optimizer optimizer;
   private final List<Regularizer> regularizers;
   private final Double maxGradNorm;
@@ -39,16 +42,17 @@ public final class GradientStep {
   public GradientStep(List<Param> params, Optimizer optimizer, List<Regularizer> regularizers, Double maxGradNorm,
       Interventions interventions) {
     this.params = List.copyOf(params);
+    this.grads = GradClip.grads(this.params);
     this.optimizer = optimizer;
     this.regularizers = List.copyOf(regularizers);
     this.maxGradNorm = maxGradNorm;
     this.interventions = interventions;
   }
 
-  /** Clears every parameter's gradient (backward adds into them). */
+  /** Clears every parameter's gradient (backward adds into them): one pass or op per flat run. */
   public void zeroGrad() {
-    for (Param p : params) {
-      p.zeroGrad();
+    for (INDArray g : grads) {
+      HostArrays.zeroOrAssign(g);
     }
   }
 
@@ -64,7 +68,7 @@ public final class GradientStep {
       reg.apply(params);
     }
     if (maxGradNorm != null) {
-      GradClip.clipGlobalNorm(params, maxGradNorm);
+      GradClip.clip(grads, maxGradNorm);
     }
     optimizer.step();
     interventions.afterStep(learner, optimizer.stepCount());

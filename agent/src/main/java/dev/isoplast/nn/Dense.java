@@ -36,7 +36,8 @@ public final class Dense implements Layer {
   private final int out;
   private final Param weight;
   private final Param bias;
-  private final INDArray biasGradRow;
+  private INDArray biasGradRow; // a [1, out] view of bias.grad(), made again if the network's buffers moved
+  private INDArray biasGradRowOf;
   private final PerBatch<Buffers> buffers;
   private final int smallAffineMax = Kernels.smallAffineMax(); // read once per layer, not per forward
   private INDArray lastInput;
@@ -61,7 +62,6 @@ public final class Dense implements Layer {
     this.out = out;
     this.weight = new Param(name + ".W", Param.Role.WEIGHT, head, Nd4j.zeros(dataType, out, in));
     this.bias = new Param(name + ".b", Param.Role.BIAS, head, Nd4j.zeros(dataType, out));
-    this.biasGradRow = bias.grad().reshape(1, out);
     this.buffers = new PerBatch<>(b -> new Buffers(
         Nd4j.zeros(dataType, b, out), Nd4j.zeros(dataType, b, in), Nd4j.ones(dataType, 1, b)));
   }
@@ -88,6 +88,14 @@ public final class Dense implements Layer {
 
   public Param weight() {
     return weight;
+  }
+
+  private INDArray biasGradRow() {
+    if (biasGradRowOf != bias.grad()) {
+      biasGradRowOf = bias.grad();
+      biasGradRow = biasGradRowOf.reshape(1, out);
+    }
+    return biasGradRow;
   }
 
   public Param bias() {
@@ -139,7 +147,7 @@ public final class Dense implements Layer {
     Layers.checkGradOut(this, gradOut, lastInput);
     Buffers buf = buffers.get((int) gradOut.rows());
     Nd4j.gemm(gradOut, lastInput, weight.grad(), true, false, 1.0, 1.0);
-    Kernels.addColumnSums(gradOut, bias.grad(), buf.ones, biasGradRow);
+    Kernels.addColumnSums(gradOut, bias.grad(), buf.ones, biasGradRow());
     lastDelta = gradOut;
     if (!inputGradient) {
       return null;

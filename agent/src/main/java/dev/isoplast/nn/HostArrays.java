@@ -4,7 +4,6 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -54,6 +53,15 @@ public final class HostArrays {
     }
   }
 
+  /** Sets {@code a} to zero: one Java pass when small ({@link #ONE_PASS_MAX}), else one ND4J op. */
+  public static void zeroOrAssign(INDArray a) {
+    if (smallForOnePass(a)) {
+      zero(a);
+    } else {
+      a.assign(0);
+    }
+  }
+
   /** Σ aᵢ² of a contiguous FLOAT or DOUBLE array, accumulated in double. */
   public static double sumOfSquares(INDArray a) {
     int n = (int) a.length();
@@ -93,10 +101,25 @@ public final class HostArrays {
 
   /**
    * Whether {@code a}'s elements lie contiguously in row-major order from {@link INDArray#offset()}
-   * (true for arrays made by {@code Nd4j.zeros/create} and for row ranges of them).
+   * (true for arrays made by {@code Nd4j.zeros/create}, for row ranges of them and for the
+   * parameter views of a flat buffer): every dimension of size above 1 has the row-major stride.
+   * Checked on the strides themselves: ND4J's {@code Shape.hasDefaultStridesForShape} answers
+   * false for a [1, n] view at a non-zero offset, and marks 1-D interval views 'f'.
    */
   public static boolean isContiguous(INDArray a) {
-    return a.length() <= 1 || (a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a));
+    if (a.length() <= 1) {
+      return true;
+    }
+    long[] shape = a.shape();
+    long[] stride = a.stride();
+    long expected = 1;
+    for (int i = shape.length - 1; i >= 0; i--) {
+      if (shape[i] != 1 && stride[i] != expected) {
+        return false;
+      }
+      expected *= shape[i];
+    }
+    return true;
   }
 
   /** Copies {@code a} (any shape, FLOAT or DOUBLE) into {@code reuse} if it has a's length, else into a new array. */

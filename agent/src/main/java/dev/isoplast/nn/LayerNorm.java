@@ -27,10 +27,12 @@ public final class LayerNorm implements Layer {
   private final int size;
   private final Param gain;
   private final Param bias;
-  private final INDArray gainRow;
-  private final INDArray biasRow;
-  private final INDArray gainGradRow;
-  private final INDArray biasGradRow;
+  // [1, size] views of the parameters' arrays, made again if the network's buffers moved (rows())
+  private INDArray gainRow;
+  private INDArray biasRow;
+  private INDArray gainGradRow;
+  private INDArray biasGradRow;
+  private INDArray rowsOf; // gain.value() when the rows were made
   private final INDArray meanWeights;
   private final PerBatch<Buffers> buffers;
   private INDArray lastInput;
@@ -49,10 +51,6 @@ public final class LayerNorm implements Layer {
     this.size = size;
     this.gain = new Param(name + ".gamma", Param.Role.NORM_GAIN, false, Nd4j.ones(dataType, size));
     this.bias = new Param(name + ".beta", Param.Role.NORM_BIAS, false, Nd4j.zeros(dataType, size));
-    this.gainRow = gain.value().reshape(1, size);
-    this.biasRow = bias.value().reshape(1, size);
-    this.gainGradRow = gain.grad().reshape(1, size);
-    this.biasGradRow = bias.grad().reshape(1, size);
     this.meanWeights = Nd4j.zeros(dataType, size, 1).addi(1.0 / size);
     this.buffers = new PerBatch<>(b -> new Buffers(
         Nd4j.zeros(dataType, b, size), Nd4j.zeros(dataType, b, size), Nd4j.zeros(dataType, b, size),
@@ -91,6 +89,7 @@ public final class LayerNorm implements Layer {
   @Override
   public INDArray forward(INDArray x) {
     Layers.checkInput(this, x, gain.value().dataType());
+    rows();
     Buffers buf = buffers.get((int) x.rows());
     INDArray xhat = buf.xhat.assign(x);
     Nd4j.gemm(x, meanWeights, buf.rowMean, false, false, 1.0, 0.0);
@@ -108,6 +107,7 @@ public final class LayerNorm implements Layer {
   @Override
   public INDArray backward(INDArray gradOut) {
     Layers.checkGradOut(this, gradOut, lastInput);
+    rows();
     Buffers buf = buffers.get((int) gradOut.rows());
     Nd4j.gemm(buf.ones, gradOut, biasGradRow, false, false, 1.0, 1.0);
     gradOut.mul(buf.xhat, buf.tmp);
@@ -119,6 +119,17 @@ public final class LayerNorm implements Layer {
     buf.tmp.assign(buf.xhat).muliColumnVector(buf.rowMean2);
     dx.subiColumnVector(buf.rowMean).subi(buf.tmp).muliColumnVector(buf.rstd);
     return dx;
+  }
+
+  /** Makes the [1, size] row views of the parameters' arrays again if the network's buffers moved them. */
+  private void rows() {
+    if (rowsOf != gain.value()) {
+      rowsOf = gain.value();
+      gainRow = gain.value().reshape(1, size);
+      biasRow = bias.value().reshape(1, size);
+      gainGradRow = gain.grad().reshape(1, size);
+      biasGradRow = bias.grad().reshape(1, size);
+    }
   }
 
   /** x̂ of the last forward {@code [B, size]} (owned by the layer). */

@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * A trainable tensor with its gradient buffer. Names are dotted paths ({@code "body.0.W"},
  * {@code "head.b"}) and appear in logs, optimizer masks and checkpoints.
  *
- * <p>Contract: optimizers update {@link #value()} in place; a layer's backward ADDS into
+ * <p>Contract: optimizers update {@link #value()} in place (never replace it); a layer's backward ADDS into
  * {@link #grad()} (so several losses can contribute), and {@link #zeroGrad()} clears it. A Dense
  * weight is stored {@code [out, in]}, as in the papers (z = W a + b).
  */
@@ -27,8 +27,10 @@ public final class Param {
   private final String name;
   private final Role role;
   private final boolean head;
-  private final INDArray value;
-  private final INDArray grad;
+  private INDArray value;
+  private INDArray grad;
+  private FlatParams flat;
+  private long flatOffset;
 
   /**
    * @param head true for parameters of an output head (excluded from the isometry regularizer by
@@ -60,6 +62,7 @@ public final class Param {
     return role == Role.WEIGHT && !head && value.rank() == 2;
   }
 
+  /** The values; once a network is built, a view into its {@link FlatParams} buffer (never cache it across a rebuild). */
   public INDArray value() {
     return value;
   }
@@ -69,15 +72,35 @@ public final class Param {
   }
 
   public void zeroGrad() {
-    if (HostArrays.smallForOnePass(grad)) {
-      HostArrays.zero(grad);
-    } else {
-      grad.assign(0);
-    }
+    HostArrays.zeroOrAssign(grad);
   }
 
   public long length() {
     return value.length();
+  }
+
+  /** The flat buffer this parameter is a view of, or null for a stand-alone parameter. */
+  public FlatParams flat() {
+    return flat;
+  }
+
+  /** The offset of this parameter's first element in {@link #flat()}'s buffers. */
+  public long flatOffset() {
+    return flatOffset;
+  }
+
+  /**
+   * Makes this parameter a view of {@code flat}'s buffers at {@code offset}: the current values
+   * and gradients are copied there and the old arrays dropped. Only {@link FlatParams} calls this,
+   * while a network is being built.
+   */
+  void moveTo(FlatParams flat, long offset, INDArray valueView, INDArray gradView) {
+    valueView.assign(value);
+    gradView.assign(grad);
+    this.value = valueView;
+    this.grad = gradView;
+    this.flat = flat;
+    this.flatOffset = offset;
   }
 
   /** The values of {@code params} by name (as doubles: exact for float32 and float64), for a checkpoint. */

@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A chain of layers, itself a {@link Layer}: forward runs them in order, backward in reverse.
  * Parameter names are the layers' dotted names ({@code actor.body.0.W}, {@code actor.head.b}), so
- * they are unique across the networks that share an optimizer.
+ * they are unique across the networks that share an optimizer. Its parameters live in one pair of
+ * flat buffers ({@link FlatParams}), gathered when it is built.
  */
 public final class Sequential implements Layer {
 
@@ -43,6 +44,7 @@ public final class Sequential implements Layer {
     this.name = name;
     this.layers = List.copyOf(layers);
     this.params = List.copyOf(all);
+    FlatParams.gather(this.params); // one buffer for values, one for gradients (DESIGN.md §16)
   }
 
   @Override
@@ -80,8 +82,13 @@ public final class Sequential implements Layer {
     return layers.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
   }
 
-  /** Clears every parameter's gradient (backward adds into them). */
+  /** Clears every parameter's gradient (backward adds into them): one pass over the flat buffer. */
   public void zeroGrad() {
+    FlatParams flat = params.get(0).flat();
+    if (flat != null && flat.params().equals(params)) {
+      HostArrays.zeroOrAssign(flat.grad());
+      return;
+    }
     for (Param p : params) {
       p.zeroGrad();
     }

@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Adam (Kingma &amp; Ba 2015, Algorithm 1, in the form of {@code torch.optim.Adam}). With g the
@@ -30,14 +31,16 @@ public class Adam extends Optimizer {
   public static final double DEFAULT_EPS = 1e-8;
 
   /**
-   * Parameters up to this many elements are updated by one Java loop, larger ones by ND4J ops.
-   * Measured on 2 cores (float32, one parameter, Adam alone): the loop costs ≈ 3.7 ns per element
-   * at every size, ND4J's 13 ops ≈ 6–12 ns per element up to 131k elements and ≈ 3–4.5 ns above
-   * (where its OpenMP threads pay off; inside a training step, with caches cold, more so: the
-   * paper's 4 × 512 net updated by the loop took 18.6 ms a step against 3.8 ms). The PPO net's 4.5k
-   * parameters: 0.38 → 0.07 ms per step; the small MNIST net's 784 × 100 weight: 0.55 → 0.35 ms.
+   * Parameters up to this many elements are updated by one Java loop, larger ones by libnd4j's
+   * fused {@code adam_updater} op (one native call computes m, v and the step). The Java loop costs
+   * ≈ 3.7 ns per element at every size; the native op a fixed ≈ 15–40 µs per call plus well under
+   * 1 ns per element (vectorised, both cores), so it wins above a few thousand elements
+   * (docs/performance.md). Before the fused op, large parameters took 13 ND4J ops (≈ 6–12 ns per
+   * element up to 131k elements); the loop then ran up to 131,072 elements.
    */
-  static final long HOST_LOOP_MAX = 131_072;
+  static final long HOST_LOOP_MAX = 16_384;
+
+  private final Map<Segment, INDArray> segmentScratch = new java.util.HashMap<>();
 
   protected final double beta1;
   protected final double beta2;
@@ -77,6 +80,33 @@ public class Adam extends Optimizer {
     adamStep(p, slots, t, lr);
   }
 
+  /**
+   * A flat segment larger than {@link #HOST_LOOP_MAX}: each parameter's decoupled stage
+   * ({@link #decoupledStage}) on θ before this step, then the Adam update of the whole segment as
+   * one native call and one subtraction. Adam's own update does not depend on θ, so
+   * θ ← f(θ) − η m̂/(√v̂ + ε) equals the per-parameter form (decoupled term fused into the update)
+   * up to float rounding. Smaller segments take the per-parameter Java passes.
+   */
+  @Override
+  protected void updateSegment(Segment segment, long t, double lr) {
+    if (!segment.flat() || segment.length() <= HOST_LOOP_MAX) {
+      super.updateSegment(segment, t, lr);
+      return;
+    }
+    for (Param p : segment.params()) {
+      decoupledStage(p, t, lr);
+    }
+    INDArray step = segmentScratch.computeIfAbsent(segment, s -> Nd4j.zeros(s.value().dataType(), s.length()));
+    nativeStep(segment.value(), segment.grad(), segment.slot("m"), segment.slot("v"), step, t, lr);
+  }
+
+  /**
+   * The part of this optimizer's update of {@code p} that acts on θ alone, decoupled from the
+   * gradient (AdamW's decay, AdamO's isometry step), applied to θ before the Adam step of a flat
+   * segment; plain Adam has none.
+   */
+  protected void decoupledStage(Param p, long t, double lr) {}
+
   /** The Adam update of p from its task gradient only; subclasses add decoupled stages around it. */
   protected final void adamStep(Param p, Map<String, INDArray> slots, long t, double lr) {
     adamStep(p, slots, t, lr, 0.0, null);
@@ -101,21 +131,21 @@ public class Adam extends Optimizer {
     }
     if (extra != null) {
       theta.muli(1 + c);
-    }
-    INDArray[] tmp = scratch(p, 2);
-    m.muli(beta1);
-    axpy(1 - beta1, g, m);
-    v.muli(beta2);
-    tmp[0].assign(g).muli(g);
-    axpy(1 - beta2, tmp[0], v);
-    // denominator √v̂ + ε, then the step −(η / bc1) m / denominator
-    tmp[0].assign(v).divi(bc2);
-    Transforms.sqrt(tmp[0], false).addi(eps);
-    tmp[1].assign(m).divi(tmp[0]);
-    axpy(-lr / bc1, tmp[1], p.value());
-    if (extra != null) {
       axpy(-c, extra, theta);
     }
+    nativeStep(theta, g, m, v, scratch(p, 1)[0], t, lr);
+  }
+
+  /**
+   * θ ← θ − η m̂/(√v̂ + ε) with the moments updated, by libnd4j's fused {@code adam_updater} (one
+   * native call; DL4J's form u = η √(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε′)). With ε′ = ε √(1−β2ᵗ) that is
+   * η m̂ / (√v̂ + ε), torch.optim.Adam's step, exactly in real arithmetic. {@code step} is scratch
+   * of θ's length.
+   */
+  private void nativeStep(INDArray theta, INDArray g, INDArray m, INDArray v, INDArray step, long t, double lr) {
+    double bc2 = 1 - Math.pow(beta2, t);
+    Nd4j.exec(new AdamUpdater(g, v, m, step, v, m, lr, beta1, beta2, eps * Math.sqrt(bc2), Math.toIntExact(t - 1)));
+    theta.subi(step);
   }
 
   /**

@@ -102,26 +102,54 @@ public final class AdamO extends Adam {
     return form;
   }
 
+  /** c = 4 k η_iso λ, the factor of (W Wᵀ W − W) at step t, or 0 where the isometry step does not act on p. */
+  private double isoFactor(Param p, long t, double lr) {
+    if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2) || t % form.every() != 0) {
+      return 0;
+    }
+    return 4.0 * form.every() * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
+  }
+
   @Override
   protected void update(Param p, Map<String, INDArray> slots, long t, double lr) {
-    if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2) || t % form.every() != 0) {
+    double c = isoFactor(p, t, lr);
+    if (c == 0) {
       adamStep(p, slots, t, lr);
-      return;
-    }
-    // c = 4 k η_iso λ: the factor of (W Wᵀ W − W), which ∇R / 4 equals for either Gram side
-    double c = 4.0 * form.every() * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
-    if (form.sketch() == 0) {
+    } else if (form.sketch() == 0) {
       // the step −c (W Wᵀ W − W) as θ (1 + c) − c W Wᵀ W, folded around Adam's update (which is θ-free)
       INDArray wwtw = scratch(p, 3)[2];
       penalty.cubic(p.value(), wwtw);
       adamStep(p, slots, t, lr, c, wwtw);
+    } else {
+      SketchBuffers b = sketch(p, t);
+      adamStep(p, slots, t, lr);
+      b.apply(p.value(), c / form.sketch());
+    }
+  }
+
+  /** The isometry step alone on θ before this step (for a flat segment, whose Adam update follows as one call). */
+  @Override
+  protected void decoupledStage(Param p, long t, double lr) {
+    double c = isoFactor(p, t, lr);
+    if (c == 0) {
       return;
     }
+    if (form.sketch() == 0) {
+      INDArray wwtw = scratch(p, 3)[2];
+      penalty.cubic(p.value(), wwtw);
+      p.value().muli(1 + c);
+      axpy(-c, wwtw, p.value());
+    } else {
+      sketch(p, t).apply(p.value(), c / form.sketch());
+    }
+  }
+
+  /** The sketch buffers of p with this step's probe drawn and W projected at θ before the step. */
+  private SketchBuffers sketch(Param p, long t) {
     SketchBuffers b = sketchBuffers.computeIfAbsent(p, k -> new SketchBuffers(k.value(), form.sketch()));
     b.draw(sketchSeed, t, index.get(p));
     b.project(p.value()); // at θ before this step
-    adamStep(p, slots, t, lr);
-    b.apply(p.value(), c / form.sketch());
+    return b;
   }
 
   /** Σ R(W) over the weights this optimizer's isometry stage acts on, at their current values. */

@@ -39,9 +39,15 @@ public final class AdamW extends Adam {
 
   @Override
   protected void update(Param p, Map<String, INDArray> slots, long t, double lr) {
+    decoupledStage(p, t, lr);
+    adamStep(p, slots, t, lr);
+  }
+
+  /** θ ← (1 − η λ) θ on the masked parameters. */
+  @Override
+  protected void decoupledStage(Param p, long t, double lr) {
     if (weightDecay > 0 && mask.test(p)) {
       p.value().muli(1 - lr * weightDecay);
     }
-    adamStep(p, slots, t, lr);
   }
 }

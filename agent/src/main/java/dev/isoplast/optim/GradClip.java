@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.FlatParams;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import java.util.List;
@@ -15,11 +16,15 @@ public final class GradClip {
 
   private GradClip() {}
 
-  /** Clips in place; returns the norm before clipping. */
+  /** Clips in place; returns the norm before clipping. One pass or op per run of a flat buffer ({@link FlatParams#runs}). */
   public static double clipGlobalNorm(List<Param> params, double maxNorm) {
+    return clip(grads(params), maxNorm);
+  }
+
+  /** Clips the gradient arrays {@link #grads} returned, in place; returns the norm before clipping. */
+  public static double clip(List<INDArray> grads, double maxNorm) {
     double sq = 0;
-    for (Param p : params) {
-      INDArray g = p.grad();
+    for (INDArray g : grads) {
       if (HostArrays.smallForOnePass(g)) {
         sq += HostArrays.sumOfSquares(g);
       } else {
@@ -30,8 +35,7 @@ public final class GradClip {
     double norm = Math.sqrt(sq);
     double coef = maxNorm / (norm + 1e-6);
     if (coef < 1) {
-      for (Param p : params) {
-        INDArray g = p.grad();
+      for (INDArray g : grads) {
         if (HostArrays.smallForOnePass(g)) {
           HostArrays.scale(g, coef);
         } else {
@@ -40,5 +44,18 @@ public final class GradClip {
       }
     }
     return norm;
+  }
+
+  /** The gradients of {@code params} as few arrays as possible: a flat run's as one view. */
+  public static List<INDArray> grads(List<Param> params) {
+    List<INDArray> out = new java.util.ArrayList<>();
+    for (FlatParams.Run run : FlatParams.runs(params)) {
+      if (run.flat()) {
+        out.add(run.grad());
+      } else {
+        run.params().forEach(p -> out.add(p.grad()));
+      }
+    }
+    return out;
   }
 }

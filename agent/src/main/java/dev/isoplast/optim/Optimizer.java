@@ -1,6 +1,7 @@
 package dev.isoplast.optim;
 
 import dev.isoplast.config.Snapshot;
+import dev.isoplast.nn.FlatParams;
 import dev.isoplast.nn.Param;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,10 +19,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * (e.g. Adam's {@code m} and {@code v}); {@link #state()} copies it and {@link #restore} puts it
  * back, so a checkpointed run resumes exactly. Interventions that re-initialise units (ReDo,
  * Continual Backprop) reset the matching rows of the slots through {@link #slot}.
+ *
+ * <p>Parameters that lie one after the other in a network's flat buffer ({@link FlatParams}) form a
+ * {@link Segment}: their slots are views of one flat slot buffer too, so an update that is the same
+ * for every element can run once over the whole segment ({@link #updateSegment}).
  */
 public abstract class Optimizer {
 
   private final List<Param> params;
+  private final List<Segment> segments = new ArrayList<>();
   private final Map<Param, Map<String, INDArray>> slots = new LinkedHashMap<>();
   private final Map<Param, INDArray[]> scratch = new LinkedHashMap<>();
   private double learningRate;
@@ -33,12 +39,69 @@ public abstract class Optimizer {
     }
     this.params = List.copyOf(params);
     this.learningRate = learningRate;
-    for (Param p : this.params) {
-      Map<String, INDArray> s = new LinkedHashMap<>();
-      for (String name : slotNames) {
-        s.put(name, Nd4j.zeros(p.value().dataType(), p.value().shape()));
+    for (FlatParams.Run run : FlatParams.runs(this.params)) {
+      Segment seg = new Segment(run, slotNames);
+      segments.add(seg);
+      for (Param p : run.params()) {
+        Map<String, INDArray> s = new LinkedHashMap<>();
+        for (String name : slotNames) {
+          s.put(name, seg.flat() ? seg.slotView(name, p) : Nd4j.zeros(p.value().dataType(), p.value().shape()));
+        }
+        slots.put(p, s);
       }
-      slots.put(p, s);
+    }
+  }
+
+  /**
+   * A {@link FlatParams.Run} of the parameters with this optimizer's slots: for a flat run, each
+   * slot is one 1-D buffer over all of its parameters, whose per-parameter views the slot maps hold.
+   */
+  public static final class Segment {
+    private final FlatParams.Run run;
+    private final Map<String, INDArray> slots = new LinkedHashMap<>();
+
+    Segment(FlatParams.Run run, String[] slotNames) {
+      this.run = run;
+      if (run.flat()) {
+        for (String name : slotNames) {
+          slots.put(name, Nd4j.zeros(run.value().dataType(), run.length()));
+        }
+      }
+    }
+
+    /** The parameters, in order. */
+    public List<Param> params() {
+      return run.params();
+    }
+
+    /** Whether the segment lies in a flat buffer (else it is one stand-alone parameter). */
+    public boolean flat() {
+      return run.flat();
+    }
+
+    /** The segment's values as one 1-D view (flat segments only). */
+    public INDArray value() {
+      return run.value();
+    }
+
+    /** The segment's gradients as one 1-D view (flat segments only). */
+    public INDArray grad() {
+      return run.grad();
+    }
+
+    /** Slot {@code name} over the whole segment, 1-D (flat segments only). */
+    public INDArray slot(String name) {
+      return slots.get(name);
+    }
+
+    /** The number of elements. */
+    public long length() {
+      return run.length();
+    }
+
+    private INDArray slotView(String name, Param p) {
+      long from = p.flatOffset() - run.params().get(0).flatOffset();
+      return FlatParams.range(slots.get(name), from, from + p.length()).reshape('c', p.value().shape());
     }
   }
 
@@ -51,13 +114,29 @@ public abstract class Optimizer {
   /** Hook run once per step before the per-parameter updates (default: nothing). */
   protected void beforeUpdates(long t, double lr) {}
 
+  /**
+   * Updates one segment at step {@code t}; by default {@link #update} for each of its parameters.
+   * An optimizer whose update is the same for every element overrides this to act on the whole
+   * flat segment at once.
+   */
+  protected void updateSegment(Segment segment, long t, double lr) {
+    for (Param p : segment.params()) {
+      update(p, slots.get(p), t, lr);
+    }
+  }
+
   /** One optimisation step over every parameter. */
   public final void step() {
     step++;
     beforeUpdates(step, learningRate);
-    for (Param p : params) {
-      update(p, slots.get(p), step, learningRate);
+    for (Segment s : segments) {
+      updateSegment(s, step, learningRate);
     }
+  }
+
+  /** The parameters grouped into segments (consecutive parameters of one flat buffer), in order. */
+  protected List<Segment> segments() {
+    return segments;
   }
 
   public List<Param> params() {

@@ -65,6 +65,22 @@ class HostArraysTest {
   }
 
   @Test
+  void flatBufferViewsAreContiguousAndColumnsAreNot() {
+    INDArray flat = Nd4j.arange(0, 300).castTo(DataType.FLOAT);
+    INDArray interval = flat.get(NDArrayIndex.interval(100, 164)); // ND4J marks this 1-D view 'f'
+    INDArray bias = interval.reshape('c', new long[] {64});
+    INDArray row = bias.reshape(1, 64); // a [1, n] view at offset 100
+    INDArray weight = flat.get(NDArrayIndex.interval(0, 100)).reshape('c', new long[] {10, 10});
+    for (INDArray a : new INDArray[] {interval, bias, row, weight}) {
+      assertTrue(HostArrays.isContiguous(a), a.shapeInfoToString());
+      assertEquals(a.getDouble(a.length() - 1), HostArrays.get(a, a.length() - 1), 0, "read from its offset");
+    }
+    assertEquals(163.0, HostArrays.get(row, 63), 0);
+    assertFalse(HostArrays.isContiguous(weight.getColumn(2)), "a column view strides");
+    assertFalse(HostArrays.isContiguous(weight.transpose()));
+  }
+
+  @Test
   void reusesTheGivenArrayWhenTheLengthFits() {
     double[] reuse = new double[20];
     assertSame(reuse, HostArrays.toDoubles(grid(DataType.FLOAT), reuse));

@@ -86,24 +86,90 @@ class OptimizersTest {
   }
 
   @Test
-  void largeParametersTakeTheNd4jPathToTheSameEquations() {
+  void largeParametersTakeTheFusedNativeUpdateToTheSameEquations() {
     SplittableRandom rng = new SplittableRandom(11);
     Param big = Float64.weight("body.0.W", rng, 370, 370);
-    assertTrue(big.length() > Adam.HOST_LOOP_MAX, "this test is about the ND4J path");
-    List<Param> ps = List.of(big);
-    double[] expected = handAdam(flat(ps), 3, 0.01, 0.9, 0.999, 1e-8, 0, mask(ps, ParamMask.none()));
-    Adam adam = new Adam(ps, 0.01);
-    for (int t = 1; t <= 3; t++) {
-      setGrads(ps, t);
-      adam.step();
-    }
-    assertArrayEquals(expected, flat(ps), 1e-12);
+    assertTrue(big.length() > Adam.HOST_LOOP_MAX, "this test is about the native path");
+    assertAdamThreeStepsEqualTheEquations(big, 1e-12);
     // AdamO on the same path, zero task gradient: θ₁ = θ₀ − η λ · 4 (W Wᵀ W − W)
     Param w = Float64.weight("body.0.W", rng, 150, 120);
     INDArray w0 = w.value().dup();
     INDArray expectedW = w0.sub(w0.mmul(w0.transpose()).mmul(w0).subi(w0).muli(4 * 0.02 * 0.3));
     new AdamO(List.of(w), 0.02, 0.3).step();
     assertArrayEquals(expectedW.data().asDouble(), w.value().data().asDouble(), 1e-12);
+  }
+
+  @Test
+  void largeFloat32ParametersTakeTheFusedNativeUpdateWithinFloatRounding() {
+    // the float32 form of the native path: same equations, float rounding of a few operations
+    SplittableRandom rng = new SplittableRandom(12);
+    double[] init = new double[150 * 150];
+    for (int i = 0; i < init.length; i++) {
+      init[i] = rng.nextGaussian();
+    }
+    INDArray w32 = org.nd4j.linalg.factory.Nd4j.createFromArray(init).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+        .reshape(150, 150);
+    Param big = new Param("body.0.W", Param.Role.WEIGHT, false, w32);
+    assertTrue(big.length() > Adam.HOST_LOOP_MAX, "this test is about the native path");
+    assertAdamThreeStepsEqualTheEquations(big, 2e-6);
+  }
+
+  /** Three Adam steps (η 0.01) on {@code p} against {@link #handAdam}. */
+  private static void assertAdamThreeStepsEqualTheEquations(Param p, double tolerance) {
+    List<Param> ps = List.of(p);
+    double[] expected = handAdam(flat(ps), 3, 0.01, 0.9, 0.999, 1e-8, 0, mask(ps, ParamMask.none()));
+    Adam adam = new Adam(ps, 0.01);
+    for (int t = 1; t <= 3; t++) {
+      setGrads(ps, t);
+      adam.step();
+    }
+    assertArrayEquals(expected, flat(ps), tolerance);
+  }
+
+  /** Stand-alone copies of a network's parameters (not in a flat buffer): the per-parameter path. */
+  private static List<Param> standAlone(List<Param> ps) {
+    return ps.stream().map(p -> new Param(p.name(), p.role(), p.isHead(), p.value().dup())).toList();
+  }
+
+  @Test
+  void aFlatSegmentTakesOneFusedUpdateEqualToThePerParameterOnes() {
+    // a network above the fused threshold: 150 -> 120 (hidden, AdamO acts on it) -> 10 (head)
+    java.util.function.Supplier<dev.isoplast.nn.Sequential> make = () -> new dev.isoplast.nn.Sequential("net", List.of(
+        new dev.isoplast.nn.Dense("body.0", 150, 120, false, org.nd4j.linalg.api.buffer.DataType.DOUBLE),
+        new dev.isoplast.nn.Dense("head", 120, 10, true, org.nd4j.linalg.api.buffer.DataType.DOUBLE)));
+    List<Function<List<Param>, Optimizer>> kinds = List.of(
+        ps -> new Adam(ps, 0.01),
+        ps -> new AdamW(ps, 0.01, 0.1),
+        ps -> new AdamO(ps, 0.01, 0.3),
+        ps -> new AdamO(ps, 0.01, 0.9, 0.999, 1e-8, 0.3, null, ParamMask.hiddenWeights(), new IsometryStep(1, 4), 5L));
+    for (Function<List<Param>, Optimizer> kind : kinds) {
+      dev.isoplast.nn.Sequential net = make.get();
+      SplittableRandom rng = new SplittableRandom(21);
+      for (Param p : net.params()) {
+        p.value().assign(Float64.gaussian(rng, 0.1, 1, p.length()).reshape(p.value().shape()));
+      }
+      List<Param> flat = net.params();
+      List<Param> alone = standAlone(flat);
+      assertTrue(flat.stream().mapToLong(Param::length).sum() > Adam.HOST_LOOP_MAX && alone.get(0).flat() == null);
+      Optimizer a = kind.apply(flat);
+      Optimizer b = kind.apply(alone);
+      for (int t = 1; t <= 3; t++) {
+        setGrads(flat, t);
+        setGrads(alone, t);
+        a.step();
+        b.step();
+      }
+      assertArrayEquals(flat(alone), flat(flat), 1e-12, a.kind());
+      assertArrayEquals(b.slot(alone.get(0), "v").dup().data().asDouble(), a.slot(flat.get(0), "v").dup().data()
+          .asDouble(), 1e-15, a.kind() + " moments");
+      // the slots are views of the segment's flat slot: zeroing a row of one reaches the buffer
+      a.slot(flat.get(0), "m").getRow(3).assign(0);
+      assertEquals(0.0, a.state().slots().get("body.0.W/m").getRow(3).norm2Number().doubleValue(), 0);
+      // a checkpoint of the flat optimizer restores into a per-parameter one and back
+      Optimizer c = kind.apply(standAlone(flat));
+      c.restore(a.snapshot());
+      assertEquals(a.state().slots().get("head.W/v"), c.state().slots().get("head.W/v"));
+    }
   }
 
   @Test
