@@ -222,7 +222,7 @@ public record DqnConfig(
     ConfigValues.checkKeys("DQN", KEYS, values);
     Map<String, Object> m = base.toMap();
     m.putAll(values);
-    BodyConfig body = BodyConfig.fromMap(m, base.body(), Init.torchDefault());
+    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.torchDefault());
     return new DqnConfig(
         asInt(m, "num_envs"),
         asDouble(m, "learning_rate"),

@@ -291,7 +291,7 @@ public record PpoConfig(
     ConfigValues.checkKeys("PPO", KEYS, values);
     Map<String, Object> m = base.toMap();
     m.putAll(values);
-    BodyConfig body = body(m, base.body());
+    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.orthogonal(Init.RELU_GAIN));
     return new PpoConfig(
         asInt(m, "num_envs"),
         asInt(m, "num_steps"),
@@ -313,9 +313,5 @@ public record PpoConfig(
         InterventionConfig.from(m),
         asDouble(m, "log_std_init"),
         asBool(m, "overlap_rollout"));
-  }
-
-  private static BodyConfig body(Map<String, Object> m, BodyConfig base) {
-    return BodyConfig.fromMap(m, base, Init.orthogonal(Init.RELU_GAIN));
   }
 }
