@@ -188,13 +188,23 @@ class SweepSpecTest {
     try (var s = Files.list(dir)) {
       files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    assertEquals(4, files.size(), files.toString());
+    // the paper's supervised setting (issue 21): the paper net and the methods the paper compares
+    List<String> paperMethods = List.of("adam", "adamo", "adamo-isometric", "isometric", "isometric-constrained",
+        "l2-init", "parseval", "spectral", "redo", "cbp", "layernorm");
+    assertEquals(6, files.size(), files.toString());
     for (Path f : files) {
       SweepSpec spec = SweepSpec.fromEntries(SweepSpec.readFile(f), f.toString());
-      assertEquals(methods, spec.methods(), f.toString());
+      String file = f.getFileName().toString().replace(".yaml", "");
+      boolean paper = file.startsWith("paper-");
+      assertEquals(paper ? paperMethods : methods, spec.methods(), f.toString());
       boolean supervised = spec.benchmark() instanceof SweepSpec.TaskBenchmark;
       assertTrue(spec.seeds().size() >= (supervised ? 8 : 10), f.toString());
-      assertEquals(f.getFileName().toString().replace(".yaml", ""), spec.benchmark().name(), f.toString());
+      assertEquals(file.replace("paper-", ""), spec.benchmark().name(), f.toString());
+      if (paper) {
+        SweepSpec.TaskBenchmark task = (SweepSpec.TaskBenchmark) spec.benchmark();
+        assertEquals("paper", task.net(), f.toString());
+        assertTrue(task.name().equals("random-label-mnist") || task.tasks() >= 300, f.toString());
+      }
       for (SweepSpec.Cell c : spec.cells()) {
         assertTrue(dev.isoplast.plasticity.Methods.names().contains(c.method()), c.method());
       }
