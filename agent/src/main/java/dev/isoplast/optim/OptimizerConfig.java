@@ -156,6 +156,8 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
   /**
    * The coupled regularizers whose coefficient is positive, in the order Parseval, L2, L2-Init
    * ({@code params} as at init), spectral (k = 3, one power iteration per step, from {@code rng}).
+   * L2 and L2-Init act on every layer parameter, the others on hidden weights; none on PPO's
+   * log-std ({@link ParamMask}'s one policy).
    */
   public List<Regularizer> regularizers(List<Param> params, RandomGenerator rng) {
     List<Regularizer> out = new ArrayList<>();
@@ -163,10 +165,10 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
       out.add(new ParsevalRegularizer(parsevalCoef));
     }
     if (l2Coef > 0) {
-      out.add(L2Regularizer.toZero(l2Coef, ParamMask.all()));
+      out.add(L2Regularizer.toZero(l2Coef, ParamMask.layerParams()));
     }
     if (l2InitCoef > 0) {
-      out.add(L2Regularizer.toInit(l2InitCoef, ParamMask.all(), params));
+      out.add(L2Regularizer.toInit(l2InitCoef, ParamMask.layerParams(), params));
     }
     if (spectralCoef > 0) {
       out.add(new SpectralRegularizer(spectralCoef, 3, 1, ParamMask.hiddenWeights(), rng));
