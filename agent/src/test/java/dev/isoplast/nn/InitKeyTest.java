@@ -42,6 +42,11 @@ class InitKeyTest {
     assertEquals(iso, PpoConfig.fromMap(PpoConfig.defaults(), iso.toMap()));
     assertEquals(Init.orthogonal(Init.RELU_GAIN), iso.with("body", "mlp").with("activation", "relu").body().init(),
         "back to an mlp: the learner's default init, not the isometric body's");
+    // the paper sweeps' `init: orthogonal` beside an isometric preset: the isometric body's gain 1
+    assertEquals(Init.orthogonal(1.0), SupervisedConfig.fromMap(SupervisedConfig.paper(),
+        Map.of("body", "isometric", "init", "orthogonal")).body().init());
+    assertEquals(Init.orthogonal(Init.RELU_GAIN), SupervisedConfig.fromMap(SupervisedConfig.paper(),
+        Map.of("init", "orthogonal")).body().init());
   }
 
   @Test
