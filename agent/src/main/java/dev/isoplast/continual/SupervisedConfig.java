@@ -99,6 +99,6 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
     Map<String, Object> m = base.toMap();
     m.putAll(values);
     return new SupervisedConfig(asInt(m, "batch_size"), asDouble(m, "learning_rate"),
-        BodyConfig.fromMap(m, base.body(), base.body().init()), OptimizerConfig.from(m), InterventionConfig.from(m));
+        BodyConfig.fromMap(m, values, base.body(), base.body().init()), OptimizerConfig.from(m), InterventionConfig.from(m));
   }
 }

@@ -47,12 +47,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * optimizer sees exactly what it saw before; the layers' cached forward state is overwritten (for
  * batch size B, resp. 1), so call these between updates, not between a forward and its backward.
  *
- * <p>Metrics ({@link #metrics}): {@code plasticity/ntk_erank}, {@code plasticity/ntk_erank_frac},
- * {@code plasticity/ntk_rank} (eigenvalues above the floor: cond is taken over these only, so a
- * kernel collapsing towards rank 1, as a network whose first layer died, shows as falling rank and
- * erank while its cond falls to 1, not as a growing cond)
- * (erank / B), {@code plasticity/ntk_srank}, {@code plasticity/ntk_cond} and
- * {@code plasticity/ntk_trace}, from the eigenvalues of K with the floor of {@link SpectrumStats}.
+ * <p>Metrics ({@link #metrics}): {@code plasticity/ntk_erank}, {@code plasticity/ntk_erank_frac}
+ * (erank / B), {@code plasticity/ntk_rank} (eigenvalues above the floor: cond is taken over these
+ * only, so a kernel collapsing towards rank 1, as a network whose first layer died, shows as
+ * falling rank and erank while its cond falls to 1, not as a growing cond),
+ * {@code plasticity/ntk_srank}, {@code plasticity/ntk_cond}, {@code plasticity/ntk_cond_rel} and
+ * {@code plasticity/ntk_rank_rel} (λ_max/λ_min and the count over the eigenvalues ≥ 10⁻⁶ λ_max: a
+ * conditioning that does not sit at float64's ceiling) and {@code plasticity/ntk_trace}, from the
+ * eigenvalues of K with the floors of {@link SpectrumStats}.
  */
 public final class Ntk {
 

@@ -20,7 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   srank  = min k such that Σ_{i≤k} s_i ≥ (1 − δ) Σ_i s_i, δ = {@link #SRANK_DELTA}   (Kumar,
  *            Agarwal, Ghosh &amp; Levine 2021, "Implicit under-parameterization", on the singular
  *            values of Φ; here applied to whichever spectrum is given)
- *   cond   = s_max / s_min over the s_i &gt; floor · s_max   (NaN if s_max ≤ 0)
+ *   cond      = s_max / s_min over the s_i &gt; floor · s_max   (NaN if s_max ≤ 0)
+ *   cond_rel  = s_max / s_min over the s_i ≥ f · s_max,  f = max({@link #REL_FLOOR}, floor) = 10⁻⁶
+ *   rank_rel  = #{i : s_i ≥ f · s_max}
  * </pre>
  *
  * <p>Which spectrum each monitor passes: the NTK metrics use the eigenvalues λ of K (so srank is
@@ -37,6 +39,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * capped at 1/(n ε): about 3.3·10⁴ for a float32 NTK with B = 256; a value at the cap means "singular
  * to working precision". {@link #relativeFloor} computes the floor.
  *
+ * <p>The stated floor of cond_rel (issue 21). In float64 the numerical floor lets cond reach
+ * 1/(n ε) ≈ 1.8·10¹³ at n = 256, and the RL NTKs measured sit there (10¹²–1.2·10¹³): their spectra
+ * run down to round-off, so cond reports where float64 stops rather than how the kernel changes.
+ * cond_rel cuts the spectrum at a fixed relative floor, 10⁻⁶ of s_max (six decades, well above
+ * float64's round-off and at float32's for n ≈ 8), the same for every network, precision and batch
+ * size: it lies in [1, 10⁶], and rank_rel counts the eigen-directions within those six decades of
+ * the largest. A kernel that keeps its spectrum within six decades shows cond_rel &lt; 10⁶ and
+ * rank_rel = n; one that loses directions shows rank_rel falling while cond_rel stays near 10⁶.
+ * The floor never sits below the numerical one (a float32 spectrum with n ε &gt; 10⁻⁶ keeps that).
+ *
  * @param size the number of spectrum entries n
  * @param trace Σ s_i
  * @param erank the effective rank
@@ -44,12 +56,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param cond s_max / s_min over the entries above the floor
  * @param numericalRank how many entries lie above the floor
  * @param relativeFloor the floor as a fraction of s_max
+ * @param condRel s_max / s_min over the entries at or above max({@link #REL_FLOOR}, relativeFloor) · s_max
+ * @param rankRel how many entries lie at or above that floor
  */
 public record SpectrumStats(int size, double trace, double erank, int srank, double cond, int numericalRank,
-    double relativeFloor) {
+    double relativeFloor, double condRel, int rankRel) {
 
   /** Kumar et al.'s δ: srank keeps 99% of the spectrum's mass. */
   public static final double SRANK_DELTA = 0.01;
+
+  /** The stated relative floor of cond_rel and rank_rel: six decades below s_max. */
+  public static final double REL_FLOOR = 1e-6;
 
   /** Summaries of {@code spectrum} (any order) with eigenvalues below {@code relativeFloor · s_max} left out of cond. */
   public static SpectrumStats of(double[] spectrum, double relativeFloor) {
@@ -73,7 +90,7 @@ public record SpectrumStats(int size, double trace, double erank, int srank, dou
       total += v;
     }
     if (!(max > 0)) {
-      return new SpectrumStats(n, trace, 0, 0, Double.NaN, 0, relativeFloor);
+      return new SpectrumStats(n, trace, 0, 0, Double.NaN, 0, relativeFloor, Double.NaN, 0);
     }
     double entropy = 0;
     for (double v : s) {
@@ -92,13 +109,20 @@ public record SpectrumStats(int size, double trace, double erank, int srank, dou
     double floor = relativeFloor * max;
     double min = max;
     int rank = 0;
+    double relFloor = Math.max(REL_FLOOR, relativeFloor) * max;
+    double minRel = max;
+    int rankRel = 0;
     for (double v : s) {
       if (v > floor) {
         min = Math.min(min, v);
         rank++;
       }
+      if (v >= relFloor) {
+        minRel = Math.min(minRel, v);
+        rankRel++;
+      }
     }
-    return new SpectrumStats(n, trace, Math.exp(entropy), srank, max / min, rank, relativeFloor);
+    return new SpectrumStats(n, trace, Math.exp(entropy), srank, max / min, rank, relativeFloor, max / minRel, rankRel);
   }
 
   /**
@@ -131,7 +155,8 @@ public record SpectrumStats(int size, double trace, double erank, int srank, dou
 
   /**
    * The metrics {@code <prefix>erank}, {@code <prefix>erank_frac}, {@code <prefix>srank},
-   * {@code <prefix>cond} and {@code <prefix>trace}, e.g. with prefix {@code plasticity/ntk_}.
+   * {@code <prefix>cond}, {@code <prefix>rank}, {@code <prefix>cond_rel}, {@code <prefix>rank_rel}
+   * and {@code <prefix>trace}, e.g. with prefix {@code plasticity/ntk_}.
    */
   public Map<String, Double> metrics(String prefix) {
     Map<String, Double> m = new LinkedHashMap<>();
@@ -140,6 +165,8 @@ public record SpectrumStats(int size, double trace, double erank, int srank, dou
     m.put(prefix + "srank", (double) srank);
     m.put(prefix + "cond", cond);
     m.put(prefix + "rank", (double) numericalRank);
+    m.put(prefix + "cond_rel", condRel);
+    m.put(prefix + "rank_rel", (double) rankRel);
     m.put(prefix + "trace", trace);
     return m;
   }

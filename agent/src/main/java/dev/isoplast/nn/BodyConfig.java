@@ -1,6 +1,7 @@
 package dev.isoplast.nn;
 
 import static dev.isoplast.config.ConfigValues.asBool;
+import static dev.isoplast.config.ConfigValues.asDouble;
 import static dev.isoplast.config.ConfigValues.asIntList;
 import static dev.isoplast.config.ConfigValues.asString;
 
@@ -30,7 +31,8 @@ import java.util.Map;
  * @param activation the nonlinearity of an mlp ({@code relu}, {@code tanh}, {@code leaky_relu}
  *     with slope 0.01, {@code maxmin})
  * @param layerNorm whether each hidden layer normalises its pre-activations
- * @param init how the hidden Dense layers are initialised (scheme and gain)
+ * @param init how the hidden Dense layers are initialised: config keys {@code init} (a scheme of
+ *     {@link Init.Scheme}) and {@code init_gain}; the heads keep each learner's own init
  */
 public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity activation, boolean layerNorm, Init init) {
 
@@ -132,23 +134,39 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
   }
 
   /** The config keys of a body, in the order {@link #putInto} writes them. */
-  public static final List<String> KEYS = List.of("body", "hidden_sizes", "activation", "layer_norm");
+  public static final List<String> KEYS = List.of("body", "hidden_sizes", "activation", "layer_norm", "init",
+      "init_gain");
 
   /**
    * The body from the keys {@code body}, {@code hidden_sizes}, {@code activation},
-   * {@code layer_norm} of a complete config map. An mlp keeps {@code base}'s init if {@code base}
-   * is an mlp, else gets {@code mlpInit} (the algorithm's default init).
+   * {@code layer_norm}, {@code init}, {@code init_gain} of a complete config map {@code m}
+   * ({@code base}'s keys with the user's {@code overrides} on top).
+   *
+   * <p>The init of an mlp: the scheme named by {@code init}, else the reference init's scheme (the
+   * reference is {@code base}'s init if {@code base} is an mlp, else {@code mlpInit}, the learner's
+   * default); the gain given by {@code init_gain}, else the reference's gain when the scheme is the
+   * reference's, else {@link Init#defaultGain}. So a learner's default init stays exactly as it was,
+   * and {@code init: kaiming_uniform} alone on a PPO config gives gain √2, on DQN's too. An
+   * isometric body is orthogonal with gain 1: an {@code init} or {@code init_gain} override that says
+   * otherwise is an error; the values {@code base} carries are ignored.
    */
-  public static BodyConfig fromMap(Map<String, Object> m, BodyConfig base, Init mlpInit) {
+  public static BodyConfig fromMap(Map<String, Object> m, Map<String, Object> overrides, BodyConfig base,
+      Init mlpInit) {
     Kind kind = Kind.fromName(asString(m, "body"));
     List<Integer> sizes = asIntList(m, "hidden_sizes");
     boolean layerNorm = asBool(m, "layer_norm");
+    Init reference = kind == Kind.MLP && base.type() == Kind.MLP ? base.init() : mlpInit;
+    boolean schemeGiven = overrides.get("init") != null;
+    boolean gainGiven = overrides.get("init_gain") != null;
+    Init.Scheme scheme = schemeGiven ? Init.Scheme.fromName(asString(overrides, "init")) : reference.scheme();
+    double gain = gainGiven ? asDouble(overrides, "init_gain")
+        : scheme == reference.scheme() ? reference.gain() : Init.defaultGain(scheme);
     if (kind == Kind.ISOMETRIC) {
-      return isometric(sizes, layerNorm);
+      Init given = new Init(schemeGiven ? scheme : Init.Scheme.ORTHOGONAL, gainGiven ? gain : 1.0);
+      return new BodyConfig(Kind.ISOMETRIC, sizes, null, layerNorm, given);
     }
     Nonlinearity act = Nonlinearity.fromName(asString(m, "activation"));
-    Init init = base.type() == Kind.MLP ? base.init() : mlpInit;
-    return mlp(sizes, act, layerNorm, init);
+    return mlp(sizes, act, layerNorm, new Init(scheme, gain));
   }
 
   /** Writes the keys of {@link #KEYS} into {@code m}. */
@@ -157,6 +175,8 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
     m.put("hidden_sizes", hiddenSizes);
     m.put("activation", activation.configName());
     m.put("layer_norm", layerNorm);
+    m.put("init", init.scheme().configName());
+    m.put("init_gain", init.gain());
   }
 
   /** An mlp body: Dense → (LayerNorm) → activation per hidden size. */

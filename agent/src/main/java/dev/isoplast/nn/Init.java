@@ -84,6 +84,15 @@ public record Init(Scheme scheme, double gain) {
     return new Init(Scheme.TORCH_DEFAULT, 1.0);
   }
 
+  /**
+   * The gain a scheme gets when a config names it without {@code init_gain} and it is not the
+   * learner's default scheme: 1 for torch_default (it takes none), else the ReLU gain √2 (every
+   * learner's default gain today: CleanRL's {@code layer_init}, the paper net, Dohare's regression).
+   */
+  public static double defaultGain(Scheme scheme) {
+    return scheme == Scheme.TORCH_DEFAULT ? 1.0 : RELU_GAIN;
+  }
+
   /** Fills {@code dense}'s weight and bias in place (weights first, row by row, then biases). */
   public void apply(Dense dense, RandomGenerator rng) {
     int out = dense.outSize();

@@ -21,7 +21,12 @@ public final class Param {
     WEIGHT,
     BIAS,
     NORM_GAIN,
-    NORM_BIAS
+    NORM_BIAS,
+    /**
+     * A parameter of the action distribution that belongs to no layer (PPO's state-independent
+     * {@code actor.log_std}): no plasticity method acts on it ({@code optim.ParamMask#layerParams}).
+     */
+    DISTRIBUTION
   }
 
   private final String name;

@@ -24,9 +24,26 @@ import org.nd4j.linalg.factory.Nd4j;
  *   ∇R   = 4 W (WᵀW − I),   resp.  4 (WWᵀ − I) W
  * </pre>
  *
- * ∇R is evaluated at θ before this step (as AdamW's decay). η_iso = η by default, so the isometry
- * step follows the learning-rate schedule; a fixed η_iso can be given instead. The default mask is
- * the hidden (body) weights: heads and biases are excluded. With λ = 0 AdamO is Adam exactly.
+ * ∇R is evaluated at θ before this step (as AdamW's decay). The default mask is the hidden (body)
+ * weights: heads and biases are excluded. With λ = 0 AdamO is Adam exactly.
+ *
+ * <p><b>What scales the isometry step</b> ("decoupled, analogous to AdamW" has two readings, as
+ * AdamW itself does; {@link Decoupling}, config key {@code iso_decoupling}):
+ *
+ * <pre>
+ *   lr        (default):  η_iso = η_t, the learning rate at step t (so it follows the schedule),
+ *                         or a fixed η_iso ({@code iso_lr}) when one is given.
+ *                         As torch.optim.AdamW, whose decay is θ ← θ − η_t λ θ.
+ *   schedule:             η_iso = s_t = η_t / η₀, the schedule's factor alone (η₀ the configured
+ *                         learning rate; s_t = 1 without a schedule, and when η₀ = 0):
+ *                         θ ← θ − η_t m̂/(√v̂+ε) − s_t λ ∇R(W).
+ *                         As Loshchilov &amp; Hutter 2019, Alg. 2, line 12:
+ *                         θ_t ← θ_{t−1} − η_t (α m̂_t/(√v̂_t+ε) + λ θ_{t−1}), η_t their schedule
+ *                         multiplier, α the base rate; the decay is not multiplied by α.
+ * </pre>
+ *
+ * The same λ means a step 1/η₀ times larger under {@code schedule} (10⁴ at η₀ = 10⁻⁴): the two
+ * readings agree when λ_schedule = η₀ λ_lr.
  *
  * <p><b>Cheaper forms of the isometry step</b> ({@link IsometryStep}; this project's additions,
  * not the paper's rule, which is the default {@link IsometryStep#EXACT}). The exact ∇R costs two
@@ -50,8 +67,33 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class AdamO extends Adam {
 
+  /** What multiplies λ∇R (see the class comment): η_t, or the schedule's factor η_t / η₀. */
+  public enum Decoupling {
+    /** η_iso = η_t (PyTorch's AdamW): the default, the behaviour before issue 21. */
+    LR,
+    /** η_iso = η_t / η₀ (Loshchilov &amp; Hutter 2019's AdamW). */
+    SCHEDULE;
+
+    /** The name in configs ({@code iso_decoupling}): {@code lr}, {@code schedule}. */
+    public String configName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static Decoupling fromName(String name) {
+      for (Decoupling d : values()) {
+        if (d.configName().equals(name)) {
+          return d;
+        }
+      }
+      throw new IllegalArgumentException("iso_decoupling must be one of "
+          + java.util.Arrays.stream(values()).map(Decoupling::configName).toList() + ", got '" + name + "'");
+    }
+  }
+
   private final double isoCoef;
   private final Double isoLearningRate;
+  private final Decoupling decoupling;
+  private final double baseLearningRate;
   private final ParamMask mask;
   private final IsometryStep form;
   private final long sketchSeed;
@@ -78,12 +120,26 @@ public final class AdamO extends Adam {
    */
   public AdamO(List<Param> params, double learningRate, double beta1, double beta2, double eps,
       double isoCoef, Double isoLearningRate, ParamMask mask, IsometryStep form, long sketchSeed) {
+    this(params, learningRate, beta1, beta2, eps, isoCoef, isoLearningRate, Decoupling.LR, mask, form, sketchSeed);
+  }
+
+  /**
+   * @param learningRate η₀, the configured rate: the {@code schedule} reading divides by it
+   * @param decoupling what scales λ∇R: η_t ({@code lr}) or the schedule's factor η_t / η₀
+   *     ({@code schedule}, which takes no fixed {@code isoLearningRate})
+   */
+  public AdamO(List<Param> params, double learningRate, double beta1, double beta2, double eps,
+      double isoCoef, Double isoLearningRate, Decoupling decoupling, ParamMask mask, IsometryStep form,
+      long sketchSeed) {
     super(params, learningRate, beta1, beta2, eps);
     this.isoCoef = checkNonNegative("iso coefficient λ", isoCoef);
     if (isoLearningRate != null) {
       checkNonNegative("iso learning rate", isoLearningRate);
     }
+    checkDecoupling(isoLearningRate, decoupling);
     this.isoLearningRate = isoLearningRate;
+    this.decoupling = decoupling;
+    this.baseLearningRate = learningRate;
     this.mask = mask;
     this.form = form;
     this.sketchSeed = sketchSeed;
@@ -107,7 +163,8 @@ public final class AdamO extends Adam {
     if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2) || t % form.every() != 0) {
       return 0;
     }
-    return 4.0 * form.every() * (isoLearningRate == null ? lr : isoLearningRate) * isoCoef;
+    // c = 4 k η_iso λ: the factor of (W Wᵀ W − W), which ∇R / 4 equals for either Gram side
+    return 4.0 * form.every() * isoRate(lr) * isoCoef;
   }
 
   @Override
@@ -150,6 +207,33 @@ public final class AdamO extends Adam {
     b.draw(sketchSeed, t, index.get(p));
     b.project(p.value()); // at θ before this step
     return b;
+  }
+
+  /** η_iso at learning rate {@code lr}: the fixed rate, η_t, or the schedule's factor η_t / η₀ (see the class comment). */
+  double isoRate(double lr) {
+    if (isoLearningRate != null) {
+      return isoLearningRate;
+    }
+    if (decoupling == Decoupling.LR) {
+      return lr;
+    }
+    return baseLearningRate > 0 ? lr / baseLearningRate : 1.0;
+  }
+
+  /** A fixed η_iso belongs to the {@code lr} reading: with {@code schedule} it is an error. */
+  static void checkDecoupling(Double isoLearningRate, Decoupling decoupling) {
+    if (decoupling == null) {
+      throw new IllegalArgumentException("iso_decoupling must be given: lr or schedule");
+    }
+    if (isoLearningRate != null && decoupling == Decoupling.SCHEDULE) {
+      throw new IllegalArgumentException("iso_lr fixes η_iso of the lr reading; iso_decoupling schedule scales the "
+          + "isometry step by the schedule's factor alone: give one of them");
+    }
+  }
+
+  /** What scales the isometry step. */
+  public Decoupling decoupling() {
+    return decoupling;
   }
 
   /** Σ R(W) over the weights this optimizer's isometry stage acts on, at their current values. */

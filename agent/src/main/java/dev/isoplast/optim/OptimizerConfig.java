@@ -35,6 +35,9 @@ import java.util.random.RandomGenerator;
  * @param momentum {@code momentum}: SGD momentum (sgd only)
  * @param isoCoef {@code iso_coef}: AdamO's isometry coefficient λ (adamo only; hidden weights)
  * @param isoLr {@code iso_lr}: AdamO's fixed isometry rate, or null to follow the learning rate
+ * @param isoDecoupling {@code iso_decoupling}: what scales AdamO's isometry step, {@code lr} (η_t, as
+ *     PyTorch's AdamW; the default) or {@code schedule} (the schedule's factor η_t/η₀ alone, as
+ *     Loshchilov &amp; Hutter 2019); see {@link AdamO}
  * @param isoEvery {@code iso_every}: AdamO takes its isometry step every k-th update, k times as large
  *     (1 = every update, the paper's rule; a cheaper form of this project, see {@link AdamO})
  * @param isoSketch {@code iso_sketch}: AdamO's isometry gradient sketched from s Gaussian directions
@@ -45,15 +48,15 @@ import java.util.random.RandomGenerator;
  * @param spectralCoef {@code spectral_coef}: coupled spectral regularizer c, k = 3 (0 = off)
  */
 public record OptimizerConfig(String optimizer, double adamBeta1, double adamBeta2, double adamEps,
-    double weightDecay, double momentum, double isoCoef, Double isoLr, int isoEvery, int isoSketch,
-    double parsevalCoef, double l2Coef, double l2InitCoef, double spectralCoef) {
+    double weightDecay, double momentum, double isoCoef, Double isoLr, AdamO.Decoupling isoDecoupling, int isoEvery,
+    int isoSketch, double parsevalCoef, double l2Coef, double l2InitCoef, double spectralCoef) {
 
   /** The optimizers {@link #optimizer} can name. */
   public static final List<String> OPTIMIZERS = List.of("adam", "adamw", "adamo", "sgd");
 
   /** The keys of this record in an agent config, in the order {@link #putInto} writes them. */
   public static final List<String> KEYS = List.of("optimizer", "adam_beta1", "adam_beta2", "adam_eps",
-      "weight_decay", "momentum", "iso_coef", "iso_lr", "iso_every", "iso_sketch", "parseval_coef", "l2_coef", "l2_init_coef", "spectral_coef");
+      "weight_decay", "momentum", "iso_coef", "iso_lr", "iso_decoupling", "iso_every", "iso_sketch", "parseval_coef", "l2_coef", "l2_init_coef", "spectral_coef");
 
   /** Range and consistency checks (an option of one optimizer given with another is an error). */
   public OptimizerConfig {
@@ -76,9 +79,11 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
           + optimizer + "); use l2_coef for a coupled L2 penalty");
     }
     new IsometryStep(isoEvery, isoSketch); // the range checks
-    if ((isoCoef > 0 || isoLr != null || isoEvery != 1 || isoSketch != 0) && !optimizer.equals("adamo")) {
-      throw new IllegalArgumentException("iso_coef / iso_lr / iso_every / iso_sketch belong to AdamO; they need "
-          + "optimizer adamo (got " + optimizer + ")");
+    AdamO.checkDecoupling(isoLr, isoDecoupling);
+    if ((isoCoef > 0 || isoLr != null || isoDecoupling != AdamO.Decoupling.LR || isoEvery != 1 || isoSketch != 0)
+        && !optimizer.equals("adamo")) {
+      throw new IllegalArgumentException("iso_coef / iso_lr / iso_decoupling / iso_every / iso_sketch belong to AdamO; "
+          + "they need optimizer adamo (got " + optimizer + ")");
     }
     if (momentum > 0 && !optimizer.equals("sgd")) {
       throw new IllegalArgumentException("momentum is SGD's; it needs optimizer sgd (got " + optimizer + ")");
@@ -87,15 +92,16 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
 
   /** Plain Adam (Adam's default β1, β2) with the given ε and no regularizer. */
   public static OptimizerConfig adam(double eps) {
-    return new OptimizerConfig("adam", Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, eps, 0.0, 0.0, 0.0, null, 1, 0, 0.0, 0.0,
-        0.0, 0.0);
+    return new OptimizerConfig("adam", Adam.DEFAULT_BETA1, Adam.DEFAULT_BETA2, eps, 0.0, 0.0, 0.0, null, AdamO.Decoupling.LR, 1, 0,
+        0.0, 0.0, 0.0, 0.0);
   }
 
   /** A copy with {@code optimizer} = {@code name}, the options of the other optimizers cleared. */
   public OptimizerConfig withOptimizer(String name) {
     return new OptimizerConfig(name, adamBeta1, adamBeta2, adamEps, name.equals("adamw") ? weightDecay : 0.0,
         name.equals("sgd") ? momentum : 0.0, name.equals("adamo") ? isoCoef : 0.0,
-        name.equals("adamo") ? isoLr : null, name.equals("adamo") ? isoEvery : 1, name.equals("adamo") ? isoSketch : 0,
+        name.equals("adamo") ? isoLr : null, name.equals("adamo") ? isoDecoupling : AdamO.Decoupling.LR,
+        name.equals("adamo") ? isoEvery : 1, name.equals("adamo") ? isoSketch : 0,
         parsevalCoef, l2Coef, l2InitCoef, spectralCoef);
   }
 
@@ -109,6 +115,7 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
     m.put("momentum", momentum);
     m.put("iso_coef", isoCoef);
     m.put("iso_lr", isoLr);
+    m.put("iso_decoupling", isoDecoupling.configName());
     m.put("iso_every", isoEvery);
     m.put("iso_sketch", isoSketch);
     m.put("parseval_coef", parsevalCoef);
@@ -121,7 +128,7 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
   public static OptimizerConfig from(Map<String, Object> m) {
     return new OptimizerConfig(asString(m, "optimizer"), asDouble(m, "adam_beta1"), asDouble(m, "adam_beta2"),
         asDouble(m, "adam_eps"), asDouble(m, "weight_decay"), asDouble(m, "momentum"), asDouble(m, "iso_coef"),
-        asNullableDouble(m, "iso_lr"), asInt(m, "iso_every"), asInt(m, "iso_sketch"), asDouble(m, "parseval_coef"),
+        asNullableDouble(m, "iso_lr"), AdamO.Decoupling.fromName(asString(m, "iso_decoupling")), asInt(m, "iso_every"), asInt(m, "iso_sketch"), asDouble(m, "parseval_coef"),
         asDouble(m, "l2_coef"),
         asDouble(m, "l2_init_coef"), asDouble(m, "spectral_coef"));
   }
@@ -140,7 +147,7 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
       case "adam" -> new Adam(params, learningRate, adamBeta1, adamBeta2, adamEps);
       case "adamw" -> new AdamW(params, learningRate, adamBeta1, adamBeta2, adamEps, weightDecay, ParamMask.weights());
       case "adamo" -> new AdamO(params, learningRate, adamBeta1, adamBeta2, adamEps, isoCoef, isoLr,
-          ParamMask.hiddenWeights(), new IsometryStep(isoEvery, isoSketch), seed);
+          isoDecoupling, ParamMask.hiddenWeights(), new IsometryStep(isoEvery, isoSketch), seed);
       case "sgd" -> new Sgd(params, learningRate, momentum);
       default -> throw new IllegalStateException("unknown optimizer " + optimizer);
     };
@@ -149,6 +156,8 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
   /**
    * The coupled regularizers whose coefficient is positive, in the order Parseval, L2, L2-Init
    * ({@code params} as at init), spectral (k = 3, one power iteration per step, from {@code rng}).
+   * L2 and L2-Init act on every layer parameter, the others on hidden weights; none on PPO's
+   * log-std ({@link ParamMask}'s one policy).
    */
   public List<Regularizer> regularizers(List<Param> params, RandomGenerator rng) {
     List<Regularizer> out = new ArrayList<>();
@@ -156,10 +165,10 @@ public record OptimizerConfig(String optimizer, double adamBeta1, double adamBet
       out.add(new ParsevalRegularizer(parsevalCoef));
     }
     if (l2Coef > 0) {
-      out.add(L2Regularizer.toZero(l2Coef, ParamMask.all()));
+      out.add(L2Regularizer.toZero(l2Coef, ParamMask.layerParams()));
     }
     if (l2InitCoef > 0) {
-      out.add(L2Regularizer.toInit(l2InitCoef, ParamMask.all(), params));
+      out.add(L2Regularizer.toInit(l2InitCoef, ParamMask.layerParams(), params));
     }
     if (spectralCoef > 0) {
       out.add(new SpectralRegularizer(spectralCoef, 3, 1, ParamMask.hiddenWeights(), rng));

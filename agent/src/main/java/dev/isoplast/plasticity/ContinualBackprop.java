@@ -101,7 +101,7 @@ final class ContinualBackprop implements Intervention {
           rng = Seeds.stream(seed, events++);
         }
         correctNextBias(l, h, chosen);
-        UnitSurgery.replace(h, chosen, rng, learner.optimizer());
+        UnitSurgery.replace(h, chosen, rng, learner);
         for (int i : chosen) {
           utility[l][i] = 0;
           meanAct[l][i] = 0;

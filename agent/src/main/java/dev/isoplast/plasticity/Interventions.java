@@ -14,6 +14,7 @@ import java.util.Map;
 public final class Interventions {
 
   private final List<Intervention> list;
+  private final UnitResets unitResets = new UnitResets();
 
   Interventions(List<Intervention> list) {
     this.list = List.copyOf(list);
@@ -26,6 +27,11 @@ public final class Interventions {
 
   public List<Intervention> list() {
     return list;
+  }
+
+  /** The hidden units they re-initialised since the monitors last asked (ReDo, CBP, resets). */
+  public UnitResets unitResets() {
+    return unitResets;
   }
 
   public boolean isEmpty() {
@@ -61,7 +67,7 @@ public final class Interventions {
 
   /** The state of each, in order (keys {@code 0}, {@code 1}, ...). */
   public Snapshot state() {
-    Snapshot out = new Snapshot().put("count", (long) list.size());
+    Snapshot out = new Snapshot().put("count", (long) list.size()).put("unit_resets", unitResets.state());
     for (int k = 0; k < list.size(); k++) {
       out.put(String.valueOf(k), list.get(k).state());
     }
@@ -76,6 +82,9 @@ public final class Interventions {
     }
     for (int k = 0; k < list.size(); k++) {
       list.get(k).restore(states.getTree(String.valueOf(k)));
+    }
+    if (states.has("unit_resets")) { // checkpoints before issue 21 have none
+      unitResets.restore(states.getTree("unit_resets"));
     }
   }
 }

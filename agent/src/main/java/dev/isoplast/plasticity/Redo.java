@@ -95,8 +95,7 @@ final class Redo implements Intervention {
           }
         }
         if (!dormant.isEmpty()) {
-          UnitSurgery.replace(layers.get(l), dormant.stream().mapToInt(Integer::intValue).toArray(), rng,
-              learner.optimizer());
+          UnitSurgery.replace(layers.get(l), dormant.stream().mapToInt(Integer::intValue).toArray(), rng, learner);
           count += dormant.size();
         }
       }

@@ -5,6 +5,7 @@ import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.LayerNorm;
+import dev.isoplast.nn.NetworkParts;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ final class Reset implements Intervention {
 
   private final List<Dense> dense = new ArrayList<>();
   private final List<LayerNorm> norms = new ArrayList<>();
+  private final List<NetworkParts.HiddenLayer> hiddenReset = new ArrayList<>(); // whose units a reset re-initialises
   private final long every;
   private final boolean atPhase;
   private final long seed;
@@ -50,6 +52,11 @@ final class Reset implements Intervention {
         }
       }
       dense.addAll(chosen);
+      for (NetworkParts.HiddenLayer h : NetworkParts.hiddenLayers(net)) {
+        if (chosen.contains(h.in())) {
+          hiddenReset.add(h);
+        }
+      }
       List<Layer> seq = net.layers();
       for (int i = 0; i + 1 < seq.size(); i++) {
         if (seq.get(i + 1) instanceof LayerNorm ln && chosen.contains(seq.get(i))) {
@@ -98,6 +105,9 @@ final class Reset implements Intervention {
       for (INDArray s : learner.optimizer().slots(p).values()) {
         s.assign(0.0);
       }
+    }
+    for (NetworkParts.HiddenLayer h : hiddenReset) {
+      learner.interventions().unitResets().addAll(h.activation().name(), h.units());
     }
   }
 

@@ -34,8 +34,18 @@ final class UnitSurgery {
     }
   }
 
-  /** Replaces {@code units} of {@code h}: fresh incoming weights, zero bias, zero outgoing weights, zero moments. */
-  static void replace(HiddenLayer h, int[] units, RandomGenerator rng, Optimizer optimizer) {
+  /**
+   * Replaces {@code units} of {@code h} in {@code learner}: fresh incoming weights, zero bias, zero
+   * outgoing weights, zero moments; and records them in its {@link UnitResets}.
+   */
+  static void replace(HiddenLayer h, int[] units, RandomGenerator rng, Learner learner) {
+    for (int i : units) {
+      learner.interventions().unitResets().add(h.activation().name(), i);
+    }
+    replace(h, units, rng, learner.optimizer());
+  }
+
+  private static void replace(HiddenLayer h, int[] units, RandomGenerator rng, Optimizer optimizer) {
     Dense in = h.in();
     Dense out = h.out();
     int fanIn = in.inSize();

@@ -40,7 +40,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (PPO's actor, DQN's q_network) are also logged without the suffix ({@code plasticity/ntk_cond},
  * ...). With dormancy, each measurement after the first also logs unit revival against the
  * previous one ({@link Revival}: {@code plasticity/revived_frac}, {@code plasticity/newly_dormant_frac},
- * per layer and overall). {@code monitors/ms} is the wall time the measurement took.
+ * {@code plasticity/reset_frac}, per layer and overall), leaving out of revival the units the
+ * interventions re-initialised in between ({@link dev.isoplast.plasticity.UnitResets}).
+ * {@code monitors/ms} is the wall time the measurement took.
  *
  * <p>Monitors run between updates; they change no parameter, gradient or random stream of the
  * learner, so a run's training metrics are the same with monitors on or off.
@@ -277,8 +279,10 @@ public final class Monitors implements Callback {
     if (due.contains(Kind.DORMANCY)) {
       Dormancy.Result now = new Dormancy.Result(dormancy);
       m.putAll(now.metrics());
+      // the units the interventions re-initialised since the previous measurement: not revived by the network
+      var reset = learner.interventions().unitResets().drain();
       if (previousDormancy != null) {
-        m.putAll(Revival.metrics(previousDormancy, now, Dormancy.DORMANT_TAU));
+        m.putAll(Revival.metrics(previousDormancy, now, Dormancy.DORMANT_TAU, reset));
       }
       previousDormancy = now;
     }

@@ -174,7 +174,8 @@ class NtkTest {
     }
     assertEquals(trace, s.trace(), 1e-9 * trace);
     assertEquals(List.of("plasticity/ntk_erank", "plasticity/ntk_erank_frac", "plasticity/ntk_srank",
-        "plasticity/ntk_cond", "plasticity/ntk_rank", "plasticity/ntk_trace"), List.copyOf(Ntk.metrics(s).keySet()));
+        "plasticity/ntk_cond", "plasticity/ntk_rank", "plasticity/ntk_cond_rel", "plasticity/ntk_rank_rel",
+        "plasticity/ntk_trace"), List.copyOf(Ntk.metrics(s).keySet()));
     Ntk.Timing t = Ntk.time(net, x, 1);
     assertEquals(8, t.batch());
     assertTrue(t.fastMs() > 0 && t.bruteForceMs() > 0);

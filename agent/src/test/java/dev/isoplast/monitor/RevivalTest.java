@@ -48,6 +48,33 @@ class RevivalTest {
         () -> Revival.metrics(before, new Dormancy.Result(List.of(layer("a", 1, 1, 1, 1))), 0.025));
   }
 
+  @Test
+  void unitsAMethodResetAreLeftOutOfRevivalByHand() {
+    Dormancy.Result before = new Dormancy.Result(List.of(layer("a", 0, 0.01, 1, 1), layer("b", 0.5, 0.5, 0, 2)));
+    Dormancy.Result now = new Dormancy.Result(List.of(layer("a", 0.5, 0.01, 0.02, 1), layer("b", 0.5, 0.5, 0.7, 2)));
+    java.util.BitSet a = new java.util.BitSet();
+    a.set(0); // the unit that "revived" in a was reset by the method
+    java.util.BitSet b = new java.util.BitSet();
+    b.set(2); // so was b's dormant unit, which is active now
+    b.set(3);
+    Map<String, Double> m = Revival.metrics(before, now, 0.025, Map.of("a", a, "b", b));
+    // a: dormant before {0, 1}, {1} not reset: it stays dormant, revived 0 of 1; active before {2, 3}: 2 newly dormant
+    assertEquals(0.0, m.get("plasticity/revived_frac/a"));
+    assertEquals(0.5, m.get("plasticity/newly_dormant_frac/a"));
+    assertEquals(0.25, m.get("plasticity/reset_frac/a"));
+    // b: its one dormant unit was reset: none left to revive; the active {0, 1} stay active
+    assertEquals(0.0, m.get("plasticity/revived_frac/b"));
+    assertEquals(0.0, m.get("plasticity/newly_dormant_frac/b"));
+    assertEquals(0.5, m.get("plasticity/reset_frac/b"));
+    assertEquals(0.0, m.get("plasticity/revived_frac"));
+    assertEquals(1.0 / 4, m.get("plasticity/newly_dormant_frac"), 1e-15); // 1 of the 4 unreset active units
+    assertEquals(3.0 / 8, m.get("plasticity/reset_frac"), 1e-15);
+    // without resets: as before, and reset_frac 0
+    Map<String, Double> plain = Revival.metrics(before, now, 0.025);
+    assertEquals(2.0 / 3, plain.get("plasticity/revived_frac"), 1e-15);
+    assertEquals(0.0, plain.get("plasticity/reset_frac"));
+  }
+
   static final int IN = 8;
   static final int B = 256;
   static final int[] DEAD = {1, 4, 6};

@@ -113,7 +113,8 @@ class SpectrumStatsTest {
   @Test
   void metricNames() {
     assertEquals(List.of("plasticity/ntk_erank", "plasticity/ntk_erank_frac", "plasticity/ntk_srank",
-        "plasticity/ntk_cond", "plasticity/ntk_rank", "plasticity/ntk_trace"),
+        "plasticity/ntk_cond", "plasticity/ntk_rank", "plasticity/ntk_cond_rel", "plasticity/ntk_rank_rel",
+        "plasticity/ntk_trace"),
         List.copyOf(SpectrumStats.of(new double[] {1, 2}, 0).metrics("plasticity/ntk_").keySet()));
     // a rank-1 kernel with round-off below the floor: rank 1 and cond 1 (cond counts what is above the floor)
     var collapsed = SpectrumStats.of(new double[] {5, 1e-17, -1e-17, 0}, 1e-12).metrics("k_");
@@ -126,5 +127,39 @@ class SpectrumStatsTest {
     assertThrows(IllegalArgumentException.class, () -> SpectrumStats.of(new double[0], 0));
     assertThrows(IllegalArgumentException.class, () -> SpectrumStats.of(new double[] {1}, 1.0));
     assertThrows(IllegalArgumentException.class, () -> SpectrumStats.relativeFloor(4, DataType.INT32));
+  }
+  @Test
+  void condRelIsTakenOverTheEigenvaluesWithinSixDecadesOfAKnownSpectrum() {
+    // K = Q diag(λ) Qᵀ with Q a random orthogonal matrix: its eigenvalues are λ, spanning 12 decades
+    double[] lambda = {1, 0.3, 1e-2, 2e-4, 3e-6, 5e-7, 1e-9, 1e-12};
+    int n = lambda.length;
+    double[][] q = Init.orthogonal(n, n, 1.0, new SplittableRandom(3));
+    double[] k = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        for (int r = 0; r < n; r++) {
+          k[i * n + j] += q[i][r] * lambda[r] * q[j][r];
+        }
+      }
+    }
+    SpectrumStats s = SpectrumStats.ofSymmetric(Nd4j.create(k, new long[] {n, n}, 'c'));
+    // float64's floor n·ε = 1.8·10⁻¹⁵ keeps all eight: cond = 10¹², near where the RL kernels sit
+    assertEquals(n, s.numericalRank());
+    assertEquals(1e12, s.cond(), 1e-3 * 1e12);
+    // the stated floor 10⁻⁶ λ_max keeps 1 … 3·10⁻⁶: cond_rel = 1 / 3·10⁻⁶, rank_rel = 5
+    assertEquals(5, s.rankRel());
+    assertEquals(1 / 3e-6, s.condRel(), 1e-6 / 3e-6);
+    assertEquals(s.condRel(), s.metrics("plasticity/ntk_").get("plasticity/ntk_cond_rel"));
+    assertEquals(5.0, s.metrics("plasticity/ntk_").get("plasticity/ntk_rank_rel"));
+    // a floor above 10⁻⁶ (a float32 spectrum of a large batch) wins: 10⁻³ keeps 1, 0.3, 10⁻²
+    SpectrumStats coarse = SpectrumStats.of(lambda, 1e-3);
+    assertEquals(3, coarse.rankRel());
+    assertEquals(100, coarse.condRel(), 1e-9);
+    // a spectrum within six decades: cond_rel = cond
+    SpectrumStats narrow = SpectrumStats.of(new double[] {4, 2, 1, 0.01}, SpectrumStats.relativeFloor(4,
+        DataType.DOUBLE));
+    assertEquals(400, narrow.condRel(), 1e-12);
+    assertEquals(narrow.cond(), narrow.condRel());
+    assertEquals(4, narrow.rankRel());
   }
 }

@@ -180,7 +180,7 @@ class SweepSpecTest {
 
   @Test
   void theStudySweepFilesRunEveryMethodOfTheComparisonWithEnoughSeeds() throws Exception {
-    // the comparison of docs/results.md: these methods, >= 5 seeds, 8 on the supervised tasks (as the paper)
+    // the comparison of docs/results.md: these methods, >= 10 seeds on RL (issue 21), 8 on the supervised tasks (as the paper)
     List<String> methods = List.of("adam", "l2", "l2-init", "shrink-perturb", "redo", "cbp", "parseval", "spectral",
         "layernorm", "isometric", "isometric-constrained", "adamo", "adamo-isometric");
     Path dir = dev.isoplast.deploy.DeployFiles.root().resolve("sweeps/study");
@@ -188,13 +188,23 @@ class SweepSpecTest {
     try (var s = Files.list(dir)) {
       files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
     }
-    assertEquals(4, files.size(), files.toString());
+    // the paper's supervised setting (issue 21): the paper net and the methods the paper compares
+    List<String> paperMethods = List.of("adam", "adamo", "adamo-isometric", "isometric", "isometric-constrained",
+        "l2-init", "parseval", "spectral", "redo", "cbp", "layernorm");
+    assertEquals(6, files.size(), files.toString());
     for (Path f : files) {
       SweepSpec spec = SweepSpec.fromEntries(SweepSpec.readFile(f), f.toString());
-      assertEquals(methods, spec.methods(), f.toString());
+      String file = f.getFileName().toString().replace(".yaml", "");
+      boolean paper = file.startsWith("paper-");
+      assertEquals(paper ? paperMethods : methods, spec.methods(), f.toString());
       boolean supervised = spec.benchmark() instanceof SweepSpec.TaskBenchmark;
-      assertTrue(spec.seeds().size() >= (supervised ? 8 : 5), f.toString());
-      assertEquals(f.getFileName().toString().replace(".yaml", ""), spec.benchmark().name(), f.toString());
+      assertTrue(spec.seeds().size() >= (supervised ? 8 : 10), f.toString());
+      assertEquals(file.replace("paper-", ""), spec.benchmark().name(), f.toString());
+      if (paper) {
+        SweepSpec.TaskBenchmark task = (SweepSpec.TaskBenchmark) spec.benchmark();
+        assertEquals("paper", task.net(), f.toString());
+        assertTrue(task.name().equals("random-label-mnist") || task.tasks() >= 300, f.toString());
+      }
       for (SweepSpec.Cell c : spec.cells()) {
         assertTrue(dev.isoplast.plasticity.Methods.names().contains(c.method()), c.method());
       }

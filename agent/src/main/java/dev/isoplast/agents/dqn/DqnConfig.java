@@ -46,7 +46,7 @@ import java.util.Map;
  *     initialised as PyTorch's {@code nn.Linear} default, as CleanRL's QNetwork
  * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
  *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
- *     {@code iso_lr}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
+ *     {@code iso_lr}, {@code iso_decoupling}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
  *     {@code l2_init_coef}, {@code spectral_coef}
  *     (see {@link OptimizerConfig})
  * @param interventions the plasticity interventions: the keys of {@link InterventionConfig}; ReDo
@@ -222,7 +222,7 @@ public record DqnConfig(
     ConfigValues.checkKeys("DQN", KEYS, values);
     Map<String, Object> m = base.toMap();
     m.putAll(values);
-    BodyConfig body = BodyConfig.fromMap(m, base.body(), Init.torchDefault());
+    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.torchDefault());
     return new DqnConfig(
         asInt(m, "num_envs"),
         asDouble(m, "learning_rate"),

@@ -191,7 +191,8 @@ public final class Ppo implements Agent {
       logStd = null;
     } else {
       INDArray init = Nd4j.zeros(dtype, 1, actDim).addi(config.logStdInit());
-      logStd = new Param("actor.log_std", Param.Role.BIAS, true, init); // a head parameter: no decay, no isometry
+      // no layer's: no plasticity method acts on it (ParamMask.layerParams), only the task gradient
+      logStd = new Param("actor.log_std", Param.Role.DISTRIBUTION, true, init);
       all.add(logStd);
     }
     this.params = List.copyOf(all);
@@ -298,6 +299,9 @@ public final class Ppo implements Agent {
       gradientStep.endUpdate(this);
       metrics.putAll(gradientStep.metrics());
       metrics.put("charts/learning_rate", optimizer.learningRate());
+      if (logStd != null) {
+        metrics.put("charts/policy_std", policyStd());
+      }
       double elapsed = (System.nanoTime() - startNanos) / 1e9;
       metrics.put("charts/SPS", (double) (long) ((globalStep - startStep) / elapsed));
       sink.log(globalStep, metrics);
@@ -738,6 +742,16 @@ public final class Ppo implements Agent {
   /** The state-independent log-std of a Box policy, or null for Discrete actions. */
   public Param logStd() {
     return logStd;
+  }
+
+  /** The Box policy's standard deviation averaged over action dimensions, mean of exp(log_std) (logged as {@code charts/policy_std}). */
+  public double policyStd() {
+    double sum = 0;
+    double[] ls = HostArrays.toDoubles(logStd.value(), null);
+    for (double v : ls) {
+      sum += Math.exp(v);
+    }
+    return sum / ls.length;
   }
 
   /** {@code actor} and {@code critic}. */

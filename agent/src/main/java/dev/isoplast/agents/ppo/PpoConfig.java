@@ -55,7 +55,7 @@ import java.util.Map;
  *     an mlp is initialised orthogonally with gain √2 as CleanRL's {@code layer_init}
  * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
  *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
- *     {@code iso_lr}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
+ *     {@code iso_lr}, {@code iso_decoupling}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
  *     {@code l2_init_coef}, {@code spectral_coef}
  *     (see {@link OptimizerConfig})
  * @param interventions the plasticity interventions (Shrink &amp; Perturb, ReDo, Continual Backprop,
@@ -291,7 +291,7 @@ public record PpoConfig(
     ConfigValues.checkKeys("PPO", KEYS, values);
     Map<String, Object> m = base.toMap();
     m.putAll(values);
-    BodyConfig body = body(m, base.body());
+    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.orthogonal(Init.RELU_GAIN));
     return new PpoConfig(
         asInt(m, "num_envs"),
         asInt(m, "num_steps"),
@@ -313,9 +313,5 @@ public record PpoConfig(
         InterventionConfig.from(m),
         asDouble(m, "log_std_init"),
         asBool(m, "overlap_rollout"));
-  }
-
-  private static BodyConfig body(Map<String, Object> m, BodyConfig base) {
-    return BodyConfig.fromMap(m, base, Init.orthogonal(Init.RELU_GAIN));
   }
 }

@@ -140,5 +140,10 @@ class PpoSidecarTest {
     double h = rows.rows.stream().filter(m -> m.containsKey("losses/entropy")).findFirst().orElseThrow()
         .get("losses/entropy");
     assertEquals(0.5 * (1 + Math.log(2 * Math.PI)), h, 0.02);
+    // charts/policy_std, the mean of exp(log_std), on every update row: near 1 after the first updates
+    List<Double> std = rows.rows.stream().filter(m -> m.containsKey("charts/policy_std"))
+        .map(m -> m.get("charts/policy_std")).toList();
+    assertEquals(2, std.size(), "one per iteration");
+    assertEquals(1.0, std.get(0), 0.05);
   }
 }

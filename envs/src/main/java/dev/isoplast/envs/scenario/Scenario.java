@@ -36,7 +36,8 @@ import java.util.Set;
  * {@code obs_permutation} and {@code action_permutation} ({@code random}, {@code identity} or a
  * list), {@code obs_sign_flip} ({@code random}, {@code none} or a list of ±1),
  * {@code reward_scale} (a positive number). Random values are drawn for every phase instance
- * (every repeat draws anew) from the run seed ({@link ScenarioPlan}).
+ * (every repeat draws anew) from the run seed, never repeating the previous phase's transform
+ * ({@link ScenarioPlan}).
  *
  * <p>Every error names the file, the phase and the key: {@code scenario F: phases[2]: ...}.
  */

@@ -19,6 +19,17 @@ import java.util.random.RandomGenerator;
  * phase by phase in a fixed order (dynamics in file order, observation permutation, sign flip,
  * action permutation), so the same seed gives the same plan.
  *
+ * <p><b>No phase repeats the previous phase's transform</b> (issue 21). The transform of a phase is
+ * its wrapper chain: the observation map x ↦ s ⊙ x[π] (permutation π, sign flip s) and the action
+ * permutation; identity wrappers count as transforms. Two chains are the same map exactly when π, s
+ * and the action permutation are all equal. When a phase instance k ≥ 1 with a {@code random}
+ * wrapper draws the transform of instance k − 1, its random wrappers are drawn again, in the same
+ * order from the same stream, until the transform differs. So a plan changes only where a repeat
+ * would have occurred, and from there on. A phase whose random wrappers have a single outcome (a
+ * random permutation of one entry, and no random sign flip) cannot be redrawn: that is an error
+ * when the sequence has more than one phase instance. Dynamics draws are not part of the
+ * transform and are never redrawn.
+ *
  * @param phases the phase instances in order
  */
 public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
@@ -80,6 +91,7 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
     int n = scenario.phases().size();
     for (int i = 0; i < n; i++) {
       check(scenario.phases().get(i), declared, obsSize, actionN, err, "phases[" + i + "]", env.envId());
+      checkRedrawable(scenario.phases().get(i), obsSize, actionN, scenario.sequence().size(), err, "phases[" + i + "]");
     }
     RandomGenerator rng = new SplittableRandom(seed ^ STREAM);
     List<Phase> out = new ArrayList<>();
@@ -90,11 +102,14 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
       Map<String, Double> dyn = new LinkedHashMap<>();
       declared.values().forEach(d -> dyn.put(d.name(), d.defaultValue()));
       p.dynamics().forEach((key, draw) -> dyn.put(key, draw.draw(rng)));
-      int[] obsPerm = permutation(p.obsPermutation(), obsSize, rng);
-      double[] sign = signs(p.obsSignFlip(), obsSize, rng);
-      int[] actPerm = actionN == null ? null : permutation(p.actionPermutation(), actionN, rng);
-      Perturbation pert = new Perturbation(dyn, obsPerm, sign, actPerm, p.rewardScale() == null ? 1.0
-          : p.rewardScale());
+      Perturbation previous = out.isEmpty() ? null : out.get(out.size() - 1).perturbation();
+      Perturbation pert;
+      do {
+        int[] obsPerm = permutation(p.obsPermutation(), obsSize, rng);
+        double[] sign = signs(p.obsSignFlip(), obsSize, rng);
+        int[] actPerm = actionN == null ? null : permutation(p.actionPermutation(), actionN, rng);
+        pert = new Perturbation(dyn, obsPerm, sign, actPerm, p.rewardScale() == null ? 1.0 : p.rewardScale());
+      } while (previous != null && hasRandomWrapper(p) && sameTransform(pert, previous));
       out.add(new Phase(k, k % n, start, p.steps(), pert));
       start += p.steps();
     }
@@ -130,6 +145,29 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
       if (p.actionPermutation() instanceof Scenario.Permutation.Fixed f) {
         checkPermutation(f.values(), actionN, err, where, "action_permutation");
       }
+    }
+  }
+
+  /** Whether two perturbations' wrapper chains are the same map (equal permutations and signs). */
+  static boolean sameTransform(Perturbation a, Perturbation b) {
+    return Arrays.equals(a.obsPermutation(), b.obsPermutation()) && Arrays.equals(a.obsSignFlip(), b.obsSignFlip())
+        && Arrays.equals(a.actionPermutation(), b.actionPermutation());
+  }
+
+  private static boolean hasRandomWrapper(Scenario.PhaseSpec p) {
+    return p.obsPermutation() instanceof Scenario.Permutation.Random || p.obsSignFlip() instanceof Scenario.SignFlip.Random
+        || p.actionPermutation() instanceof Scenario.Permutation.Random;
+  }
+
+  /** A phase with random wrappers must be able to draw another transform than the previous phase's. */
+  private static void checkRedrawable(Scenario.PhaseSpec p, int obsSize, Integer actionN, int instances,
+      Scenario.Errors err, String where) {
+    boolean moreThanOne = p.obsSignFlip() instanceof Scenario.SignFlip.Random
+        || (p.obsPermutation() instanceof Scenario.Permutation.Random && obsSize > 1)
+        || (p.actionPermutation() instanceof Scenario.Permutation.Random && actionN != null && actionN > 1);
+    if (hasRandomWrapper(p) && !moreThanOne && instances > 1) {
+      throw err.at(where, "its random wrappers have a single outcome (a permutation of one entry), so it cannot draw "
+          + "a transform other than the previous phase's; write identity instead of random");
     }
   }
 
