@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "report", mixinStandardHelpOptions = true,
     description = {"Write DIR/report.html and DIR/plots/*.png for a sweep directory (sweep.json, or the "
         + "sweep.shard-i-of-N.json files of its shards, merged), a run directory or a directory of run directories: "
-        + "curves per method (mean over seeds, 95%% band), per-phase IQM with 95%% stratified-bootstrap CIs, "
+        + "curves per method (mean over seeds, 95%% band), per-phase IQM with 95%% CIs from resampling whole runs, "
         + "plasticity ratio, monitors, and a table of the final figures with the command lines that made them. The "
         + "page opens from file:// (no server, no network).",
         "For a tuned sweep (sweep --tune): the held-out runs are compared, the selection is named and the tuning "
@@ -32,7 +32,7 @@ final class ReportCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DIR", description = "A sweep directory, a run directory, or a directory of run directories.")
   Path dir;
 
-  @Option(names = "--markdown", description = "Also write DIR/results.md and print it: per method the IQM of the late phases or tasks (the last 20%%) and of all of them with 95%% CIs, P(adamo better), and the monitors over the late stretch (the study's table, docs/results.md).")
+  @Option(names = "--markdown", description = "Also write DIR/results.md and print it: per method the IQM of the late phases or tasks (the last 20%%) and of all of them with 95%% CIs, P(adamo better), and the monitors over the late stretch (the study's table, docs/results.md); for a tuned sweep, the selection after it.")
   boolean markdown;
 
   @Option(names = "--export", paramLabel = "OUT", description = "Also copy the sweep into OUT small enough to commit (results/ in the repository): its index, each run's config.yaml, command.txt, summary.json and only the metric rows the report reads (metrics.jsonl.gz); 'report OUT' regenerates the same page and tables. Checkpoints, event files and logs stay behind.")
@@ -58,6 +58,9 @@ final class ReportCommand implements Callable<Integer> {
     Path html = Report.write(data, dir, tuning);
     if (markdown) {
       String md = StudyTable.markdown(data, StudyTable.compute(data, StratifiedBootstrap.withSeed(0)));
+      if (tuning != null) {
+        md += Sensitivity.markdown(tuning, dev.isoplast.report.Selection.read(dir));
+      }
       try {
         java.nio.file.Files.writeString(dir.resolve("results.md"), md);
       } catch (java.io.IOException e) {

@@ -209,6 +209,24 @@ public final class Sensitivity {
     Charts.write(png, Charts.chart("Sensitivity to " + knob + " (tuning seeds; IQM, 95% CI)", plot));
   }
 
+  /**
+   * The selection as Markdown, for {@code report --markdown} of a tuned sweep (after the study
+   * table of the held-out runs): the seeds, the criterion and each method's selected setting.
+   */
+  public static String markdown(Data d, Map<String, Map<String, String>> selection) {
+    StringBuilder b = new StringBuilder("\nTuned (sweep --tune): every method's grid on tuning seeds ")
+        .append(d.tuneSeeds()).append(", the selection below run on held-out seeds ").append(d.heldoutSeeds())
+        .append(" (the table above). Criterion: ").append(d.criterion()).append(".\n\n| method | selected |\n|---|---|\n");
+    if (selection != null) {
+      selection.forEach((method, setting) -> {
+        StringBuilder s = new StringBuilder();
+        setting.forEach((k, v) -> s.append(s.length() == 0 ? "" : ", ").append(k).append('=').append(v));
+        b.append("| ").append(method).append(" | ").append(s).append(" |\n");
+      });
+    }
+    return b.toString();
+  }
+
   /** The section's HTML: the protocol, and per method its grid with scores and the selection named. */
   static String html(Data d) {
     StringBuilder h = new StringBuilder();

@@ -116,6 +116,9 @@ class TuneCliTest {
     assertTrue(page.contains("held-out runs (seeds [101])"), "the comparison is on the held-out runs");
     assertTrue(page.contains("1 / 1"), "one held-out run per method in the final figures");
     assertFalse(page.contains("id=\"at-preset\""), "tuned, not at the preset");
+    CliTest.Run md = CliTest.run("report", dir.toString(), "--markdown");
+    assertEquals(0, md.code(), md.err());
+    assertTrue(md.out().contains("Tuned (sweep --tune)") && md.out().contains("| adam | learning_rate="), md.out());
     assertEquals(0, CliTest.run("report", dir.resolve("tune").toString()).code());
     assertTrue(Files.readString(dir.resolve("tune/report.html")).contains("id=\"stage\""), "a stage says so");
     String adamChoice = sel.get("methods").get("adam").get("setting").get("learning_rate").asText();
