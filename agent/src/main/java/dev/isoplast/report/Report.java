@@ -161,7 +161,7 @@ public final class Report {
         double[][] per = with.stream().map(r -> {
           RunRecord.Series s = r.series().get(k);
           double[] v = Curves.carryForward(s.steps(), s.values(), grid, end(r));
-          return k.equals("plasticity/ntk_cond") ? Curves.log10(v) : v;
+          return k.startsWith("plasticity/ntk_cond") ? Curves.log10(v) : v;
         }).toArray(double[][]::new);
         perMethod.put(e.getKey(), Curves.meanBand(grid, per));
       }
@@ -286,6 +286,15 @@ public final class Report {
             "Of the units dormant at the previous measurement, the fraction active now (the paper's mechanism). "
                 + "A spike right after a " + segment + " switch comes partly from the probe batch, which is redrawn "
                 + "from the new " + segment + "'s inputs then (docs/monitors.md)."};
+      case "plasticity/reset_frac":
+        return new String[] {"Units reset by the method", "reset fraction",
+            "Fraction of hidden units that the method itself re-initialised since the previous measurement (ReDo, "
+                + "CBP, resets); the revived fraction leaves these out (docs/monitors.md)."};
+      case "plasticity/ntk_cond_rel":
+        return new String[] {"NTK condition number (relative floor)", "log10 condition number, λ ≥ 10⁻⁶ λ_max",
+            "λ_max/λ_min over the eigenvalues of the empirical NTK at least 10⁻⁶ λ_max (RL: the policy network's), "
+                + "averaged over seeds as log10: unlike the plain condition number it does not sit at float64's "
+                + "ceiling when the spectrum runs down to round-off; read it with the effective rank."};
       case "plasticity/ntk_erank":
         return new String[] {"NTK effective rank", "effective rank of the empirical NTK",
             "exp(entropy) of the normalised eigenvalues of the empirical NTK on the probe batch (RL: the policy network's)."};

@@ -59,7 +59,7 @@ public record RunRecord(Path dir, String method, Long seed, String benchmark, Ki
 
   /** The monitor metrics the report plots (plus {@code isometry/NET.body/gap} for every network). */
   public static final List<String> MONITOR_KEYS = List.of("plasticity/dormant_frac", "plasticity/revived_frac",
-      "plasticity/ntk_erank", "plasticity/ntk_cond");
+      "plasticity/reset_frac", "plasticity/ntk_erank", "plasticity/ntk_cond", "plasticity/ntk_cond_rel");
 
   /** {@code isometry/actor.body/gap}: the whole body's input–output Jacobian, per network. */
   public static final Pattern BODY_GAP = Pattern.compile("isometry/[^/.]+\\.body/gap");

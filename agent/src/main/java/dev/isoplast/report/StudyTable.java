@@ -183,6 +183,10 @@ public final class StudyTable {
     int k = lateCount(data.segments());
     String seg = data.segmentName();
     boolean fresh = rows.stream().anyMatch(r -> !Double.isNaN(r.freshGap().point()));
+    // runs that logged the relative-floor condition number show it (the plain one sits at float64's ceiling on
+    // RL bodies); older exports have only the plain one
+    boolean rel = rows.stream().anyMatch(r -> Double.isFinite(r.monitors().getOrDefault("plasticity/ntk_cond_rel",
+        Double.NaN)));
     b.append(String.format(Locale.ROOT, "%s: %s per %s; a run is the unit: its late score is its mean over the last "
         + "%d of %d %ss, its all score its mean over all, early = the first %d; IQM of the per-run scores with 95%% "
         + "CIs from resampling whole runs; P = P(an %s run's late score > the method's run's), CI resampling the "
@@ -193,7 +197,7 @@ public final class StudyTable {
             + "the late phases (> 0: the continual learner ends below a fresh one)" : ""));
     b.append("| method | runs | IQM late [95% CI] | IQM all [95% CI] | P(adamo better) [95% CI] | MW p | MDD | "
         + "loss [95% CI] | " + (fresh ? "fresh gap [95% CI] | " : "")
-        + "dormant | revived | NTK erank | NTK cond | body gap |\n");
+        + "dormant | revived | NTK erank | " + (rel ? "NTK cond (λ ≥ 10⁻⁶ λ_max)" : "NTK cond") + " | body gap |\n");
     b.append("|---|---|---|---|---|---|---|---|" + (fresh ? "---|" : "") + "---|---|---|---|---|\n");
     for (Row r : rows) {
       Map<String, Double> mon = r.monitors();
@@ -203,7 +207,7 @@ public final class StudyTable {
           fresh ? interval(r.freshGap()) + " | " : "",
           num(mon.get("plasticity/dormant_frac")),
           num(mon.get("plasticity/revived_frac")), num(mon.get("plasticity/ntk_erank")),
-          sci(mon.get("plasticity/ntk_cond")), sci(mon.get("gap"))));
+          sci(mon.get(rel ? "plasticity/ntk_cond_rel" : "plasticity/ntk_cond")), sci(mon.get("gap"))));
     }
     b.append("\nMade by:\n\n```\n");
     for (String c : data.results().commands()) {

@@ -49,5 +49,16 @@ class StudyTableTest {
     assertTrue(md.contains("| adam | 4 | 6.000 [") && md.contains("| adamo | 4 | 15.000 ["), md);
     assertTrue(md.contains("0.938 [") && md.contains("| 0.057 |") && md.contains("| 16.367 |"), md);
     assertTrue(md.contains("Made by:") && md.contains("isoplast sweep"), md);
+    assertTrue(md.contains("| NTK cond |"), "no run logged the relative-floor condition number: the plain one");
+    // runs that logged plasticity/ntk_cond_rel show it instead (the plain one sits at float64's ceiling on RL bodies)
+    List<StudyTable.Row> withRel = rows.stream().map(r -> {
+      java.util.Map<String, Double> m = new java.util.LinkedHashMap<>(r.monitors());
+      m.put("plasticity/ntk_cond", 1.0e13);
+      m.put("plasticity/ntk_cond_rel", 4.5e5);
+      return new StudyTable.Row(r.method(), r.runs(), r.late(), r.all(), r.referenceBetter(), r.mannWhitneyP(),
+          r.mdd(), r.loss(), r.freshGap(), m);
+    }).toList();
+    String rel = StudyTable.markdown(data, withRel);
+    assertTrue(rel.contains("NTK cond (λ ≥ 10⁻⁶ λ_max)") && rel.contains("| 4.5e+05 |") && !rel.contains("1.0e+13"), rel);
   }
 }
