@@ -1,6 +1,7 @@
 package dev.isoplast.agents;
 
 import dev.isoplast.config.Snapshot;
+import dev.isoplast.nn.FlatParams;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import dev.isoplast.optim.GradClip;
@@ -42,7 +43,7 @@ public final class GradientStep {
   public GradientStep(List<Param> params, Optimizer optimizer, List<Regularizer> regularizers, Double maxGradNorm,
       Interventions interventions) {
     this.params = List.copyOf(params);
-    this.grads = GradClip.grads(this.params);
+    this.grads = FlatParams.gradArrays(this.params);
     this.optimizer = optimizer;
     this.regularizers = List.copyOf(regularizers);
     this.maxGradNorm = maxGradNorm;

@@ -20,12 +20,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class FlatParams {
 
-  private final List<Param> params;
   private final INDArray value;
   private final INDArray grad;
 
-  private FlatParams(List<Param> params, DataType dataType, long length) {
-    this.params = List.copyOf(params);
+  private FlatParams(DataType dataType, long length) {
     this.value = Nd4j.zeros(dataType, length);
     this.grad = Nd4j.zeros(dataType, length);
   }
@@ -49,7 +47,7 @@ public final class FlatParams {
     if (type != DataType.FLOAT && type != DataType.DOUBLE) {
       return null;
     }
-    FlatParams flat = new FlatParams(params, type, length);
+    FlatParams flat = new FlatParams(type, length);
     long offset = 0;
     for (Param p : params) {
       long n = p.length();
@@ -75,7 +73,7 @@ public final class FlatParams {
 
     /** The number of elements. */
     public long length() {
-      return params.stream().mapToLong(Param::length).sum();
+      return flat() ? value.length() : params.get(0).length();
     }
   }
 
@@ -103,9 +101,17 @@ public final class FlatParams {
     return out;
   }
 
-  /** The parameters, in buffer order. */
-  public List<Param> params() {
-    return params;
+  /** The gradients of {@code params} as few arrays as possible: a flat run's as one view (zeroing, clipping). */
+  public static List<INDArray> gradArrays(List<Param> params) {
+    List<INDArray> out = new java.util.ArrayList<>();
+    for (Run run : runs(params)) {
+      if (run.flat()) {
+        out.add(run.grad());
+      } else {
+        out.add(run.params().get(0).grad());
+      }
+    }
+    return out;
   }
 
   /** Every parameter's values, one after the other (1-D). */

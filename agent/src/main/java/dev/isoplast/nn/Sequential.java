@@ -82,15 +82,10 @@ public final class Sequential implements Layer {
     return layers.stream().filter(type::isInstance).map(type::cast).collect(Collectors.toList());
   }
 
-  /** Clears every parameter's gradient (backward adds into them): one pass over the flat buffer. */
+  /** Clears every parameter's gradient (backward adds into them): one pass or op per flat run. */
   public void zeroGrad() {
-    FlatParams flat = params.get(0).flat();
-    if (flat != null && flat.params().equals(params)) {
-      HostArrays.zeroOrAssign(flat.grad());
-      return;
-    }
-    for (Param p : params) {
-      p.zeroGrad();
+    for (INDArray g : FlatParams.gradArrays(params)) {
+      HostArrays.zeroOrAssign(g);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.FlatParams;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import java.nio.DoubleBuffer;
@@ -31,16 +32,15 @@ public class Adam extends Optimizer {
   public static final double DEFAULT_EPS = 1e-8;
 
   /**
-   * Parameters up to this many elements are updated by one Java loop, larger ones by libnd4j's
-   * fused {@code adam_updater} op (one native call computes m, v and the step). The Java loop costs
-   * ≈ 3.7 ns per element at every size; the native op a fixed ≈ 15–40 µs per call plus well under
-   * 1 ns per element (vectorised, both cores), so it wins above a few thousand elements
-   * (docs/performance.md). Before the fused op, large parameters took 13 ND4J ops (≈ 6–12 ns per
-   * element up to 131k elements); the loop then ran up to 131,072 elements.
+   * Parameters (or flat segments) up to this many elements are updated by one Java loop, larger
+   * ones by libnd4j's fused {@code adam_updater} op (one native call computes m, v and the step).
+   * Measured on the 2-vCPU Intel Xeon (docs/performance.md, "Flat parameters"): the Java loop costs
+   * 11–16 ns per element there (3.7 ns on the AMD EPYC of earlier measurements), the native op
+   * ≈ 5–6 ns per element, with 1 or 2 OpenMP threads: the small MNIST net's update (89,610
+   * elements) went from 1.7–2.0 to 0.5–0.8 ms. Before the fused op, large parameters took 13 ND4J
+   * ops (≈ 6–12 ns per element up to 131k elements on the EPYC) and the loop ran up to 131,072.
    */
   static final long HOST_LOOP_MAX = 16_384;
-
-  private final Map<Segment, INDArray> segmentScratch = new java.util.HashMap<>();
 
   protected final double beta1;
   protected final double beta2;
@@ -89,15 +89,15 @@ public class Adam extends Optimizer {
    */
   @Override
   protected void updateSegment(Segment segment, long t, double lr) {
-    if (!segment.flat() || segment.length() <= HOST_LOOP_MAX) {
+    FlatParams.Run run = segment.run();
+    if (!run.flat() || run.length() <= HOST_LOOP_MAX) {
       super.updateSegment(segment, t, lr);
       return;
     }
-    for (Param p : segment.params()) {
+    for (Param p : run.params()) {
       decoupledStage(p, t, lr);
     }
-    INDArray step = segmentScratch.computeIfAbsent(segment, s -> Nd4j.zeros(s.value().dataType(), s.length()));
-    nativeStep(segment.value(), segment.grad(), segment.slot("m"), segment.slot("v"), step, t, lr);
+    nativeStep(run.value(), run.grad(), segment.slot("m"), segment.slot("v"), segment.scratch(), t, lr);
   }
 
   /**
@@ -130,10 +130,15 @@ public class Adam extends Optimizer {
       return;
     }
     if (extra != null) {
-      theta.muli(1 + c);
-      axpy(-c, extra, theta);
+      applyDecoupled(theta, c, extra);
     }
     nativeStep(theta, g, m, v, scratch(p, 1)[0], t, lr);
+  }
+
+  /** θ ← θ (1 + c) − c·extra as two ND4J ops: a decoupled term applied apart from the update. */
+  protected static void applyDecoupled(INDArray theta, double c, INDArray extra) {
+    theta.muli(1 + c);
+    axpy(-c, extra, theta);
   }
 
   /**

@@ -158,12 +158,11 @@ public final class AdamO extends Adam {
     return form;
   }
 
-  /** c = 4 k η_iso λ, the factor of (W Wᵀ W − W) at step t, or 0 where the isometry step does not act on p. */
+  /** c = 4 k η_iso λ, the factor of (W Wᵀ W − W) (which ∇R / 4 equals for either Gram side) at step t, or 0 where the isometry step does not act on p. */
   private double isoFactor(Param p, long t, double lr) {
     if (!(isoCoef > 0 && mask.test(p) && p.value().rank() == 2) || t % form.every() != 0) {
       return 0;
     }
-    // c = 4 k η_iso λ: the factor of (W Wᵀ W − W), which ∇R / 4 equals for either Gram side
     return 4.0 * form.every() * isoRate(lr) * isoCoef;
   }
 
@@ -194,8 +193,7 @@ public final class AdamO extends Adam {
     if (form.sketch() == 0) {
       INDArray wwtw = scratch(p, 3)[2];
       penalty.cubic(p.value(), wwtw);
-      p.value().muli(1 + c);
-      axpy(-c, wwtw, p.value());
+      applyDecoupled(p.value(), c, wwtw);
     } else {
       sketch(p, t).apply(p.value(), c / form.sketch());
     }

@@ -18,10 +18,10 @@ public final class GradClip {
 
   /** Clips in place; returns the norm before clipping. One pass or op per run of a flat buffer ({@link FlatParams#runs}). */
   public static double clipGlobalNorm(List<Param> params, double maxNorm) {
-    return clip(grads(params), maxNorm);
+    return clip(FlatParams.gradArrays(params), maxNorm);
   }
 
-  /** Clips the gradient arrays {@link #grads} returned, in place; returns the norm before clipping. */
+  /** Clips gradient arrays ({@link FlatParams#gradArrays}) in place; returns the norm before clipping. */
   public static double clip(List<INDArray> grads, double maxNorm) {
     double sq = 0;
     for (INDArray g : grads) {
@@ -44,18 +44,5 @@ public final class GradClip {
       }
     }
     return norm;
-  }
-
-  /** The gradients of {@code params} as few arrays as possible: a flat run's as one view. */
-  public static List<INDArray> grads(List<Param> params) {
-    List<INDArray> out = new java.util.ArrayList<>();
-    for (FlatParams.Run run : FlatParams.runs(params)) {
-      if (run.flat()) {
-        out.add(run.grad());
-      } else {
-        run.params().forEach(p -> out.add(p.grad()));
-      }
-    }
-    return out;
   }
 }

@@ -45,7 +45,7 @@ public abstract class Optimizer {
       for (Param p : run.params()) {
         Map<String, INDArray> s = new LinkedHashMap<>();
         for (String name : slotNames) {
-          s.put(name, seg.flat() ? seg.slotView(name, p) : Nd4j.zeros(p.value().dataType(), p.value().shape()));
+          s.put(name, run.flat() ? seg.slotView(name, p) : Nd4j.zeros(p.value().dataType(), p.value().shape()));
         }
         slots.put(p, s);
       }
@@ -59,6 +59,7 @@ public abstract class Optimizer {
   public static final class Segment {
     private final FlatParams.Run run;
     private final Map<String, INDArray> slots = new LinkedHashMap<>();
+    private INDArray scratch;
 
     Segment(FlatParams.Run run, String[] slotNames) {
       this.run = run;
@@ -69,24 +70,9 @@ public abstract class Optimizer {
       }
     }
 
-    /** The parameters, in order. */
-    public List<Param> params() {
-      return run.params();
-    }
-
-    /** Whether the segment lies in a flat buffer (else it is one stand-alone parameter). */
-    public boolean flat() {
-      return run.flat();
-    }
-
-    /** The segment's values as one 1-D view (flat segments only). */
-    public INDArray value() {
-      return run.value();
-    }
-
-    /** The segment's gradients as one 1-D view (flat segments only). */
-    public INDArray grad() {
-      return run.grad();
+    /** The parameters, and (when flat) their values and gradients as 1-D views. */
+    public FlatParams.Run run() {
+      return run;
     }
 
     /** Slot {@code name} over the whole segment, 1-D (flat segments only). */
@@ -94,9 +80,12 @@ public abstract class Optimizer {
       return slots.get(name);
     }
 
-    /** The number of elements. */
-    public long length() {
-      return run.length();
+    /** A work array of the segment's length (flat segments only), made once. */
+    public INDArray scratch() {
+      if (scratch == null) {
+        scratch = Nd4j.zeros(run.value().dataType(), run.length());
+      }
+      return scratch;
     }
 
     private INDArray slotView(String name, Param p) {
@@ -120,7 +109,7 @@ public abstract class Optimizer {
    * flat segment at once.
    */
   protected void updateSegment(Segment segment, long t, double lr) {
-    for (Param p : segment.params()) {
+    for (Param p : segment.run().params()) {
       update(p, slots.get(p), t, lr);
     }
   }
@@ -132,11 +121,6 @@ public abstract class Optimizer {
     for (Segment s : segments) {
       updateSegment(s, step, learningRate);
     }
-  }
-
-  /** The parameters grouped into segments (consecutive parameters of one flat buffer), in order. */
-  protected List<Segment> segments() {
-    return segments;
   }
 
   public List<Param> params() {

@@ -55,9 +55,8 @@ public final class StudyTable {
 
   /** The rows of the methods with statistics in {@code data}, in its order. */
   public static List<Row> compute(Report.Data data, StratifiedBootstrap bootstrap) {
-    Map<String, double[][]> late = new LinkedHashMap<>();
-    Map<String, double[][]> all = new LinkedHashMap<>();
-    Map<String, double[][]> segmentsOf = new LinkedHashMap<>();
+    Map<String, double[][]> segmentScores = new LinkedHashMap<>(); // runs × segments, signed: higher is better
+    Map<String, double[][]> late = new LinkedHashMap<>(); // runs × 1: each run's mean over its late segments
     Map<String, List<RunRecord>> used = new LinkedHashMap<>();
     int k = lateCount(data.segments());
     for (String method : data.figures().keySet()) {
@@ -72,15 +71,12 @@ public final class StudyTable {
         continue;
       }
       double[][] a = new double[runs.size()][];
-      double[][] l = new double[runs.size()][];
       for (int n = 0; n < runs.size(); n++) {
         double[] s = runs.get(n).scores();
         a[n] = data.higherIsBetter() ? s.clone() : negate(s);
-        l[n] = java.util.Arrays.copyOfRange(a[n], s.length - k, s.length);
       }
-      late.put(method, Statistics.runMeans(l));
-      all.put(method, Statistics.runMeans(a));
-      segmentsOf.put(method, a);
+      segmentScores.put(method, a);
+      late.put(method, Statistics.runMeans(a, data.segments() - k, data.segments()));
       used.put(method, runs);
     }
     double[][] ref = late.get(REFERENCE);
@@ -88,7 +84,8 @@ public final class StudyTable {
     for (var e : used.entrySet()) {
       String m = e.getKey();
       StratifiedBootstrap.Interval lateI = sign(bootstrap.iqm(late.get(m)), data.higherIsBetter());
-      StratifiedBootstrap.Interval allI = sign(bootstrap.iqm(all.get(m)), data.higherIsBetter());
+      StratifiedBootstrap.Interval allI = sign(bootstrap.iqm(Statistics.runMeans(segmentScores.get(m))),
+          data.higherIsBetter());
       boolean compared = ref != null && !m.equals(REFERENCE);
       StratifiedBootstrap.Interval better = compared ? bootstrap.probabilityOfImprovement(ref, late.get(m))
           : Figures.NONE;
@@ -96,7 +93,7 @@ public final class StudyTable {
       double[] y = Statistics.column(late.get(m));
       double p = compared ? MannWhitney.test(x, y).p() : Double.NaN;
       double mdd = compared ? Power.minimumDetectableDifference(x, y) : Double.NaN;
-      rows.add(new Row(m, e.getValue().size(), lateI, allI, better, p, mdd, loss(segmentsOf.get(m), k, bootstrap),
+      rows.add(new Row(m, e.getValue().size(), lateI, allI, better, p, mdd, loss(segmentScores.get(m), k, bootstrap),
           freshGap(e.getValue(), k, bootstrap), monitors(e.getValue())));
     }
     return rows;
@@ -104,12 +101,13 @@ public final class StudyTable {
 
   /** Per run (scores signed so that higher is better): mean of the first k − mean of the last k; mean over runs. */
   static StratifiedBootstrap.Interval loss(double[][] scores, int k, StratifiedBootstrap bootstrap) {
-    double[][] perRun = new double[scores.length][1];
+    int m = scores[0].length;
+    double[][] early = Statistics.runMeans(scores, 0, k);
+    double[][] late = Statistics.runMeans(scores, m - k, m);
     for (int n = 0; n < scores.length; n++) {
-      double[] s = scores[n];
-      perRun[n][0] = meanOf(s, 0, k) - meanOf(s, s.length - k, s.length);
+      early[n][0] -= late[n][0];
     }
-    return bootstrap.mean(perRun);
+    return bootstrap.mean(early);
   }
 
   /** Per run: mean over the last k phases of (fresh − continual final return); NONE without fresh references. */
@@ -127,14 +125,6 @@ public final class StudyTable {
       perRun[n][0] = sum / k;
     }
     return bootstrap.mean(perRun);
-  }
-
-  private static double meanOf(double[] s, int from, int to) {
-    double sum = 0;
-    for (int i = from; i < to; i++) {
-      sum += s[i];
-    }
-    return sum / (to - from);
   }
 
   /** Mean over runs of each monitor's mean over the run's last {@link #LATE} of steps. */
