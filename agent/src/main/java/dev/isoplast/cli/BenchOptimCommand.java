@@ -10,6 +10,7 @@ import dev.isoplast.continual.TaskSequence;
 import dev.isoplast.continual.data.MnistDigits;
 import dev.isoplast.linalg.Spectral;
 import dev.isoplast.nn.BodyConfig;
+import dev.isoplast.nn.Gemm;
 import dev.isoplast.nn.Init;
 import dev.isoplast.nn.Networks;
 import dev.isoplast.nn.Param;
@@ -215,7 +216,43 @@ final class BenchOptimCommand implements Callable<Integer> {
     r.put("train_step_adam_ms", adamWhole);
     r.put("train_step_adamo_ms", blockMedian(whole[1], block));
     r.put("train_step_ratio", round(blockMedian(whole[1], block) / adamWhole));
+    // the exact isometry step's arithmetic rate: its floating-point operations (two products,
+    // the Gram matrix and its application: 4 r c min(r, c) per weight, IsometryPenalty.cubic) over
+    // its time (AdamO's update less Adam's), against a square gemm of the widest Gram's size, timed here
+    double isoMs = blockMedian(update[1], block) - blockMedian(update[0], block);
+    double flops = 0;
+    long widest = 0;
+    for (Param p : nets[1].params()) {
+      if (ParamMask.hiddenWeights().test(p) && p.value().rank() == 2) {
+        long rows = p.value().rows();
+        long cols = p.value().columns();
+        flops += 4.0 * rows * cols * Math.min(rows, cols);
+        widest = Math.max(widest, Math.min(rows, cols));
+      }
+    }
+    r.put("iso_step_ms", round(isoMs));
+    r.put("iso_step_gflop", round(flops / 1e9));
+    r.put("iso_step_gflops", round(flops / isoMs / 1e6));
+    double gemm = gemmGflops((int) widest);
+    r.put("gemm_gflops", round(gemm));
+    r.put("iso_step_share_of_gemm", round(flops / isoMs / 1e6 / gemm));
     return r;
+  }
+
+  /** GFLOP/s of an n × n × n float32 gemm through {@link Gemm} (its thread policy), best of 7 after 3 warm-ups. */
+  static double gemmGflops(int n) {
+    INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+    INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+    INDArray c = Nd4j.zeros(DataType.FLOAT, n, n);
+    long best = Long.MAX_VALUE;
+    for (int i = 0; i < 10; i++) {
+      long t0 = System.nanoTime();
+      Gemm.gemm(a, b, c, false, false, 1.0, 0.0);
+      if (i >= 3) {
+        best = Math.min(best, System.nanoTime() - t0);
+      }
+    }
+    return 2.0 * n * n * n / best;
   }
 
   private static void gradients(Sequential net, INDArray x, INDArray y, INDArray grad) {
@@ -365,6 +402,10 @@ final class BenchOptimCommand implements Callable<Integer> {
     out.get("results").forEach(r -> r.get("forms").forEach(f -> System.out.printf("%-24s %6d %-16s %10.3f %14.3f %15.3f %8.3f%n",
         r.get("net").asText(), r.get("batch").asInt(), f.get("form").asText(), f.get("update_ms").asDouble(),
         f.get("train_step_ms").asDouble(), f.get("train_step_mean_ms").asDouble(), f.get("ratio_vs_adam").asDouble())));
+    out.get("results").forEach(r -> System.out.printf("%-24s exact isometry step %.3f ms, %.3f GFLOP: %.1f GFLOP/s,"
+        + " %.0f%% of a %s gemm's %.1f GFLOP/s%n", r.get("net").asText(), r.get("iso_step_ms").asDouble(),
+        r.get("iso_step_gflop").asDouble(), r.get("iso_step_gflops").asDouble(),
+        100 * r.get("iso_step_share_of_gemm").asDouble(), "square", r.get("gemm_gflops").asDouble()));
     for (var g : out.get("isometry_gap")) {
       System.out.printf("%n%s, %d updates:%n", g.get("run").asText(), g.get("updates").asInt());
       if (g.has("start_gap")) {

@@ -1,5 +1,6 @@
 package dev.isoplast.monitor;
 
+import dev.isoplast.nn.Gemm;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
@@ -129,11 +130,11 @@ public final class Ntk {
         for (int i = layers.size() - 1; i >= 0; i--) {
           Layer layer = layers.get(i);
           if (layer instanceof Dense) {
-            Nd4j.gemm(g, g, perLayer[i], false, true, 1.0, 1.0); // Σ_o Δ Δᵀ
+            Gemm.gemm(g, g, perLayer[i], false, true, 1.0, 1.0); // Σ_o Δ Δᵀ
           } else if (layer instanceof LayerNorm ln) {
             INDArray gx = g.mul(ln.lastNormalized(), perLayer[i]);
-            Nd4j.gemm(gx, gx, kernel, false, true, 1.0, 1.0); // γ: (g ⊙ X̂)(g ⊙ X̂)ᵀ
-            Nd4j.gemm(g, g, kernel, false, true, 1.0, 1.0); // β: g gᵀ
+            Gemm.gemm(gx, gx, kernel, false, true, 1.0, 1.0); // γ: (g ⊙ X̂)(g ⊙ X̂)ᵀ
+            Gemm.gemm(g, g, kernel, false, true, 1.0, 1.0); // β: g gᵀ
           }
           if (i > 0) {
             g = layer instanceof Dense d ? d.inputGradient(g) : layer.backward(g);
@@ -142,7 +143,7 @@ public final class Ntk {
       }
       for (int i = 0; i < layers.size(); i++) {
         if (layers.get(i) instanceof Dense d) {
-          Nd4j.gemm(d.lastInput(), d.lastInput(), inputGram, false, true, 1.0, 0.0);
+          Gemm.gemm(d.lastInput(), d.lastInput(), inputGram, false, true, 1.0, 0.0);
           inputGram.addi(1.0);
           kernel.addi(perLayer[i].muli(inputGram));
         }
@@ -207,7 +208,7 @@ public final class Ntk {
     INDArray grads = Nd4j.zeros(probes.dataType(), b, rowLength);
     HostArrays.fromDoubles(g, grads);
     INDArray k = Nd4j.zeros(probes.dataType(), b, b);
-    Nd4j.gemm(grads, grads, k, false, true, 1.0, 0.0);
+    Gemm.gemm(grads, grads, k, false, true, 1.0, 0.0);
     return k;
   }
 

@@ -127,7 +127,7 @@ public final class Dense implements Layer {
     Layers.checkInput(this, x, dataType());
     Buffers buf = buffers.get((int) x.rows());
     if (!Kernels.smallAffine(x, weight.value(), bias.value(), buf.z, smallAffineMax)) {
-      Nd4j.gemm(x, weight.value(), buf.z, false, true, 1.0, 0.0);
+      Gemm.gemm(x, weight.value(), buf.z, false, true, 1.0, 0.0);
       Kernels.addRowVector(buf.z, bias.value());
     }
     lastInput = x;
@@ -146,13 +146,13 @@ public final class Dense implements Layer {
   public INDArray backward(INDArray gradOut, boolean inputGradient) {
     Layers.checkGradOut(this, gradOut, lastInput);
     Buffers buf = buffers.get((int) gradOut.rows());
-    Nd4j.gemm(gradOut, lastInput, weight.grad(), true, false, 1.0, 1.0);
+    Gemm.gemm(gradOut, lastInput, weight.grad(), true, false, 1.0, 1.0);
     Kernels.addColumnSums(gradOut, bias.grad(), buf.ones, biasGradRow());
     lastDelta = gradOut;
     if (!inputGradient) {
       return null;
     }
-    Nd4j.gemm(gradOut, weight.value(), buf.dx, false, false, 1.0, 0.0);
+    Gemm.gemm(gradOut, weight.value(), buf.dx, false, false, 1.0, 0.0);
     return buf.dx;
   }
 
@@ -163,7 +163,7 @@ public final class Dense implements Layer {
   public INDArray inputGradient(INDArray gradOut) {
     Layers.checkGradOut(this, gradOut, lastInput);
     Buffers buf = buffers.get((int) gradOut.rows());
-    Nd4j.gemm(gradOut, weight.value(), buf.dx, false, false, 1.0, 0.0);
+    Gemm.gemm(gradOut, weight.value(), buf.dx, false, false, 1.0, 0.0);
     return buf.dx;
   }
 

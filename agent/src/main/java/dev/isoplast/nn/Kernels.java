@@ -94,7 +94,7 @@ final class Kernels {
    */
   static void addColumnSums(INDArray g, INDArray acc, INDArray onesRow, INDArray accRow) {
     if (!HostArrays.isContiguous(g) || g.dataType() != acc.dataType()) {
-      org.nd4j.linalg.factory.Nd4j.gemm(onesRow, g, accRow, false, false, 1.0, 1.0);
+      Gemm.gemm(onesRow, g, accRow, false, false, 1.0, 1.0);
       return;
     }
     int rows = (int) g.rows();

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Adam (Kingma &amp; Ba 2015, Algorithm 1, in the form of {@code torch.optim.Adam}). With g the
@@ -32,15 +30,11 @@ public class Adam extends Optimizer {
   public static final double DEFAULT_EPS = 1e-8;
 
   /**
-   * Parameters (or flat segments) up to this many elements are updated by one Java loop, larger
-   * ones by libnd4j's fused {@code adam_updater} op (one native call computes m, v and the step).
-   * Measured on the 2-vCPU Intel Xeon (docs/performance.md, "Flat parameters"): the Java loop costs
-   * 11–16 ns per element there (3.7 ns on the AMD EPYC of earlier measurements), the native op
-   * ≈ 5–6 ns per element, with 1 or 2 OpenMP threads: the small MNIST net's update (89,610
-   * elements) went from 1.7–2.0 to 0.5–0.8 ms. Before the fused op, large parameters took 13 ND4J
-   * ops (≈ 6–12 ns per element up to 131k elements on the EPYC) and the loop ran up to 131,072.
+   * Elements per chunk of the float32 pass ({@link #hostStep}): the chunks of θ, g, m, v (and the
+   * decoupled term) are copied into Java arrays of this size, which stay in the L1 cache, updated
+   * by one loop the JIT vectorises, and copied back.
    */
-  static final long HOST_LOOP_MAX = 16_384;
+  static final int CHUNK = 1024;
 
   protected final double beta1;
   protected final double beta2;
@@ -81,23 +75,22 @@ public class Adam extends Optimizer {
   }
 
   /**
-   * A flat segment larger than {@link #HOST_LOOP_MAX}: each parameter's decoupled stage
-   * ({@link #decoupledStage}) on θ before this step, then the Adam update of the whole segment as
-   * one native call and one subtraction. Adam's own update does not depend on θ, so
-   * θ ← f(θ) − η m̂/(√v̂ + ε) equals the per-parameter form (decoupled term fused into the update)
-   * up to float rounding. Smaller segments take the per-parameter Java passes.
+   * A flat segment: each parameter's decoupled stage ({@link #decoupledStage}) on θ before this
+   * step, then the Adam update of the whole segment as one pass. Adam's own update does not depend
+   * on θ, so θ ← f(θ) − η m̂/(√v̂ + ε) equals the per-parameter form (decoupled term fused into the
+   * update) up to float rounding.
    */
   @Override
   protected void updateSegment(Segment segment, long t, double lr) {
     FlatParams.Run run = segment.run();
-    if (!run.flat() || run.length() <= HOST_LOOP_MAX) {
+    if (!run.flat()) {
       super.updateSegment(segment, t, lr);
       return;
     }
     for (Param p : run.params()) {
       decoupledStage(p, t, lr);
     }
-    nativeStep(run.value(), run.grad(), segment.slot("m"), segment.slot("v"), segment.scratch(), t, lr);
+    hostStep(run.value(), run.grad(), segment.slot("m"), segment.slot("v"), t, lr, 0.0, null);
   }
 
   /**
@@ -114,85 +107,108 @@ public class Adam extends Optimizer {
 
   /**
    * The Adam update of p from its task gradient, fused with a decoupled term:
-   * θ ← θ (1 + c) − η m̂ / (√v̂ + ε) − c·extra (nothing extra when {@code extra} is null).
+   * θ ← θ + c (θ − extra) − η m̂ / (√v̂ + ε) (nothing extra when {@code extra} is null).
    * AdamO passes c = 4 η_iso λ and extra = W Wᵀ W, evaluated at θ before this step.
    */
   protected final void adamStep(Param p, Map<String, INDArray> slots, long t, double lr, double c, INDArray extra) {
-    INDArray g = p.grad();
-    INDArray m = slots.get("m");
-    INDArray v = slots.get("v");
-    double bc1 = 1 - Math.pow(beta1, t);
-    double bc2 = 1 - Math.pow(beta2, t);
-    INDArray theta = p.value();
-    if (theta.length() <= HOST_LOOP_MAX && HostArrays.isContiguous(theta) && HostArrays.isContiguous(g)
-        && theta.dataType() == g.dataType()) {
-      hostStep(theta, g, m, v, bc1, bc2, lr, c, extra);
+    hostStep(p.value(), p.grad(), slots.get("m"), slots.get("v"), t, lr, c, extra);
+  }
+
+  /** θ ← θ + c (θ − extra) as ND4J ops: a decoupled term applied apart from the update ({@code extra} is overwritten). */
+  protected static void applyDecoupled(INDArray theta, double c, INDArray extra) {
+    extra.rsubi(theta);
+    axpy(c, extra, theta);
+  }
+
+  /**
+   * The update as one Java pass over the arrays' memory: θ ← θ + c (θ − extra) − η m̂ / (√v̂ + ε)
+   * with m and v updated in place. Float32 arrays are computed in float32 in chunks of
+   * {@link #CHUNK} (as libnd4j's {@code adam_updater} and torch.optim.Adam compute a float32
+   * parameter), float64 arrays in float64. Measured against libnd4j's fused {@code adam_updater},
+   * which this replaced (docs/performance.md, "Thread policy and the Adam pass"): 1.2–3.3 ns per
+   * element here against 7–17 for the native op on the same arrays.
+   */
+  private void hostStep(INDArray theta, INDArray g, INDArray m, INDArray v, long t, double lr, double c,
+      INDArray extra) {
+    if (!(HostArrays.isContiguous(theta) && HostArrays.isContiguous(g) && HostArrays.isContiguous(m)
+        && HostArrays.isContiguous(v) && (extra == null || HostArrays.isContiguous(extra)))) {
+      // never met by this project's parameters (views of flat buffers); kept correct for any array
+      INDArray th = theta.dup('c');
+      INDArray mc = m.dup('c');
+      INDArray vc = v.dup('c');
+      hostStep(th, g.dup('c'), mc, vc, t, lr, c, extra == null ? null : extra.dup('c'));
+      theta.assign(th);
+      m.assign(mc);
+      v.assign(vc);
       return;
     }
-    if (extra != null) {
-      applyDecoupled(theta, c, extra);
-    }
-    nativeStep(theta, g, m, v, scratch(p, 1)[0], t, lr);
-  }
-
-  /** θ ← θ (1 + c) − c·extra as two ND4J ops: a decoupled term applied apart from the update. */
-  protected static void applyDecoupled(INDArray theta, double c, INDArray extra) {
-    theta.muli(1 + c);
-    axpy(-c, extra, theta);
-  }
-
-  /**
-   * θ ← θ − η m̂/(√v̂ + ε) with the moments updated, by libnd4j's fused {@code adam_updater} (one
-   * native call; DL4J's form u = η √(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε′)). With ε′ = ε √(1−β2ᵗ) that is
-   * η m̂ / (√v̂ + ε), torch.optim.Adam's step, exactly in real arithmetic. {@code step} is scratch
-   * of θ's length.
-   */
-  private void nativeStep(INDArray theta, INDArray g, INDArray m, INDArray v, INDArray step, long t, double lr) {
-    double bc2 = 1 - Math.pow(beta2, t);
-    Nd4j.exec(new AdamUpdater(g, v, m, step, v, m, lr, beta1, beta2, eps * Math.sqrt(bc2), Math.toIntExact(t - 1)));
-    theta.subi(step);
-  }
-
-  /**
-   * The same update as one Java pass over the arrays' memory, in double precision: at the sizes
-   * of RL networks one ND4J op costs ~4-60 µs and the update above takes 13 of them per
-   * parameter, while this loop costs a few ns per element (measured: see docs/optimizers.md).
-   */
-  private void hostStep(INDArray theta, INDArray g, INDArray m, INDArray v, double bc1, double bc2, double lr,
-      double c, INDArray extra) {
     int n = (int) theta.length();
-    double step = lr / bc1;
-    double keep = 1 + c;
+    double bc1 = 1 - Math.pow(beta1, t);
+    double bc2 = 1 - Math.pow(beta2, t);
     if (theta.dataType() == DataType.FLOAT) {
-      FloatBuffer th = HostArrays.floats(theta);
-      FloatBuffer gg = HostArrays.floats(g);
-      FloatBuffer mm = HostArrays.floats(m);
-      FloatBuffer vv = HostArrays.floats(v);
-      FloatBuffer ex = extra == null ? null : HostArrays.floats(extra);
-      for (int i = 0; i < n; i++) {
-        double gi = gg.get(i);
-        double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
-        double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
-        mm.put(i, (float) mi);
-        vv.put(i, (float) vi);
-        double adam = step * mi / (Math.sqrt(vi / bc2) + eps);
-        th.put(i, (float) (ex == null ? th.get(i) - adam : th.get(i) * keep - adam - c * ex.get(i)));
+      floatStep(n, HostArrays.floats(theta), HostArrays.floats(g), HostArrays.floats(m), HostArrays.floats(v),
+          extra == null ? null : HostArrays.floats(extra), bc1, bc2, lr, c);
+      return;
+    }
+    DoubleBuffer th = HostArrays.doubles(theta);
+    DoubleBuffer gg = HostArrays.doubles(g);
+    DoubleBuffer mm = HostArrays.doubles(m);
+    DoubleBuffer vv = HostArrays.doubles(v);
+    DoubleBuffer ex = extra == null ? null : HostArrays.doubles(extra);
+    double step = lr / bc1;
+    for (int i = 0; i < n; i++) {
+      double gi = gg.get(i);
+      double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
+      double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
+      mm.put(i, mi);
+      vv.put(i, vi);
+      double ti = th.get(i);
+      double decoupled = ex == null ? 0 : c * (ti - ex.get(i));
+      th.put(i, ti + decoupled - step * mi / (Math.sqrt(vi / bc2) + eps));
+    }
+  }
+
+  private final float[][] chunk = new float[5][CHUNK];
+
+  private void floatStep(int n, FloatBuffer th, FloatBuffer gg, FloatBuffer mm, FloatBuffer vv, FloatBuffer ex,
+      double bc1, double bc2, double lr, double c) {
+    float b1 = (float) beta1;
+    float a1 = (float) (1 - beta1);
+    float b2 = (float) beta2;
+    float a2 = (float) (1 - beta2);
+    float step = (float) (lr / bc1);
+    float inv = (float) (1 / bc2);
+    float e = (float) eps;
+    float cf = (float) c;
+    float[] tc = chunk[0];
+    float[] gc = chunk[1];
+    float[] mc = chunk[2];
+    float[] vc = chunk[3];
+    float[] xc = chunk[4];
+    for (int off = 0; off < n; off += CHUNK) {
+      int k = Math.min(CHUNK, n - off);
+      th.get(off, tc, 0, k);
+      gg.get(off, gc, 0, k);
+      mm.get(off, mc, 0, k);
+      vv.get(off, vc, 0, k);
+      for (int i = 0; i < k; i++) {
+        float gi = gc[i];
+        float mi = b1 * mc[i] + a1 * gi;
+        float vi = b2 * vc[i] + a2 * gi * gi;
+        mc[i] = mi;
+        vc[i] = vi;
+        tc[i] -= step * mi / ((float) Math.sqrt(vi * inv) + e);
       }
-    } else {
-      DoubleBuffer th = HostArrays.doubles(theta);
-      DoubleBuffer gg = HostArrays.doubles(g);
-      DoubleBuffer mm = HostArrays.doubles(m);
-      DoubleBuffer vv = HostArrays.doubles(v);
-      DoubleBuffer ex = extra == null ? null : HostArrays.doubles(extra);
-      for (int i = 0; i < n; i++) {
-        double gi = gg.get(i);
-        double mi = beta1 * mm.get(i) + (1 - beta1) * gi;
-        double vi = beta2 * vv.get(i) + (1 - beta2) * gi * gi;
-        mm.put(i, mi);
-        vv.put(i, vi);
-        double adam = step * mi / (Math.sqrt(vi / bc2) + eps);
-        th.put(i, ex == null ? th.get(i) - adam : th.get(i) * keep - adam - c * ex.get(i));
+      if (ex != null) {
+        ex.get(off, xc, 0, k);
+        th.get(off, gc, 0, k); // θ before this step, for the decoupled term
+        for (int i = 0; i < k; i++) {
+          tc[i] += cf * (gc[i] - xc[i]);
+        }
       }
+      th.put(off, tc, 0, k);
+      mm.put(off, mc, 0, k);
+      vv.put(off, vc, 0, k);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.Gemm;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
 import java.nio.DoubleBuffer;
@@ -295,24 +296,24 @@ public final class AdamO extends Adam {
 
     void project(INDArray w) {
       if (columns) {
-        Nd4j.gemm(w, s, p, false, false, 1.0, 0.0); // W S
-        Nd4j.gemm(w, p, q, true, false, 1.0, 0.0); //  Wᵀ W S
+        Gemm.gemm(w, s, p, false, false, 1.0, 0.0); // W S
+        Gemm.gemm(w, p, q, true, false, 1.0, 0.0); //  Wᵀ W S
         q.subi(s); //                                   (WᵀW − I) S
-        Nd4j.gemm(w, q, r, false, false, 1.0, 0.0); // W (WᵀW − I) S
+        Gemm.gemm(w, q, r, false, false, 1.0, 0.0); // W (WᵀW − I) S
       } else {
-        Nd4j.gemm(s, w, p, true, false, 1.0, 0.0); //  Sᵀ W
-        Nd4j.gemm(w, p, q, false, true, 1.0, 0.0); //  W Wᵀ S
+        Gemm.gemm(s, w, p, true, false, 1.0, 0.0); //  Sᵀ W
+        Gemm.gemm(w, p, q, false, true, 1.0, 0.0); //  W Wᵀ S
         q.subi(s); //                                   (WWᵀ − I) S
-        Nd4j.gemm(q, w, r, true, false, 1.0, 0.0); //  Sᵀ (WWᵀ − I) W
+        Gemm.gemm(q, w, r, true, false, 1.0, 0.0); //  Sᵀ (WWᵀ − I) W
       }
     }
 
     /** W ← W − a R Sᵀ (out ≥ in), resp. W − a S R. */
     void apply(INDArray w, double a) {
       if (columns) {
-        Nd4j.gemm(r, s, w, false, true, -a, 1.0);
+        Gemm.gemm(r, s, w, false, true, -a, 1.0);
       } else {
-        Nd4j.gemm(s, r, w, false, false, -a, 1.0);
+        Gemm.gemm(s, r, w, false, false, -a, 1.0);
       }
     }
 

@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.Gemm;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -52,9 +53,9 @@ public final class IsometryPenalty {
   private INDArray gramMinusTarget(INDArray w) {
     INDArray[] b = buffers(w);
     if (columns(w)) {
-      Nd4j.gemm(w, w, b[0], true, false, 1.0, 0.0); // WᵀW
+      Gemm.gemm(w, w, b[0], true, false, 1.0, 0.0); // WᵀW
     } else {
-      Nd4j.gemm(w, w, b[0], false, true, 1.0, 0.0); // WWᵀ
+      Gemm.gemm(w, w, b[0], false, true, 1.0, 0.0); // WWᵀ
     }
     return b[0].subi(b[1]);
   }
@@ -72,9 +73,9 @@ public final class IsometryPenalty {
     INDArray d = gramMinusTarget(w);
     double f = d.norm2Number().doubleValue();
     if (columns(w)) {
-      Nd4j.gemm(w, d, out, false, false, 4 * alpha, beta); // 4 W (WᵀW − sI)
+      Gemm.gemm(w, d, out, false, false, 4 * alpha, beta); // 4 W (WᵀW − sI)
     } else {
-      Nd4j.gemm(d, w, out, false, false, 4 * alpha, beta); // 4 (WWᵀ − sI) W
+      Gemm.gemm(d, w, out, false, false, 4 * alpha, beta); // 4 (WWᵀ − sI) W
     }
     return f * f;
   }
@@ -87,11 +88,11 @@ public final class IsometryPenalty {
   public void cubic(INDArray w, INDArray out) {
     INDArray g = buffers(w)[0];
     if (w.rows() >= w.columns()) {
-      Nd4j.gemm(w, w, g, true, false, 1.0, 0.0);
-      Nd4j.gemm(w, g, out, false, false, 1.0, 0.0);
+      Gemm.gemm(w, w, g, true, false, 1.0, 0.0);
+      Gemm.gemm(w, g, out, false, false, 1.0, 0.0);
     } else {
-      Nd4j.gemm(w, w, g, false, true, 1.0, 0.0);
-      Nd4j.gemm(g, w, out, false, false, 1.0, 0.0);
+      Gemm.gemm(w, w, g, false, true, 1.0, 0.0);
+      Gemm.gemm(g, w, out, false, false, 1.0, 0.0);
     }
   }
 

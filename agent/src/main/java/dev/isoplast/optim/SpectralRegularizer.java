@@ -1,5 +1,6 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.nn.Gemm;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
@@ -57,9 +58,9 @@ public final class SpectralRegularizer implements Regularizer {
       return new INDArray[] {u, Nd4j.zeros(w.dataType(), w.columns(), 1)};
     });
     for (int i = 0; i < iterations; i++) {
-      Nd4j.gemm(w, uv[0], uv[1], true, false, 1.0, 0.0);
+      Gemm.gemm(w, uv[0], uv[1], true, false, 1.0, 0.0);
       uv[1].divi(uv[1].norm2Number());
-      Nd4j.gemm(w, uv[1], uv[0], false, false, 1.0, 0.0);
+      Gemm.gemm(w, uv[1], uv[0], false, false, 1.0, 0.0);
       uv[0].divi(uv[0].norm2Number());
     }
     return uv;
@@ -83,7 +84,7 @@ public final class SpectralRegularizer implements Regularizer {
       double gap = Math.pow(sigma, power) - 1;
       total += gap * gap;
       double scale = coef * 2 * gap * power * Math.pow(sigma, power - 1);
-      Nd4j.gemm(uv[0], uv[1], p.grad(), false, true, scale, 1.0); // grad += scale · u vᵀ
+      Gemm.gemm(uv[0], uv[1], p.grad(), false, true, scale, 1.0); // grad += scale · u vᵀ
     }
     return coef * total;
   }
