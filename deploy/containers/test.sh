@@ -9,7 +9,7 @@
 # 1. Base images: the official ones (python:…, eclipse-temurin:…) where the engine already has
 #    them or ISOPLAST_BASE_IMAGES=official (pulled), else made from Debian's packages by
 #    deploy/containers/base-images.sh and kept for the next run.
-# 2. Builds isoplast/env-server:container-test and isoplast/trainer:container-test, the trainer
+# 2. Builds isoplast/env-server:container-test-PID and isoplast/trainer:container-test-PID, the trainer
 #    from the jar and MNIST cache `./isoplast setup` built (ARTIFACTS=checkout), with the
 #    machine's CA bundle as the optional build secret `ca` (ISOPLAST_BUILD_CA names another file).
 # 3. `compose up --scale env-server=2` of docker-compose.yml (a fresh token as its secret file)
@@ -19,7 +19,7 @@
 #    jar but no Maven, Python or Node.js.
 # 5. A small sweep (PPO on cartpole-permute, adam and adamo, 2 x 1,024 steps, 2 workers) in the
 #    trainer container over env-server:50051, whose report (report --markdown) lands in the
-#    mounted runs/; both env servers must have served a cell. The same sweep outside containers
+#    mounted runs/ (runs/container-test-PID); both env servers must have served a cell. The same sweep outside containers
 #    (./isoplast, an embedded server) must give an equal table, and equal metrics row for row.
 # 6. compose down; removes the containers, the network, the two images, the run directories and
 #    the token. Kept for the next run: the base images and the engine's build cache.
@@ -38,16 +38,19 @@ source "$ROOT/deploy/containers/engine.sh"
 [[ -f agent/target/isoplast.jar && -f .isoplast/data/mnist-10k.bin && -x .venv/bin/python ]] \
   || { echo "isoplast: the container test needs ./isoplast setup first (the jar, the MNIST cache, .venv)" >&2; exit 2; }
 
-TAG=container-test
-PROJECT=isoplast-container-test
+# every name carries the process id, so two runs on one machine (two checkouts) keep apart
+TAG="container-test-$$"
+PROJECT="isoplast-container-test-$$"
 ENV_IMAGE="isoplast/env-server:$TAG"
 TRAINER_IMAGE="isoplast/trainer:$TAG"
-RUN_NAME="container-test-$$"
+RUN_NAME="$TAG"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/isoplast-container-test.XXXXXX")"
 # a tiny sweep: two cells (adam, adamo), two phases of 1,024 steps, two workers (one per server)
 SWEEP=(sweep --scenario cartpole-permute --algo ppo --methods adam,adamo --seeds 1 --phase-steps 1024
        --repeat 1 --workers 2 --set num_steps=64 --monitors none --no-progress)
 
+ENGINE=""
+COMPOSE=()
 declare -a TIMES=()
 T0=$SECONDS
 lap() { TIMES+=("$1 $((SECONDS - T0)) s"); T0=$SECONDS; }
@@ -59,11 +62,20 @@ compose() { "${COMPOSE[@]}" -p "$PROJECT" -f "$ROOT/docker-compose.yml" "$@"; }
 cleanup() {
   local rc=$?
   STEP=cleanup
-  compose down --remove-orphans -t 5 >"$WORK/down.log" 2>&1 || echo "isoplast: compose down failed: $(tail -n 2 "$WORK/down.log")" >&2
-  # podman-compose leaves its network behind when a run was cut short; docker compose removes it
-  "$ENGINE" network rm "${PROJECT}_default" >/dev/null 2>&1 || true
-  "$ENGINE" rmi "$ENV_IMAGE" "$TRAINER_IMAGE" >/dev/null 2>&1 || true
-  rm -rf "$ROOT/runs/$RUN_NAME" "$WORK"
+  if [[ -n "$ENGINE" ]]; then
+    compose down --remove-orphans -t 5 >"$WORK/cleanup-down.log" 2>&1 \
+      || echo "isoplast: compose down failed: $(tail -n 2 "$WORK/cleanup-down.log")" >&2
+    # what compose down leaves when a run was cut short: podman-compose's network and pod
+    "$ENGINE" network rm "${PROJECT}_default" >/dev/null 2>&1 || true
+    [[ "$ENGINE" != podman ]] || podman pod rm -f "pod_$PROJECT" >/dev/null 2>&1 || true
+    "$ENGINE" rmi "$ENV_IMAGE" "$TRAINER_IMAGE" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$ROOT/runs/$RUN_NAME"
+  if [[ "$rc" == 0 ]]; then
+    rm -rf "$WORK"
+  else
+    echo "isoplast: the container test's logs are in $WORK" >&2
+  fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -168,9 +180,9 @@ if [[ "$(id -u)" == 0 ]]; then
 else
   export ISOPLAST_UID="$(id -u)" ISOPLAST_GID="$(id -g)"
 fi
-compose run --rm --no-deps trainer "${SWEEP[@]}" --env-server env-server:50051 --run-dir "/runs/$RUN_NAME/sweep" \
+compose run --rm --no-deps -T trainer "${SWEEP[@]}" --env-server env-server:50051 --run-dir "/runs/$RUN_NAME/sweep" \
   >"$WORK/sweep.log" 2>&1 || die "$(tail -n 5 "$WORK/sweep.log" | tr '\n' ' ')"
-compose run --rm --no-deps trainer report "/runs/$RUN_NAME/sweep" --markdown \
+compose run --rm --no-deps -T trainer report "/runs/$RUN_NAME/sweep" --markdown \
   >"$WORK/report.log" 2>&1 || die "$(tail -n 5 "$WORK/report.log" | tr '\n' ' ')"
 [[ -s "runs/$RUN_NAME/sweep/results.md" && -s "runs/$RUN_NAME/sweep/report.html" ]] \
   || die "the report is not in the mounted runs/$RUN_NAME/sweep"
