@@ -59,10 +59,12 @@ engine_settle "$MINBASE"
 
 for s in "${stages[@]}"; do
   if ! have "${TAGS[$s]}"; then
-    say "making ${TAGS[$s]} (stage $s of deploy/containers/base.Dockerfile: Debian's packages)"
-    "$ENGINE" build -q -f "$ROOT/deploy/containers/base.Dockerfile" --target "$s" \
-      --build-arg "DEBIAN_IMAGE=$MINBASE" -t "${TAGS[$s]}" "$ROOT/deploy/containers" >/dev/null \
-      || die "building the $s base image failed (see above)"
+    say "making ${TAGS[$s]} (stage $s of deploy/containers/base.Dockerfile: Debian's packages, log in .isoplast/logs/)"
+    log="$ROOT/.isoplast/logs/base-image-$s.log"
+    mkdir -p "$(dirname "$log")"
+    "$ENGINE" build -f "$ROOT/deploy/containers/base.Dockerfile" --target "$s" \
+      --build-arg "DEBIAN_IMAGE=$MINBASE" -t "${TAGS[$s]}" "$ROOT/deploy/containers" >"$log" 2>&1 \
+      || die "building the $s base image failed; see $log: $(tail -n 3 "$log" | tr '\n' ' ')"
   fi
   echo "${ARGS[$s]}=${TAGS[$s]}"
 done

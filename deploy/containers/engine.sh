@@ -51,8 +51,9 @@ pick_engine() {
   command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 || apt_install "${PODMAN_APT[@]}"
   ENGINE=podman
   local pc="$ROOT/.venv/bin/podman-compose"
-  if [[ ! -x "$pc" ]] || ! "$ROOT/.venv/bin/python" -m pip show podman-compose 2>/dev/null \
-      | grep -qx "Version: ${PODMAN_COMPOSE_PIP#*==}"; then
+  local shown
+  shown="$("$ROOT/.venv/bin/python" -m pip show podman-compose 2>/dev/null || true)"
+  if [[ ! -x "$pc" || "$shown" != *"Version: ${PODMAN_COMPOSE_PIP#*==}"* ]]; then
     say "installing $PODMAN_COMPOSE_PIP into .venv (pip)"
     "$ROOT/.venv/bin/python" -m pip install -q "$PODMAN_COMPOSE_PIP" || die "pip could not install $PODMAN_COMPOSE_PIP"
   fi
