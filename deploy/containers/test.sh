@@ -15,12 +15,13 @@
 # 3. `compose up --scale env-server=2` of docker-compose.yml (a fresh token as its secret file)
 #    and waits until both health checks pass.
 # 4. Checks the images: the env server runs as non-root (image and live process); a container
-#    started without the token file refuses in one line (exit 2); the trainer holds a JRE and the
+#    started without the token file refuses (exit 2, naming the file); the trainer holds a JRE and the
 #    jar but no Maven, Python or Node.js.
 # 5. A small sweep (PPO on cartpole-permute, adam and adamo, 2 x 1,024 steps, 2 workers) in the
 #    trainer container over env-server:50051, whose report (report --markdown) lands in the
-#    mounted runs/ (runs/container-test-PID); both env servers must have served a cell. The same sweep outside containers
-#    (./isoplast, an embedded server) must give an equal table, and equal metrics row for row.
+#    mounted runs/ (runs/container-test-PID); both env servers must have served a cell. The same
+#    sweep outside containers (./isoplast, an embedded server) must give an equal table, and equal
+#    metrics row for row.
 # 6. compose down; removes the containers, the network, the two images, the run directories and
 #    the token. Kept for the next run: the base images and the engine's build cache.
 #
