@@ -52,3 +52,31 @@ def test_box_policy_acts_with_the_mean_clipped_to_the_box(tmp_path: Path) -> Non
     boxed = isoplast.policy(f, gym.spaces.Box(-1.0, 1.0, shape=(2,)))
     np.testing.assert_allclose(boxed(np.array([0.5, 9.0, 3.0])), [0.5, 1.0])
     np.testing.assert_allclose(boxed(np.array([[0.5, 0, 3.0], [-4.0, 0, -0.25]])), [[0.5, 1.0], [-1.0, -0.5]])
+
+
+class _CountingEnv(gym.Env):
+    """Observation (1, 2) always; reward = the action taken; the episode ends after `length` steps."""
+
+    observation_space = gym.spaces.Box(-10.0, 10.0, shape=(2,))
+    action_space = gym.spaces.Discrete(3)
+
+    def __init__(self, length: int) -> None:
+        self.length, self.t, self.seeds = length, 0, []
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        self.seeds.append(seed)
+        return np.array([1.0, 2.0], dtype=np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.array([1.0, 2.0], dtype=np.float32), float(action), False, self.t >= self.length, {}
+
+
+def test_episodes_returns_the_greedy_policys_returns(tmp_path: Path) -> None:
+    f = _linear_model(tmp_path / "q.onnx", np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]), "q_values", {})
+    env = _CountingEnv(length=4)
+    # argmax of (1, 2, -3) is action 1: reward 1 for each of 4 steps
+    assert isoplast.policy(f).episodes(env, count=3, seed=5) == [4.0, 4.0, 4.0]
+    assert env.seeds == [5, 6, 7]

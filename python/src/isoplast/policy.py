@@ -75,6 +75,21 @@ class Policy:
         return y[0] if single else y
 
 
+    def episodes(self, env: Any, count: int = 10, seed: int = 0) -> list[float]:
+        """The returns of ``count`` episodes of this policy's greedy actions in the Gymnasium env
+        ``env`` (reset with seeds ``seed``, ``seed + 1``, ...), each to termination or truncation."""
+        returns = []
+        for episode in range(count):
+            obs, _ = env.reset(seed=seed + episode)
+            done, total = False, 0.0
+            while not done:
+                obs, reward, terminated, truncated, _ = env.step(self(obs))
+                total += float(reward)
+                done = bool(terminated or truncated)
+            returns.append(total)
+        return returns
+
+
 def policy(onnx_file: str | Path, action_space: Any | None = None) -> Policy:
     """The exported network ``onnx_file`` under ONNX Runtime; ``policy(obs)`` acts in a Gymnasium env.
 
@@ -84,5 +99,6 @@ def policy(onnx_file: str | Path, action_space: Any | None = None) -> Policy:
         act = isoplast.policy("cartpole.onnx", env.action_space)
         obs, _ = env.reset(seed=0)
         obs, reward, terminated, truncated, _ = env.step(act(obs))
+        returns = act.episodes(env, count=10)           # greedy returns of ten episodes
     """
     return Policy(onnx_file, action_space)

@@ -8,14 +8,15 @@ Every run is real: RL runs train through the embedded env server on real Gymnasi
 ones on the real MNIST digits. The CartPole policy trained to 500 by Java must also score >= 475 on
 average over 10 episodes when `isoplast.policy` runs it in in-process Gymnasium.
 
-Cost on two shared cores: the CartPole run (250k steps, about 30 s), four short runs (5-15 s each)
-and six exports (about 3 s each).
+Also runs docs/examples/outside_java.py on the exported CartPole policy. Cost on two shared cores:
+the CartPole run (250k steps, about 30 s), four short runs and five exports (a JVM each).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import gymnasium as gym
@@ -70,10 +71,20 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+@pytest.fixture(scope="module")
+def exported(runs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each run's network as ONNX, with 1,000 observations and the Java outputs beside it."""
+    base = tmp_path_factory.mktemp("onnx")
+    out = {}
+    for case, run_dir in runs.items():
+        out[case] = base / f"{case}.onnx"
+        isoplast_cli("export", run_dir, "--onnx", out[case], "--check", "1000", "--seed", "7")
+    return out
+
+
 @pytest.mark.parametrize("case", list(KINDS))
-def test_onnx_runtime_matches_java(runs: dict[str, Path], tmp_path: Path, case: str) -> None:
-    model_file = tmp_path / f"{case}.onnx"
-    isoplast_cli("export", runs[case], "--onnx", model_file, "--check", "1000", "--seed", "7")
+def test_onnx_runtime_matches_java(exported: dict[str, Path], case: str) -> None:
+    model_file = exported[case]
     model = onnx.load(str(model_file))
     onnx.checker.check_model(model, full_check=True)
     assert model.opset_import[0].version == 17
@@ -101,21 +112,25 @@ def test_onnx_runtime_matches_java(runs: dict[str, Path], tmp_path: Path, case: 
         assert len(np.fromstring(meta["isoplast.log_std"].strip("[]"), sep=",")) == java.shape[1]
 
 
-def test_exported_cartpole_policy_scores_in_python(runs: dict[str, Path], tmp_path: Path) -> None:
-    model_file = tmp_path / "cartpole.onnx"
-    isoplast_cli("export", runs["ppo-discrete"], "--onnx", model_file)
+def test_exported_cartpole_policy_scores_in_python(exported: dict[str, Path]) -> None:
     env = gym.make("CartPole-v1")
-    act = isoplast.policy(model_file, env.action_space)
-    returns = []
-    for episode in range(10):
-        obs, _ = env.reset(seed=1000 + episode)
-        done, total = False, 0.0
-        while not done:
-            obs, reward, terminated, truncated, _ = env.step(act(obs))
-            total += float(reward)
-            done = terminated or truncated
-        returns.append(total)
+    act = isoplast.policy(exported["ppo-discrete"], env.action_space)
+    returns = act.episodes(env, count=10, seed=1000)
     assert np.mean(returns) >= 475, returns
+
+
+def test_docs_example_runs(exported: dict[str, Path]) -> None:
+    """docs/examples/outside_java.py as a reader runs it: the study table's late IQMs, then the policy."""
+    p = subprocess.run([sys.executable, str(ROOT / "docs" / "examples" / "outside_java.py"),
+                        str(exported["ppo-discrete"]), "--reps", "200"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("random-label-mnist: IQM of the late accuracy")
+    # two rows of docs/results.md's Random-Label MNIST table (IQM late)
+    assert any(line.split()[:2] == ["adam", "0.115"] for line in lines)
+    assert any(line.split()[:2] == ["adamo", "0.333"] for line in lines)
+    mean = float(lines[-1].split("mean return ")[1].split()[0])
+    assert mean >= 475, lines[-1]
 
 
 def test_export_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
