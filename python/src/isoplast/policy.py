@@ -61,7 +61,8 @@ class Policy:
     def outputs(self, obs: np.ndarray) -> np.ndarray:
         """The network's outputs ``[batch, n]`` for observations ``[batch, obs_dim]`` (or one ``[obs_dim]``)."""
         x = np.asarray(obs, dtype=np.float32).reshape(-1, self.obs_dim)
-        return self.session.run([self.output_name], {self.input_name: x})[0]
+        y: np.ndarray = np.asarray(self.session.run([self.output_name], {self.input_name: x})[0])
+        return y
 
     def __call__(self, obs: np.ndarray) -> Any:
         """The greedy action for one observation (an int or a float array), or for a batch (an array)."""

@@ -174,9 +174,9 @@ def read_metrics(path: Path, problems: list[str] | None = None) -> pd.DataFrame:
             rows.append({k: (v if k == "global_step" else _number(v)) for k, v in row.items()})
     if bad and problems is not None:
         problems.append(f"{bad} line(s) of {path.name} are not JSON rows and were skipped")
-    df = pd.DataFrame(rows)
+    df: pd.DataFrame = pd.DataFrame(rows)
     if "global_step" in df:
-        df = df[["global_step"] + [c for c in df.columns if c != "global_step"]]
+        df = df.reindex(columns=["global_step"] + [c for c in df.columns if c != "global_step"])
         df["global_step"] = df["global_step"].astype("int64")
     return df
 
@@ -197,7 +197,8 @@ def _segments(kind: str, summary: Mapping[str, Any] | None) -> pd.DataFrame:
                 rows.append(row)
         elif "final_mean_return" in summary:
             rows.append({"segment": 0, "score": _number(summary["final_mean_return"])})
-    return pd.DataFrame(rows, columns=None if rows else ["segment", "score"])
+    frame: pd.DataFrame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["segment", "score"])
+    return frame
 
 
 def load_run(run_dir: str | Path, *, method: str | None = None, seed: int | None = None) -> Run:
@@ -253,7 +254,8 @@ def read_index(sweep_dir: Path) -> dict[str, Any] | None:
     ``None`` when there is neither."""
     main = sweep_dir / "sweep.json"
     if main.is_file():
-        return json.loads(main.read_text(encoding="utf-8"))
+        index: dict[str, Any] = json.loads(main.read_text(encoding="utf-8"))
+        return index
     shards = sorted(sweep_dir.glob("sweep.shard-*-of-*.json"))
     if not shards:
         return None
