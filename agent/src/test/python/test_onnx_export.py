@@ -3,13 +3,15 @@ each exported file passes `onnx.checker` (with shape inference), and ONNX Runtim
 random observations equal the Java network's (`--check 1000` writes the observations and the Java
 outputs beside the model) within 1e-5 relative, for the five kinds of network a run can act with:
 PPO with Discrete actions (logits), PPO with Box actions (the Gaussian's mean), DQN (Q-values, here
-with LayerNorm), a supervised net (logits) and the isometric body (orthogonal Dense + MaxMin).
+with LayerNorm), a supervised net (logits), the isometric body (orthogonal Dense + MaxMin) and a
+regression net with LeakyReLU (prediction).
 Every run is real: RL runs train through the embedded env server on real Gymnasium envs, supervised
 ones on the real MNIST digits. The CartPole policy trained to 500 by Java must also score >= 475 on
 average over 10 episodes when `isoplast.policy` runs it in in-process Gymnasium.
 
 Also runs docs/examples/outside_java.py on the exported CartPole policy. Cost on two shared cores:
-the CartPole run (250k steps, about 30 s), four short runs and five exports (a JVM each).
+the CartPole run (250k steps, about 30 s), five short runs and six exports (a JVM each), 105 s
+in all at a load average of 17 (2026-12-05).
 """
 
 from __future__ import annotations
@@ -43,9 +45,13 @@ RUNS = {
                    "--set", "task_examples=256", "--set", "epochs=2"],
     "isometric": ["continual", "--task", "random-label-mnist", "--tasks", "1", "--seed", "5",
                   "--set", "task_examples=256", "--set", "epochs=2", "--set", "body=isometric"],
+    "regression": ["continual", "--task", "slowly-changing-regression", "--tasks", "1", "--seed", "6",
+                   "--set", "activation=leaky_relu"],
 }
 KINDS = {"ppo-discrete": "ppo-discrete", "ppo-continuous": "ppo-continuous", "dqn": "dqn",
-         "supervised": "supervised", "isometric": "supervised"}
+         "supervised": "supervised", "isometric": "supervised", "regression": "supervised"}
+OUTPUTS = {"ppo-discrete": "logits", "ppo-continuous": "mean", "dqn": "q_values", "supervised": "logits",
+           "isometric": "logits", "regression": "prediction"}
 
 
 def isoplast_cli(*args: str | Path, expect: int = 0) -> subprocess.CompletedProcess[str]:
@@ -95,6 +101,9 @@ def test_onnx_runtime_matches_java(exported: dict[str, Path], case: str) -> None
         assert {"ReduceMax", "ReduceMin", "Concat"} <= ops and "Relu" not in ops
     if case == "dqn":
         assert "LayerNormalization" in ops
+    if case == "regression":
+        assert "LeakyRelu" in ops
+    assert [o.name for o in model.graph.output] == [OUTPUTS[case]]
     check = np.load(model_file.with_name(model_file.name + ".check.npz"))
     obs, java = check["obs"], check["outputs"]
     assert obs.shape[0] == 1000 and obs.dtype == np.float32
