@@ -16,7 +16,7 @@ import picocli.CommandLine;
 @Command(name = "isoplast", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Continual RL on Gymnasium envs over gRPC, with plasticity monitors and isometry methods.",
     subcommands = {EnvsCommand.class, RolloutCommand.class, TrainCommand.class, ContinualCommand.class,
-        SweepCommand.class, ReportCommand.class, MethodsCommand.class, DemoCommand.class, BenchCommand.class,
+        SweepCommand.class, ReportCommand.class, ExportCommand.class, MethodsCommand.class, DemoCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
 

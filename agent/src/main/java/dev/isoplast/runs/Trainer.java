@@ -16,6 +16,7 @@ import dev.isoplast.envs.scenario.PlasticityRatio;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
 import dev.isoplast.monitor.ProbeBatch;
+import dev.isoplast.nn.Param;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -302,9 +303,10 @@ public final class Trainer {
       }
       run.writeSummary(summary);
       // the end (no agent or env state needed any more): the summary so far, so that a run stopped
-      // during its fresh references goes straight to them
+      // during its fresh references goes straight to them, and the trained parameters (isoplast export)
       checkpoints.save(r.globalSteps(), new Snapshot().put("kind", "train").put("trained", true)
-          .put("global_step", r.globalSteps()).put("summary", RunDirectory.toJson(summary)));
+          .put("global_step", r.globalSteps()).put("summary", RunDirectory.toJson(summary))
+          .put("params", Param.values(agent.params())));
     } catch (RunCheckpointer.Stopped stopped) {
       String how = stopped.checkpointed() ? "after writing a checkpoint; continue with: isoplast train --resume "
           + run.path() : "without a checkpoint (this run's state cannot be saved); the metrics so far are in " + run.path();
