@@ -161,4 +161,5 @@ def test_token_file_errors_are_one_line_with_exit_code_2(tmp_path):
         result = run_module("--port", "0", *args)
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # no usage block
         assert result.stdout == ""

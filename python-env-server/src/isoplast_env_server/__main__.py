@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import NoReturn
 
 from .auth import Tls
 from .limits import MIB, Limits
@@ -87,38 +88,43 @@ def read_token_file(path: Path) -> str:
     return token
 
 
+def config_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """A bad setting found after parsing: one line naming it, exit 2 (argparse's own errors add the usage)."""
+    parser.exit(2, f"{parser.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if (args.tls_cert is None) != (args.tls_key is None):
-        parser.error("--tls-cert and --tls-key must be given together")
+        config_error(parser, "--tls-cert and --tls-key must be given together")
     if args.token is not None and args.token_file is not None:
-        parser.error("give --token or --token-file, not both")
+        config_error(parser, "give --token or --token-file, not both")
     if args.token_file is not None:
         try:
             args.token = read_token_file(args.token_file)
         except ValueError as exc:
-            parser.error(str(exc))
+            config_error(parser, str(exc))
     if args.token == "":
-        parser.error("--token must not be empty")
+        config_error(parser, "--token must not be empty")
     try:
         limits = Limits(max_handles=args.max_handles, max_envs_per_handle=args.max_envs_per_handle,
                         max_message_bytes=int(args.max_message_mb * MIB), idle_timeout_s=args.idle_timeout)
     except ValueError as exc:
-        parser.error(str(exc))
+        config_error(parser, str(exc))
     try:
         state_key = load_key(args.state_key_file)
     except ValueError as exc:
-        parser.error(str(exc))
+        config_error(parser, str(exc))
     tls = Tls(args.tls_cert, args.tls_key) if args.tls_cert else None
     host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
     try:
         server, port = create_server(f"{host}:{args.port}", limits=limits, token=args.token, tls=tls,
                                      data_path=not args.no_data_path, state_key=state_key)
     except InsecureBindError as exc:
-        parser.error(str(exc))  # exit code 2
+        config_error(parser, str(exc))
     except OSError as exc:
         print(f"isoplast_env_server: {exc}", file=sys.stderr)
         return 1
