@@ -49,7 +49,8 @@ class SweepCliTest {
   @Test
   void runsEveryCellThenARestartRerunsOnlyTheUnfinishedOneAndTheReportReadsIt() throws Exception {
     Path dir = tmp.resolve("sweep");
-    String[] cmd = args(dir, "adam,adamo").toArray(String[]::new);
+    // a completed cell keeps its final checkpoint (--keep-checkpoints 1): the cell cut short below resumes from it
+    String[] cmd = args(dir, "adam,adamo", "--keep-checkpoints", "1").toArray(String[]::new);
     CliTest.Run first = CliTest.run(cmd);
     assertEquals(0, first.code(), first.err() + first.out());
     assertTrue(first.out().contains("4 cells: 0 skipped (finished before), 4 completed now, 0 failed"), first.out());
@@ -104,6 +105,65 @@ class SweepCliTest {
     assertTrue(page.contains("<table id=\"final-figures\">") && page.contains(String.join(" ", cmd).substring(6)), page);
     assertTrue(Files.size(dir.resolve("plots/return.png")) > 10_000);
     assertTrue(Files.size(dir.resolve("plots/per_segment.png")) > 10_000);
+  }
+
+  @Test
+  void theSweepStartsItsKilledEnvServerAgainOnItsPortAndItsRunningCellsCarryOn() throws Exception {
+    Path f = tmp.resolve("longer-permute.yaml");
+    Files.writeString(f, """
+        name: longer-permute
+        env: CartPole-v1
+        num_envs: 4
+        phases:
+          - {steps: 3072, obs_permutation: random, obs_sign_flip: random}
+        repeat: 2
+        """);
+    Path dir = tmp.resolve("restarted");
+    List<String> cmd = List.of("sweep", "--scenario", f.toString(), "--methods", "adam", "--seeds", "1-2", "--workers",
+        "2", "--run-dir", dir.toString(), "--set", "num_steps=64", "--monitors", "none", "--no-progress");
+    java.util.concurrent.atomic.AtomicLong killed = new java.util.concurrent.atomic.AtomicLong(-1);
+    Thread killer = new Thread(() -> {
+      try {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline) {
+          Thread.sleep(100);
+          Path m = dir.resolve("adam__seed1/metrics.jsonl");
+          if (Files.exists(m) && Files.readAllLines(m).size() >= 3) {
+            // the sweep's embedded server: this JVM's child running the sidecar
+            ProcessHandle server = ProcessHandle.current().children().filter(h -> h.info().commandLine().orElse("")
+                .contains("isoplast_env_server")).findFirst().orElseThrow();
+            new ProcessBuilder("kill", "-9", String.valueOf(server.pid())).start().waitFor();
+            killed.set(server.pid());
+            return;
+          }
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "test-server-killer");
+    killer.start();
+    CliTest.Run r = CliTest.run(cmd.toArray(String[]::new));
+    killer.join();
+    assertTrue(killed.get() > 0, "the server was killed while the cells ran: " + r.err());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("2 cells: 0 skipped (finished before), 2 completed now, 0 failed"), r.out());
+    assertTrue(r.err().contains("sweep: the env server died and was started again"), r.err());
+    JsonNode index = JSON.readTree(dir.resolve("sweep.json").toFile());
+    JsonNode events = index.get("invocations").get(0).get("events");
+    assertEquals(1, events.size(), index.toString());
+    assertEquals("env_server_restart", events.get(0).get("event").asText());
+    assertEquals(killed.get(), events.get(0).get("old_pid").asLong());
+    int restartedCells = 0;
+    for (JsonNode c : index.get("cells")) {
+      Path run = dir.resolve(c.get("run_dir").asText());
+      JsonNode summary = JSON.readTree(run.resolve("summary.json").toFile());
+      assertEquals("completed", summary.get("status").asText(), summary.toString());
+      assertEquals(6144, summary.get("total_steps").asLong());
+      assertTrue(Files.readString(run.resolve("config.yaml")).contains("env_server: " + events.get(0).get("server")
+          .asText()), "the cell kept its server's address, where the new server came back");
+      restartedCells += Files.readString(run.resolve("metrics.jsonl")).contains("events/env_server_restarts") ? 1 : 0;
+    }
+    assertTrue(restartedCells >= 1, "a running cell made its envs anew on the restarted server");
   }
 
   @Test
