@@ -60,8 +60,8 @@ final class PlainProgress {
     }
     double rate = (step - lastStep) / ((now - lastNanos) / 1e9);
     String extra = status.get();
-    out.printf(Locale.ROOT, "%s: %d/%d %s (%.0f%%), %.0f %s/s, ETA %s%s%n", task, step, total, unit,
-        total > 0 ? 100.0 * step / total : 100.0, rate, unit, eta(total - step, rate),
+    out.printf(Locale.ROOT, "%s: %d/%d %s (%.0f%%), %s %s/s, ETA %s%s%n", task, step, total, unit,
+        total > 0 ? 100.0 * step / total : 100.0, rate(rate), unit, eta(total - step, rate),
         extra == null || extra.isEmpty() ? "" : ", " + extra);
     out.flush();
     lastStep = step;
@@ -74,10 +74,15 @@ final class PlainProgress {
       return;
     }
     double s = (nanos.getAsLong() - startNanos) / 1e9;
-    out.printf(Locale.ROOT, "%s: %s at %d/%d %s, %d %s in %.1f s (%.0f %s/s)%n", task,
+    out.printf(Locale.ROOT, "%s: %s at %d/%d %s, %d %s in %.1f s (%s %s/s)%n", task,
         current >= total ? "done" : "stopped", current, total, unit, current - startStep, unit, s,
-        s > 0 ? (current - startStep) / s : 0.0, unit);
+        rate(s > 0 ? (current - startStep) / s : 0.0), unit);
     out.flush();
+  }
+
+  /** A rate with enough digits to say something: 1167, 12.5, 0.0463 (a sweep's cells per second). */
+  static String rate(double r) {
+    return r >= 100 || r == 0 ? String.format(Locale.ROOT, "%.0f", r) : String.format(Locale.ROOT, "%.3g", r);
   }
 
   /** h:mm:ss for {@code left} steps at {@code rate}; "?" when the rate is 0. */

@@ -35,11 +35,17 @@ class FullDiskTest {
         "--run-dir", run.toString()));
     List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f 500 && exec \"$@\"", "limited"));
     cmd.addAll(ChildJvm.command(train.toArray(String[]::new)));
-    Path log = tmp.resolve("limited.log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    // its stderr through a pipe, as `isoplast train ... 2>&1 | tee log` has it: plain progress lines, one a second here
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("ISOPLAST_PROGRESS_SECONDS", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertTrue(p.waitFor(240, TimeUnit.SECONDS), "the limited run ended");
-    String out = Files.readString(log);
     assertEquals(1, p.exitValue(), out);
+    assertTrue(!out.contains("\r"), "no carriage-return frames on a pipe: " + out);
+    assertTrue(out.lines().anyMatch(l -> l.matches("CartPole-v1 dqn: \\d+/8000 steps \\(\\d+%\\), [0-9.]+ steps/s, ETA "
+        + "(\\d+:\\d\\d:\\d\\d|\\?)(, return [0-9.-]+)?")), "a plain progress line: " + out);
+    assertTrue(out.lines().anyMatch(l -> l.matches("CartPole-v1 dqn: stopped at \\d+/8000 steps, \\d+ steps in .*")), out);
     List<String> errors = out.lines().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(1, errors.size(), out);
     String error = errors.get(0);

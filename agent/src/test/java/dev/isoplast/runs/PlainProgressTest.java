@@ -48,6 +48,10 @@ class PlainProgressTest {
     assertEquals("1:01:01", PlainProgress.eta(3661, 1.0));
     assertEquals("?", PlainProgress.eta(10, 0.0));
     assertEquals("0:00:00", PlainProgress.eta(-5, 1.0));
+    assertEquals("1167", PlainProgress.rate(1166.7));
+    assertEquals("12.5", PlainProgress.rate(12.5));
+    assertEquals("0.0463", PlainProgress.rate(4.6296e-2)); // a sweep's cells per second
+    assertEquals("0", PlainProgress.rate(0));
   }
 
   @Test
@@ -63,7 +67,7 @@ class PlainProgressTest {
     }
     String text = bytes.toString(StandardCharsets.UTF_8);
     assertFalse(text.contains("\r"), text);
-    assertTrue(text.matches("task: done at 1000/1000 examples, 600 examples in [0-9.]+ s \\([0-9]+ examples/s\\)\\R"),
+    assertTrue(text.matches("task: done at 1000/1000 examples, 600 examples in [0-9.]+ s \\([0-9.]+ examples/s\\)\\R"),
         text);
   }
 }
