@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "soak", mixinStandardHelpOptions = true,
     description = {"Soak: PPO on CartPole-v1 for --total-steps through the data path with every monitor on, "
         + "sampling the JVM's and the env server's RSS and open fds every --sample-seconds into JSON.",
-        "Exit 1 when one grows by more than --max-growth after --warmup-seconds (docs/performance.md)."})
+        "Exit 1 when one grows by more than --max-growth after --warmup-steps (docs/performance.md)."})
 final class BenchSoakCommand implements Callable<Integer> {
 
   @Option(names = "--total-steps", defaultValue = "2000000", description = "Env steps (default: ${DEFAULT-VALUE}).")
@@ -39,9 +39,10 @@ final class BenchSoakCommand implements Callable<Integer> {
   @Option(names = "--sample-seconds", defaultValue = "10", description = "Seconds between samples (default: ${DEFAULT-VALUE}).")
   double sampleSeconds;
 
-  @Option(names = "--warmup-seconds", defaultValue = "120", description = "Samples before this are the warm-up "
-      + "(JIT, heap sizing, ND4J workspaces) and not judged (default: ${DEFAULT-VALUE}).")
-  double warmupSeconds;
+  @Option(names = "--warmup-steps", paramLabel = "N", description = "Samples before env step N are the warm-up "
+      + "(JIT, heap sizing, ND4J workspaces) and not judged (default: a tenth of --total-steps; measured here, the "
+      + "JVM's RSS settles after ~55,000 steps).")
+  Long warmupSteps;
 
   @Option(names = "--max-growth", defaultValue = "0.05", description = "Allowed growth after warm-up (default: ${DEFAULT-VALUE}).")
   double maxGrowth;
@@ -63,8 +64,11 @@ final class BenchSoakCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (totalSteps < 1 || sampleSeconds <= 0 || warmupSeconds < 0 || maxGrowth < 0) {
-      throw new IllegalArgumentException("--total-steps and --sample-seconds must be > 0, --warmup-seconds and "
+    if (warmupSteps == null) {
+      warmupSteps = totalSteps / 10;
+    }
+    if (totalSteps < 1 || sampleSeconds <= 0 || warmupSteps < 0 || maxGrowth < 0) {
+      throw new IllegalArgumentException("--total-steps and --sample-seconds must be > 0, --warmup-steps and "
           + "--max-growth >= 0");
     }
     if (server.isRemote()) {
@@ -141,8 +145,8 @@ final class BenchSoakCommand implements Callable<Integer> {
       json.put("final_mean_return", ((Number) summary.get("final_mean_return")).doubleValue());
     }
     json.put("sample_seconds", sampleSeconds);
-    json.put("warmup_seconds", warmupSeconds);
-    List<Sample> judged = samples.stream().filter(s -> s.t() >= warmupSeconds).toList();
+    json.put("warmup_steps", warmupSteps);
+    List<Sample> judged = samples.stream().filter(s -> s.step() >= warmupSteps).toList();
     boolean pass = summary != null && judged.size() >= 6;
     ObjectNode growth = json.putObject("growth_after_warmup");
     if (judged.size() >= 6) {
