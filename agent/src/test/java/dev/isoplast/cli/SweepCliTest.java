@@ -26,15 +26,20 @@ class SweepCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Path scenario() throws Exception {
-    Path f = tmp.resolve("tiny-permute.yaml");
+    return scenario("tiny-permute", 512);
+  }
+
+  /** Two phases of {@code steps} env steps each, the second with another observation permutation. */
+  private Path scenario(String name, int steps) throws Exception {
+    Path f = tmp.resolve(name + ".yaml");
     Files.writeString(f, """
-        name: tiny-permute
+        name: %s
         env: CartPole-v1
         num_envs: 4
         phases:
-          - {steps: 512, obs_permutation: random, obs_sign_flip: random}
+          - {steps: %d, obs_permutation: random, obs_sign_flip: random}
         repeat: 2
-        """);
+        """.formatted(name, steps));
     return f;
   }
 
@@ -109,15 +114,7 @@ class SweepCliTest {
 
   @Test
   void theSweepStartsItsKilledEnvServerAgainOnItsPortAndItsRunningCellsCarryOn() throws Exception {
-    Path f = tmp.resolve("longer-permute.yaml");
-    Files.writeString(f, """
-        name: longer-permute
-        env: CartPole-v1
-        num_envs: 4
-        phases:
-          - {steps: 3072, obs_permutation: random, obs_sign_flip: random}
-        repeat: 2
-        """);
+    Path f = scenario("longer-permute", 3072);
     Path dir = tmp.resolve("restarted");
     List<String> cmd = List.of("sweep", "--scenario", f.toString(), "--methods", "adam", "--seeds", "1-2", "--workers",
         "2", "--run-dir", dir.toString(), "--set", "num_steps=64", "--monitors", "none", "--no-progress");
