@@ -102,15 +102,21 @@ def test_negative_seed(client):
 @pytest.mark.parametrize("scale", [1e308, 1e6 * (1 + 1e-12), 9.9e-7, 5e-324, 0.0, -1.0])
 def test_reward_scale_outside_its_range_is_refused_naming_the_field_and_range(client, scale):
     handle = client.make("CartPole-v1").handle
-    expect(client, lambda: client.reconfigure(handle, reward_scale=scale), "INVALID_ARGUMENT",
-           "reward_scale must be in [1e-06, 1e+06]")
-    assert client.reconfigure(handle).reward_scale == 1.0  # nothing changed
+    try:
+        expect(client, lambda: client.reconfigure(handle, reward_scale=scale), "INVALID_ARGUMENT",
+               "reward_scale must be in [1e-06, 1e+06]")
+        assert client.reconfigure(handle).reward_scale == 1.0  # nothing changed
+    finally:
+        client.close(handle)  # the shared server's handles are limited
 
 
 def test_reward_scale_at_the_ends_of_its_range_is_taken(client):
     handle = client.make("CartPole-v1", seed=0).handle
-    for scale in (1e-6, 1e6):
-        assert client.reconfigure(handle, reward_scale=scale).reward_scale == scale
+    try:
+        for scale in (1e-6, 1e6):
+            assert client.reconfigure(handle, reward_scale=scale).reward_scale == scale
+    finally:
+        client.close(handle)
 
 
 def test_every_float_kwarg_of_every_env_has_a_finite_range_that_make_enforces(client):
