@@ -114,7 +114,7 @@ class SweepCliTest {
 
   @Test
   void theSweepStartsItsKilledEnvServerAgainOnItsPortAndItsRunningCellsCarryOn() throws Exception {
-    Path f = scenario("longer-permute", 3072);
+    Path f = scenario("longer-permute", 4096);
     Path dir = tmp.resolve("restarted");
     List<String> cmd = List.of("sweep", "--scenario", f.toString(), "--methods", "adam", "--seeds", "1-2", "--workers",
         "2", "--run-dir", dir.toString(), "--set", "num_steps=64", "--monitors", "none", "--no-progress");
@@ -125,10 +125,17 @@ class SweepCliTest {
         while (System.nanoTime() < deadline) {
           Thread.sleep(100);
           Path m = dir.resolve("adam__seed1/metrics.jsonl");
-          if (Files.exists(m) && Files.readAllLines(m).size() >= 3) {
-            // the sweep's embedded server: this JVM's child running the sidecar
-            ProcessHandle server = ProcessHandle.current().children().filter(h -> h.info().commandLine().orElse("")
-                .contains("isoplast_env_server")).findFirst().orElseThrow();
+          if (Files.exists(m) && Files.readAllLines(m).size() >= 2) {
+            // the sweep's embedded server: this JVM's child whose stderr is the sweep's env-server.log
+            // (not another test's server, e.g. the shared Sidecar's)
+            Path log = dir.resolve("env-server.log").toRealPath();
+            ProcessHandle server = ProcessHandle.current().children().filter(h -> {
+              try {
+                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(h.pid()), "fd", "2")).equals(log);
+              } catch (java.io.IOException e) {
+                return false;
+              }
+            }).findFirst().orElseThrow();
             new ProcessBuilder("kill", "-9", String.valueOf(server.pid())).start().waitFor();
             killed.set(server.pid());
             return;
@@ -155,7 +162,7 @@ class SweepCliTest {
       Path run = dir.resolve(c.get("run_dir").asText());
       JsonNode summary = JSON.readTree(run.resolve("summary.json").toFile());
       assertEquals("completed", summary.get("status").asText(), summary.toString());
-      assertEquals(6144, summary.get("total_steps").asLong());
+      assertEquals(8192, summary.get("total_steps").asLong());
       assertTrue(Files.readString(run.resolve("config.yaml")).contains("env_server: " + events.get(0).get("server")
           .asText()), "the cell kept its server's address, where the new server came back");
       restartedCells += Files.readString(run.resolve("metrics.jsonl")).contains("events/env_server_restarts") ? 1 : 0;
