@@ -126,7 +126,6 @@ def main(argv: list[str] | None = None) -> int:
     # Start-up objects (Gymnasium, grpc, numpy) live as long as the process: keep them out of the
     # garbage collector's passes, which otherwise rescan them while Steps run.
     gc.freeze()
-    print(port, flush=True)  # the launcher reads exactly this line
 
     stop = threading.Event()
 
@@ -144,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+    # the port only once the signals are set: a parent's Ctrl-C right after start-up is then ignored
+    # (or handled) as at any later time, not the default action that killed the server
+    print(port, flush=True)  # the launcher reads exactly this line
     if args.exit_on_stdin_close:
         def watch_stdin():
             while sys.stdin.buffer.read(4096):
