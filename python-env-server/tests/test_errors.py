@@ -3,17 +3,19 @@ the server must still answer a complete valid exchange."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 
 import grpc
 import numpy as np
 import pytest
-from conftest import connected, decode, encode, padded, rpc_error, running_server
+from conftest import CLASSIC_CONTROL, connected, decode, encode, padded, rpc_error, running_server
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
-from isoplast_env_server import Limits
+from isoplast_env_server import Limits, default_registry
+from isoplast_env_server.registry import KwargSpec
 
 RPCS = {"ListEnvs": pb.ListEnvsRequest(), "Make": pb.MakeRequest(env_id="CartPole-v1", num_envs=1),
         "Reset": pb.ResetRequest(handle="h0"), "Step": pb.StepRequest(handle="h0"),
@@ -95,6 +97,54 @@ def test_negative_seed(client):
     expect(client, lambda: client.make("CartPole-v1", seed=-1), "INVALID_ARGUMENT", "seed must be >= 0")
     handle = client.make("CartPole-v1").handle
     expect(client, lambda: client.reset(handle, seed=-(2**63)), "INVALID_ARGUMENT", "Reset seed must be >= 0")
+
+
+@pytest.mark.parametrize("scale", [1e308, 1e6 * (1 + 1e-12), 9.9e-7, 5e-324, 0.0, -1.0])
+def test_reward_scale_outside_its_range_is_refused_naming_the_field_and_range(client, scale):
+    handle = client.make("CartPole-v1").handle
+    try:
+        expect(client, lambda: client.reconfigure(handle, reward_scale=scale), "INVALID_ARGUMENT",
+               "reward_scale must be in [1e-06, 1e+06]")
+        assert client.reconfigure(handle).reward_scale == 1.0  # nothing changed
+    finally:
+        client.close(handle)  # the shared server's handles are limited
+
+
+def test_reward_scale_at_the_ends_of_its_range_is_taken(client):
+    handle = client.make("CartPole-v1", seed=0).handle
+    try:
+        for scale in (1e-6, 1e6):
+            assert client.reconfigure(handle, reward_scale=scale).reward_scale == scale
+    finally:
+        client.close(handle)
+
+
+def test_every_float_kwarg_of_every_env_has_a_finite_range_that_make_enforces(client):
+    """Every float kwarg of the allow-list (MuJoCo's included) is bounded; ListEnvs states each
+    range and Make refuses 1e308 and the first float past either end (classic-control envs, made here)."""
+    float_kwargs = [spec for entry in default_registry() for spec in entry.kwargs if spec.type == "float"]
+    assert len(float_kwargs) >= 10 and all(math.isfinite(s.min) and math.isfinite(s.max) for s in float_kwargs)
+    checked = 0
+    for info in client.call("ListEnvs", pb.ListEnvsRequest()).envs:
+        if info.env_id not in CLASSIC_CONTROL:
+            continue
+        for spec in info.kwargs:
+            if "allowed range [" not in spec.description:
+                continue
+            low, high = (float(x) for x in spec.description.rsplit("allowed range [", 1)[1].rstrip("]").split(", "))
+            for bad in (1e308, -1e308, math.nextafter(high, math.inf), math.nextafter(low, -math.inf)):
+                expect(client, lambda: client.make(info.env_id, **{spec.name: bad}), "INVALID_ARGUMENT",
+                       f"kwarg {spec.name} of {info.env_id} must be in [")
+            client.close(client.make(info.env_id, **{spec.name: high}).handle)
+            checked += 1
+    assert checked == 3  # MountainCar's and MountainCarContinuous's goal_velocity, Pendulum's g
+
+
+def test_a_float_kwarg_without_a_finite_range_is_refused_when_declared():
+    with pytest.raises(ValueError, match="finite range"):
+        KwargSpec("weight", "float", "a weight")
+    with pytest.raises(ValueError, match="finite range"):
+        KwargSpec("weight", "float", "a weight", min=0.0)
 
 
 def test_action_of_wrong_shape(client):

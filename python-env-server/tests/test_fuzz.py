@@ -55,6 +55,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
 from isoplast_env_server import Limits
+from isoplast_env_server.perturbation import REWARD_SCALE_RANGE
 
 PROTO = Path(__file__).resolve().parents[2] / "proto/src/main/proto/isoplast/env/v1/env.proto"
 SERVICE = "isoplast.env.v1.EnvService"
@@ -696,7 +697,8 @@ class Fuzzer:
                 owned.action_space.HasField("discrete")
                 and is_permutation(list(request.action_permutation), owned.action_space.discrete.n)):
             return False
-        return not request.HasField("reward_scale") or (math.isfinite(request.reward_scale) and request.reward_scale > 0)
+        low, high = REWARD_SCALE_RANGE
+        return not request.HasField("reward_scale") or low <= request.reward_scale <= high
 
     # -- sending and bookkeeping --
 
@@ -906,12 +908,13 @@ class Fuzzer:
             reconfigure(obs_sign_flip=[1, 1, math.nan, 1]), reconfigure(obs_sign_flip=[-1.0] * 10_000),
             reconfigure(action_permutation=[0, 0]), reconfigure(action_permutation=[1, 0, 2]),
             reconfigure(reward_scale=0.0), reconfigure(reward_scale=math.nan), reconfigure(reward_scale=-math.inf),
+            reconfigure(reward_scale=1e308), reconfigure(reward_scale=5e-324),
             pb.ReconfigureRequest(handle=pendulum, action_permutation=[0]),
         ]:
             send("Reconfigure", request, frozenset({INVALID}), n)
         lowest_gravity = next(p.min for p in self.listed["CartPole-v1"].dynamics if p.name == "gravity")
         send("Reconfigure", reconfigure(obs_permutation=[3, 2, 1, 0], obs_sign_flip=[-1, 1, -1, 1],
-                                        action_permutation=[1, 0], reward_scale=5e-324,
+                                        action_permutation=[1, 0], reward_scale=REWARD_SCALE_RANGE[0],
                                         dynamics={"gravity": lowest_gravity, "tau": 0.05}), frozenset({OK}), n)
         limit = LIMITS.max_message_bytes
         for rpc, request in [("Step", good), ("Make", pb.MakeRequest(env_id="CartPole-v1", num_envs=1)),

@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    # the port only once the signals are handled: a parent may signal its group as soon as it reads it
+    # the port only once the signals are set: a parent's Ctrl-C right after start-up is then ignored
+    # (or handled) as at any later time, not the default action that killed the server
     print(port, flush=True)  # the launcher reads exactly this line
     if args.exit_on_stdin_close:
         def watch_stdin():

@@ -18,6 +18,10 @@ from isoplast.env.v1 import env_pb2 as pb
 
 from .errors import invalid_argument, listed
 
+#: The allowed closed range of ``reward_scale`` (env.proto): six orders of magnitude either way of 1
+#: keep every scaled return far from float64 overflow (a CartPole episode's 500 rewards x 1e6 = 5e8).
+REWARD_SCALE_RANGE = (1e-6, 1e6)
+
 
 def _check_permutation(values, size: int, what: str) -> np.ndarray:
     perm = np.asarray(values, dtype=np.int64)
@@ -72,8 +76,9 @@ class Perturbation:
             action_permutation = None if np.array_equal(perm, np.arange(self.action_n)) else perm
         if request.HasField("reward_scale"):
             reward_scale = request.reward_scale
-            if not (math.isfinite(reward_scale) and reward_scale > 0):
-                raise invalid_argument(f"reward_scale must be finite and > 0, got {reward_scale}")
+            low, high = REWARD_SCALE_RANGE
+            if not (math.isfinite(reward_scale) and low <= reward_scale <= high):
+                raise invalid_argument(f"reward_scale must be in [{low:g}, {high:g}], got {reward_scale:g}")
         return Perturbation(self.obs_size, self.obs_dtype, self.action_n, self.action_start,
                             obs_permutation, obs_sign, action_permutation, reward_scale)
 

@@ -44,9 +44,10 @@ KWARG_TYPES = ("float", "int", "bool", "str")
 @dataclass(frozen=True)
 class KwargSpec:
     """One constructor keyword argument Make accepts; ``type`` is float, int, bool or str. A float
-    kwarg may have an allowed closed range [min, max], checked by Make and stated in ``summary``
-    (what ListEnvs describes it with), so a value the env cannot work with is refused up front
-    rather than crash the handle at its first Reset."""
+    kwarg must have an allowed finite closed range [min, max], checked by Make and stated in
+    ``summary`` (what ListEnvs describes it with), so a value the env cannot work with (or that
+    overflows its rewards, e.g. a weight of 1e308) is refused up front rather than crash the handle
+    at its first Reset or fill its returns with inf."""
 
     name: str
     type: str
@@ -59,6 +60,8 @@ class KwargSpec:
             raise ValueError(f"kwarg {self.name}: type must be one of {KWARG_TYPES}, got {self.type!r}")
         if self.bounded and (self.type != "float" or not self.min <= self.max):
             raise ValueError(f"kwarg {self.name}: only a float kwarg has a range, with min <= max")
+        if self.type == "float" and not (math.isfinite(self.min) and math.isfinite(self.max)):
+            raise ValueError(f"kwarg {self.name}: a float kwarg needs a finite range [min, max]")
 
     @property
     def bounded(self) -> bool:
@@ -220,7 +223,9 @@ def _cartpole_recompute(env: Any) -> None:
 
 def default_registry() -> Registry:
     """The envs of DESIGN.md §3 (classic control, then MuJoCo) with their Gymnasium defaults."""
-    goal_velocity = KwargSpec("goal_velocity", "float", "minimum velocity at the goal position for the episode to terminate (default 0)")
+    # MountainCar's speed is clipped to [-0.07, 0.07]: a goal velocity outside that can never be reached
+    goal_velocity = KwargSpec("goal_velocity", "float", "minimum velocity at the goal position for the episode to "
+                              "terminate (default 0)", min=-0.07, max=0.07)
     pendulum_g = scaled("g", 10.0, "gravitational acceleration [m/s^2]")  # the kwarg has the dynamics range
     return Registry([
         EnvEntry.gymnasium(
@@ -291,8 +296,9 @@ MUJOCO_DYNAMICS = (
 def mujoco_entries() -> list[EnvEntry]:
     """Ant, HalfCheetah, Hopper, Walker2d (v5) with their reward-shaping constructor kwargs."""
 
-    def weight(name: str, what: str, defaults: str, **bounds: float) -> KwargSpec:
-        return KwargSpec(name, "float", f"{what} (Gymnasium's default: {defaults})", **bounds)
+    def weight(name: str, what: str, defaults: str, min: float = -100.0, max: float = 100.0) -> KwargSpec:
+        # +-100: two orders of magnitude beyond every default, far from overflowing a return
+        return KwargSpec(name, "float", f"{what} (Gymnasium's default: {defaults})", min=min, max=max)
 
     forward = weight("forward_reward_weight", "weight of the forward-velocity reward", "1")
     ctrl = weight("ctrl_cost_weight", "weight of the control cost sum(action^2)",

@@ -9,5 +9,5 @@ import picocli.CommandLine.Command;
         + "interleaved. A Python driver (bench/vs_torch.py) that the launcher runs, not a Java command:",
         "  ./isoplast bench vs-torch --help"},
     subcommands = {BenchEnvCommand.class, BenchOptimCommand.class, BenchMonitorsCommand.class,
-        BenchContinualCommand.class})
+        BenchContinualCommand.class, BenchSoakCommand.class})
 final class BenchCommand {}

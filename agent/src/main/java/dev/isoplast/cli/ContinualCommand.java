@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -77,13 +78,13 @@ final class ContinualCommand implements Callable<Integer> {
   @Option(names = "--probe-size", defaultValue = "256", paramLabel = "B", description = "Probe batch size of the monitors (refreshed at each task start). Default: ${DEFAULT-VALUE}.")
   int probeSize;
 
-  @Option(names = "--no-progress", description = "No progress bar.")
-  boolean noProgress;
+  @Mixin
+  RunOutputOptions output;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + ContinualTrainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; the last two are kept) at the first task end after every N examples, and at the end; 0 = only at the end. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + ContinualTrainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; see --keep-checkpoints) at the first task end after every N examples, and at the end; 0 = only at the end. Default: ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
-  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint (its config.yaml says what to run; no other option but --checkpoint-every and --no-progress applies). The rows written after the checkpoint are replaced, not doubled.")
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint (its config.yaml says what to run; no other option but --checkpoint-every, --no-progress and --keep-checkpoints applies). The rows written after the checkpoint are replaced, not doubled.")
   Path resume;
 
   @Spec
@@ -124,7 +125,7 @@ final class ContinualCommand implements Callable<Integer> {
         : Path.of("runs", task + "__" + seed + "__" + System.currentTimeMillis() / 1000));
     run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
     Map<String, Object> summary = ContinualTrainer.run(run, job,
-        new ContinualTrainer.Options(!noProgress, checkpointEvery, null));
+        output.options(checkpointEvery, null));
     print(summary, resolved.tasks().regression(), run);
     return 0;
   }
@@ -134,7 +135,7 @@ final class ContinualCommand implements Callable<Integer> {
     if (task != null || method != null || numTasks != null || net != null || configFile != null || !sets.isEmpty()
         || runDir != null || mnistDir != null || cifarDir != null) {
       throw new IllegalArgumentException("--resume takes the run's own settings from its config.yaml: give only "
-          + "--checkpoint-every and --no-progress with it");
+          + "--checkpoint-every, --no-progress and --keep-checkpoints with it");
     }
     RunDirectory run = RunDirectory.existing(resume);
     Map<String, Object> cfg = run.readConfig();
@@ -151,7 +152,7 @@ final class ContinualCommand implements Callable<Integer> {
     System.err.printf("resuming %s from %s (%d examples, task %d of %d)%n", run.path(), ckpt.file(),
         ckpt.step(), ckpt.state().getLong("next_task"), job.numTasks());
     Map<String, Object> summary = ContinualTrainer.run(run, job,
-        new ContinualTrainer.Options(!noProgress, checkpointEvery, ckpt));
+        output.options(checkpointEvery, ckpt));
     print(summary, job.tasks().regression(), run);
     return 0;
   }

@@ -24,6 +24,7 @@ public final class Main {
   static boolean debug;
 
   public static void main(String[] args) {
+    dev.isoplast.runs.SweepRunner.stopWithSweep();
     System.exit(run(args));
   }
 
@@ -68,8 +69,10 @@ public final class Main {
 
   static String message(Throwable ex) {
     if (ex instanceof EnvException || ex instanceof EnvServerProcess.EnvServerStartException
-        || ex.getCause() == null || isUsageError(ex)) {
-      return String.valueOf(ex.getMessage());
+        || ex.getCause() == null || isUsageError(ex)
+        || (ex.getMessage() != null && ex.getCause().getMessage() != null
+            && ex.getMessage().contains(ex.getCause().getMessage()))) {
+      return String.valueOf(ex.getMessage()); // (a cause whose message is already in it adds nothing)
     }
     return ex.getMessage() + " (caused by " + ex.getCause() + ")";
   }

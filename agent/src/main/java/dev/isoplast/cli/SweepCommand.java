@@ -5,6 +5,7 @@ import dev.isoplast.continual.Tasks;
 import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.sidecar.IsoplastHome;
+import dev.isoplast.envs.sidecar.ServerWatchdog;
 import dev.isoplast.runs.CommandLines;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.Monitors;
@@ -17,6 +18,7 @@ import dev.isoplast.runs.TuningPlan;
 import dev.isoplast.report.Selection;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,6 +105,16 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "No progress bar: one line per finished cell instead.")
   boolean noProgress;
 
+  @Option(names = "--keep-checkpoints", paramLabel = "N", defaultValue = "0", description = "The cells' "
+      + "--keep-checkpoints: while a cell runs it keeps its last max(1, N) checkpoints (a rerun of a killed sweep "
+      + "continues it from the newest); a completed cell keeps its final one, or none with 0. Default: ${DEFAULT-VALUE}: "
+      + "a sweep never resumes a completed cell (a rerun skips it), so its checkpoints would only take room.")
+  int keepCheckpoints;
+
+  @Option(names = "--checkpoint-every", paramLabel = "N", description = "The cells' --checkpoint-every (env steps, or "
+      + "examples for a supervised task; default: the cell command's own).")
+  Long checkpointEvery;
+
   @Option(names = "--tune", description = "The tuning protocol (docs/sweeps.md): run every method's knob grid "
       + "(`isoplast methods show NAME`; a sweep file's grids: entry overrides one) on the tuning seeds into DIR/tune/, "
       + "select per method by the criterion fixed in DIR/tune.json (IQM over the tuning runs of each run's mean over "
@@ -134,6 +146,10 @@ final class SweepCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (keepCheckpoints < 0 || (checkpointEvery != null && checkpointEvery < 0)) {
+      throw new IllegalArgumentException("--keep-checkpoints and --checkpoint-every must be >= 0, got "
+          + keepCheckpoints + " and " + checkpointEvery);
+    }
     SweepShard share = shard == null ? SweepShard.ALL : SweepShard.parse(shard);
     if (server.isRemote()) { // a malformed server list or an unreadable token file: refused before anything is written
       server.targets();
@@ -294,13 +310,44 @@ final class SweepCommand implements Callable<Integer> {
         checkConfigs(c, spec, sb.load());
         index.setting("env_server", c.serverName());
         List<String> servers = c.servers().clients().stream().map(x -> x.target()).toList();
-        outcome = new SweepRunner(dir, spec, index, childJvm(servers, spec.workers()), !noProgress).run();
+        SweepRunner runner = new SweepRunner(dir, spec, index, childJvm(servers, spec.workers()), !noProgress);
+        try (ServerWatchdog watchdog = keepAlive(c, index, runner)) {
+          outcome = runner.run();
+        }
       }
     } else { // supervised cells need no env server
       outcome = new SweepRunner(dir, spec, index, childJvm(List.of(), spec.workers()), !noProgress).run();
     }
     printOutcome(index, outcome, dir, label.isEmpty());
     return outcome;
+  }
+
+  /**
+   * The sweep's embedded env servers kept alive while its cells run (none to keep for servers named
+   * with --env-server): a dead one is started again on its port, where the cells wait for it and
+   * carry on as a single {@code train} does; each restart is an {@code env_server_restart} event in
+   * sweep.json; after --max-server-restarts restarts in a row the sweep fails its running cells.
+   */
+  private ServerWatchdog keepAlive(EnvServerOptions.Connection c, SweepIndex index, SweepRunner runner) {
+    if (c.processes().isEmpty()) {
+      return null;
+    }
+    return new ServerWatchdog(c.processes(), server.maxServerRestarts, Duration.ofSeconds(1), Duration.ofSeconds(60),
+        new ServerWatchdog.Listener() {
+          @Override
+          public void restarted(int k, Map<String, Object> details) {
+            System.err.println("sweep: the env server died and was started again: " + details);
+            index.event("env_server_restart", details);
+            index.write();
+          }
+
+          @Override
+          public void gaveUp(int k, String why) {
+            System.err.println("sweep: " + why + "; stopping the running cells (a rerun continues them)");
+            index.event("env_server_failed", Map.of("error", why));
+            runner.fail(why);
+          }
+        });
   }
 
   /**
@@ -410,11 +457,14 @@ final class SweepCommand implements Callable<Integer> {
       if (!servers.isEmpty()) {
         cmd.addAll(List.of("--env-server", String.join(",", SweepRunner.serversOf(worker, workers, servers))));
         // a cell reaches the sweep's servers as remote ones: it waits for one that stopped answering
-        // (the sweep does not restart its embedded server: the cells then fail, and a rerun continues
-        // them from their checkpoints)
+        // (the sweep starts its embedded servers again on their ports: keepAlive)
         cmd.addAll(server.recoveryArgs());
       }
       cmd.add("--no-progress");
+      cmd.addAll(List.of("--keep-checkpoints", String.valueOf(keepCheckpoints)));
+      if (checkpointEvery != null) {
+        cmd.addAll(List.of("--checkpoint-every", String.valueOf(checkpointEvery)));
+      }
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().remove(EnvServerOptions.TOKEN_FILE_ENV);
       pb.environment().put(EnvServerOptions.TRANSPORT_ENV, transport.cliName()); // every worker steps as asked

@@ -103,13 +103,13 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--probe-size", defaultValue = "256", paramLabel = "B", description = "Probe batch size of the monitors (drawn from recent observations, refreshed at each phase start and every 4 NTK intervals). Default: ${DEFAULT-VALUE}.")
   int probeSize;
 
-  @Option(names = "--no-progress", description = "No progress bar (e.g. in logs).")
-  boolean noProgress;
+  @Mixin
+  RunOutputOptions output;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + Trainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; the last two are kept) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + Trainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; see --keep-checkpoints) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
-  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint, as if it had never stopped: its command.txt says what to run; only --checkpoint-every, --no-progress and the env server options (this command's own: embedded unless --env-server) may be given with it. Rows written after the checkpoint are replaced, not doubled.")
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint, as if it had never stopped: its command.txt says what to run; only --checkpoint-every, --no-progress, --keep-checkpoints and the env server options (this command's own: embedded unless --env-server) may be given with it. Rows written after the checkpoint are replaced, not doubled.")
   Path resume;
 
   /** The checkpoint a resumed run continues from (set by {@link #resume()} on the re-parsed original command). */
@@ -174,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
       Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
           freshReference, monitorSpec, method);
       Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job,
-          new Trainer.Options(!noProgress, checkpointEvery, resumeFrom));
+          output.options(checkpointEvery, resumeFrom));
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
           env, algo, seed, ((Number) summary.get("final_mean_return")).doubleValue(),
           Math.min(EpisodeStats.FINAL_WINDOW, ((Number) summary.get("episodes")).intValue()),
@@ -194,15 +194,17 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * {@code --resume RUN_DIR}: the run's own command line (command.txt) parsed again, continued from
-   * the newest whole checkpoint with this command's --checkpoint-every, --no-progress and env server.
+   * the newest whole checkpoint with this command's --checkpoint-every, output options and env server.
    */
   private int resume() throws Exception {
-    java.util.Set<String> allowed = new java.util.HashSet<>(List.of("--resume", "--checkpoint-every", "--no-progress"));
+    java.util.Set<String> allowed = new java.util.HashSet<>(List.of("--resume", "--checkpoint-every"));
+    allowed.addAll(RunOutputOptions.NAMES);
     commandSpec.mixins().get("server").options().forEach(o -> allowed.add(o.longestName()));
     for (picocli.CommandLine.Model.OptionSpec o : commandSpec.commandLine().getParseResult().matchedOptions()) {
       if (!allowed.contains(o.longestName())) {
         throw new IllegalArgumentException("--resume takes the run's settings from its command.txt: " + o.longestName()
-            + " cannot be given with it (only --checkpoint-every, --no-progress and the env server options)");
+            + " cannot be given with it (only --checkpoint-every, --no-progress, --keep-checkpoints and the env server "
+            + "options)");
       }
     }
     RunDirectory dir = RunDirectory.existing(resume);
@@ -223,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
     again.commandSpec = cl.getCommandSpec();
     again.resume = null;
     again.runDir = dir.path();
-    again.noProgress = noProgress;
+    again.output = output;
     again.checkpointEvery = checkpointEvery;
     again.server = server;
     again.resumeFrom = ckpt;

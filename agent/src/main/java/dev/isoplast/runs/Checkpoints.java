@@ -30,9 +30,15 @@ import java.util.stream.Stream;
  * </pre>
  *
  * written atomically: to a temporary file, forced to disk, renamed over its name, and the directory
- * forced too, so a crash leaves either the old set of files or the new one. The last two are kept.
+ * forced too, so a crash leaves either the old set of files or the new one. Retention
+ * ({@code --keep-checkpoints N}): while the run goes on the last {@code max(1, N)} are kept (N = 2 by
+ * default), and when it completes ({@link #completed}) its final one only, or none with N = 0
+ * (a completed run needs a checkpoint only to be continued by a longer {@code --resume}).
  * Loading takes the newest file that checks out; a damaged or truncated one is reported with a
  * warning and the one before it is used.
+ *
+ * <p>A write that fails (a full disk, a file-size limit) removes its partial temporary file and
+ * leaves the checkpoints before it as they were, so the run stays resumable from the last one.
  */
 public final class Checkpoints {
 
@@ -42,23 +48,35 @@ public final class Checkpoints {
   /** The file format version. */
   public static final int FORMAT = 1;
 
-  /** How many checkpoints are kept. */
+  /** How many checkpoints are kept while a run goes on, by default. */
   public static final int KEEP = 2;
 
   private static final byte[] MAGIC = "ISOPLAST-CHECKPOINT".getBytes(StandardCharsets.US_ASCII);
 
   private final Path dir;
+  private final int keep;
 
-  /** The checkpoints of the run in {@code runDir}. */
+  /** The checkpoints of the run in {@code runDir}, with the default retention. */
   public Checkpoints(Path runDir) {
+    this(runDir, KEEP);
+  }
+
+  /** The checkpoints of the run in {@code runDir}, keeping {@code keep} (see the class comment). */
+  public Checkpoints(Path runDir, int keep) {
+    if (keep < 0) {
+      throw new IllegalArgumentException("--keep-checkpoints must be >= 0, got " + keep);
+    }
     this.dir = runDir.resolve(DIR);
+    this.keep = keep;
   }
 
   /** A checkpoint read back. */
   public record Loaded(Path file, long step, Snapshot state) {}
 
-  /** Writes the checkpoint of {@code step} and removes all but the last {@link #KEEP}. */
+  /** Writes the checkpoint of {@code step} and removes all but the last {@code max(1, keep)}. */
   public Path save(long step, Snapshot state) {
+    Path tmp = null;
+    Path target = dir.resolve(String.format("ckpt-%015d.bin", step));
     try {
       Files.createDirectories(dir);
       byte[] payload = state.toBytes();
@@ -71,24 +89,68 @@ public final class Checkpoints {
         out.write(payload);
       }
       byte[] body = bytes.toByteArray();
-      Path target = dir.resolve(String.format("ckpt-%015d.bin", step));
-      Path tmp = dir.resolve(target.getFileName() + ".tmp");
+      tmp = dir.resolve(target.getFileName() + ".tmp");
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
           StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(body));
-        ch.write(ByteBuffer.wrap(sha256(body, body.length)));
+        // write() may write part of a buffer (at a file-size limit it does, silently): loop until all
+        // is written, so that a full disk or a limit is an IOException, never a short file
+        writeFully(ch, ByteBuffer.wrap(body));
+        writeFully(ch, ByteBuffer.wrap(sha256(body, body.length)));
         ch.force(true);
       }
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       forceDirectory();
-      List<Path> all = files();
-      for (int i = 0; i + KEEP < all.size(); i++) {
-        Files.deleteIfExists(all.get(i));
-      }
+      prune(Math.max(1, keep));
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write a checkpoint in " + dir + ": " + e.getMessage(), e);
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp); // a full disk leaves no partial file behind; the older checkpoints stay whole
+        } catch (IOException ignored) {
+          // nothing more to do
+        }
+      }
+      throw new UncheckedIOException("cannot write checkpoint " + target + ": " + reason(e) + " (the checkpoints "
+          + "before it are whole)", e);
     }
+  }
+
+  /**
+   * The run has completed: keeps its final checkpoint only, or none (and no folder) when
+   * {@code keep} is 0.
+   */
+  public void completed() {
+    try {
+      prune(Math.min(1, keep));
+      if (keep == 0 && Files.isDirectory(dir)) {
+        try (Stream<Path> s = Files.list(dir)) {
+          for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove old checkpoints in " + dir + ": " + reason(e), e);
+    }
+  }
+
+  private void prune(int kept) throws IOException {
+    List<Path> all = files();
+    for (int i = 0; i + kept < all.size(); i++) {
+      Files.deleteIfExists(all.get(i));
+    }
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  /** An I/O failure in words: its message, else its kind (Java gives some without one). */
+  static String reason(IOException e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 
   /**
@@ -115,7 +177,8 @@ public final class Checkpoints {
    */
   public Loaded toResume(Path given) {
     return latest().orElseThrow(() -> new IllegalArgumentException("--resume " + given + ": no whole checkpoint in "
-        + dir + " to continue from"));
+        + dir + " to continue from" + (SweepIndex.isFinished(dir.getParent()) ? " (the run has completed and kept "
+        + "none: --keep-checkpoints 0, a sweep's default)" : "")));
   }
 
   /** Reads and checks one checkpoint file. */

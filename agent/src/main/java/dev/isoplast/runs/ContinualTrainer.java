@@ -58,32 +58,20 @@ public final class ContinualTrainer {
   /** Env steps (here: examples) between checkpoints by default. */
   public static final long DEFAULT_CHECKPOINT_EVERY = 100_000;
 
-  /**
-   * How a run is carried out.
-   *
-   * @param progressBar a progress bar on stderr
-   * @param checkpointEvery examples between checkpoints (written at the first task end after each
-   *     multiple, and at the run's end); 0 = only at the end
-   * @param resume the checkpoint to continue from, or null for a new run
-   */
-  public record Options(boolean progressBar, long checkpointEvery, Checkpoints.Loaded resume) {
-    public static Options plain(boolean progressBar) {
-      return new Options(progressBar, DEFAULT_CHECKPOINT_EVERY, null);
-    }
-  }
-
   /** Trains {@code job} into {@code run}; returns the summary (also written to summary.json). */
   public static Map<String, Object> run(RunDirectory run, Job job, boolean progressBar) {
-    return run(run, job, Options.plain(progressBar));
+    return run(run, job, RunOptions.fresh(progressBar, DEFAULT_CHECKPOINT_EVERY));
   }
 
   /**
    * Trains {@code job} into {@code run}, or continues it from {@code options.resume()}: the learner,
    * the monitors and the position come back from the checkpoint, metrics.jsonl and the event file
    * are cut back to their length at the checkpoint, and the rest is trained as an uninterrupted run
-   * would (same rows, same summary, timing aside).
+   * would (same rows, same summary, timing aside). Checkpoints are written at the first task end
+   * after every {@code options.checkpointEvery()} examples and at the end, and cut to what a
+   * completed run keeps once it has completed ({@link Checkpoints#completed}).
    */
-  public static Map<String, Object> run(RunDirectory run, Job job, Options options) {
+  public static Map<String, Object> run(RunDirectory run, Job job, RunOptions options) {
     TaskSequence seq = job.tasks();
     SupervisedLearner learner = new SupervisedLearner(job.config(), seq.inSize(), seq.outSize(), job.seed());
     Snapshot resumed = options.resume() == null ? null : options.resume().state();
@@ -92,7 +80,7 @@ public final class ContinualTrainer {
     } else {
       learner.restore(resumed.getTree("learner"));
     }
-    Checkpoints checkpoints = new Checkpoints(run.path());
+    Checkpoints checkpoints = options.checkpoints(run);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("task", seq.name());
     if (job.method() != null) {
@@ -107,7 +95,7 @@ public final class ContinualTrainer {
     long t0 = System.nanoTime();
     int[] current = {0};
     double[] running = {Double.NaN};
-    ProgressCallback progress = options.progressBar() ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
+    ProgressCallback progress = options.progress() ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
         () -> String.format("task %d/%d %s %.3f", current[0] + 1, job.numTasks(),
             seq.regression() ? "mse" : "acc", running[0])) : null;
     try (MetricsFile metrics = run.openMetrics(resumed); TensorBoardWriter events = run.openTensorBoard(resumed)) {
@@ -238,7 +226,7 @@ public final class ContinualTrainer {
       summary.put("error", ex.getMessage());
       summary.put("tasks", tasks);
       summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-      run.writeSummary(summary);
+      run.writeFailedSummary(summary);
       throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)",
           ex);
     } finally {
@@ -246,6 +234,7 @@ public final class ContinualTrainer {
         progress.close();
       }
     }
+    checkpoints.completed();
     return summary;
   }
 

@@ -21,7 +21,14 @@ import java.util.Map;
  */
 public final class RunDirectory {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * The JSON of run and sweep files. The rule for non-finite numbers, everywhere a run's JSON is
+   * written: NaN, +inf and -inf are written as the strings {@code "NaN"}, {@code "Infinity"} and
+   * {@code "-Infinity"} (strict JSON has no such numbers), and read back as those doubles wherever a
+   * value's type is not fixed (maps and lists, e.g. a summary kept in a checkpoint), so a summary
+   * survives its round trip ({@link NonFiniteJson}).
+   */
+  static final ObjectMapper JSON = NonFiniteJson.mapper();
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
@@ -152,6 +159,18 @@ public final class RunDirectory {
   /** Writes {@code summary.json}. */
   public void writeSummary(Map<String, Object> summary) {
     writeAtomically("summary.json", JSON, summary);
+  }
+
+  /**
+   * Writes {@code summary.json} of a run that failed, if it can: when the disk is full, the error
+   * that ended the run matters more than its summary, so a failure here is only said on stderr.
+   */
+  public void writeFailedSummary(Map<String, Object> summary) {
+    try {
+      writeSummary(summary);
+    } catch (UncheckedIOException e) {
+      System.err.println("warning: " + e.getMessage());
+    }
   }
 
   /** Opens {@code metrics.jsonl} for appending. */

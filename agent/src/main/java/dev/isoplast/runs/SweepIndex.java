@@ -373,6 +373,22 @@ public final class SweepIndex {
     invocations.add(m);
   }
 
+  /**
+   * Records an event of this invocation (e.g. {@code env_server_restart}) with the time, in its
+   * entry's {@code events} list.
+   */
+  public synchronized void event(String name, Map<String, Object> details) {
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("event", name);
+    ev.put("time", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+    ev.putAll(details);
+    Map<String, Object> current = invocations.get(invocations.size() - 1);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> events = (List<Map<String, Object>>) current.computeIfAbsent("events",
+        x -> new ArrayList<Map<String, Object>>());
+    events.add(ev);
+  }
+
   /** Settings of the sweep recorded at the top level (the env server, the children's threads). */
   public synchronized void setting(String key, Object value) {
     settings.put(key, value);

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Runs the cells of a {@link SweepIndex}, {@code workers} at a time, each as a child process
@@ -72,6 +68,43 @@ public final class SweepRunner {
   /** The child's output file in its run directory. */
   public static final String LOG = "cell.log";
 
+  /** The child's process id, in its run directory while it runs (a rerun waits for a cell left running). */
+  static final String PID = "cell.pid";
+
+  /** The environment variable that tells a cell the process id of the sweep that started it. */
+  public static final String SWEEP_PID_ENV = "ISOPLAST_SWEEP_PID";
+
+  /**
+   * In a cell (a process started by a sweep, {@value #SWEEP_PID_ENV} set): ends the process as soon
+   * as the sweep is gone (killed with {@code kill -9}, a dead machine's session), so that no cell
+   * runs on unattended and a rerun of the sweep finds its directory free; the rerun continues the
+   * cell from its newest checkpoint. Checked every half second by a daemon thread.
+   */
+  public static void stopWithSweep() {
+    String pid = System.getenv(SWEEP_PID_ENV);
+    if (pid == null || !pid.trim().matches("[0-9]+")) {
+      return;
+    }
+    java.util.Optional<ProcessHandle> sweep = ProcessHandle.of(Long.parseLong(pid.trim()));
+    if (sweep.isEmpty()) {
+      Runtime.getRuntime().halt(1);
+    }
+    Thread watch = new Thread(() -> {
+      while (sweep.get().isAlive()) {
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+      System.err.println("isoplast: the sweep that started this cell (pid " + pid.trim() + ") is gone; stopping "
+          + "(a rerun of the sweep continues the cell from its newest checkpoint)");
+      Runtime.getRuntime().halt(1);
+    }, "isoplast-sweep-watch");
+    watch.setDaemon(true);
+    watch.start();
+  }
+
   private final Path sweepDir;
   private final SweepSpec spec;
   private final SweepIndex index;
@@ -80,6 +113,7 @@ public final class SweepRunner {
   private final Set<Process> live = ConcurrentHashMap.newKeySet();
   private static final ThreadLocal<Integer> WORKER = ThreadLocal.withInitial(() -> 0);
   private volatile boolean stopping;
+  private volatile String failure; // why the whole sweep failed ({@link #fail}), or null
 
   public SweepRunner(Path sweepDir, SweepSpec spec, SweepIndex index, CellLauncher launcher, boolean progressBar) {
     this.sweepDir = sweepDir;
@@ -113,11 +147,11 @@ public final class SweepRunner {
     index.write();
     Thread hook = new Thread(this::interrupt, "isoplast-sweep-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    ProgressBar bar = progressBar ? new ProgressBarBuilder().setTaskName("sweep").setInitialMax(index.entries().size())
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).setUnit(" cells", 1)
-        .startsFrom(skipped, Duration.ZERO).continuousUpdate().build() : null;
+    ProgressCallback bar = progressBar ? new ProgressCallback("sweep", index.entries().size(), "cells", this::status)
+        : null;
+    java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong(skipped);
     if (bar != null) {
-      bar.setExtraMessage(status());
+      bar.onStart(skipped);
     }
     java.util.concurrent.atomic.AtomicInteger nextWorker = new java.util.concurrent.atomic.AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(spec.workers(), r -> {
@@ -133,18 +167,16 @@ public final class SweepRunner {
       for (SweepIndex.Entry e : todo) {
         pool.submit(() -> {
           runCell(e, threads);
+          long now = done.incrementAndGet();
           if (bar != null) {
-            synchronized (bar) {
-              bar.step();
-              bar.setExtraMessage(status());
-            }
+            bar.onStep(now);
           }
         });
       }
       pool.shutdown();
       while (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
         if (bar != null) {
-          bar.setExtraMessage(status());
+          bar.onStep(done.get());
         }
       }
     } catch (InterruptedException ex) {
@@ -179,6 +211,7 @@ public final class SweepRunner {
     long t0 = System.nanoTime();
     try {
       List<String> args = spec.cellArgs(e.cell, runDir);
+      awaitLeftover(runDir);
       if (resumable(runDir, args.get(0))) {
         // cut short after a checkpoint (a killed sweep, a dead machine): the cell continues from it,
         // to the same rows an uninterrupted cell writes (train --resume, continual --resume)
@@ -205,18 +238,22 @@ public final class SweepRunner {
         if (stopping) {
           return;
         }
+        pb.environment().put(SWEEP_PID_ENV, String.valueOf(ProcessHandle.current().pid()));
         p = pb.start();
         live.add(p);
       }
+      Files.writeString(runDir.resolve(PID), p.pid() + "\n");
       int code;
       try {
         code = p.waitFor();
       } finally {
         live.remove(p);
       }
+      Files.deleteIfExists(runDir.resolve(PID));
       double wall = (System.nanoTime() - t0) / 1e9;
       if (stopping) {
-        index.update(e, SweepIndex.Status.INTERRUPTED, "interrupted", wall);
+        index.update(e, failure != null ? SweepIndex.Status.FAILED : SweepIndex.Status.INTERRUPTED,
+            failure != null ? failure : "interrupted", wall);
       } else if (code == 0 && SweepIndex.isFinished(runDir)) {
         index.update(e, SweepIndex.Status.COMPLETED, null, wall);
       } else {
@@ -243,6 +280,19 @@ public final class SweepRunner {
 
   /** Ctrl-C or a kill of the sweep: stop the children, mark their cells interrupted, keep the index. */
   private void interrupt() {
+    stop(SweepIndex.Status.INTERRUPTED, "interrupted");
+  }
+
+  /**
+   * The sweep cannot go on (e.g. its env server cannot be kept alive): stops the running cells,
+   * marks them failed with {@code why}, and starts no more; {@link #run} then returns.
+   */
+  public void fail(String why) {
+    failure = why;
+    stop(SweepIndex.Status.FAILED, why);
+  }
+
+  private void stop(SweepIndex.Status as, String why) {
     synchronized (this) {
       stopping = true;
     }
@@ -260,7 +310,7 @@ public final class SweepRunner {
     }
     for (SweepIndex.Entry e : index.entries()) {
       if (e.status() == SweepIndex.Status.RUNNING) {
-        index.update(e, SweepIndex.Status.INTERRUPTED, "interrupted", e.wallSeconds());
+        index.update(e, as, why, e.wallSeconds());
       }
     }
     try {
@@ -294,7 +344,31 @@ public final class SweepRunner {
     return status + (last.isEmpty() ? "" : "; last output: " + last) + " (see " + log + ")";
   }
 
-  /** Removes a cell's old run directory (an unfinished attempt) so that it restarts from scratch. */
+  /**
+   * A cell of an earlier sweep process may still run in {@code runDir} (that sweep was killed a
+   * moment ago: its cells stop within a second, {@link #stopWithSweep}); waits for it to end, up to
+   * 30 s, then kills it, so that no two processes write one run directory.
+   */
+  static void awaitLeftover(Path runDir) throws IOException, InterruptedException {
+    Path pidFile = runDir.resolve(PID);
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    String text = Files.readString(pidFile).trim();
+    java.util.Optional<ProcessHandle> old = text.matches("[0-9]+") ? ProcessHandle.of(Long.parseLong(text))
+        : java.util.Optional.empty();
+    // the pid may have been reused since: only a JVM running isoplast in this directory is that cell
+    if (old.isPresent() && old.get().info().commandLine().map(c -> c.contains(runDir.toString())).orElse(false)) {
+      try {
+        old.get().onExit().get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException ex) {
+        old.get().destroyForcibly();
+        old.get().onExit().join();
+      }
+    }
+    Files.deleteIfExists(pidFile);
+  }
+
   /**
    * Whether the unfinished cell in {@code runDir} can continue rather than start again: it was
    * made by the same subcommand (its command.txt) and holds a whole checkpoint.

@@ -117,26 +117,10 @@ public final class Trainer {
   /** Env steps between checkpoints by default. */
   public static final long DEFAULT_CHECKPOINT_EVERY = 50_000;
 
-  /**
-   * How a run is carried out.
-   *
-   * @param checkpointEvery env steps between checkpoints (written at the agent's first safe point
-   *     after each multiple, on a stop request, and at the end of training); 0 = only on a stop
-   *     request and at the end
-   * @param resume the checkpoint to continue from, or null for a new run
-   */
-  public record Options(boolean progressBar, long checkpointEvery, Checkpoints.Loaded resume) {
-    public Options {
-      if (checkpointEvery < 0) {
-        throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
-      }
-    }
-  }
-
-  /** {@link #run(EnvServerPool, String, RunDirectory, Job, Options)} as a new run with the default checkpoints. */
+  /** {@link #run(EnvServerPool, String, RunDirectory, Job, RunOptions)} as a new run with the default checkpoints. */
   public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
       boolean progressBar) {
-    return run(servers, server, run, job, new Options(progressBar, DEFAULT_CHECKPOINT_EVERY, null));
+    return run(servers, server, run, job, RunOptions.fresh(progressBar, DEFAULT_CHECKPOINT_EVERY));
   }
 
   /**
@@ -151,10 +135,13 @@ public final class Trainer {
    * continues from one: the files are cut back to their length at the checkpoint and the rest is
    * trained as the uninterrupted run would have, row for row. A checkpoint taken at the end of
    * training (with the summary so far) lets a run stopped during its fresh references go straight
-   * to them.
+   * to them. Checkpoints are written every {@code options.checkpointEvery()} env steps (at the
+   * agent's first safe point after each multiple), on a stop request and at the end of training;
+   * once the run has completed (fresh references included) only its final one is kept, or none
+   * ({@link Checkpoints#completed}).
    */
   public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
-      Options options) {
+      RunOptions options) {
     ScenarioPlan plan = null;
     if (job.scenario() != null) {
       plan = ScenarioPlan.resolve(job.scenario(), spec(servers, job.envId()), job.seed());
@@ -169,7 +156,7 @@ public final class Trainer {
           new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
           "the checkpoint's summary");
       run.writeSummary(summary);
-      return finish(servers, run, job, plan, summary);
+      return completed(options.checkpoints(run), finish(servers, run, job, plan, summary));
     }
     ServerRestartEvents restarts = new ServerRestartEvents();
     Agent agent = build(servers, job, restarts);
@@ -178,7 +165,7 @@ public final class Trainer {
     }
     EpisodeStats episodes = new EpisodeStats();
     List<Callback> callbacks = new ArrayList<>(List.of(episodes, restarts));
-    ProgressCallback progress = options.progressBar() ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(),
+    ProgressCallback progress = options.progress() ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(),
         job.totalSteps(), episodes) : null;
     if (progress != null) {
       callbacks.add(progress);
@@ -199,7 +186,7 @@ public final class Trainer {
     long t0 = System.nanoTime();
     VectorEnv evalEnv = null;
     PhaseSchedule schedule = null;
-    Checkpoints checkpoints = new Checkpoints(run.path());
+    Checkpoints checkpoints = options.checkpoints(run);
     try (MetricsFile metrics = run.openMetrics(resumed); TensorBoardWriter events = run.openTensorBoard(resumed);
         VectorEnv e = agent.env()) {
       MetricSink sink = MetricTee.of(metrics, events); // every row to metrics.jsonl and the event file
@@ -320,7 +307,7 @@ public final class Trainer {
       summary.put("status", "failed");
       summary.put("error", ex.getMessage());
       putSoFar(summary, episodes, schedule, t0);
-      run.writeSummary(summary);
+      run.writeFailedSummary(summary);
       throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far"
           + (checkpoints.files().isEmpty() ? "" : " and its checkpoints: isoplast train --resume " + run.path()) + ")",
           ex);
@@ -332,7 +319,13 @@ public final class Trainer {
         evalEnv.close();
       }
     }
-    return finish(servers, run, job, plan, summary);
+    return completed(checkpoints, finish(servers, run, job, plan, summary));
+  }
+
+  /** A completed run's summary, after its checkpoints are cut to what a completed run keeps. */
+  private static Map<String, Object> completed(Checkpoints checkpoints, Map<String, Object> summary) {
+    checkpoints.completed();
+    return summary;
   }
 
   /** Ends a fresh reference's training at its next safe point once a stop was asked for. */

@@ -26,15 +26,20 @@ class SweepCliTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Path scenario() throws Exception {
-    Path f = tmp.resolve("tiny-permute.yaml");
+    return scenario("tiny-permute", 512);
+  }
+
+  /** Two phases of {@code steps} env steps each, the second with another observation permutation. */
+  private Path scenario(String name, int steps) throws Exception {
+    Path f = tmp.resolve(name + ".yaml");
     Files.writeString(f, """
-        name: tiny-permute
+        name: %s
         env: CartPole-v1
         num_envs: 4
         phases:
-          - {steps: 512, obs_permutation: random, obs_sign_flip: random}
+          - {steps: %d, obs_permutation: random, obs_sign_flip: random}
         repeat: 2
-        """);
+        """.formatted(name, steps));
     return f;
   }
 
@@ -49,7 +54,8 @@ class SweepCliTest {
   @Test
   void runsEveryCellThenARestartRerunsOnlyTheUnfinishedOneAndTheReportReadsIt() throws Exception {
     Path dir = tmp.resolve("sweep");
-    String[] cmd = args(dir, "adam,adamo").toArray(String[]::new);
+    // a completed cell keeps its final checkpoint (--keep-checkpoints 1): the cell cut short below resumes from it
+    String[] cmd = args(dir, "adam,adamo", "--keep-checkpoints", "1").toArray(String[]::new);
     CliTest.Run first = CliTest.run(cmd);
     assertEquals(0, first.code(), first.err() + first.out());
     assertTrue(first.out().contains("4 cells: 0 skipped (finished before), 4 completed now, 0 failed"), first.out());
@@ -104,6 +110,64 @@ class SweepCliTest {
     assertTrue(page.contains("<table id=\"final-figures\">") && page.contains(String.join(" ", cmd).substring(6)), page);
     assertTrue(Files.size(dir.resolve("plots/return.png")) > 10_000);
     assertTrue(Files.size(dir.resolve("plots/per_segment.png")) > 10_000);
+  }
+
+  @Test
+  void theSweepStartsItsKilledEnvServerAgainOnItsPortAndItsRunningCellsCarryOn() throws Exception {
+    Path f = scenario("longer-permute", 4096);
+    Path dir = tmp.resolve("restarted");
+    List<String> cmd = List.of("sweep", "--scenario", f.toString(), "--methods", "adam", "--seeds", "1-2", "--workers",
+        "2", "--run-dir", dir.toString(), "--set", "num_steps=64", "--monitors", "none", "--no-progress");
+    java.util.concurrent.atomic.AtomicLong killed = new java.util.concurrent.atomic.AtomicLong(-1);
+    Thread killer = new Thread(() -> {
+      try {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
+        while (System.nanoTime() < deadline) {
+          Thread.sleep(100);
+          Path m = dir.resolve("adam__seed1/metrics.jsonl");
+          if (Files.exists(m) && Files.readAllLines(m).size() >= 2) {
+            // the sweep's embedded server: this JVM's child whose stderr is the sweep's env-server.log
+            // (not another test's server, e.g. the shared Sidecar's)
+            Path log = dir.resolve("env-server.log").toRealPath();
+            ProcessHandle server = ProcessHandle.current().children().filter(h -> {
+              try {
+                return Files.readSymbolicLink(Path.of("/proc", String.valueOf(h.pid()), "fd", "2")).equals(log);
+              } catch (java.io.IOException e) {
+                return false;
+              }
+            }).findFirst().orElseThrow();
+            new ProcessBuilder("kill", "-9", String.valueOf(server.pid())).start().waitFor();
+            killed.set(server.pid());
+            return;
+          }
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "test-server-killer");
+    killer.start();
+    CliTest.Run r = CliTest.run(cmd.toArray(String[]::new));
+    killer.join();
+    assertTrue(killed.get() > 0, "the server was killed while the cells ran: " + r.err());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("2 cells: 0 skipped (finished before), 2 completed now, 0 failed"), r.out());
+    assertTrue(r.err().contains("sweep: the env server died and was started again"), r.err());
+    JsonNode index = JSON.readTree(dir.resolve("sweep.json").toFile());
+    JsonNode events = index.get("invocations").get(0).get("events");
+    assertEquals(1, events.size(), index.toString());
+    assertEquals("env_server_restart", events.get(0).get("event").asText());
+    assertEquals(killed.get(), events.get(0).get("old_pid").asLong());
+    int restartedCells = 0;
+    for (JsonNode c : index.get("cells")) {
+      Path run = dir.resolve(c.get("run_dir").asText());
+      JsonNode summary = JSON.readTree(run.resolve("summary.json").toFile());
+      assertEquals("completed", summary.get("status").asText(), summary.toString());
+      assertEquals(8192, summary.get("total_steps").asLong());
+      assertTrue(Files.readString(run.resolve("config.yaml")).contains("env_server: " + events.get(0).get("server")
+          .asText()), "the cell kept its server's address, where the new server came back");
+      restartedCells += Files.readString(run.resolve("metrics.jsonl")).contains("events/env_server_restarts") ? 1 : 0;
+    }
+    assertTrue(restartedCells >= 1, "a running cell made its envs anew on the restarted server");
   }
 
   @Test

@@ -39,6 +39,30 @@ class CheckpointsTest {
   }
 
   @Test
+  void retentionKeepsMaxOneNWhileRunningThenTheFinalOneOrNone(@TempDir Path tmp) throws Exception {
+    for (int keep : new int[] {0, 1, 2, 3}) {
+      Path run = tmp.resolve("keep" + keep);
+      Checkpoints c = new Checkpoints(run, keep);
+      for (long step = 100; step <= 500; step += 100) {
+        c.save(step, state(step));
+        // while running: the last max(1, N), the newest always among them
+        int expected = (int) Math.min(step / 100, Math.max(1, keep));
+        assertEquals(expected, c.files().size(), "keep " + keep + " at " + step);
+        assertEquals(step, c.latest().orElseThrow().step());
+      }
+      c.completed();
+      if (keep == 0) {
+        assertTrue(c.files().isEmpty());
+        assertTrue(!Files.exists(run.resolve(Checkpoints.DIR)), "no empty folder left");
+      } else {
+        assertEquals(1, c.files().size(), "a completed run keeps its final checkpoint only");
+        assertEquals(state(500), c.latest().orElseThrow().state());
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> new Checkpoints(tmp, -1));
+  }
+
+  @Test
   void aTruncatedOrAlteredNewestCheckpointFallsBackToThePreviousWithAWarning(@TempDir Path run) throws Exception {
     Checkpoints c = new Checkpoints(run);
     c.save(100, state(100));

@@ -52,6 +52,43 @@ class RunDirectoryTest {
   }
 
   @Test
+  void nonFiniteNumbersSurviveTheJsonRoundTripOfASummary() throws Exception {
+    // a resumed run's summary comes back from its checkpoint as JSON (phases with no finished
+    // episode have a NaN return; a diverged loss is infinite); the report reads summary.json
+    Map<String, Object> phase = new LinkedHashMap<>();
+    phase.put("phase", 1);
+    phase.put("final_mean_return", Double.NaN);
+    phase.put("fresh_final_mean_return", Double.POSITIVE_INFINITY);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("status", "completed");
+    summary.put("final_mean_return", Double.NEGATIVE_INFINITY);
+    summary.put("phases", List.of(phase));
+    summary.put("method", "Infinity-free text stays text");
+    String json = RunDirectory.toJson(summary);
+    assertTrue(json.contains("\"final_mean_return\":\"-Infinity\""), json); // strict JSON: strings
+    Map<String, Object> back = RunDirectory.fromJson(json,
+        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {}, "summary");
+    assertEquals(Double.NEGATIVE_INFINITY, back.get("final_mean_return"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> p = ((List<Map<String, Object>>) back.get("phases")).get(0);
+    assertTrue(Double.isNaN(((Number) p.get("final_mean_return")).doubleValue()));
+    assertEquals(Double.POSITIVE_INFINITY, p.get("fresh_final_mean_return"));
+    assertEquals(1, ((Number) p.get("phase")).intValue());
+    assertEquals("Infinity-free text stays text", back.get("method"));
+    assertEquals(summary.toString(), back.toString()); // the same values and order
+    // summary.json itself, and what another writer (Python's json.dumps) leaves: bare NaN tokens
+    RunDirectory run = RunDirectory.create(tmp.resolve("nan"));
+    run.writeSummary(summary);
+    Map<String, Object> file = RunDirectory.fromJson(Files.readString(run.file("summary.json")),
+        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {}, "summary.json");
+    assertEquals(summary.toString(), file.toString());
+    Map<String, Object> bare = RunDirectory.fromJson("{\"a\": NaN, \"b\": -Infinity}",
+        new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {}, "python's");
+    assertTrue(Double.isNaN((Double) bare.get("a")));
+    assertEquals(Double.NEGATIVE_INFINITY, bare.get("b"));
+  }
+
+  @Test
   void refusesADirectoryThatAlreadyHoldsARun() {
     RunDirectory run = RunDirectory.create(tmp.resolve("r"));
     run.openMetrics().close();

@@ -35,7 +35,7 @@ import java.util.Set;
  * {@code dynamics} (name → number, {@code {uniform: [a, b]}} or {@code {log_uniform: [a, b]}}),
  * {@code obs_permutation} and {@code action_permutation} ({@code random}, {@code identity} or a
  * list), {@code obs_sign_flip} ({@code random}, {@code none} or a list of ±1),
- * {@code reward_scale} (a positive number). Random values are drawn for every phase instance
+ * {@code reward_scale} (a number in [1e-6, 1e6], the env server's range). Random values are drawn for every phase instance
  * (every repeat draws anew) from the run seed, never repeating the previous phase's transform
  * ({@link ScenarioPlan}).
  *
@@ -45,6 +45,11 @@ public record Scenario(String name, String description, String envId, Integer nu
     int repeat, String source) {
 
   /** The built-in scenarios (files {@code scenarios/NAME.yaml} in the repository and the jar). */
+  /** The range of {@code reward_scale} the env server accepts (env.proto's ReconfigureRequest). */
+  public static final double REWARD_SCALE_MIN = 1e-6;
+
+  public static final double REWARD_SCALE_MAX = 1e6;
+
   public static final List<String> BUILT_INS = List.of("cartpole-gravity", "cartpole-permute", "acrobot-dynamics",
       "pendulum-dynamics", "pendulum-permute", "slippery-ant");
 
@@ -235,8 +240,9 @@ public record Scenario(String name, String description, String envId, Integer nu
     Double rewardScale = null;
     if (pm.get("reward_scale") != null) {
       rewardScale = number(pm.get("reward_scale"), err, where, "reward_scale");
-      if (!(rewardScale > 0) || rewardScale.isInfinite()) {
-        throw err.at(where, "reward_scale must be a positive number, got " + pm.get("reward_scale"));
+      if (!(rewardScale >= REWARD_SCALE_MIN && rewardScale <= REWARD_SCALE_MAX)) {
+        throw err.at(where, "reward_scale must be in [" + REWARD_SCALE_MIN + ", " + REWARD_SCALE_MAX + "] (the env "
+            + "server's range, env.proto), got " + pm.get("reward_scale"));
       }
     }
     return new PhaseSpec(steps, dynamics, obsPerm, sign, actPerm, rewardScale);

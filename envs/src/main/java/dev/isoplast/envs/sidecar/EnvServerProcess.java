@@ -119,7 +119,10 @@ public final class EnvServerProcess implements AutoCloseable {
    */
   static List<String> command(Path python, Options o) {
     List<String> cmd = new ArrayList<>(List.of(python.toString(), "-u", "-m", "isoplast_env_server",
-        "--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-close"));
+        "--host", "127.0.0.1", "--exit-on-stdin-close"));
+    if (!o.extraArgs().contains("--port")) {
+      cmd.addAll(List.of("--port", "0"));
+    }
     if (!o.extraArgs().contains("--idle-timeout")) {
       cmd.addAll(List.of("--idle-timeout", "0"));
     }
@@ -203,6 +206,10 @@ public final class EnvServerProcess implements AutoCloseable {
    * the new one does not start.
    */
   public EnvServerProcess restart() {
+    return restartWith(options);
+  }
+
+  private EnvServerProcess restartWith(Options o) {
     try {
       process.waitFor(1, TimeUnit.SECONDS); // a server just killed may not have been reaped yet
     } catch (InterruptedException e) {
@@ -217,9 +224,23 @@ public final class EnvServerProcess implements AutoCloseable {
     } catch (IOException e) {
       // the note is for readers of the log only
     }
-    EnvServerProcess next = start(options, client.transport(), callTimeout);
+    EnvServerProcess next = start(o, client.transport(), callTimeout);
     log.info("env server restarted on {} (pid {}): the previous one {}", next.target(), next.pid(), why);
     return next;
+  }
+
+  /**
+   * As {@link #restart()}, but on this server's port: what a sweep does, whose cells reach the
+   * server by its address and wait for it to answer there again.
+   */
+  public EnvServerProcess restartOnSamePort() {
+    List<String> args = new ArrayList<>(options.extraArgs());
+    int at = args.indexOf("--port");
+    if (at >= 0) {
+      args.subList(at, Math.min(at + 2, args.size())).clear();
+    }
+    args.addAll(List.of("--port", String.valueOf(port)));
+    return restartWith(options.withExtraArgs(args));
   }
 
   private String exitCode() {
