@@ -7,7 +7,7 @@ import java.util.function.LongSupplier;
 /**
  * Progress for a log file or a pipe, where a terminal bar's carriage-return frames would pile up
  * on one line: one plain line every {@code interval} (position, rate over the last interval, ETA
- * at that rate, a status) and a last line at the end with the rate over the whole session. Rates
+ * at that rate, or at the session's mean rate when nothing finished in the interval, a status) and a last line at the end with the rate over the whole session. Rates
  * count only the steps of this session, so a resumed run's rate is not inflated by the steps it
  * resumed from.
  */
@@ -59,9 +59,12 @@ final class PlainProgress {
       return;
     }
     double rate = (step - lastStep) / ((now - lastNanos) / 1e9);
+    // an interval in which no unit finished (a sweep's cells take minutes) says nothing of the
+    // time left: the ETA then goes by this session's mean rate
+    double etaRate = rate > 0 ? rate : (step - startStep) / ((now - startNanos) / 1e9);
     String extra = status.get();
     out.printf(Locale.ROOT, "%s: %d/%d %s (%.0f%%), %s %s/s, ETA %s%s%n", task, step, total, unit,
-        total > 0 ? 100.0 * step / total : 100.0, rate(rate), unit, eta(total - step, rate),
+        total > 0 ? 100.0 * step / total : 100.0, rate(rate), unit, eta(total - step, etaRate),
         extra == null || extra.isEmpty() ? "" : ", " + extra);
     out.flush();
     lastStep = step;

@@ -44,6 +44,22 @@ class PlainProgressTest {
   }
 
   @Test
+  void anIntervalWithoutAFinishedUnitTakesItsEtaFromTheSessionsMeanRate() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PlainProgress p = new PlainProgress("sweep", 8, "cells", new PrintStream(bytes, true, StandardCharsets.UTF_8), 10,
+        () -> now);
+    now = 0;
+    p.start(0);
+    now = 20_000_000_000L;
+    p.stepTo(2, () -> ""); // 2 cells in 20 s
+    now = 30_000_000_000L;
+    p.stepTo(2, () -> ""); // none in the next 10 s: 2 cells in 30 s overall, 6 left -> 90 s
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals("sweep: 2/8 cells (25%), 0.100 cells/s, ETA 0:01:00", lines.get(0));
+    assertEquals("sweep: 2/8 cells (25%), 0 cells/s, ETA 0:01:30", lines.get(1));
+  }
+
+  @Test
   void etaIsHoursMinutesSecondsAndUnknownWithoutARate() {
     assertEquals("1:01:01", PlainProgress.eta(3661, 1.0));
     assertEquals("?", PlainProgress.eta(10, 0.0));
