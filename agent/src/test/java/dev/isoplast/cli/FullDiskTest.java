@@ -35,9 +35,10 @@ class FullDiskTest {
         "--run-dir", run.toString()));
     List<String> cmd = new ArrayList<>(List.of("bash", "-c", "ulimit -f 500 && exec \"$@\"", "limited"));
     cmd.addAll(ChildJvm.command(train.toArray(String[]::new)));
-    // its stderr through a pipe, as `isoplast train ... 2>&1 | tee log` has it: plain progress lines, one a second here
+    // its stderr through a pipe, as `isoplast train ... 2>&1 | tee log` has it: plain progress lines, one every
+    // 0.05 s here (a quiet machine reaches the failing checkpoint in about a second: 4,000 DQN steps/s)
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("ISOPLAST_PROGRESS_SECONDS", "1");
+    pb.environment().put("ISOPLAST_PROGRESS_SECONDS", "0.05");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertTrue(p.waitFor(240, TimeUnit.SECONDS), "the limited run ended");
