@@ -63,11 +63,16 @@ public final class Checkpoints {
 
   /** The checkpoints of the run in {@code runDir}, keeping {@code keep} (see the class comment). */
   public Checkpoints(Path runDir, int keep) {
+    this.dir = runDir.resolve(DIR);
+    this.keep = checkKeep(keep);
+  }
+
+  /** The one range check of {@code --keep-checkpoints} (here and in {@link RunOptions}): {@code keep} if >= 0. */
+  static int checkKeep(int keep) {
     if (keep < 0) {
       throw new IllegalArgumentException("--keep-checkpoints must be >= 0, got " + keep);
     }
-    this.dir = runDir.resolve(DIR);
-    this.keep = keep;
+    return keep;
   }
 
   /** A checkpoint read back. */

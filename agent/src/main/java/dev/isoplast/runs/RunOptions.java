@@ -18,9 +18,7 @@ public record RunOptions(boolean progress, long checkpointEvery, int keepCheckpo
     if (checkpointEvery < 0) {
       throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
     }
-    if (keepCheckpoints < 0) {
-      throw new IllegalArgumentException("--keep-checkpoints must be >= 0, got " + keepCheckpoints);
-    }
+    Checkpoints.checkKeep(keepCheckpoints);
   }
 
   /** A new run with the default retention. */
