@@ -44,12 +44,13 @@ import java.util.Set;
 public record Scenario(String name, String description, String envId, Integer numEnvs, List<PhaseSpec> phases,
     int repeat, String source) {
 
-  /** The built-in scenarios (files {@code scenarios/NAME.yaml} in the repository and the jar). */
-  /** The range of {@code reward_scale} the env server accepts (env.proto's ReconfigureRequest). */
+  /** The range [{@code REWARD_SCALE_MIN}, {@link #REWARD_SCALE_MAX}] of {@code reward_scale} the env server accepts (env.proto's ReconfigureRequest). */
   public static final double REWARD_SCALE_MIN = 1e-6;
 
+  /** The upper end of {@code reward_scale}'s range ({@link #REWARD_SCALE_MIN}). */
   public static final double REWARD_SCALE_MAX = 1e6;
 
+  /** The built-in scenarios (files {@code scenarios/NAME.yaml} in the repository and the jar). */
   public static final List<String> BUILT_INS = List.of("cartpole-gravity", "cartpole-permute", "acrobot-dynamics",
       "pendulum-dynamics", "pendulum-permute", "slippery-ant");
 
