@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The launcher script's build lock must not swallow the stderr of the command it then runs (error
- * messages, the progress bar): its lock functions, taken from the script itself, run in bash.
+ * messages, the progress bar): its lock functions, taken from the script itself, run in bash. Its
+ * help prints its whole header comment.
  */
 class LauncherTest {
 
@@ -34,5 +35,24 @@ class LauncherTest {
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), err);
     assertEquals("error: still visible\n", err, "unlock_build must close fd 9 and leave stderr alone");
+  }
+
+  @Test
+  void helpPrintsTheWholeHeaderComment() throws Exception {
+    Path script = IsoplastHome.locate().resolve("isoplast");
+    List<String> lines = Files.readAllLines(script);
+    List<String> header = new java.util.ArrayList<>();
+    for (String l : lines.subList(1, lines.size())) {
+      if (!l.startsWith("#")) {
+        break;
+      }
+      header.add(l.replaceFirst("^# ?", ""));
+    }
+    assertTrue(header.size() > 10, "the header: " + header);
+    Process p = new ProcessBuilder("bash", script.toString(), "help").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.startsWith(String.join("\n", header) + "\n"), "the help begins with the header:\n" + out);
   }
 }
