@@ -7,8 +7,7 @@ import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.Space;
 import dev.isoplast.nn.BodyConfig;
-import dev.isoplast.optim.OptimizerConfig;
-import dev.isoplast.plasticity.InterventionConfig;
+import dev.isoplast.plasticity.MethodConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -29,9 +28,8 @@ public interface AgentConfig {
 
   BodyConfig body();
 
-  OptimizerConfig optim();
-
-  InterventionConfig interventions();
+  /** The optimizer, regularizers and interventions ({@link MethodConfig}). */
+  MethodConfig methods();
 
   /** The resolved hyper-parameters with their snake_case keys, as config.yaml holds them. */
   Map<String, Object> toMap();

@@ -13,8 +13,7 @@ import dev.isoplast.config.ConfigValues;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
-import dev.isoplast.optim.OptimizerConfig;
-import dev.isoplast.plasticity.InterventionConfig;
+import dev.isoplast.plasticity.MethodConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,13 +43,8 @@ import java.util.Map;
  * @param body the Q-network's hidden layers: YAML keys {@code body} (mlp|isometric),
  *     {@code hidden_sizes}, {@code activation}, {@code layer_norm}; an mlp (and the head) is
  *     initialised as PyTorch's {@code nn.Linear} default, as CleanRL's QNetwork
- * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
- *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
- *     {@code iso_lr}, {@code iso_decoupling}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
- *     {@code l2_init_coef}, {@code spectral_coef}
- *     (see {@link OptimizerConfig})
- * @param interventions the plasticity interventions: the keys of {@link InterventionConfig}; ReDo
- *     and resets count gradient steps
+ * @param methods the optimizer, coupled regularizers and interventions: the keys of
+ *     {@link MethodConfig}; ReDo and resets count gradient steps
  */
 public record DqnConfig(
     int numEnvs,
@@ -68,8 +62,7 @@ public record DqnConfig(
     String loss,
     boolean doubleDqn,
     BodyConfig body,
-    OptimizerConfig optim,
-    InterventionConfig interventions) implements AgentConfig {
+    MethodConfig methods) implements AgentConfig {
 
   /** The TD losses {@link #loss} can name. */
   public static final List<String> LOSSES = List.of("mse", "huber");
@@ -78,7 +71,7 @@ public record DqnConfig(
   public static final List<String> KEYS = ConfigValues.keys(List.of(
       "num_envs", "learning_rate", "buffer_size", "gamma", "tau", "target_network_frequency", "batch_size",
       "start_e", "end_e", "exploration_fraction", "learning_starts", "train_frequency", "loss", "double_dqn"),
-      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS);
+      BodyConfig.KEYS, MethodConfig.keys());
 
   public DqnConfig {
     positive("num_envs", numEnvs);
@@ -111,11 +104,8 @@ public record DqnConfig(
     if (body == null) {
       throw new IllegalArgumentException("body must be given");
     }
-    if (optim == null) {
-      throw new IllegalArgumentException("optimizer options must be given");
-    }
-    if (interventions == null) {
-      throw new IllegalArgumentException("intervention options must be given");
+    if (methods == null) {
+      throw new IllegalArgumentException("method options must be given");
     }
   }
 
@@ -127,7 +117,7 @@ public record DqnConfig(
   /** CleanRL {@code dqn.py}'s defaults (its CartPole-v1 settings), MSE loss, plain DQN, Adam. */
   public static DqnConfig defaults() {
     return new DqnConfig(1, 2.5e-4, 10_000, 0.99, 1.0, 500, 128, 1.0, 0.05, 0.5, 10_000, 10, "mse", false,
-        cleanRlBody(), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+        cleanRlBody(), MethodConfig.adam(1e-8));
   }
 
   @Override
@@ -169,15 +159,14 @@ public record DqnConfig(
 
   public DqnConfig withBody(BodyConfig b) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
-        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optim,
-        interventions);
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, methods);
   }
 
   /** A copy with {@code optimizer} (and the other optimizers' options cleared). */
   public DqnConfig withOptimizer(String name) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
         endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body,
-        optim.withOptimizer(name), interventions);
+        methods.withOptimizer(name));
   }
 
   // ---- maps (config.yaml, --set) ----
@@ -200,8 +189,7 @@ public record DqnConfig(
     m.put("loss", loss);
     m.put("double_dqn", doubleDqn);
     body.putInto(m);
-    optim.putInto(m);
-    interventions.putInto(m);
+    methods.putInto(m);
     return m;
   }
 
@@ -239,7 +227,6 @@ public record DqnConfig(
         asString(m, "loss"),
         asBool(m, "double_dqn"),
         body,
-        OptimizerConfig.from(m),
-        InterventionConfig.from(m));
+        MethodConfig.from(m));
   }
 }

@@ -1,4 +1,4 @@
-package dev.isoplast.plasticity;
+package dev.isoplast.config;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +37,17 @@ public record MethodPreset(String name, String summary, String rule, String sour
     if (knob == null) {
       throw new IllegalArgumentException("preset " + name + " declares no knob to tune");
     }
+  }
+
+  /** An ordered map from alternating keys and values (so that listings keep the order written). */
+  public static <V> Map<String, V> kv(Object... keysAndValues) {
+    Map<String, V> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      V v = (V) keysAndValues[i + 1];
+      m.put((String) keysAndValues[i], v);
+    }
+    return m;
   }
 
   /** The config keys this preset sets for a learner of {@code kind} ({@code ppo}, {@code dqn}, {@code supervised}). */
