@@ -22,7 +22,7 @@ public record MethodPreset(String name, String summary, String rule, String sour
     Map<String, Map<String, Object>> perKind, Knob knob) {
 
   /** The learner kinds a preset can resolve for. */
-  public static final List<String> KINDS = List.of("ppo", "dqn", "supervised");
+  public static final List<String> KINDS = LearnerKind.names();
 
   public MethodPreset {
     settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -48,6 +48,11 @@ public record MethodPreset(String name, String summary, String rule, String sour
       m.put((String) keysAndValues[i], v);
     }
     return m;
+  }
+
+  /** The config keys this preset sets for a learner of {@code kind}. */
+  public Map<String, Object> overrides(LearnerKind kind) {
+    return overrides(kind.configName());
   }
 
   /** The config keys this preset sets for a learner of {@code kind} ({@code ppo}, {@code dqn}, {@code supervised}). */

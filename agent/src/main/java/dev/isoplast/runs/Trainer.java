@@ -92,11 +92,11 @@ public final class Trainer {
   /**
    * The configuration of {@code algo} for {@code envId} with {@code overrides}, resolved once: the
    * env's action space (from the server's allow-list, no env made) picks the defaults
-   * ({@link AgentConfig#resolve}).
+   * ({@link Learners#resolve}).
    */
   public static AgentConfig configFor(EnvServerPool servers, String envId, String algo,
       Map<String, Object> overrides) {
-    return AgentConfig.resolve(algo, spec(servers, envId).actionSpace(), overrides);
+    return Learners.resolve(algo, spec(servers, envId).actionSpace(), overrides);
   }
 
   /**

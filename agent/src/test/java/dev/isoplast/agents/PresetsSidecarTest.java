@@ -45,7 +45,7 @@ class PresetsSidecarTest {
   private static AgentConfig config(MethodPreset preset, String algo, Map<String, Object> extra) {
     Map<String, Object> m = new LinkedHashMap<>(preset.overrides(algo));
     m.putAll(extra);
-    return AgentConfig.resolve(algo, new Discrete(2, 0), m);
+    return dev.isoplast.runs.Learners.resolve(algo, new Discrete(2, 0), m);
   }
 
   @Test

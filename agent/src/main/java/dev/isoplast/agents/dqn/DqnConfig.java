@@ -10,6 +10,7 @@ import static dev.isoplast.config.ConfigValues.unit;
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
@@ -121,8 +122,8 @@ public record DqnConfig(
   }
 
   @Override
-  public String algo() {
-    return "dqn";
+  public LearnerKind kind() {
+    return LearnerKind.DQN;
   }
 
   @Override

@@ -11,6 +11,7 @@ import static dev.isoplast.config.ConfigValues.unit;
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
@@ -145,8 +146,8 @@ public record PpoConfig(
   }
 
   @Override
-  public String algo() {
-    return "ppo";
+  public LearnerKind kind() {
+    return LearnerKind.PPO;
   }
 
   @Override
