@@ -20,11 +20,98 @@ import java.util.Map;
  * {@code --set}: {@code "0.9"}, {@code "true"}, {@code "64,64"}, {@code "null"}). Component types:
  * {@code int}, {@code long}, {@code double}, {@code boolean}, {@code String} (trimmed, lower case),
  * {@code Double} and {@code Integer} (null allowed), {@code List<Integer>} and enums (written as
- * their lower-case name).
+ * their lower-case name). A component of a type with a {@link Section} (a learner's body, its method
+ * keys) puts that section's keys flat into the same map, in its place.
  */
 public final class RecordCodec {
 
   private RecordCodec() {}
+
+  /**
+   * How a component whose type has keys of its own sits flat in its parent's map.
+   *
+   * @param <T> the component's type
+   */
+  public interface Section<T> {
+
+    /** Its keys, in order. */
+    List<String> keys();
+
+    /** Writes {@code value}'s keys into {@code m}. */
+    void putInto(T value, Map<String, Object> m);
+
+    /**
+     * The value from the complete map {@code m}; {@code given} holds the keys the user set (some
+     * sections default differently when a key is left out), {@code base} the value they went on.
+     */
+    T read(Map<String, Object> m, Map<String, Object> given, T base);
+  }
+
+  /** The sections of a record type: component type → its section. */
+  public static Map<Class<?>, Section<?>> sections(Object... typesAndSections) {
+    Map<Class<?>, Section<?>> m = new LinkedHashMap<>();
+    for (int i = 0; i < typesAndSections.length; i += 2) {
+      m.put((Class<?>) typesAndSections[i], (Section<?>) typesAndSections[i + 1]);
+    }
+    return m;
+  }
+
+  /** The keys of {@code type} with its sections' keys in their places. */
+  public static List<String> keys(Class<? extends Record> type, Map<Class<?>, Section<?>> sections) {
+    List<String> out = new ArrayList<>();
+    for (RecordComponent c : type.getRecordComponents()) {
+      Section<?> s = sections.get(c.getType());
+      if (s != null) {
+        out.addAll(s.keys());
+      } else {
+        out.add(snake(c.getName()));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /** {@code r} as an ordered map, its sections' keys in their places. */
+  public static Map<String, Object> toMap(Record r, Map<Class<?>, Section<?>> sections) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (RecordComponent c : r.getClass().getRecordComponents()) {
+      Object v = value(r, c);
+      @SuppressWarnings("unchecked")
+      Section<Object> s = (Section<Object>) sections.get(c.getType());
+      if (s != null) {
+        s.putInto(v, m);
+      } else {
+        m.put(snake(c.getName()), v instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : v);
+      }
+    }
+    return m;
+  }
+
+  /**
+   * {@code base} with {@code given} put over it (keys of {@code base}'s type and its sections; the
+   * caller has checked that there are no others).
+   */
+  public static <R extends Record> R with(R base, Map<String, Object> given, Map<Class<?>, Section<?>> sections) {
+    Map<String, Object> m = toMap(base, sections);
+    m.putAll(given);
+    @SuppressWarnings("unchecked")
+    Class<R> type = (Class<R>) base.getClass();
+    RecordComponent[] cs = type.getRecordComponents();
+    Object[] args = new Object[cs.length];
+    for (int i = 0; i < cs.length; i++) {
+      @SuppressWarnings("unchecked")
+      Section<Object> s = (Section<Object>) sections.get(cs[i].getType());
+      args[i] = s != null ? s.read(m, given, value(base, cs[i])) : readKey(cs[i], m);
+    }
+    return construct(type, cs, args);
+  }
+
+  private static Object value(Record r, RecordComponent c) {
+    try {
+      return c.getAccessor().invoke(r);
+    } catch (IllegalAccessException | InvocationTargetException e) {
+      throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getSimpleName(), e);
+    }
+  }
 
   /** The keys of {@code type}, in declaration order. */
   public static List<String> keys(Class<? extends Record> type) {
@@ -50,22 +137,12 @@ public final class RecordCodec {
 
   /** Writes {@code r}'s keys and values into {@code m} (enums by lower-case name). */
   public static void putInto(Record r, Map<String, Object> m) {
-    for (RecordComponent c : r.getClass().getRecordComponents()) {
-      Object v;
-      try {
-        v = c.getAccessor().invoke(r);
-      } catch (IllegalAccessException | InvocationTargetException e) {
-        throw new IllegalStateException("cannot read " + c.getName() + " of " + r.getClass().getSimpleName(), e);
-      }
-      m.put(snake(c.getName()), v instanceof Enum<?> e ? e.name().toLowerCase(Locale.ROOT) : v);
-    }
+    m.putAll(toMap(r, Map.of()));
   }
 
   /** {@code r} as an ordered map. */
   public static Map<String, Object> toMap(Record r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    putInto(r, m);
-    return m;
+    return toMap(r, Map.of());
   }
 
   /**
@@ -78,14 +155,24 @@ public final class RecordCodec {
   public static <R extends Record> R fromMap(Class<R> type, Map<String, Object> m) {
     RecordComponent[] cs = type.getRecordComponents();
     Object[] args = new Object[cs.length];
+    for (int i = 0; i < cs.length; i++) {
+      args[i] = readKey(cs[i], m);
+    }
+    return construct(type, cs, args);
+  }
+
+  private static Object readKey(RecordComponent c, Map<String, Object> m) {
+    String key = snake(c.getName());
+    if (!m.containsKey(key)) {
+      throw new IllegalArgumentException(key + " must be given");
+    }
+    return read(c, key, m);
+  }
+
+  private static <R extends Record> R construct(Class<R> type, RecordComponent[] cs, Object[] args) {
     Class<?>[] types = new Class<?>[cs.length];
     for (int i = 0; i < cs.length; i++) {
-      String key = snake(cs[i].getName());
-      if (!m.containsKey(key)) {
-        throw new IllegalArgumentException(key + " must be given");
-      }
       types[i] = cs[i].getType();
-      args[i] = read(cs[i], key, m);
     }
     try {
       Constructor<R> ctor = type.getDeclaredConstructor(types);

@@ -1,14 +1,12 @@
 package dev.isoplast.continual;
 
-import static dev.isoplast.config.ConfigValues.asDouble;
-import static dev.isoplast.config.ConfigValues.asInt;
 import static dev.isoplast.config.ConfigValues.positive;
 
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.RecordCodec;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
 import dev.isoplast.plasticity.MethodConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,9 +24,8 @@ import java.util.Map;
  */
 public record SupervisedConfig(int batchSize, double learningRate, BodyConfig body, MethodConfig methods) {
 
-  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = ConfigValues.keys(List.of("batch_size", "learning_rate"), BodyConfig.KEYS,
-      MethodConfig.keys());
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order: the components' ({@link RecordCodec}). */
+  public static final List<String> KEYS = RecordCodec.keys(SupervisedConfig.class, sections(Init.torchDefault()));
 
   public SupervisedConfig {
     positive("batch_size", batchSize);
@@ -74,14 +71,17 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
     return b.scheme() == Init.Scheme.TORCH_DEFAULT ? b : new Init(b.scheme(), 1.0);
   }
 
+  /**
+   * The body and method keys, flat among the learner's own; an mlp's init defaults to {@code init},
+   * the base configuration's (each benchmark's learner has its own).
+   */
+  private static Map<Class<?>, RecordCodec.Section<?>> sections(Init init) {
+    return RecordCodec.sections(BodyConfig.class, BodyConfig.section(init), MethodConfig.class, MethodConfig.SECTION);
+  }
+
   /** The resolved configuration with the keys of {@link #KEYS}, in that order. */
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("batch_size", batchSize);
-    m.put("learning_rate", learningRate);
-    body.putInto(m);
-    methods.putInto(m);
-    return m;
+    return RecordCodec.toMap(this, sections(body.init()));
   }
 
   /**
@@ -92,9 +92,6 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig fromMap(SupervisedConfig base, Map<String, Object> values) {
     ConfigValues.checkKeys("supervised learner", KEYS, values);
-    Map<String, Object> m = base.toMap();
-    m.putAll(values);
-    return new SupervisedConfig(asInt(m, "batch_size"), asDouble(m, "learning_rate"),
-        BodyConfig.fromMap(m, values, base.body(), base.body().init()), MethodConfig.from(m));
+    return RecordCodec.with(base, values, sections(base.body().init()));
   }
 }

@@ -57,6 +57,24 @@ public record MethodConfig(OptimizerConfig optim, Map<String, Record> parts) {
     }
   }
 
+  /** The method keys as a section of a learner's config record ({@link RecordCodec}). */
+  public static final RecordCodec.Section<MethodConfig> SECTION = new RecordCodec.Section<>() {
+    @Override
+    public List<String> keys() {
+      return MethodConfig.keys();
+    }
+
+    @Override
+    public void putInto(MethodConfig value, Map<String, Object> m) {
+      value.putInto(m);
+    }
+
+    @Override
+    public MethodConfig read(Map<String, Object> m, Map<String, Object> given, MethodConfig base) {
+      return from(m);
+    }
+  };
+
   /** Every key, in order: the optimizer's shared ones, then each part's. */
   public static List<String> keys() {
     List<String> out = new ArrayList<>(RecordCodec.keys(OptimizerConfig.class));

@@ -1,21 +1,17 @@
 package dev.isoplast.agents.dqn;
 
-import static dev.isoplast.config.ConfigValues.asBool;
-import static dev.isoplast.config.ConfigValues.asDouble;
-import static dev.isoplast.config.ConfigValues.asInt;
-import static dev.isoplast.config.ConfigValues.asString;
 import static dev.isoplast.config.ConfigValues.positive;
 import static dev.isoplast.config.ConfigValues.unit;
 
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.RecordCodec;
 import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
 import dev.isoplast.plasticity.MethodConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -68,11 +64,12 @@ public record DqnConfig(
   /** The TD losses {@link #loss} can name. */
   public static final List<String> LOSSES = List.of("mse", "huber");
 
-  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = ConfigValues.keys(List.of(
-      "num_envs", "learning_rate", "buffer_size", "gamma", "tau", "target_network_frequency", "batch_size",
-      "start_e", "end_e", "exploration_fraction", "learning_starts", "train_frequency", "loss", "double_dqn"),
-      BodyConfig.KEYS, MethodConfig.keys());
+  /** The body (PyTorch's nn.Linear init for an mlp) and method keys, flat among DQN's own. */
+  private static final Map<Class<?>, RecordCodec.Section<?>> SECTIONS = RecordCodec.sections(
+      BodyConfig.class, BodyConfig.section(Init.torchDefault()), MethodConfig.class, MethodConfig.SECTION);
+
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order: the components' ({@link RecordCodec}). */
+  public static final List<String> KEYS = RecordCodec.keys(DqnConfig.class, SECTIONS);
 
   public DqnConfig {
     positive("num_envs", numEnvs);
@@ -173,25 +170,9 @@ public record DqnConfig(
   // ---- maps (config.yaml, --set) ----
 
   /** The resolved configuration with the snake_case keys of {@link #KEYS}, in that order. */
+  @Override
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("num_envs", numEnvs);
-    m.put("learning_rate", learningRate);
-    m.put("buffer_size", bufferSize);
-    m.put("gamma", gamma);
-    m.put("tau", tau);
-    m.put("target_network_frequency", targetNetworkFrequency);
-    m.put("batch_size", batchSize);
-    m.put("start_e", startE);
-    m.put("end_e", endE);
-    m.put("exploration_fraction", explorationFraction);
-    m.put("learning_starts", learningStarts);
-    m.put("train_frequency", trainFrequency);
-    m.put("loss", loss);
-    m.put("double_dqn", doubleDqn);
-    body.putInto(m);
-    methods.putInto(m);
-    return m;
+    return RecordCodec.toMap(this, SECTIONS);
   }
 
   /** {@link #defaults()} with the given keys overridden; see {@link #fromMap(DqnConfig, Map)}. */
@@ -209,25 +190,6 @@ public record DqnConfig(
    */
   public static DqnConfig fromMap(DqnConfig base, Map<String, Object> values) {
     ConfigValues.checkKeys("DQN", KEYS, values);
-    Map<String, Object> m = base.toMap();
-    m.putAll(values);
-    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.torchDefault());
-    return new DqnConfig(
-        asInt(m, "num_envs"),
-        asDouble(m, "learning_rate"),
-        asInt(m, "buffer_size"),
-        asDouble(m, "gamma"),
-        asDouble(m, "tau"),
-        asInt(m, "target_network_frequency"),
-        asInt(m, "batch_size"),
-        asDouble(m, "start_e"),
-        asDouble(m, "end_e"),
-        asDouble(m, "exploration_fraction"),
-        asInt(m, "learning_starts"),
-        asInt(m, "train_frequency"),
-        asString(m, "loss"),
-        asBool(m, "double_dqn"),
-        body,
-        MethodConfig.from(m));
+    return RecordCodec.with(base, values, SECTIONS);
   }
 }

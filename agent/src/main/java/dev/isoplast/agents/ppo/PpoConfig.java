@@ -1,9 +1,5 @@
 package dev.isoplast.agents.ppo;
 
-import static dev.isoplast.config.ConfigValues.asBool;
-import static dev.isoplast.config.ConfigValues.asDouble;
-import static dev.isoplast.config.ConfigValues.asInt;
-import static dev.isoplast.config.ConfigValues.asNullableDouble;
 import static dev.isoplast.config.ConfigValues.nonNegative;
 import static dev.isoplast.config.ConfigValues.positive;
 import static dev.isoplast.config.ConfigValues.unit;
@@ -11,12 +7,12 @@ import static dev.isoplast.config.ConfigValues.unit;
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.RecordCodec;
 import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
 import dev.isoplast.plasticity.MethodConfig;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -84,12 +80,12 @@ public record PpoConfig(
     double logStdInit,
     boolean overlapRollout) implements AgentConfig {
 
-  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = ConfigValues.keys(List.of(
-      "num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma", "gae_lambda", "num_minibatches",
-      "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef", "max_grad_norm",
-      "target_kl"),
-      BodyConfig.KEYS, MethodConfig.keys(), List.of("log_std_init", "overlap_rollout"));
+  /** The body (CleanRL's orthogonal init, gain √2, for an mlp) and method keys, flat among PPO's own. */
+  private static final Map<Class<?>, RecordCodec.Section<?>> SECTIONS = RecordCodec.sections(
+      BodyConfig.class, BodyConfig.section(Init.orthogonal(Init.RELU_GAIN)), MethodConfig.class, MethodConfig.SECTION);
+
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order: the components' ({@link RecordCodec}). */
+  public static final List<String> KEYS = RecordCodec.keys(PpoConfig.class, SECTIONS);
 
   public PpoConfig {
     positive("num_envs", numEnvs);
@@ -237,28 +233,9 @@ public record PpoConfig(
   // ---- maps (config.yaml, --set) ----
 
   /** The resolved configuration with the snake_case keys of {@link #KEYS}, in that order. */
+  @Override
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("num_envs", numEnvs);
-    m.put("num_steps", numSteps);
-    m.put("learning_rate", learningRate);
-    m.put("anneal_lr", annealLr);
-    m.put("gamma", gamma);
-    m.put("gae_lambda", gaeLambda);
-    m.put("num_minibatches", numMinibatches);
-    m.put("update_epochs", updateEpochs);
-    m.put("norm_adv", normAdv);
-    m.put("clip_coef", clipCoef);
-    m.put("clip_vloss", clipVloss);
-    m.put("ent_coef", entCoef);
-    m.put("vf_coef", vfCoef);
-    m.put("max_grad_norm", maxGradNorm);
-    m.put("target_kl", targetKl);
-    body.putInto(m);
-    methods.putInto(m);
-    m.put("log_std_init", logStdInit);
-    m.put("overlap_rollout", overlapRollout);
-    return m;
+    return RecordCodec.toMap(this, SECTIONS);
   }
 
   /** {@link #defaults()} with the given keys overridden; see {@link #fromMap(PpoConfig, Map)}. */
@@ -276,28 +253,6 @@ public record PpoConfig(
    */
   public static PpoConfig fromMap(PpoConfig base, Map<String, Object> values) {
     ConfigValues.checkKeys("PPO", KEYS, values);
-    Map<String, Object> m = base.toMap();
-    m.putAll(values);
-    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.orthogonal(Init.RELU_GAIN));
-    return new PpoConfig(
-        asInt(m, "num_envs"),
-        asInt(m, "num_steps"),
-        asDouble(m, "learning_rate"),
-        asBool(m, "anneal_lr"),
-        asDouble(m, "gamma"),
-        asDouble(m, "gae_lambda"),
-        asInt(m, "num_minibatches"),
-        asInt(m, "update_epochs"),
-        asBool(m, "norm_adv"),
-        asDouble(m, "clip_coef"),
-        asBool(m, "clip_vloss"),
-        asDouble(m, "ent_coef"),
-        asDouble(m, "vf_coef"),
-        asDouble(m, "max_grad_norm"),
-        asNullableDouble(m, "target_kl"),
-        body,
-        MethodConfig.from(m),
-        asDouble(m, "log_std_init"),
-        asBool(m, "overlap_rollout"));
+    return RecordCodec.with(base, values, SECTIONS);
   }
 }
