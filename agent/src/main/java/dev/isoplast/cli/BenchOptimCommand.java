@@ -65,7 +65,7 @@ final class BenchOptimCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "100", description = "Warm-up steps (default: ${DEFAULT-VALUE}; a third for the paper net).")
   int warmup;
 
-  @Option(names = "--iso-coef", defaultValue = "1e-3", description = "AdamO's λ (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--iso-coef", defaultValue = "" + AdamO.PRESET_ISO_COEF, description = "AdamO's λ (default: ${DEFAULT-VALUE}, the adamo preset's).")
   double isoCoef;
 
   @Option(names = "--iso-every", split = ",", defaultValue = "4,16", description = "Every-k forms to measure (default: ${DEFAULT-VALUE}).")

@@ -1,7 +1,7 @@
 package dev.isoplast.cli;
 
-import dev.isoplast.plasticity.Knob;
-import dev.isoplast.plasticity.MethodPreset;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
 import dev.isoplast.plasticity.Methods;
 import java.util.List;
 import java.util.Map;

@@ -3,6 +3,7 @@ package dev.isoplast.cli;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.Learners;
 import dev.isoplast.runs.Checkpoints;
 import dev.isoplast.runs.CommandLines;
 import dev.isoplast.runs.ConfigOverrides;
@@ -248,7 +249,7 @@ final class TrainCommand implements Callable<Integer> {
       // construction, confounding plasticity loss; continual-RL studies keep it constant
       overrides.putIfAbsent("anneal_lr", false);
     }
-    AgentConfig.checkKeys(algo, overrides);
+    Learners.checkKeys(algo, overrides);
     return overrides;
   }
 

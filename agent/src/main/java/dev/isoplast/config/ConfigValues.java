@@ -92,6 +92,18 @@ public final class ConfigValues {
     return (int) l;
   }
 
+  public static long asLong(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (v instanceof Integer || v instanceof Long || v instanceof Short) {
+      return ((Number) v).longValue();
+    }
+    double d = asDouble(m, key);
+    if (d != Math.rint(d) || Math.abs(d) > 0x1p53) {
+      throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
+    }
+    return (long) d;
+  }
+
   public static boolean asBool(Map<String, Object> m, String key) {
     Object v = m.get(key);
     if (v instanceof Boolean b) {

@@ -1,15 +1,12 @@
 package dev.isoplast.continual;
 
-import static dev.isoplast.config.ConfigValues.asDouble;
-import static dev.isoplast.config.ConfigValues.asInt;
 import static dev.isoplast.config.ConfigValues.positive;
 
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.RecordCodec;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
-import dev.isoplast.optim.OptimizerConfig;
-import dev.isoplast.plasticity.InterventionConfig;
-import java.util.LinkedHashMap;
+import dev.isoplast.plasticity.MethodConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -22,24 +19,21 @@ import java.util.Map;
  * @param learningRate {@code learning_rate}: the optimizer's rate (constant)
  * @param body the hidden layers: {@code body}, {@code hidden_sizes}, {@code activation},
  *     {@code layer_norm}; the head is a Dense of the body's init scheme with gain 1
- * @param optim the optimizer and coupled regularizers (keys of {@link OptimizerConfig})
- * @param interventions the plasticity interventions (keys of {@link InterventionConfig}); ReDo and
- *     resets count gradient steps
+ * @param methods the optimizer, coupled regularizers and interventions (keys of {@link MethodConfig});
+ *     ReDo and resets count gradient steps
  */
-public record SupervisedConfig(int batchSize, double learningRate, BodyConfig body, OptimizerConfig optim,
-    InterventionConfig interventions) {
+public record SupervisedConfig(int batchSize, double learningRate, BodyConfig body, MethodConfig methods) {
 
-  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = ConfigValues.keys(List.of("batch_size", "learning_rate"), BodyConfig.KEYS,
-      OptimizerConfig.KEYS, InterventionConfig.KEYS);
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order: the components' ({@link RecordCodec}). */
+  public static final List<String> KEYS = RecordCodec.keys(SupervisedConfig.class, sections(Init.torchDefault()));
 
   public SupervisedConfig {
     positive("batch_size", batchSize);
     if (!(learningRate >= 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException("learning_rate must be finite and >= 0, got " + learningRate);
     }
-    if (body == null || optim == null || interventions == null) {
-      throw new IllegalArgumentException("body, optimizer and intervention options must be given");
+    if (body == null || methods == null) {
+      throw new IllegalArgumentException("body and method options must be given");
     }
   }
 
@@ -49,7 +43,7 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig small() {
     return new SupervisedConfig(16, 1e-3, BodyConfig.mlp(List.of(100, 100), BodyConfig.Nonlinearity.RELU, false,
-        Init.torchDefault()), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+        Init.torchDefault()), MethodConfig.adam(1e-8));
   }
 
   /**
@@ -58,7 +52,7 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig paper() {
     return new SupervisedConfig(16, 1e-4, BodyConfig.mlp(List.of(512, 512, 512, 512), BodyConfig.Nonlinearity.RELU,
-        false, Init.orthogonal(Init.RELU_GAIN)), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+        false, Init.orthogonal(Init.RELU_GAIN)), MethodConfig.adam(1e-8));
   }
 
   /**
@@ -68,7 +62,7 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig regression() {
     return new SupervisedConfig(1, 1e-3, BodyConfig.mlp(List.of(5), BodyConfig.Nonlinearity.RELU, false,
-        Init.kaimingUniform(Init.RELU_GAIN)), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+        Init.kaimingUniform(Init.RELU_GAIN)), MethodConfig.adam(1e-8));
   }
 
   /** The head's init: the body's scheme with gain 1 (PyTorch's default stays itself). */
@@ -77,15 +71,17 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
     return b.scheme() == Init.Scheme.TORCH_DEFAULT ? b : new Init(b.scheme(), 1.0);
   }
 
+  /**
+   * The body and method keys, flat among the learner's own; an mlp's init defaults to {@code init},
+   * the base configuration's (each benchmark's learner has its own).
+   */
+  private static Map<Class<?>, RecordCodec.Section<?>> sections(Init init) {
+    return RecordCodec.sections(BodyConfig.class, BodyConfig.section(init), MethodConfig.class, MethodConfig.SECTION);
+  }
+
   /** The resolved configuration with the keys of {@link #KEYS}, in that order. */
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("batch_size", batchSize);
-    m.put("learning_rate", learningRate);
-    body.putInto(m);
-    optim.putInto(m);
-    interventions.putInto(m);
-    return m;
+    return RecordCodec.toMap(this, sections(body.init()));
   }
 
   /**
@@ -96,9 +92,6 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig fromMap(SupervisedConfig base, Map<String, Object> values) {
     ConfigValues.checkKeys("supervised learner", KEYS, values);
-    Map<String, Object> m = base.toMap();
-    m.putAll(values);
-    return new SupervisedConfig(asInt(m, "batch_size"), asDouble(m, "learning_rate"),
-        BodyConfig.fromMap(m, values, base.body(), base.body().init()), OptimizerConfig.from(m), InterventionConfig.from(m));
+    return RecordCodec.with(base, values, sections(base.body().init()));
   }
 }

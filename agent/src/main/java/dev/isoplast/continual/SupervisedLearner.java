@@ -61,9 +61,9 @@ public final class SupervisedLearner implements Learner {
     long interventionSeed = root.nextLong();
     this.net = Networks.build("net", inSize, config.body(), outSize, config.headInit(), initRng, DataType.FLOAT);
     this.params = net.params();
-    this.optimizer = config.optim().build(params, config.learningRate(), seed);
-    Interventions interventions = config.interventions().build(networks(), interventionSeed);
-    this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng), null,
+    this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
+    Interventions interventions = config.methods().interventions(networks(), interventionSeed);
+    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng), null,
         interventions);
     this.recent = new float[RECENT * inSize];
   }

@@ -1,6 +1,7 @@
 package dev.isoplast.export;
 
 import dev.isoplast.config.RngStream;
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
@@ -58,28 +59,34 @@ public record RunNetwork(Sequential net, String kind, String output, double[] lo
     }
     Snapshot params = params(loaded);
     String algo = config.containsKey("supervised") ? "supervised" : String.valueOf(config.get("algo"));
+    LearnerKind learner;
+    try {
+      learner = LearnerKind.fromName(algo);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(runDir + "/config.yaml names neither a supervised run nor algo ppo or dqn "
+          + "(algo: " + algo + ")");
+    }
     String name;
     String kind;
     String output;
-    switch (algo) {
-      case "ppo" -> {
+    switch (learner) {
+      case PPO -> {
         name = "actor";
         boolean box = params.has("actor.log_std");
         kind = box ? "ppo-continuous" : "ppo-discrete";
         output = box ? "mean" : "logits";
       }
-      case "dqn" -> {
+      case DQN -> {
         name = "q_network";
         kind = "dqn";
         output = "q_values";
       }
-      case "supervised" -> {
+      case SUPERVISED -> {
         name = "net";
         kind = "supervised";
         output = "slowly-changing-regression".equals(config.get("task")) ? "prediction" : "logits";
       }
-      default -> throw new IllegalArgumentException(runDir + "/config.yaml names neither a supervised run nor algo ppo "
-          + "or dqn (algo: " + algo + ")");
+      default -> throw new IllegalStateException(learner.toString());
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> section = (Map<String, Object>) config.get(algo);

@@ -5,6 +5,7 @@ import static dev.isoplast.config.ConfigValues.asDouble;
 import static dev.isoplast.config.ConfigValues.asIntList;
 import static dev.isoplast.config.ConfigValues.asString;
 
+import dev.isoplast.config.RecordCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -167,6 +168,29 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
     }
     Nonlinearity act = Nonlinearity.fromName(asString(m, "activation"));
     return mlp(sizes, act, layerNorm, new Init(scheme, gain));
+  }
+
+  /**
+   * The body's keys as a section of a learner's config record ({@link RecordCodec}): a body left
+   * out of the overrides keeps the learner's, an mlp's init defaults to {@code mlpInit}.
+   */
+  public static RecordCodec.Section<BodyConfig> section(Init mlpInit) {
+    return new RecordCodec.Section<>() {
+      @Override
+      public List<String> keys() {
+        return KEYS;
+      }
+
+      @Override
+      public void putInto(BodyConfig value, Map<String, Object> m) {
+        value.putInto(m);
+      }
+
+      @Override
+      public BodyConfig read(Map<String, Object> m, Map<String, Object> given, BodyConfig base) {
+        return fromMap(m, given, base, mlpInit);
+      }
+    };
   }
 
   /** Writes the keys of {@link #KEYS} into {@code m}. */

@@ -1,5 +1,10 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.nn.FlatParams;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Param;
@@ -24,6 +29,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Defaults β1 = 0.9, β2 = 0.999; ε = 1e-8 (CleanRL's PPO uses ε = 1e-5).
  */
 public class Adam extends Optimizer {
+
+  /** Adam's own keys: none (its β1, β2, ε are every optimizer's, {@link OptimizerConfig}). */
+  public record Config() implements PartConfig {
+    @Override
+    public boolean on() {
+      return false;
+    }
+  }
+
+  /** Adam as a method part, with the baseline preset. */
+  public static final OptimizerPart<Config> PART = new OptimizerPart<>("adam", new Config(),
+      (c, s, params, lr, seed) -> new Adam(params, lr, s.adamBeta1(), s.adamBeta2(), s.adamEps()),
+      List.of(new MethodPreset("adam", "Adam, no plasticity method: the baseline",
+          "θ ← θ − η m̂/(√v̂ + ε)",
+          "Kingma & Ba 2015; each learner keeps its own ε (CleanRL's PPO 1e-5, its DQN 1e-8)",
+          kv("optimizer", "adam"), kv(), Knob.LEARNING_RATE)));
 
   public static final double DEFAULT_BETA1 = 0.9;
   public static final double DEFAULT_BETA2 = 0.999;

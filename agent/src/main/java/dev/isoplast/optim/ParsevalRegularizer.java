@@ -1,5 +1,11 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.nn.Param;
 import java.util.List;
 
@@ -15,6 +21,31 @@ import java.util.List;
  * Unlike AdamO the gradient is added to the task gradient and so passes through Adam's moments.
  */
 public final class ParsevalRegularizer implements Regularizer {
+
+  /**
+   * Its key.
+   *
+   * @param parsevalCoef {@code parseval_coef}: the coefficient c (0 = off)
+   */
+  public record Config(double parsevalCoef) implements PartConfig {
+    public Config {
+      ConfigValues.nonNegative("parseval_coef", parsevalCoef);
+    }
+
+    @Override
+    public boolean on() {
+      return parsevalCoef > 0;
+    }
+  }
+
+  /** The Parseval regularizer as a method part, with its preset. */
+  public static final RegularizerPart<Config> PART = new RegularizerPart<>("parseval", new Config(0.0),
+      (c, params, rng) -> new ParsevalRegularizer(c.parsevalCoef()),
+      List.of(new MethodPreset("parseval", "coupled Parseval regularizer c Σ‖WWᵀ − I‖²_F through Adam",
+          "g ← g + 4c(WWᵀ − I)W on hidden weights, c = 1e-3",
+          "Chung et al. 2024, \"Parseval regularization for continual reinforcement learning\"",
+          kv("optimizer", "adam", "parseval_coef", 1e-3), kv(),
+          Knob.of("parseval_coef", "decades around Chung et al. 2024's c = 1e-3", 1e-5, 1e-4, 1e-3, 1e-2, 1e-1))));
 
   private final double coef;
   private final ParamMask mask;

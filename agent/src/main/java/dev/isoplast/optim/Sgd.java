@@ -1,5 +1,7 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.PartConfig;
+
 import dev.isoplast.nn.Param;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  */
 public final class Sgd extends Optimizer {
+
+  /**
+   * SGD's own key.
+   *
+   * @param momentum {@code momentum}: the heavy-ball momentum μ ∈ [0, 1] (0 = none)
+   */
+  public record Config(double momentum) implements PartConfig {
+    public Config {
+      checkUnit("momentum", momentum);
+    }
+
+    @Override
+    public boolean on() {
+      return momentum > 0;
+    }
+  }
+
+  /** SGD as a method part (no preset: a yardstick, not a plasticity method). */
+  public static final OptimizerPart<Config> PART = new OptimizerPart<>("sgd", new Config(0.0),
+      (c, s, params, lr, seed) -> new Sgd(params, lr, c.momentum()), List.of());
 
   private final double momentum;
 

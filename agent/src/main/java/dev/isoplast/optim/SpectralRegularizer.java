@@ -1,5 +1,11 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.nn.Gemm;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.HostArrays;
@@ -22,6 +28,33 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  */
 public final class SpectralRegularizer implements Regularizer {
+
+  /**
+   * Its key (k = 3, one power iteration per step, hidden weights).
+   *
+   * @param spectralCoef {@code spectral_coef}: the coefficient c (0 = off)
+   */
+  public record Config(double spectralCoef) implements PartConfig {
+    public Config {
+      ConfigValues.nonNegative("spectral_coef", spectralCoef);
+    }
+
+    @Override
+    public boolean on() {
+      return spectralCoef > 0;
+    }
+  }
+
+  /** Spectral regularization as a method part, with its preset. */
+  public static final RegularizerPart<Config> PART = new RegularizerPart<>("spectral", new Config(0.0),
+      (c, params, rng) -> new SpectralRegularizer(c.spectralCoef(), 3, 1, ParamMask.hiddenWeights(), rng),
+      List.of(new MethodPreset("spectral", "spectral regularization Σ(σ_max(W)^3 − 1)²",
+          "g ← g + c∇(σ_max^k − 1)², k = 3, c = 1e-4",
+          "Lewandowski et al. 2024, \"Learning continually by spectral regularization\"; c = 1e-4 chosen here "
+              + "(within their range)",
+          kv("optimizer", "adam", "spectral_coef", 1e-4), kv(),
+          Knob.of("spectral_coef", "decades around the preset's c = 1e-4 (Lewandowski et al. 2024)",
+              1e-6, 1e-5, 1e-4, 1e-3, 1e-2))));
 
   private final double coef;
   private final int power;

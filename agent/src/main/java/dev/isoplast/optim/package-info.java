@@ -10,8 +10,10 @@
  * checkpoints. Decoupled stages (AdamW's weight decay, AdamO's isometry step) act on the
  * parameters a {@link dev.isoplast.optim.ParamMask} selects, and never enter the moments.
  *
- * <p>{@link dev.isoplast.optim.OptimizerConfig} holds the optimizer and regularizer keys every
- * learner config shares and builds them.
+ * <p>Each optimizer and regularizer declares its config record and its method part
+ * ({@link dev.isoplast.optim.OptimizerPart}, {@link dev.isoplast.optim.RegularizerPart});
+ * {@link dev.isoplast.optim.OptimizerConfig} holds the keys every optimizer shares (which one,
+ * Adam's β1, β2, ε).
  *
  * <p>Regularizers ({@link dev.isoplast.optim.Regularizer}) are coupled: they add their gradient to
  * the task gradient before the optimizer step, so it passes through Adam's normalisation. The

@@ -1,5 +1,11 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Dense;
@@ -45,7 +51,43 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code plasticity/cbp_replaced} (units replaced since the previous row) and
  * {@code plasticity/cbp_replaced_total}.
  */
-final class ContinualBackprop implements Intervention {
+public final class ContinualBackprop implements Intervention {
+
+  /**
+   * Its keys.
+   *
+   * @param cbpRate {@code cbp_rate}: the replacement rate ρ (0 = off)
+   * @param cbpMaturity {@code cbp_maturity}: the maturity threshold m in gradient steps
+   * @param cbpDecay {@code cbp_decay}: the utility decay η
+   */
+  public record Config(double cbpRate, int cbpMaturity, double cbpDecay) implements PartConfig {
+    public Config {
+      if (!(cbpRate >= 0 && cbpRate < 1)) {
+        throw new IllegalArgumentException("cbp_rate must be in [0, 1), got " + cbpRate);
+      }
+      ConfigValues.atLeast("cbp_maturity", cbpMaturity, 0);
+      if (!(cbpDecay >= 0 && cbpDecay < 1)) {
+        throw new IllegalArgumentException("cbp_decay must be in [0, 1), got " + cbpDecay);
+      }
+    }
+
+    @Override
+    public boolean on() {
+      return cbpRate > 0;
+    }
+  }
+
+  /** Continual Backprop as a method part, with its preset (after every gradient step). */
+  public static final InterventionPart<Config> PART = new InterventionPart<>("cbp", new Config(0.0, 100, 0.99),
+      (c, networks, seed) -> new ContinualBackprop(networks, c.cbpRate(), c.cbpMaturity(), c.cbpDecay(),
+          seed ^ 0xCB9L),
+      List.of(new MethodPreset("cbp", "Continual Backprop: replace low-utility mature units continually",
+          "u ← ηu + (1 − η)|h|Σ|w_out|; replace ρ·#mature lowest-utility units per step; ρ = 1e-4, η = 0.99",
+          "Dohare et al. 2024 (Nature); maturity 100 (supervised), 10,000 (RL)",
+          kv("optimizer", "adam", "cbp_rate", 1e-4, "cbp_decay", 0.99),
+          kv("ppo", kv("cbp_maturity", 10_000), "dqn", kv("cbp_maturity", 10_000),
+              "supervised", kv("cbp_maturity", 100)),
+          Knob.of("cbp_rate", "decades around Dohare et al. 2024's ρ = 1e-4", 1e-6, 1e-5, 1e-4, 1e-3, 1e-2))));
 
   private final List<HiddenLayer> layers = new ArrayList<>();
   private final double rate;

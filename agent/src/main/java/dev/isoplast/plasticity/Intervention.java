@@ -25,7 +25,7 @@ public interface Intervention {
   /** After update {@code update} (1-based, {@link Learner#updates()}) completed. */
   default void afterUpdate(Learner learner, long update) {}
 
-  /** A scenario phase began (only for methods defined to use it; see {@link InterventionConfig#resetAtPhase}). */
+  /** A scenario phase began (only for methods defined to use it; see {@link dev.isoplast.config.PartConfig#oracle()}). */
   default void onPhaseStart(Learner learner, int phase) {}
 
   /**

@@ -9,7 +9,7 @@ import java.util.Map;
  * The interventions of one learner, in the order they act: after each gradient step Shrink &amp;
  * Perturb, Continual Backprop, then the Björck projection (last, so a constrained body is
  * orthonormal whatever came before); after each update ReDo, then resets. Built by
- * {@link InterventionConfig#build}; empty when no method is configured.
+ * {@link MethodConfig#interventions}; empty when no method is configured.
  */
 public final class Interventions {
 

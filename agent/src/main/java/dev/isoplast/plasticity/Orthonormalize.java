@@ -1,5 +1,11 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
@@ -27,7 +33,39 @@ import org.nd4j.linalg.factory.Nd4j;
  * (a permutation Jacobian) the body's Jacobian stays isometric. W Wᵀ W is {@link IsometryPenalty#cubic},
  * the product AdamO's step uses. Heads and biases are left alone. Stateless.
  */
-final class Orthonormalize implements Intervention {
+public final class Orthonormalize implements Intervention {
+
+  /**
+   * Its keys.
+   *
+   * @param orthonormalizeIters {@code orthonormalize_iters}: Björck iterations on each hidden weight
+   *     after every gradient step (0 = off)
+   * @param orthonormalizeBeta {@code orthonormalize_beta}: the Björck step β
+   */
+  public record Config(int orthonormalizeIters, double orthonormalizeBeta) implements PartConfig {
+    public Config {
+      ConfigValues.atLeast("orthonormalize_iters", orthonormalizeIters, 0);
+      if (!(orthonormalizeBeta > 0 && orthonormalizeBeta <= 1)) {
+        throw new IllegalArgumentException("orthonormalize_beta must be in (0, 1], got " + orthonormalizeBeta);
+      }
+    }
+
+    @Override
+    public boolean on() {
+      return orthonormalizeIters > 0;
+    }
+  }
+
+  /** The Björck projection as a method part, with the constrained isometric body's preset. */
+  public static final InterventionPart<Config> PART = new InterventionPart<>("orthonormalize", new Config(0, 0.5),
+      (c, networks, seed) -> new Orthonormalize(networks, c.orthonormalizeIters(), c.orthonormalizeBeta()),
+      List.of(new MethodPreset("isometric-constrained",
+          "isometric body kept orthonormal by Björck steps after every update",
+          "body = isometric; after each step W ← 1.5W − 0.5WWᵀW, twice, per hidden weight",
+          "Anil, Lucas & Grosse 2019 (Björck orthonormalisation of GroupSort networks); 2 iterations chosen here",
+          kv("optimizer", "adam", "body", "isometric", "orthonormalize_iters", 2, "orthonormalize_beta", 0.5), kv(),
+          Knob.of("orthonormalize_iters", "1 to 5 Björck steps per update around the preset's 2 (Anil et al. 2019 "
+              + "use a few); chosen here", 1, 2, 3, 4, 5))));
 
   private final List<Param> weights = new ArrayList<>();
   private final int iterations;

@@ -1,5 +1,11 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.monitor.Dormancy;
@@ -30,7 +36,41 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code plasticity/redo_recycled} (units recycled since the previous row) and
  * {@code plasticity/redo_recycled_total}.
  */
-final class Redo implements Intervention {
+public final class Redo implements Intervention {
+
+  /**
+   * Its keys.
+   *
+   * @param redoEvery {@code redo_every}: updates between recycles (0 = off)
+   * @param redoTau {@code redo_tau}: the dormancy threshold τ
+   * @param redoBatch {@code redo_batch}: recent inputs the dormancy scores are measured on
+   */
+  public record Config(int redoEvery, double redoTau, int redoBatch) implements PartConfig {
+    public Config {
+      ConfigValues.atLeast("redo_every", redoEvery, 0);
+      if (!(redoTau >= 0 && redoTau <= 1)) {
+        throw new IllegalArgumentException("redo_tau must be in [0, 1], got " + redoTau);
+      }
+      ConfigValues.atLeast("redo_batch", redoBatch, 2);
+    }
+
+    @Override
+    public boolean on() {
+      return redoEvery > 0;
+    }
+  }
+
+  /** ReDo as a method part, with its preset (after every redo_every-th update). */
+  public static final InterventionPart<Config> PART = new InterventionPart<>("redo", new Config(0, 0.025, 256),
+      (c, networks, seed) -> new Redo(networks, c.redoEvery(), c.redoTau(), c.redoBatch(), seed ^ 0x4ED0L),
+      List.of(new MethodPreset("redo", "ReDo: recycle τ-dormant units periodically",
+          "every F updates: units with s_i ≤ τ get fresh incoming, zero outgoing weights and zero moments; τ = 0.025",
+          "Sokar et al. 2023; τ = 0.025 as Plasticine; F = 1000 gradient steps (DQN, supervised), 10 iterations "
+              + "(PPO)",
+          kv("optimizer", "adam", "redo_tau", 0.025),
+          kv("ppo", kv("redo_every", 10), "dqn", kv("redo_every", 1000), "supervised", kv("redo_every", 1000)),
+          Knob.of("redo_tau", "Sokar et al. 2023 use τ ∈ {0, 0.025, 0.1} (Plasticine 0.025, Dohare's Ant 0.1); "
+              + "0.05 and 0.2 added here", 0.0, 0.025, 0.05, 0.1, 0.2))));
 
   private final Map<String, Sequential> networks;
   private final Map<String, List<HiddenLayer>> hidden = new LinkedHashMap<>();

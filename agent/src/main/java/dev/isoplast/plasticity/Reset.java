@@ -1,5 +1,11 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Dense;
@@ -26,7 +32,45 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * since it is told when the task changed, which no other learner here is; runs that use it are
  * marked {@code oracle} in config.yaml and in every report. Logged: {@code plasticity/resets_total}.
  */
-final class Reset implements Intervention {
+public final class Reset implements Intervention {
+
+  /**
+   * Its keys.
+   *
+   * @param resetEvery {@code reset_every}: updates between resets (0 = off)
+   * @param resetLayers {@code reset_layers}: Dense layers reset, counted from the output (0 = all)
+   * @param resetAtPhase {@code reset_at_phase}: also reset at every scenario phase start (an oracle)
+   */
+  public record Config(int resetEvery, int resetLayers, boolean resetAtPhase) implements PartConfig {
+    public Config {
+      ConfigValues.atLeast("reset_every", resetEvery, 0);
+      ConfigValues.atLeast("reset_layers", resetLayers, 0);
+    }
+
+    @Override
+    public boolean on() {
+      return resetEvery > 0 || resetAtPhase;
+    }
+
+    @Override
+    public boolean oracle() {
+      return resetAtPhase;
+    }
+  }
+
+  /** Resets as a method part, with the periodic head reset's preset. */
+  public static final InterventionPart<Config> PART = new InterventionPart<>("reset", new Config(0, 1, false),
+      (c, networks, seed) -> new Reset(networks, c.resetEvery(), c.resetLayers(), c.resetAtPhase(), seed ^ 0x4E5E7L),
+      List.of(new MethodPreset("reset", "reset the last layer of every network periodically",
+          "every F updates: the head is re-initialised and its moments zeroed",
+          "Nikishin et al. 2022, \"The primacy bias in deep RL\"; F = 20,000 gradient steps (DQN), "
+              + "200 iterations (PPO), 5,000 steps (supervised) chosen here",
+          kv("optimizer", "adam", "reset_layers", 1),
+          kv("ppo", kv("reset_every", 200), "dqn", kv("reset_every", 20_000), "supervised", kv("reset_every", 5_000)),
+          Knob.perKind("reset_every", "the preset's period × 1/4, 1/2, 1, 2, 4 (chosen here)",
+              "ppo", new Number[] {50, 100, 200, 400, 800},
+              "dqn", new Number[] {5_000, 10_000, 20_000, 40_000, 80_000},
+              "supervised", new Number[] {1_250, 2_500, 5_000, 10_000, 20_000}))));
 
   private final List<Dense> dense = new ArrayList<>();
   private final List<LayerNorm> norms = new ArrayList<>();

@@ -1,5 +1,11 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
+import dev.isoplast.config.PartConfig;
+import static dev.isoplast.config.MethodPreset.kv;
+
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.nn.Dense;
@@ -29,7 +35,58 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * interpolation form is Ash &amp; Adams' shrink towards a fresh initialisation. The noise of event
  * k comes from its own stream ({@link dev.isoplast.config.Seeds}); the state is the event count.
  */
-final class ShrinkPerturb implements Intervention {
+public final class ShrinkPerturb implements Intervention {
+
+  /** The forms {@code shrink_perturb} can name. */
+  public static final List<String> FORMS = List.of("none", "noise", "fresh");
+
+  /**
+   * Its keys.
+   *
+   * @param shrinkPerturb {@code shrink_perturb}: none | noise (θ ← pθ + σε) | fresh (θ ← pθ + (1 − p)θ_fresh)
+   * @param shrinkP {@code shrink_p}: the shrink factor p ∈ (0, 1]
+   * @param perturbSigma {@code perturb_sigma}: the noise scale σ (noise only)
+   * @param shrinkPerturbEvery {@code shrink_perturb_every}: gradient steps between applications
+   */
+  public record Config(String shrinkPerturb, double shrinkP, double perturbSigma, int shrinkPerturbEvery)
+      implements PartConfig {
+    public Config {
+      if (shrinkPerturb == null || !FORMS.contains(shrinkPerturb)) {
+        throw new IllegalArgumentException("shrink_perturb must be one of " + FORMS + ", got '" + shrinkPerturb + "'");
+      }
+      if (!(shrinkP > 0 && shrinkP <= 1)) {
+        throw new IllegalArgumentException("shrink_p must be in (0, 1], got " + shrinkP);
+      }
+      ConfigValues.nonNegative("perturb_sigma", perturbSigma);
+      ConfigValues.positive("shrink_perturb_every", shrinkPerturbEvery);
+      if (shrinkPerturb.equals("none") && (shrinkP != 1 || perturbSigma != 0)) {
+        throw new IllegalArgumentException("shrink_p / perturb_sigma need shrink_perturb=noise or fresh (got none)");
+      }
+      if (shrinkPerturb.equals("fresh") && perturbSigma != 0) {
+        throw new IllegalArgumentException("perturb_sigma is the noise form's; shrink_perturb=fresh interpolates "
+            + "towards a fresh init instead");
+      }
+    }
+
+    @Override
+    public boolean on() {
+      return !shrinkPerturb.equals("none");
+    }
+  }
+
+  /** Shrink &amp; Perturb as a method part, with its preset (after every gradient step). */
+  public static final InterventionPart<Config> PART = new InterventionPart<>("shrink_perturb",
+      new Config("none", 1.0, 0.0, 1),
+      (c, networks, seed) -> new ShrinkPerturb(List.copyOf(networks.values()),
+          c.shrinkPerturb().equals("noise") ? Mode.NOISE : Mode.FRESH, c.shrinkP(), c.perturbSigma(),
+          c.shrinkPerturbEvery(), seed ^ 0x5A11L),
+      List.of(new MethodPreset("shrink-perturb", "Shrink & Perturb after every gradient step",
+          "θ ← pθ + σε, p = 1 − 1e-5, σ = 1e-4",
+          "Ash & Adams 2020; per step as Dohare et al. 2024 (noise σ ∈ {1e-4, 1e-5, 1e-6} after each step); "
+              + "p = 1 − 1e-5 chosen here (≈ AdamW's η·λ at η = 1e-3, λ = 1e-2)",
+          kv("optimizer", "adam", "shrink_perturb", "noise", "shrink_p", 1 - 1e-5, "perturb_sigma", 1e-4), kv(),
+          Knob.of("perturb_sigma", "Dohare et al. 2024's σ ∈ {1e-6, 1e-5, 1e-4} and two decades above",
+              1e-6, 1e-5, 1e-4, 1e-3, 1e-2))));
 
   /** Which form. */
   enum Mode {

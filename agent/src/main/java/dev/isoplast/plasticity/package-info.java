@@ -5,14 +5,16 @@
  * update count. An {@link dev.isoplast.plasticity.Intervention} acts on a learner's networks after
  * each gradient step or update: Shrink &amp; Perturb, ReDo, Continual Backprop, resets and the
  * Björck projection that keeps an isometric body isometric, one class each with its formula,
- * source and defaults; {@link dev.isoplast.plasticity.InterventionConfig} holds their config keys
- * and builds them, and their state is restorable (a {@link dev.isoplast.config.Snapshot}).
- * {@link dev.isoplast.plasticity.Methods} names whole recipes (body, optimizer, regularizer,
- * intervention and hyper-parameters with their sources): the method presets.
+ * source and defaults, and their state is restorable (a {@link dev.isoplast.config.Snapshot}).
  *
- * <p>Adding a method: one class here (an intervention) or in {@code optim} (an optimizer stage or
- * regularizer), its keys in {@link dev.isoplast.plasticity.InterventionConfig} (or {@code
- * OptimizerConfig}), and one entry in {@link dev.isoplast.plasticity.Methods}; docs/methods.md says
- * more.
+ * <p>{@link dev.isoplast.plasticity.Methods} is the registry: every method part (optimizer,
+ * coupled regularizer, intervention; {@link dev.isoplast.config.Part}) and the presets they bring.
+ * {@link dev.isoplast.plasticity.MethodConfig} is what every learner config holds of them: each
+ * part's config record, and what the learner builds from them.
+ *
+ * <p>Adding a method: one class (here for an intervention, in {@code optim} for an optimizer or a
+ * regularizer) with its config record and its {@code PART} (how it is built, its presets and their
+ * tuning knob), one line in {@link dev.isoplast.plasticity.Methods#PARTS}, its row in
+ * docs/methods.md and its test.
  */
 package dev.isoplast.plasticity;

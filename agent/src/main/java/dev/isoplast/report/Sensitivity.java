@@ -1,7 +1,7 @@
 package dev.isoplast.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.isoplast.plasticity.Knob;
+import dev.isoplast.config.Knob;
 import dev.isoplast.runs.SweepIndex;
 import dev.isoplast.runs.SweepSpec;
 import dev.isoplast.runs.TuningPlan;

@@ -86,7 +86,7 @@ public final class ContinualTrainer {
     if (job.method() != null) {
       summary.put("method", job.method());
     }
-    if (job.config().interventions().oracle()) {
+    if (job.config().methods().oracle()) {
       summary.put("oracle", true);
     }
     summary.put("seed", job.seed());
@@ -284,7 +284,7 @@ public final class ContinualTrainer {
     if (job.method() != null) {
       m.put("method", job.method());
     }
-    if (job.config().interventions().oracle()) {
+    if (job.config().methods().oracle()) {
       m.put("oracle", true); // told of task boundaries (reset_at_phase): not comparable to the others
     }
     m.put("seed", job.seed());

@@ -92,11 +92,11 @@ public final class Trainer {
   /**
    * The configuration of {@code algo} for {@code envId} with {@code overrides}, resolved once: the
    * env's action space (from the server's allow-list, no env made) picks the defaults
-   * ({@link AgentConfig#resolve}).
+   * ({@link Learners#resolve}).
    */
   public static AgentConfig configFor(EnvServerPool servers, String envId, String algo,
       Map<String, Object> overrides) {
-    return AgentConfig.resolve(algo, spec(servers, envId).actionSpace(), overrides);
+    return Learners.resolve(algo, spec(servers, envId).actionSpace(), overrides);
   }
 
   /**
@@ -176,7 +176,7 @@ public final class Trainer {
     if (job.method() != null) {
       summary.put("method", job.method());
     }
-    if (job.config().interventions().oracle()) {
+    if (job.config().methods().oracle()) {
       summary.put("oracle", true);
     }
     summary.put("seed", job.seed());
@@ -214,7 +214,7 @@ public final class Trainer {
         if (monitorCallback != null) {
           schedule.listen(monitorCallback);
         }
-        if (job.config().interventions().oracle()) {
+        if (job.config().methods().oracle()) {
           // only methods defined to reset at phase boundaries are told of them (marked oracle)
           schedule.listen(new Callback() {
             @Override
@@ -436,7 +436,7 @@ public final class Trainer {
     if (job.method() != null) {
       m.put("method", job.method());
     }
-    if (job.config().interventions().oracle()) {
+    if (job.config().methods().oracle()) {
       m.put("oracle", true); // told of phase boundaries (reset_at_phase): not comparable to the others
     }
     m.put("env", job.envId());

@@ -7,7 +7,7 @@ import dev.isoplast.agents.ppo.PpoConfig;
 import dev.isoplast.config.ConfigValues;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
-import dev.isoplast.plasticity.Knob;
+import dev.isoplast.config.Knob;
 import dev.isoplast.plasticity.Methods;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -16,7 +16,7 @@ import dev.isoplast.optim.L2Regularizer;
 import dev.isoplast.optim.ParamMask;
 import dev.isoplast.optim.ParsevalRegularizer;
 import dev.isoplast.optim.Regularizer;
-import dev.isoplast.plasticity.InterventionConfig;
+import dev.isoplast.plasticity.MethodConfig;
 import dev.isoplast.plasticity.Interventions;
 import dev.isoplast.testing.RandomArrays;
 import dev.isoplast.testing.TestLearner;
@@ -98,9 +98,9 @@ class GradientStepTest {
     Adam adamA = new Adam(a.params(), 1e-2);
     Adam adamB = new Adam(b.params(), 1e-2);
     Map<String, Object> keys = new LinkedHashMap<>();
-    InterventionConfig.none().putInto(keys);
+    MethodConfig.adam(1e-8).putInto(keys);
     keys.putAll(Map.of("shrink_perturb", "noise", "shrink_p", 0.5, "reset_every", 2, "reset_layers", 1));
-    Interventions interventions = InterventionConfig.from(keys).build(Map.of("net", a), 3);
+    Interventions interventions = MethodConfig.from(keys).interventions(Map.of("net", a), 3);
     GradientStep step = new GradientStep(a.params(), adamA, List.of(), null, interventions);
     TestLearner learner = new TestLearner(Map.of("net", a), adamA, new float[0]);
     step.take(learner, () -> {

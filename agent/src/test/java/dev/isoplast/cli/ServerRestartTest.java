@@ -55,7 +55,7 @@ class ServerRestartTest {
   static Trainer.Job job(Map<String, Object> overrides) {
     Map<String, Object> o = new HashMap<>(Map.of("num_envs", 4, "num_steps", 128));
     o.putAll(overrides);
-    AgentConfig config = AgentConfig.resolve("ppo", new Discrete(2, 0), o);
+    AgentConfig config = dev.isoplast.runs.Learners.resolve("ppo", new Discrete(2, 0), o);
     return new Trainer.Job("CartPole-v1", config, 3, TOTAL, new Trainer.Eval(2, 0), null, false,
         new Trainer.MonitorSpec(Monitors.parse("none"), Monitors.defaultCadence("ppo"), 64), null);
   }

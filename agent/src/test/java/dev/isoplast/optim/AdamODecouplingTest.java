@@ -1,5 +1,7 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.plasticity.MethodConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,27 +74,27 @@ class AdamODecouplingTest {
 
   @Test
   void theKeyIsRecordedDefaultsToLrAndRejectsWhatItCannotMean() {
-    OptimizerConfig adamo = OptimizerConfig.adam(1e-8).withOptimizer("adamo");
+    MethodConfig adamo = MethodConfig.adam(1e-8).withOptimizer("adamo");
     Map<String, Object> m = new java.util.LinkedHashMap<>();
     adamo.putInto(m);
     assertEquals("lr", m.get("iso_decoupling"));
     m.put("iso_decoupling", "schedule");
     m.put("iso_coef", 1e-3);
-    OptimizerConfig schedule = OptimizerConfig.from(m);
-    assertEquals(AdamO.Decoupling.SCHEDULE, schedule.isoDecoupling());
+    MethodConfig schedule = MethodConfig.from(m);
+    assertEquals(AdamO.Decoupling.SCHEDULE, schedule.get(AdamO.PART).isoDecoupling());
     assertEquals(AdamO.Decoupling.SCHEDULE,
-        ((AdamO) schedule.build(Float64.params(1), 1e-3)).decoupling());
+        ((AdamO) schedule.optimizer(Float64.params(1), 1e-3)).decoupling());
     m.put("iso_decoupling", "eta");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.from(m));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MethodConfig.from(m));
     assertEquals("iso_decoupling must be one of [lr, schedule], got 'eta'", e.getMessage());
     m.put("iso_decoupling", "schedule");
     m.put("iso_lr", 0.5);
-    e = assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.from(m));
+    e = assertThrows(IllegalArgumentException.class, () -> MethodConfig.from(m));
     assertEquals("iso_lr fixes η_iso of the lr reading; iso_decoupling schedule scales the isometry step by the "
         + "schedule's factor alone: give one of them", e.getMessage());
     Map<String, Object> adam = new java.util.LinkedHashMap<>();
-    OptimizerConfig.adam(1e-8).putInto(adam);
+    MethodConfig.adam(1e-8).putInto(adam);
     adam.put("iso_decoupling", "schedule");
-    assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.from(adam), "an AdamO key on Adam");
+    assertThrows(IllegalArgumentException.class, () -> MethodConfig.from(adam), "an AdamO key on Adam");
   }
 }

@@ -1,5 +1,7 @@
 package dev.isoplast.optim;
 
+import dev.isoplast.plasticity.MethodConfig;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -200,7 +202,7 @@ class AdamOFormsTest {
 
   @Test
   void theFormsAreConfiguredOnlyForAdamOAndOneAtATime() {
-    OptimizerConfig base = OptimizerConfig.adam(1e-8);
+    MethodConfig base = MethodConfig.adam(1e-8);
     Map<String, Object> m = new java.util.LinkedHashMap<>();
     base.putInto(m);
     assertEquals(1, m.get("iso_every"));
@@ -208,22 +210,22 @@ class AdamOFormsTest {
     m.put("optimizer", "adamo");
     m.put("iso_coef", 1e-3);
     m.put("iso_sketch", 8);
-    OptimizerConfig sketched = OptimizerConfig.from(m);
-    Optimizer built = sketched.build(Float64.params(1), 1e-3, 7);
+    MethodConfig sketched = MethodConfig.from(m);
+    Optimizer built = sketched.optimizer(Float64.params(1), 1e-3, 7);
     assertEquals("sketch 8", ((AdamO) built).form().toString());
-    assertEquals(IsometryStep.EXACT, ((AdamO) OptimizerConfig.from(withKey(m, "iso_sketch", 0))
-        .build(Float64.params(1), 1e-3)).form());
+    assertEquals(IsometryStep.EXACT, ((AdamO) MethodConfig.from(withKey(m, "iso_sketch", 0))
+        .optimizer(Float64.params(1), 1e-3)).form());
     IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
-        () -> OptimizerConfig.from(withKey(m, "iso_every", 4)));
+        () -> MethodConfig.from(withKey(m, "iso_every", 4)));
     assertTrue(both.getMessage().contains("give one of them"), both.getMessage());
     IllegalArgumentException adam = assertThrows(IllegalArgumentException.class,
-        () -> OptimizerConfig.from(withKey(m, "optimizer", "adam")));
+        () -> MethodConfig.from(withKey(m, "optimizer", "adam")));
     assertTrue(adam.getMessage().contains("need optimizer adamo"), adam.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.from(withKey(withKey(m, "iso_sketch", 0),
+    assertThrows(IllegalArgumentException.class, () -> MethodConfig.from(withKey(withKey(m, "iso_sketch", 0),
         "iso_every", 0)));
-    assertThrows(IllegalArgumentException.class, () -> OptimizerConfig.from(withKey(m, "iso_sketch", -1)));
+    assertThrows(IllegalArgumentException.class, () -> MethodConfig.from(withKey(m, "iso_sketch", -1)));
     assertEquals(sketched, sketched.withOptimizer("adamo"));
-    assertEquals(0, sketched.withOptimizer("adam").isoSketch(), "switching optimizer clears AdamO's options");
+    assertEquals(0, sketched.withOptimizer("adam").get(AdamO.PART).isoSketch(), "switching optimizer clears AdamO's options");
   }
 
   private static Map<String, Object> withKey(Map<String, Object> m, String key, Object value) {

@@ -1,5 +1,7 @@
 package dev.isoplast.plasticity;
 
+import dev.isoplast.config.Knob;
+import dev.isoplast.config.MethodPreset;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.envs.sidecar.IsoplastHome;

@@ -50,8 +50,8 @@ class OrthonormalizeTest {
         new SplittableRandom(3), DataType.DOUBLE);
     Adam adam = new Adam(net.params(), 1e-2);
     TestLearner learner = new TestLearner(Map.of("net", net), adam, new float[0]);
-    Interventions constraint = InterventionConfig.from(RedoTest.withKeys(Map.of("orthonormalize_iters",
-        Math.max(orthonormalizeIters, 0)))).build(learner.networks(), 1);
+    Interventions constraint = MethodConfig.from(RedoTest.withKeys(Map.of("orthonormalize_iters",
+        Math.max(orthonormalizeIters, 0)))).interventions(learner.networks(), 1);
     INDArray grad = Nd4j.zeros(DataType.DOUBLE, N, 2);
     double first = Double.NaN;
     double loss = Double.NaN;

@@ -114,8 +114,8 @@ class RedoTest {
     Adam adam = new Adam(net.params(), 1e-3);
     net.params().forEach(p -> adam.slots(p).values().forEach(a -> a.assign(1.0)));
     TestLearner learner = new TestLearner(Map.of("net", net), adam, x);
-    InterventionConfig cfg = InterventionConfig.from(withKeys(Map.of("redo_every", 1)));
-    Interventions redo = cfg.build(learner.networks(), 3);
+    MethodConfig cfg = MethodConfig.from(withKeys(Map.of("redo_every", 1)));
+    Interventions redo = cfg.interventions(learner.networks(), 3);
 
     INDArray probe = Nd4j.create(x, new long[] {ROWS, IN}, 'c').castTo(DataType.DOUBLE);
     double[] outBefore = HostArrays.toDoubles(net.forward(probe), null);
@@ -180,7 +180,7 @@ class RedoTest {
     Sequential net = reluNet(6, false);
     kill(net.layersOf(Dense.class).get(0), 1);
     TestLearner learner = new TestLearner(Map.of("net", net), new Adam(net.params(), 1e-3), inputs(2));
-    Interventions redo = InterventionConfig.from(withKeys(Map.of("redo_every", 3))).build(learner.networks(), 1);
+    Interventions redo = MethodConfig.from(withKeys(Map.of("redo_every", 3))).interventions(learner.networks(), 1);
     redo.afterUpdate(learner, learner.nextUpdate());
     redo.afterUpdate(learner, learner.nextUpdate());
     assertEquals(0.0, redo.metrics().get("plasticity/redo_recycled_total"));
@@ -193,7 +193,7 @@ class RedoTest {
     Sequential iso = Networks.build("net", IN, BodyConfig.isometric(List.of(16), false), 2, Init.orthogonal(1.0),
         new SplittableRandom(1), DataType.DOUBLE);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> InterventionConfig.from(withKeys(Map.of("redo_every", 10))).build(Map.of("net", iso), 1));
+        () -> MethodConfig.from(withKeys(Map.of("redo_every", 10))).interventions(Map.of("net", iso), 1));
     assertTrue(e.getMessage().contains("redo") && e.getMessage().contains("MaxMin"), e.getMessage());
   }
 
@@ -209,7 +209,7 @@ class RedoTest {
   /** Every intervention key at its default, with {@code changes} on top. */
   static Map<String, Object> withKeys(Map<String, Object> changes) {
     Map<String, Object> m = new java.util.LinkedHashMap<>();
-    InterventionConfig.none().putInto(m);
+    MethodConfig.adam(1e-8).putInto(m);
     m.putAll(changes);
     return m;
   }

@@ -28,8 +28,8 @@ class ResetTest {
     dense.forEach(d -> d.weight().value().addi(0.25));
     double[] head = HostArrays.toDoubles(dense.get(2).weight().value(), null);
     double[] first = HostArrays.toDoubles(dense.get(0).weight().value(), null);
-    Interventions reset = InterventionConfig.from(RedoTest.withKeys(Map.of("reset_every", 2, "reset_layers", 1)))
-        .build(learner.networks(), 5);
+    Interventions reset = MethodConfig.from(RedoTest.withKeys(Map.of("reset_every", 2, "reset_layers", 1)))
+        .interventions(learner.networks(), 5);
     reset.afterUpdate(learner, learner.nextUpdate());
     assertArrayEquals(head, HostArrays.toDoubles(dense.get(2).weight().value(), null), 0.0, "update 1: no reset");
     reset.afterUpdate(learner, learner.nextUpdate());
@@ -51,13 +51,13 @@ class ResetTest {
     Sequential net = RedoTest.reluNet(3, true);
     TestLearner learner = new TestLearner(Map.of("net", net), new Adam(net.params(), 1e-3), RedoTest.inputs(1));
     net.params().forEach(p -> p.value().addi(0.5));
-    Interventions scheduled = InterventionConfig.from(RedoTest.withKeys(Map.of("reset_every", 1, "reset_layers", 0)))
-        .build(learner.networks(), 5);
+    Interventions scheduled = MethodConfig.from(RedoTest.withKeys(Map.of("reset_every", 1, "reset_layers", 0)))
+        .interventions(learner.networks(), 5);
     scheduled.onPhaseStart(learner, 1);
     assertEquals(1.5, HostArrays.get(net.layersOf(dev.isoplast.nn.LayerNorm.class).get(0).gain().value(), 0), 1e-12,
         "a scheduled reset ignores phase starts");
-    Interventions oracle = InterventionConfig.from(RedoTest.withKeys(Map.of("reset_at_phase", true, "reset_layers", 0)))
-        .build(learner.networks(), 5);
+    Interventions oracle = MethodConfig.from(RedoTest.withKeys(Map.of("reset_at_phase", true, "reset_layers", 0)))
+        .interventions(learner.networks(), 5);
     oracle.onPhaseStart(learner, 0);
     assertEquals(0.0, oracle.metrics().get("plasticity/resets_total"), "phase 0 is the start, not a change");
     oracle.onPhaseStart(learner, 1);

@@ -40,7 +40,7 @@ class DeterminismTest {
     } else {
       o.put("num_steps", 64);
     }
-    AgentConfig c = AgentConfig.resolve(algo, new Discrete(2, 0), o);
+    AgentConfig c = dev.isoplast.runs.Learners.resolve(algo, new Discrete(2, 0), o);
     Trainer.Job job = new Trainer.Job("CartPole-v1", c, seed, steps, new Trainer.Eval(2, 0), null, false,
         new Trainer.MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence("ppo"), 64), method);
     Trainer.run(dev.isoplast.envs.remote.EnvServerPool.of(Sidecar.client()), "embedded", RunDirectory.create(dir), job, false);

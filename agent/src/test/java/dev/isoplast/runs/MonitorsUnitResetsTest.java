@@ -12,7 +12,7 @@ import dev.isoplast.nn.Init;
 import dev.isoplast.nn.Networks;
 import dev.isoplast.nn.Sequential;
 import dev.isoplast.optim.Adam;
-import dev.isoplast.plasticity.InterventionConfig;
+import dev.isoplast.plasticity.MethodConfig;
 import dev.isoplast.plasticity.Interventions;
 import dev.isoplast.testing.TestLearner;
 import java.util.BitSet;
@@ -51,10 +51,10 @@ class MonitorsUnitResetsTest {
       x[i] = (float) rng.nextGaussian();
     }
     Map<String, Object> keys = new LinkedHashMap<>();
-    InterventionConfig.none().putInto(keys);
+    MethodConfig.adam(1e-8).putInto(keys);
     keys.put("redo_every", 1);
     TestLearner learner = new TestLearner(Map.of("net", net), new Adam(net.params(), 1e-3), x);
-    Interventions redo = InterventionConfig.from(keys).build(learner.networks(), 3);
+    Interventions redo = MethodConfig.from(keys).interventions(learner.networks(), 3);
     learner.withInterventions(redo);
     Monitors monitors = new Monitors(learner, Set.of(Monitors.Kind.DORMANCY), Map.of(Monitors.Kind.DORMANCY, 1),
         ROWS, 1000, 5, MetricSink.discard());
@@ -87,14 +87,14 @@ class MonitorsUnitResetsTest {
     Sequential net = Networks.build("net", IN, BodyConfig.mlp(List.of(8, 4), BodyConfig.Nonlinearity.RELU, false,
         Init.kaimingUniform(Init.RELU_GAIN)), 3, Init.orthogonal(1.0), new SplittableRandom(1), DataType.DOUBLE);
     Map<String, Object> keys = new LinkedHashMap<>();
-    InterventionConfig.none().putInto(keys);
+    MethodConfig.adam(1e-8).putInto(keys);
     keys.put("reset_every", 1);
     keys.put("reset_layers", 2); // the head and the second hidden layer's incoming Dense
     TestLearner learner = new TestLearner(Map.of("net", net), new Adam(net.params(), 1e-3), new float[2 * IN]);
-    Interventions reset = InterventionConfig.from(keys).build(learner.networks(), 3);
+    Interventions reset = MethodConfig.from(keys).interventions(learner.networks(), 3);
     learner.withInterventions(reset);
     reset.afterUpdate(learner, learner.nextUpdate());
-    Interventions restored = InterventionConfig.from(keys).build(learner.networks(), 3);
+    Interventions restored = MethodConfig.from(keys).interventions(learner.networks(), 3);
     restored.restore(reset.state());
     Map<String, BitSet> units = reset.unitResets().drain();
     assertEquals(units, restored.unitResets().drain(), "restored from the checkpoint state");

@@ -46,7 +46,7 @@ class TrainerTensorBoardSidecarTest {
     for (Monitors.Kind k : Monitors.Kind.values()) {
       everyUpdate.put(k, 1);
     }
-    AgentConfig config = AgentConfig.resolve("ppo", new Discrete(2, 0), Map.of("num_steps", 64));
+    AgentConfig config = dev.isoplast.runs.Learners.resolve("ppo", new Discrete(2, 0), Map.of("num_steps", 64));
     Trainer.Job job = new Trainer.Job("CartPole-v1", config, 5, 1024, new Trainer.Eval(0, 0), scenario, false,
         new Trainer.MonitorSpec(Monitors.parse("all"), everyUpdate, ProbeBatch.DEFAULT_CAPACITY), null);
     RunDirectory run = RunDirectory.create(tmp.resolve("run"));

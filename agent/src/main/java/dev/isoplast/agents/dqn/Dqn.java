@@ -137,9 +137,9 @@ public final class Dqn implements Agent {
         targetInitRng, dtype);
     DqnLoss.softUpdate(targetNetwork.params(), qNetwork.params(), 1.0); // load_state_dict
     this.params = qNetwork.params();
-    this.optimizer = config.optim().build(params, config.learningRate(), seed);
-    Interventions interventions = config.interventions().build(networks(), interventionSeed);
-    this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng), null,
+    this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
+    Interventions interventions = config.methods().interventions(networks(), interventionSeed);
+    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng), null,
         interventions);
     this.rb = new ReplayBuffer(config.bufferSize(), obsDim);
 

@@ -1,21 +1,17 @@
 package dev.isoplast.agents.dqn;
 
-import static dev.isoplast.config.ConfigValues.asBool;
-import static dev.isoplast.config.ConfigValues.asDouble;
-import static dev.isoplast.config.ConfigValues.asInt;
-import static dev.isoplast.config.ConfigValues.asString;
 import static dev.isoplast.config.ConfigValues.positive;
 import static dev.isoplast.config.ConfigValues.unit;
 
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.RecordCodec;
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
-import dev.isoplast.optim.OptimizerConfig;
-import dev.isoplast.plasticity.InterventionConfig;
-import java.util.LinkedHashMap;
+import dev.isoplast.plasticity.MethodConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -44,13 +40,8 @@ import java.util.Map;
  * @param body the Q-network's hidden layers: YAML keys {@code body} (mlp|isometric),
  *     {@code hidden_sizes}, {@code activation}, {@code layer_norm}; an mlp (and the head) is
  *     initialised as PyTorch's {@code nn.Linear} default, as CleanRL's QNetwork
- * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
- *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
- *     {@code iso_lr}, {@code iso_decoupling}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
- *     {@code l2_init_coef}, {@code spectral_coef}
- *     (see {@link OptimizerConfig})
- * @param interventions the plasticity interventions: the keys of {@link InterventionConfig}; ReDo
- *     and resets count gradient steps
+ * @param methods the optimizer, coupled regularizers and interventions: the keys of
+ *     {@link MethodConfig}; ReDo and resets count gradient steps
  */
 public record DqnConfig(
     int numEnvs,
@@ -68,17 +59,17 @@ public record DqnConfig(
     String loss,
     boolean doubleDqn,
     BodyConfig body,
-    OptimizerConfig optim,
-    InterventionConfig interventions) implements AgentConfig {
+    MethodConfig methods) implements AgentConfig {
 
   /** The TD losses {@link #loss} can name. */
   public static final List<String> LOSSES = List.of("mse", "huber");
 
-  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = ConfigValues.keys(List.of(
-      "num_envs", "learning_rate", "buffer_size", "gamma", "tau", "target_network_frequency", "batch_size",
-      "start_e", "end_e", "exploration_fraction", "learning_starts", "train_frequency", "loss", "double_dqn"),
-      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS);
+  /** The body (PyTorch's nn.Linear init for an mlp) and method keys, flat among DQN's own. */
+  private static final Map<Class<?>, RecordCodec.Section<?>> SECTIONS = RecordCodec.sections(
+      BodyConfig.class, BodyConfig.section(Init.torchDefault()), MethodConfig.class, MethodConfig.SECTION);
+
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order: the components' ({@link RecordCodec}). */
+  public static final List<String> KEYS = RecordCodec.keys(DqnConfig.class, SECTIONS);
 
   public DqnConfig {
     positive("num_envs", numEnvs);
@@ -111,11 +102,8 @@ public record DqnConfig(
     if (body == null) {
       throw new IllegalArgumentException("body must be given");
     }
-    if (optim == null) {
-      throw new IllegalArgumentException("optimizer options must be given");
-    }
-    if (interventions == null) {
-      throw new IllegalArgumentException("intervention options must be given");
+    if (methods == null) {
+      throw new IllegalArgumentException("method options must be given");
     }
   }
 
@@ -127,12 +115,12 @@ public record DqnConfig(
   /** CleanRL {@code dqn.py}'s defaults (its CartPole-v1 settings), MSE loss, plain DQN, Adam. */
   public static DqnConfig defaults() {
     return new DqnConfig(1, 2.5e-4, 10_000, 0.99, 1.0, 500, 128, 1.0, 0.05, 0.5, 10_000, 10, "mse", false,
-        cleanRlBody(), OptimizerConfig.adam(1e-8), InterventionConfig.none());
+        cleanRlBody(), MethodConfig.adam(1e-8));
   }
 
   @Override
-  public String algo() {
-    return "dqn";
+  public LearnerKind kind() {
+    return LearnerKind.DQN;
   }
 
   @Override
@@ -169,40 +157,22 @@ public record DqnConfig(
 
   public DqnConfig withBody(BodyConfig b) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
-        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, optim,
-        interventions);
+        endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, b, methods);
   }
 
   /** A copy with {@code optimizer} (and the other optimizers' options cleared). */
   public DqnConfig withOptimizer(String name) {
     return new DqnConfig(numEnvs, learningRate, bufferSize, gamma, tau, targetNetworkFrequency, batchSize, startE,
         endE, explorationFraction, learningStarts, trainFrequency, loss, doubleDqn, body,
-        optim.withOptimizer(name), interventions);
+        methods.withOptimizer(name));
   }
 
   // ---- maps (config.yaml, --set) ----
 
   /** The resolved configuration with the snake_case keys of {@link #KEYS}, in that order. */
+  @Override
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("num_envs", numEnvs);
-    m.put("learning_rate", learningRate);
-    m.put("buffer_size", bufferSize);
-    m.put("gamma", gamma);
-    m.put("tau", tau);
-    m.put("target_network_frequency", targetNetworkFrequency);
-    m.put("batch_size", batchSize);
-    m.put("start_e", startE);
-    m.put("end_e", endE);
-    m.put("exploration_fraction", explorationFraction);
-    m.put("learning_starts", learningStarts);
-    m.put("train_frequency", trainFrequency);
-    m.put("loss", loss);
-    m.put("double_dqn", doubleDqn);
-    body.putInto(m);
-    optim.putInto(m);
-    interventions.putInto(m);
-    return m;
+    return RecordCodec.toMap(this, SECTIONS);
   }
 
   /** {@link #defaults()} with the given keys overridden; see {@link #fromMap(DqnConfig, Map)}. */
@@ -220,26 +190,6 @@ public record DqnConfig(
    */
   public static DqnConfig fromMap(DqnConfig base, Map<String, Object> values) {
     ConfigValues.checkKeys("DQN", KEYS, values);
-    Map<String, Object> m = base.toMap();
-    m.putAll(values);
-    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.torchDefault());
-    return new DqnConfig(
-        asInt(m, "num_envs"),
-        asDouble(m, "learning_rate"),
-        asInt(m, "buffer_size"),
-        asDouble(m, "gamma"),
-        asDouble(m, "tau"),
-        asInt(m, "target_network_frequency"),
-        asInt(m, "batch_size"),
-        asDouble(m, "start_e"),
-        asDouble(m, "end_e"),
-        asDouble(m, "exploration_fraction"),
-        asInt(m, "learning_starts"),
-        asInt(m, "train_frequency"),
-        asString(m, "loss"),
-        asBool(m, "double_dqn"),
-        body,
-        OptimizerConfig.from(m),
-        InterventionConfig.from(m));
+    return RecordCodec.with(base, values, SECTIONS);
   }
 }

@@ -196,9 +196,9 @@ public final class Ppo implements Agent {
       all.add(logStd);
     }
     this.params = List.copyOf(all);
-    this.optimizer = config.optim().build(params, config.learningRate(), seed);
-    Interventions interventions = config.interventions().build(networks(), interventionSeed);
-    this.gradientStep = new GradientStep(params, optimizer, config.optim().regularizers(params, regRng),
+    this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
+    Interventions interventions = config.methods().interventions(networks(), interventionSeed);
+    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng),
         config.maxGradNorm(), interventions);
 
     // Storage.

@@ -1,9 +1,5 @@
 package dev.isoplast.agents.ppo;
 
-import static dev.isoplast.config.ConfigValues.asBool;
-import static dev.isoplast.config.ConfigValues.asDouble;
-import static dev.isoplast.config.ConfigValues.asInt;
-import static dev.isoplast.config.ConfigValues.asNullableDouble;
 import static dev.isoplast.config.ConfigValues.nonNegative;
 import static dev.isoplast.config.ConfigValues.positive;
 import static dev.isoplast.config.ConfigValues.unit;
@@ -11,12 +7,12 @@ import static dev.isoplast.config.ConfigValues.unit;
 import dev.isoplast.agents.Agent;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.config.ConfigValues;
+import dev.isoplast.config.RecordCodec;
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
-import dev.isoplast.optim.OptimizerConfig;
-import dev.isoplast.plasticity.InterventionConfig;
-import java.util.LinkedHashMap;
+import dev.isoplast.plasticity.MethodConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -53,14 +49,9 @@ import java.util.Map;
  * @param body the actor's and critic's hidden layers (each has its own copy): YAML keys
  *     {@code body} (mlp|isometric), {@code hidden_sizes}, {@code activation}, {@code layer_norm};
  *     an mlp is initialised orthogonally with gain √2 as CleanRL's {@code layer_init}
- * @param optim the optimizer and coupled regularizers: YAML keys {@code optimizer}, {@code adam_beta1},
- *     {@code adam_beta2}, {@code adam_eps}, {@code weight_decay}, {@code momentum}, {@code iso_coef},
- *     {@code iso_lr}, {@code iso_decoupling}, {@code iso_every}, {@code iso_sketch}, {@code parseval_coef}, {@code l2_coef},
- *     {@code l2_init_coef}, {@code spectral_coef}
- *     (see {@link OptimizerConfig})
- * @param interventions the plasticity interventions (Shrink &amp; Perturb, ReDo, Continual Backprop,
- *     resets, the Björck projection): the keys of {@link InterventionConfig}; ReDo and resets count
- *     PPO iterations
+ * @param methods the optimizer, coupled regularizers and interventions: the keys of
+ *     {@link MethodConfig} ({@code optimizer}, {@code adam_eps}, {@code iso_coef}, {@code redo_every},
+ *     ...; {@code isoplast methods} lists them); ReDo and resets count PPO iterations
  * @param logStdInit {@code log_std_init}: initial state-independent log-std (Box actions only)
  * @param overlapRollout {@code overlap_rollout}: step the two halves of the vector in turn, the
  *     agent computing one half's actions while the env server steps the other (EnvPool's async
@@ -85,20 +76,16 @@ public record PpoConfig(
     double maxGradNorm,
     Double targetKl,
     BodyConfig body,
-    OptimizerConfig optim,
-    InterventionConfig interventions,
+    MethodConfig methods,
     double logStdInit,
     boolean overlapRollout) implements AgentConfig {
 
-  /** The optimizers {@link #optimizer} can name. */
-  public static final List<String> OPTIMIZERS = OptimizerConfig.OPTIMIZERS;
+  /** The body (CleanRL's orthogonal init, gain √2, for an mlp) and method keys, flat among PPO's own. */
+  private static final Map<Class<?>, RecordCodec.Section<?>> SECTIONS = RecordCodec.sections(
+      BodyConfig.class, BodyConfig.section(Init.orthogonal(Init.RELU_GAIN)), MethodConfig.class, MethodConfig.SECTION);
 
-  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order. */
-  public static final List<String> KEYS = ConfigValues.keys(List.of(
-      "num_envs", "num_steps", "learning_rate", "anneal_lr", "gamma", "gae_lambda", "num_minibatches",
-      "update_epochs", "norm_adv", "clip_coef", "clip_vloss", "ent_coef", "vf_coef", "max_grad_norm",
-      "target_kl"),
-      BodyConfig.KEYS, OptimizerConfig.KEYS, InterventionConfig.KEYS, List.of("log_std_init", "overlap_rollout"));
+  /** Every key {@link #fromMap} accepts and {@link #toMap} writes, in order: the components' ({@link RecordCodec}). */
+  public static final List<String> KEYS = RecordCodec.keys(PpoConfig.class, SECTIONS);
 
   public PpoConfig {
     positive("num_envs", numEnvs);
@@ -130,11 +117,8 @@ public record PpoConfig(
     if (body == null) {
       throw new IllegalArgumentException("body must be given");
     }
-    if (optim == null) {
-      throw new IllegalArgumentException("optimizer options must be given");
-    }
-    if (interventions == null) {
-      throw new IllegalArgumentException("intervention options must be given");
+    if (methods == null) {
+      throw new IllegalArgumentException("method options must be given");
     }
     if (!Double.isFinite(logStdInit)) {
       throw new IllegalArgumentException("log_std_init must be finite, got " + logStdInit);
@@ -148,18 +132,18 @@ public record PpoConfig(
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
   public static PpoConfig defaults() {
     return new PpoConfig(4, 128, 2.5e-4, true, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0, false);
+        BodyConfig.cleanRlPpo(), MethodConfig.adam(1e-5), 0.0, false);
   }
 
   /** CleanRL {@code ppo_continuous_action.py}'s defaults: 1 env × 2048 steps, lr 3e-4, 32 × 10, no entropy. */
   public static PpoConfig continuousDefaults() {
     return new PpoConfig(1, 2048, 3e-4, true, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), OptimizerConfig.adam(1e-5), InterventionConfig.none(), 0.0, false);
+        BodyConfig.cleanRlPpo(), MethodConfig.adam(1e-5), 0.0, false);
   }
 
   @Override
-  public String algo() {
-    return "ppo";
+  public LearnerKind kind() {
+    return LearnerKind.PPO;
   }
 
   @Override
@@ -235,43 +219,23 @@ public record PpoConfig(
 
   public PpoConfig withBody(BodyConfig b) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, optim, interventions, logStdInit,
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, b, methods, logStdInit,
         overlapRollout);
   }
 
   /** A copy with {@code optimizer} (and its defaults for the other optimizers' options cleared). */
   public PpoConfig withOptimizer(String name) {
     return new PpoConfig(numEnvs, numSteps, learningRate, annealLr, gamma, gaeLambda, numMinibatches, updateEpochs,
-        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, optim.withOptimizer(name), interventions,
+        normAdv, clipCoef, clipVloss, entCoef, vfCoef, maxGradNorm, targetKl, body, methods.withOptimizer(name),
         logStdInit, overlapRollout);
   }
 
   // ---- maps (config.yaml, --set) ----
 
   /** The resolved configuration with the snake_case keys of {@link #KEYS}, in that order. */
+  @Override
   public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("num_envs", numEnvs);
-    m.put("num_steps", numSteps);
-    m.put("learning_rate", learningRate);
-    m.put("anneal_lr", annealLr);
-    m.put("gamma", gamma);
-    m.put("gae_lambda", gaeLambda);
-    m.put("num_minibatches", numMinibatches);
-    m.put("update_epochs", updateEpochs);
-    m.put("norm_adv", normAdv);
-    m.put("clip_coef", clipCoef);
-    m.put("clip_vloss", clipVloss);
-    m.put("ent_coef", entCoef);
-    m.put("vf_coef", vfCoef);
-    m.put("max_grad_norm", maxGradNorm);
-    m.put("target_kl", targetKl);
-    body.putInto(m);
-    optim.putInto(m);
-    interventions.putInto(m);
-    m.put("log_std_init", logStdInit);
-    m.put("overlap_rollout", overlapRollout);
-    return m;
+    return RecordCodec.toMap(this, SECTIONS);
   }
 
   /** {@link #defaults()} with the given keys overridden; see {@link #fromMap(PpoConfig, Map)}. */
@@ -289,29 +253,6 @@ public record PpoConfig(
    */
   public static PpoConfig fromMap(PpoConfig base, Map<String, Object> values) {
     ConfigValues.checkKeys("PPO", KEYS, values);
-    Map<String, Object> m = base.toMap();
-    m.putAll(values);
-    BodyConfig body = BodyConfig.fromMap(m, values, base.body(), Init.orthogonal(Init.RELU_GAIN));
-    return new PpoConfig(
-        asInt(m, "num_envs"),
-        asInt(m, "num_steps"),
-        asDouble(m, "learning_rate"),
-        asBool(m, "anneal_lr"),
-        asDouble(m, "gamma"),
-        asDouble(m, "gae_lambda"),
-        asInt(m, "num_minibatches"),
-        asInt(m, "update_epochs"),
-        asBool(m, "norm_adv"),
-        asDouble(m, "clip_coef"),
-        asBool(m, "clip_vloss"),
-        asDouble(m, "ent_coef"),
-        asDouble(m, "vf_coef"),
-        asDouble(m, "max_grad_norm"),
-        asNullableDouble(m, "target_kl"),
-        body,
-        OptimizerConfig.from(m),
-        InterventionConfig.from(m),
-        asDouble(m, "log_std_init"),
-        asBool(m, "overlap_rollout"));
+    return RecordCodec.with(base, values, SECTIONS);
   }
 }

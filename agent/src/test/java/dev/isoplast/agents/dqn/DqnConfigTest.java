@@ -31,8 +31,8 @@ class DqnConfigTest {
     assertEquals(10, c.trainFrequency());
     assertEquals("mse", c.loss());
     assertFalse(c.doubleDqn());
-    assertEquals("adam", c.optim().optimizer());
-    assertEquals(1e-8, c.optim().adamEps());
+    assertEquals("adam", c.methods().optim().optimizer());
+    assertEquals(1e-8, c.methods().optim().adamEps());
     assertEquals(BodyConfig.mlp(List.of(120, 84), BodyConfig.Nonlinearity.RELU, false, Init.torchDefault()),
         c.body());
   }

@@ -108,7 +108,7 @@ class DqnSidecarTest {
     for (DqnConfig config : configs) {
       RecordingSink rows = new RecordingSink();
       TrainResult r = run(config, 2, 1200, rows, List.of());
-      assertEquals(1200, r.globalSteps(), config.optim().optimizer());
+      assertEquals(1200, r.globalSteps(), config.methods().optim().optimizer());
       assertTrue(r.iterations() > 0);
       Map<String, Double> last = null;
       for (Map<String, Double> m : rows.rows) {
@@ -117,7 +117,7 @@ class DqnSidecarTest {
         }
       }
       assertTrue(last != null && Double.isFinite(last.get("losses/td_loss")), config.toString());
-      if (config.optim().parsevalCoef() > 0) {
+      if (config.methods().get(dev.isoplast.optim.ParsevalRegularizer.PART).parsevalCoef() > 0) {
         for (String n : List.of("losses/parseval", "losses/l2_init", "losses/spectral")) {
           assertTrue(last.containsKey(n), "missing " + n + " in " + last.keySet());
         }

@@ -11,7 +11,7 @@ import dev.isoplast.envs.spaces.DType;
 import dev.isoplast.nn.Param;
 import dev.isoplast.optim.ParamMask;
 import dev.isoplast.optim.Regularizer;
-import dev.isoplast.plasticity.MethodPreset;
+import dev.isoplast.config.MethodPreset;
 import dev.isoplast.plasticity.Methods;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

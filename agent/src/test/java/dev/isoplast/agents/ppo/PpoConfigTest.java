@@ -30,7 +30,7 @@ class PpoConfigTest {
     assertEquals(0.5, c.vfCoef());
     assertEquals(0.5, c.maxGradNorm());
     assertNull(c.targetKl());
-    assertEquals(1e-5, c.optim().adamEps());
+    assertEquals(1e-5, c.methods().optim().adamEps());
     assertEquals(BodyConfig.cleanRlPpo(), c.body());
     assertEquals(512, c.batchSize());
     assertEquals(128, c.minibatchSize());
@@ -58,7 +58,7 @@ class PpoConfigTest {
     assertEquals(List.of(32, 32), d.body().hiddenSizes());
     assertEquals(BodyConfig.Kind.ISOMETRIC, d.body().type());
     assertEquals(0.02, d.targetKl());
-    assertEquals(1e-3, d.optim().isoCoef());
+    assertEquals(1e-3, d.methods().get(dev.isoplast.optim.AdamO.PART).isoCoef());
     assertEquals(d, PpoConfig.fromMap(d.toMap()));
     assertNull(d.with("target_kl", null).targetKl());
   }

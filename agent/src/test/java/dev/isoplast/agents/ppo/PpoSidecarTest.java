@@ -109,10 +109,10 @@ class PpoSidecarTest {
     for (PpoConfig config : configs) {
       RecordingSink rows = new RecordingSink();
       TrainResult r = run("CartPole-v1", config, 2, 512, rows, List.of());
-      assertEquals(512, r.globalSteps(), config.optim().optimizer());
+      assertEquals(512, r.globalSteps(), config.methods().optim().optimizer());
       Map<String, Double> last = rows.rows.get(rows.rows.size() - 1);
       assertTrue(Double.isFinite(last.get("losses/value_loss")), config.toString());
-      if (config.optim().parsevalCoef() > 0) {
+      if (config.methods().get(dev.isoplast.optim.ParsevalRegularizer.PART).parsevalCoef() > 0) {
         for (String n : List.of("losses/parseval", "losses/l2", "losses/l2_init", "losses/spectral")) {
           assertTrue(last.containsKey(n), "missing " + n + " in " + last.keySet());
         }

@@ -1,4 +1,4 @@
-package dev.isoplast.plasticity;
+package dev.isoplast.config;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +22,7 @@ public record MethodPreset(String name, String summary, String rule, String sour
     Map<String, Map<String, Object>> perKind, Knob knob) {
 
   /** The learner kinds a preset can resolve for. */
-  public static final List<String> KINDS = List.of("ppo", "dqn", "supervised");
+  public static final List<String> KINDS = LearnerKind.names();
 
   public MethodPreset {
     settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -37,6 +37,22 @@ public record MethodPreset(String name, String summary, String rule, String sour
     if (knob == null) {
       throw new IllegalArgumentException("preset " + name + " declares no knob to tune");
     }
+  }
+
+  /** An ordered map from alternating keys and values (so that listings keep the order written). */
+  public static <V> Map<String, V> kv(Object... keysAndValues) {
+    Map<String, V> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      V v = (V) keysAndValues[i + 1];
+      m.put((String) keysAndValues[i], v);
+    }
+    return m;
+  }
+
+  /** The config keys this preset sets for a learner of {@code kind}. */
+  public Map<String, Object> overrides(LearnerKind kind) {
+    return overrides(kind.configName());
   }
 
   /** The config keys this preset sets for a learner of {@code kind} ({@code ppo}, {@code dqn}, {@code supervised}). */

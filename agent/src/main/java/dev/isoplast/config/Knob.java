@@ -1,4 +1,4 @@
-package dev.isoplast.plasticity;
+package dev.isoplast.config;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -22,6 +22,16 @@ public record Knob(String key, Map<String, List<Number>> values, String source) 
 
   /** Settings per grid: the same for every method. */
   public static final int SIZE = 5;
+
+  /**
+   * The learning rate in half-decades, per learner kind: the knob of methods without a coefficient
+   * of their own (adam, layernorm, isometric).
+   */
+  public static final Knob LEARNING_RATE = Knob.perKind("learning_rate",
+      "half-decades around the learners' rates (supervised 1e-3; RL spans CleanRL's 2.5e-4 and the study's 1e-3); "
+          + "chosen here",
+      "ppo", new Number[] {3e-5, 1e-4, 3e-4, 1e-3, 3e-3}, "dqn", new Number[] {3e-5, 1e-4, 3e-4, 1e-3, 3e-3},
+      "supervised", new Number[] {1e-4, 3e-4, 1e-3, 3e-3, 1e-2});
 
   public Knob {
     if (key == null || key.isBlank() || source == null || source.isBlank()) {
