@@ -1,0 +1,229 @@
+package dev.isoplast.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.isoplast.envs.sidecar.IsoplastHome;
+import dev.isoplast.testing.Sidecar;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fixed-seed runs give the files they gave before (issue 22's identity test): four short runs,
+ * through the CLI as a user starts them and the real env server, compared with golden files under
+ * {@code src/test/resources/identity/} — PPO on CartPole-v1 (2 iterations, every monitor every
+ * iteration, evaluation during and after training), DQN on CartPole-v1 (learning from step 100,
+ * the target net synced every 50 steps, monitors), the built-in scenario cartpole-gravity cut to
+ * 4 phases of 512 steps with a fresh reference per phase, and Random-Label MNIST (3 small tasks)
+ * with continual backprop replacing units, with monitors. Each run's metrics.jsonl, summary.json,
+ * config.yaml and fresh-reference rows are compared row by row, field by field: the same rows,
+ * the same keys, the same values, except the fields that measure wall-clock time or name the
+ * machine ({@link #UNCOMPARED}).
+ *
+ * <p>The golden numbers depend on the CPU they were computed on (OpenBLAS picks its kernels by CPU
+ * type, and kernels sum in different orders). They are stored with a fingerprint of that CPU
+ * ({@code cpu.txt}: the model name and whether it has AVX2 and AVX-512F). On a CPU with the same
+ * fingerprint every number must be equal to the last bit; on another one a number may differ by a
+ * relative 1e-4 (absolute 1e-6 near zero), and a failure message says which mode applied.
+ *
+ * <p>To record the golden files again (only from code whose results are meant to be the reference,
+ * e.g. main's HEAD before a refactoring that must not change them):
+ * {@code mvn -q -pl agent -am test -Dtest=RunIdentityTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Didentity.record=true}; the test then writes the files and cpu.txt instead of comparing.
+ */
+class RunIdentityTest {
+
+  /** Fields never compared: wall-clock measurements, dates, and what names the machine or the server's port. */
+  static final Set<String> UNCOMPARED = Set.of(
+      "charts/SPS", "monitors/ms", // metrics.jsonl: throughput and the monitors' time
+      "sps", "steps_per_s", "wall_s", "monitor_s", // summary.json
+      "created", "versions", "env_server"); // config.yaml: date, Java version, the server's address
+
+  static final double RELATIVE = 1e-4;
+  static final double ABSOLUTE = 1e-6;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private static Path goldenDir() {
+    return IsoplastHome.locate().resolve("agent/src/test/resources/identity");
+  }
+
+  private static boolean recording() {
+    return Boolean.getBoolean("identity.record");
+  }
+
+  /** This CPU's fingerprint: model name, AVX2, AVX-512F (what picks OpenBLAS's kernels). */
+  static String cpuFingerprint() throws IOException {
+    String model = "unknown";
+    Set<String> flags = Set.of();
+    for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+      if (line.startsWith("model name") && model.equals("unknown")) {
+        model = line.substring(line.indexOf(':') + 1).trim();
+      } else if (line.startsWith("flags") && flags.isEmpty()) {
+        flags = Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+      }
+    }
+    return model + "; avx2=" + flags.contains("avx2") + "; avx512f=" + flags.contains("avx512f");
+  }
+
+  @Test
+  void fixedSeedRunsGiveTheGoldenFiles(@TempDir Path tmp) throws IOException {
+    String server = Sidecar.client().target();
+    String[] common = {"--no-progress", "--env-server", server};
+    List<String> runs = List.of("ppo", "dqn", "scenario", "supervised");
+    train(tmp, "ppo", common, "train", "--algo", "ppo", "--env", "CartPole-v1", "--seed", "11", "--total-steps", "1024",
+        "--monitor-cadence", "weights=1,dormancy=1,features=1,ntk=1,isometry=1", "--probe-size", "64",
+        "--eval-episodes", "3", "--eval-every", "512");
+    train(tmp, "dqn", common, "train", "--algo", "dqn", "--env", "CartPole-v1", "--seed", "12", "--total-steps", "600",
+        "--set", "learning_starts=100", "--set", "train_frequency=2", "--set", "target_network_frequency=50",
+        "--monitor-cadence", "weights=50,dormancy=50,features=100,ntk=100,isometry=100", "--probe-size", "64",
+        "--eval-episodes", "2");
+    train(tmp, "scenario", common, "train", "--algo", "ppo", "--scenario", "cartpole-gravity", "--phase-steps", "512",
+        "--repeat", "1", "--fresh-reference", "--seed", "13", "--set", "num_steps=64", "--monitors",
+        "weights,dormancy", "--monitor-cadence", "weights=1,dormancy=1", "--probe-size", "64", "--eval-episodes", "2");
+    // random labels, 160 digits x 4 epochs = 640 examples (40 steps) a task; CBP replaces units from step 20 on
+    train(tmp, "supervised", new String[] {"--no-progress"}, "continual", "--task", "random-label-mnist", "--method",
+        "cbp", "--tasks", "3", "--seed", "3", "--set", "task_examples=160", "--set", "epochs=4", "--set",
+        "cbp_maturity=20", "--set", "cbp_rate=0.01", "--monitor-cadence",
+        "weights=10,dormancy=10,features=20,ntk=20,isometry=20", "--probe-size", "64");
+    Path golden = goldenDir();
+    if (recording()) {
+      for (String run : runs) {
+        for (Path f : compared(tmp.resolve(run))) {
+          Path to = golden.resolve(run).resolve(f);
+          Files.createDirectories(to.getParent());
+          Files.copy(tmp.resolve(run).resolve(f), to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      Files.writeString(golden.resolve("cpu.txt"), cpuFingerprint() + "\n");
+      System.err.println("RunIdentityTest: recorded the golden files in " + golden);
+      return;
+    }
+    String recordedOn = Files.readString(golden.resolve("cpu.txt")).trim();
+    boolean exact = recordedOn.equals(cpuFingerprint());
+    String mode = exact ? "exact comparison: this CPU (" + recordedOn + ") is the one the golden files were recorded on"
+        : "compared within a relative " + RELATIVE + " (absolute " + ABSOLUTE + "): the golden files were recorded on "
+            + recordedOn + ", this CPU is " + cpuFingerprint();
+    List<String> differences = new ArrayList<>(); // the first one of each file
+    for (String run : runs) {
+      Path want = golden.resolve(run);
+      Path got = tmp.resolve(run);
+      assertEquals(compared(want), compared(got), run + ": the files written");
+      for (Path f : compared(want)) {
+        List<JsonNode> w = read(want.resolve(f));
+        List<JsonNode> g = read(got.resolve(f));
+        try {
+          assertEquals(w.size(), g.size(), run + "/" + f + ": row count");
+          for (int i = 0; i < w.size(); i++) {
+            compare(w.get(i), g.get(i), run + "/" + f + " row " + (i + 1), exact);
+          }
+        } catch (AssertionError e) {
+          differences.add(e.getMessage());
+        }
+      }
+    }
+    if (!differences.isEmpty()) {
+      fail("the runs differ from the golden files (" + mode + "):\n  " + String.join("\n  ", differences));
+    }
+  }
+
+  private static void train(Path tmp, String name, String[] common, String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of(common));
+    all.addAll(List.of("--run-dir", tmp.resolve(name).toString()));
+    long t0 = System.nanoTime();
+    CliTest.Run r = CliTest.run(all.toArray(String[]::new));
+    assertEquals(0, r.code(), name + ": " + r.err());
+    System.err.printf("RunIdentityTest: %s run in %.1f s%n", name, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The files of a run directory that are compared: metrics, summary, config and fresh-reference rows. */
+  private static Set<Path> compared(Path dir) throws IOException {
+    Set<Path> files = new TreeSet<>();
+    for (String f : new String[] {"metrics.jsonl", "summary.json", "config.yaml"}) {
+      if (Files.exists(dir.resolve(f))) {
+        files.add(Path.of(f));
+      }
+    }
+    if (Files.isDirectory(dir.resolve("fresh"))) {
+      try (Stream<Path> s = Files.list(dir.resolve("fresh"))) {
+        s.forEach(p -> files.add(dir.relativize(p)));
+      }
+    }
+    return files;
+  }
+
+  /** The rows of a .jsonl file, or the one document of a .json or .yaml file. */
+  private static List<JsonNode> read(Path file) throws IOException {
+    String name = file.getFileName().toString();
+    if (name.endsWith(".yaml")) {
+      return List.of(YAML.readTree(file.toFile()));
+    }
+    if (name.endsWith(".json")) {
+      return List.of(JSON.readTree(file.toFile()));
+    }
+    List<JsonNode> rows = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      if (!line.isBlank()) {
+        rows.add(JSON.readTree(line));
+      }
+    }
+    return rows;
+  }
+
+  /** {@code got} equals {@code want} but for {@link #UNCOMPARED} fields (and, unless exact, within the tolerance). */
+  static void compare(JsonNode want, JsonNode got, String where, boolean exact) {
+    if (want.isObject() && got.isObject()) {
+      Set<String> wk = keys((ObjectNode) want);
+      Set<String> gk = keys((ObjectNode) got);
+      if (!wk.equals(gk)) {
+        Set<String> missing = new TreeSet<>(wk);
+        missing.removeAll(gk);
+        Set<String> extra = new TreeSet<>(gk);
+        extra.removeAll(wk);
+        fail(where + ": keys missing " + missing + ", keys not in the golden file " + extra + "");
+      }
+      for (String k : wk) {
+        compare(want.get(k), got.get(k), where + " " + k, exact);
+      }
+    } else if (want.isArray() && got.isArray()) {
+      assertEquals(want.size(), got.size(), where + ": length");
+      for (int i = 0; i < want.size(); i++) {
+        compare(want.get(i), got.get(i), where + "[" + i + "]", exact);
+      }
+    } else if (!exact && want.isNumber() && got.isNumber()) {
+      double w = want.asDouble();
+      double g = got.asDouble();
+      if (!(Math.abs(w - g) <= Math.max(RELATIVE * Math.abs(w), ABSOLUTE))) {
+        fail(where + ": expected " + want + " but was " + got + "");
+      }
+    } else if (!want.equals(got)) {
+      fail(where + ": expected " + want + " but was " + got + "");
+    }
+  }
+
+  private static Set<String> keys(ObjectNode node) {
+    Set<String> keys = new TreeSet<>();
+    for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
+      String k = it.next();
+      if (!UNCOMPARED.contains(k)) {
+        keys.add(k);
+      }
+    }
+    return keys;
+  }
+}
