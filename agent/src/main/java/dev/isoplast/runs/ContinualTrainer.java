@@ -127,8 +127,7 @@ public final class ContinualTrainer {
         tasks.addAll(RunDirectory.fromJson(resumed.getString("tasks"),
             new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() {}, "the checkpoint's task list"));
       }
-      long nextCheckpoint = options.checkpointEvery() > 0 ? (examples / options.checkpointEvery() + 1)
-          * options.checkpointEvery() : Long.MAX_VALUE;
+      long nextCheckpoint = RunCheckpointer.next(examples, options.checkpointEvery());
       int batch = job.config().batchSize();
       float[] x = new float[batch * seq.inSize()];
       int[] labels = new int[batch];
@@ -205,7 +204,7 @@ public final class ContinualTrainer {
         tasks.add(entry);
         if (examples >= nextCheckpoint || k == job.numTasks() - 1) {
           checkpoints.save(examples, checkpoint(learner, monitors, k + 1, examples, tasks, metrics, events));
-          nextCheckpoint = (examples / options.checkpointEvery() + 1) * options.checkpointEvery();
+          nextCheckpoint = RunCheckpointer.next(examples, options.checkpointEvery());
         }
       }
       cbs.onEnd(examples);
