@@ -24,7 +24,7 @@ public final class Main {
   static boolean debug;
 
   public static void main(String[] args) {
-    dev.isoplast.runs.SweepRunner.stopWithSweep();
+    dev.isoplast.sweeps.SweepRunner.stopWithSweep();
     System.exit(run(args));
   }
 
