@@ -4,12 +4,13 @@ import dev.isoplast.config.ConfigValues;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
 import dev.isoplast.plasticity.Methods;
-import dev.isoplast.runs.CommandLines;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.ContinualTrainer;
 import dev.isoplast.runs.Monitors;
 import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.StopSignal;
 import dev.isoplast.runs.Trainer;
+import dev.isoplast.sweeps.CommandLines;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -81,7 +82,7 @@ final class ContinualCommand implements Callable<Integer> {
   @Mixin
   RunOutputOptions output;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + ContinualTrainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; see --keep-checkpoints) at the first task end after every N examples, and at the end; 0 = only at the end. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + ContinualTrainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; see --keep-checkpoints) at the first task end after every N examples, at the end, and on Ctrl-C or SIGTERM (at the end of the task in progress, which then stops the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
   @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint (its config.yaml says what to run; no other option but --checkpoint-every, --no-progress and --keep-checkpoints applies). The rows written after the checkpoint are replaced, not doubled.")
@@ -124,6 +125,7 @@ final class ContinualCommand implements Callable<Integer> {
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", task + "__" + seed + "__" + System.currentTimeMillis() / 1000));
     run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
+    StopSignal.install();
     Map<String, Object> summary = ContinualTrainer.run(run, job,
         output.options(checkpointEvery, null));
     print(summary, resolved.tasks().regression(), run);
@@ -151,6 +153,7 @@ final class ContinualCommand implements Callable<Integer> {
     }
     System.err.printf("resuming %s from %s (%d examples, task %d of %d)%n", run.path(), ckpt.file(),
         ckpt.step(), ckpt.state().getLong("next_task"), job.numTasks());
+    StopSignal.install();
     Map<String, Object> summary = ContinualTrainer.run(run, job,
         output.options(checkpointEvery, ckpt));
     print(summary, job.tasks().regression(), run);

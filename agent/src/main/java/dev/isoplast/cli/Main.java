@@ -24,7 +24,7 @@ public final class Main {
   static boolean debug;
 
   public static void main(String[] args) {
-    dev.isoplast.runs.SweepRunner.stopWithSweep();
+    dev.isoplast.sweeps.SweepRunner.stopWithSweep();
     System.exit(run(args));
   }
 
@@ -34,7 +34,7 @@ public final class Main {
     dev.isoplast.runs.StopSignal.clear();
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-      if (ex instanceof dev.isoplast.runs.Trainer.RunStoppedException) {
+      if (ex instanceof dev.isoplast.runs.RunStoppedException) {
         cmd.getErr().println("stopped: " + ex.getMessage());
         return 130; // as a shell reports a run ended by Ctrl-C
       }

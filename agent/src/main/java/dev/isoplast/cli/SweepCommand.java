@@ -6,16 +6,17 @@ import dev.isoplast.envs.remote.Transport;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.sidecar.IsoplastHome;
 import dev.isoplast.envs.sidecar.ServerWatchdog;
-import dev.isoplast.runs.CommandLines;
+import dev.isoplast.report.Selection;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.Monitors;
-import dev.isoplast.runs.SweepIndex;
-import dev.isoplast.runs.SweepRunner;
-import dev.isoplast.runs.SweepShard;
-import dev.isoplast.runs.SweepSpec;
+import dev.isoplast.runs.RunDirectory;
 import dev.isoplast.runs.Trainer;
-import dev.isoplast.runs.TuningPlan;
-import dev.isoplast.report.Selection;
+import dev.isoplast.sweeps.CommandLines;
+import dev.isoplast.sweeps.SweepIndex;
+import dev.isoplast.sweeps.SweepRunner;
+import dev.isoplast.sweeps.SweepShard;
+import dev.isoplast.sweeps.SweepSpec;
+import dev.isoplast.sweeps.TuningPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -249,7 +250,7 @@ final class SweepCommand implements Callable<Integer> {
     SweepRunner.Outcome first = stage(dir.resolve(TuningPlan.TUNE_DIR), tuneSpec, share, "tuning stage: ");
     int bad = first.failed() + first.interrupted();
     long unfinished = tuneSpec.cells().stream()
-        .filter(c -> !SweepIndex.isFinished(dir.resolve(TuningPlan.TUNE_DIR).resolve(c.runDir()))).count();
+        .filter(c -> !RunDirectory.isCompleted(dir.resolve(TuningPlan.TUNE_DIR).resolve(c.runDir()))).count();
     if (unfinished > 0 && !Files.isRegularFile(dir.resolve(TuningPlan.SELECTION_FILE))) {
       System.out.printf("sweep --tune: %d of %d tuning cells unfinished%s: no selection yet; the held-out stage "
           + "starts when every tuning cell has finished (repeat this command)%n", unfinished, tuneSpec.size(),

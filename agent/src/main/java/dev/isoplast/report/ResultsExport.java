@@ -2,8 +2,8 @@ package dev.isoplast.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.isoplast.runs.SweepIndex;
-import dev.isoplast.runs.TuningPlan;
+import dev.isoplast.sweeps.SweepIndex;
+import dev.isoplast.sweeps.TuningPlan;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;

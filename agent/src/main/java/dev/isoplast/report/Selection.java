@@ -1,7 +1,7 @@
 package dev.isoplast.report;
 
-import dev.isoplast.runs.SweepSpec;
-import dev.isoplast.runs.TuningPlan;
+import dev.isoplast.sweeps.SweepSpec;
+import dev.isoplast.sweeps.TuningPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.isoplast.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.isoplast.config.Knob;
-import dev.isoplast.runs.SweepIndex;
-import dev.isoplast.runs.SweepSpec;
-import dev.isoplast.runs.TuningPlan;
+import dev.isoplast.sweeps.SweepIndex;
+import dev.isoplast.sweeps.SweepSpec;
+import dev.isoplast.sweeps.TuningPlan;
 import java.awt.BasicStroke;
 import java.awt.Font;
 import java.nio.file.Files;

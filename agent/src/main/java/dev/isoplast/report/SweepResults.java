@@ -1,7 +1,7 @@
 package dev.isoplast.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.isoplast.runs.SweepIndex;
+import dev.isoplast.sweeps.SweepIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -182,7 +182,7 @@ public final class Checkpoints {
    */
   public Loaded toResume(Path given) {
     return latest().orElseThrow(() -> new IllegalArgumentException("--resume " + given + ": no whole checkpoint in "
-        + dir + " to continue from" + (SweepIndex.isFinished(dir.getParent()) ? " (the run has completed and kept "
+        + dir + " to continue from" + (RunDirectory.isCompleted(dir.getParent()) ? " (the run has completed and kept "
         + "none: --keep-checkpoints 0, a sweep's default)" : "")));
   }
 

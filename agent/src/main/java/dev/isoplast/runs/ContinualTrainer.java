@@ -67,22 +67,16 @@ public final class ContinualTrainer {
    * Trains {@code job} into {@code run}, or continues it from {@code options.resume()}: the learner,
    * the monitors and the position come back from the checkpoint, metrics.jsonl and the event file
    * are cut back to their length at the checkpoint, and the rest is trained as an uninterrupted run
-   * would (same rows, same summary, timing aside). Checkpoints are written at the first task end
-   * after every {@code options.checkpointEvery()} examples and at the end, and cut to what a
+   * would (same rows, same summary, timing aside). The {@link RunEngine} runs it: checkpoints at the
+   * first task end after every {@code options.checkpointEvery()} examples, at the end, and at the
+   * end of the task in progress after Ctrl-C or SIGTERM (which then stops the run), cut to what a
    * completed run keeps once it has completed ({@link Checkpoints#completed}).
    */
   public static Map<String, Object> run(RunDirectory run, Job job, RunOptions options) {
-    TaskSequence seq = job.tasks();
-    SupervisedLearner learner = new SupervisedLearner(job.config(), seq.inSize(), seq.outSize(), job.seed());
-    Snapshot resumed = options.resume() == null ? null : options.resume().state();
-    if (resumed == null) {
-      run.writeConfig(resolvedConfig(job));
-    } else {
-      learner.restore(resumed.getTree("learner"));
-    }
-    Checkpoints checkpoints = options.checkpoints(run);
+    SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inSize(), job.tasks().outSize(),
+        job.seed());
     Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("task", seq.name());
+    summary.put("task", job.tasks().name());
     if (job.method() != null) {
       summary.put("method", job.method());
     }
@@ -91,26 +85,43 @@ public final class ContinualTrainer {
     }
     summary.put("seed", job.seed());
     summary.put("num_tasks", job.numTasks());
-    List<Map<String, Object>> tasks = new ArrayList<>();
-    long t0 = System.nanoTime();
-    int[] current = {0};
-    double[] running = {Double.NaN};
-    ProgressCallback progress = options.progress() ? new ProgressCallback(seq.name(), job.totalExamples(), "examples",
-        () -> String.format("task %d/%d %s %.3f", current[0] + 1, job.numTasks(),
-            seq.regression() ? "mse" : "acc", running[0])) : null;
-    try (MetricsFile metrics = run.openMetrics(resumed); TensorBoardWriter events = run.openTensorBoard(resumed)) {
-      MetricSink out = MetricTee.of(metrics, events);
+    return RunEngine.run(run, options, "continual", resolvedConfig(job), summary, new TaskLearning(job, learner));
+  }
+
+  /** A supervised learner going through the tasks: {@link #run}'s learning. Its safe points are the task ends. */
+  private static final class TaskLearning implements RunEngine.Learning {
+    private final Job job;
+    private final SupervisedLearner learner;
+    private final List<Map<String, Object>> tasks = new ArrayList<>();
+    private final long t0 = System.nanoTime();
+    private ProgressCallback progress;
+
+    TaskLearning(Job job, SupervisedLearner learner) {
+      this.job = job;
+      this.learner = learner;
+    }
+
+    @Override
+    public void train(RunEngine.Session session, Map<String, Object> summary) {
+      TaskSequence seq = job.tasks();
+      Snapshot resumed = session.resumed();
+      if (resumed != null) {
+        learner.restore(resumed.getTree("learner"));
+      }
+      int[] current = {0};
+      double[] running = {Double.NaN};
+      if (session.options().progress()) {
+        progress = new ProgressCallback(seq.name(), job.totalExamples(), "examples",
+            () -> String.format("task %d/%d %s %.3f", current[0] + 1, job.numTasks(),
+                seq.regression() ? "mse" : "acc", running[0]));
+      }
+      MetricSink out = session.sink();
       MetricSink sink = (step, scalars) -> {
         Map<String, Double> row = new LinkedHashMap<>(scalars);
         row.put("task", (double) current[0]);
         out.log(step, row);
       };
-      Monitors monitors = job.monitors().kinds().isEmpty() ? null
-          : new Monitors(learner, job.monitors().kinds(), job.monitors().cadence(), job.monitors().probeSize(),
-              job.monitors().refreshEvery(), job.seed(), sink);
-      if (monitors != null && resumed != null) {
-        monitors.restore(resumed.getTree("monitors"));
-      }
+      Monitors monitors = session.monitors(learner, job.monitors(), job.seed(), sink);
       List<Callback> callbacks = new ArrayList<>();
       if (monitors != null) {
         callbacks.add(monitors);
@@ -121,23 +132,25 @@ public final class ContinualTrainer {
       Callback cbs = dev.isoplast.agents.Callbacks.of(callbacks);
       SplittableRandom orderSeeds = Seeds.stream(job.seed(), 7919);
       long orderSeed = orderSeeds.nextLong();
-      long examples = resumed == null ? 0 : resumed.getLong("examples");
+      long[] examples = {resumed == null ? 0 : resumed.getLong("examples")};
       int firstTask = resumed == null ? 0 : resumed.getInt("next_task");
       if (resumed != null) {
         tasks.addAll(RunDirectory.fromJson(resumed.getString("tasks"),
             new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() {}, "the checkpoint's task list"));
       }
-      long nextCheckpoint = options.checkpointEvery() > 0 ? (examples / options.checkpointEvery() + 1)
-          * options.checkpointEvery() : Long.MAX_VALUE;
+      int[] nextTask = {firstTask};
+      RunCheckpointer checkpointer = session.checkpointer(() -> session.withFileLengths(
+          checkpoint(learner, monitors, nextTask[0], examples[0], tasks)));
+      checkpointer.onStart(examples[0]);
       int batch = job.config().batchSize();
       float[] x = new float[batch * seq.inSize()];
       int[] labels = new int[batch];
       float[] targets = new float[batch];
-      cbs.onStart(examples);
+      cbs.onStart(examples[0]);
       for (int k = firstTask; k < job.numTasks(); k++) {
         current[0] = k;
         running[0] = Double.NaN;
-        cbs.onPhaseStart(k, examples);
+        cbs.onPhaseStart(k, examples[0]);
         learner.interventions().onPhaseStart(learner, k);
         TaskSequence.Task task = seq.task(k);
         int n = task.size();
@@ -174,10 +187,10 @@ public final class ContinualTrainer {
             figureCount += b;
             lossSum += learner.lastLoss();
             steps++;
-            examples += b;
+            examples[0] += b;
             running[0] = figureSum / figureCount;
-            cbs.onUpdate(examples);
-            cbs.onStep(examples);
+            cbs.onUpdate(examples[0]);
+            cbs.onStep(examples[0]);
           }
         }
         Map<String, Double> row = new LinkedHashMap<>();
@@ -199,51 +212,48 @@ public final class ContinualTrainer {
         }
         row.put("continual/train_loss", lossSum / steps);
         row.putAll(learner.metrics());
-        sink.log(examples, row);
+        sink.log(examples[0], row);
         entry.put("train_loss", lossSum / steps);
         entry.put("steps", steps);
         tasks.add(entry);
-        if (examples >= nextCheckpoint || k == job.numTasks() - 1) {
-          checkpoints.save(examples, checkpoint(learner, monitors, k + 1, examples, tasks, metrics, events));
-          nextCheckpoint = (examples / options.checkpointEvery() + 1) * options.checkpointEvery();
+        nextTask[0] = k + 1;
+        if (k < job.numTasks() - 1) {
+          checkpointer.onSafePoint(examples[0]); // on schedule, or at a stop request (which ends the run)
         }
       }
-      cbs.onEnd(examples);
+      checkpointer.save(examples[0]); // the end
+      cbs.onEnd(examples[0]);
       double wall = (System.nanoTime() - t0) / 1e9;
-      summary.put("status", "completed");
       summary.put("tasks", tasks);
       figures(summary, tasks, seq.regression() ? "loss" : "accuracy");
-      summary.put("examples", examples);
+      summary.put("examples", examples[0]);
       summary.put("steps", learner.updates());
       summary.put("steps_per_s", Math.round(learner.updates() / wall));
       summary.put("wall_s", Math.round(wall * 10) / 10.0);
       if (monitors != null) {
         summary.put("monitor_s", Math.round(monitors.totalMs() / 100) / 10.0);
       }
-      run.writeSummary(summary);
-    } catch (RuntimeException ex) {
-      summary.put("status", "failed");
-      summary.put("error", ex.getMessage());
+    }
+
+    @Override
+    public void putSoFar(Map<String, Object> summary, double wallSeconds) {
       summary.put("tasks", tasks);
-      summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-      run.writeFailedSummary(summary);
-      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far)",
-          ex);
-    } finally {
+      summary.put("wall_s", wallSeconds);
+    }
+
+    @Override
+    public void close() {
       if (progress != null) {
         progress.close();
       }
     }
-    checkpoints.completed();
-    return summary;
   }
 
   /** The state of a run at the end of a task: everything {@link #run} needs to continue from it. */
   private static Snapshot checkpoint(SupervisedLearner learner, Monitors monitors, int nextTask, long examples,
-      List<Map<String, Object>> tasks, MetricsFile metrics, TensorBoardWriter events) {
+      List<Map<String, Object>> tasks) {
     Snapshot s = new Snapshot().put("kind", "continual").put("next_task", (long) nextTask).put("examples", examples)
         .put("learner", learner.state()).put("tasks", RunDirectory.toJson(tasks));
-    RunDirectory.putFileLengths(s, metrics, events);
     if (monitors != null) {
       s.put("monitors", monitors.state());
     }

@@ -56,9 +56,17 @@ final class RunCheckpointer implements Callback {
     this.state = state;
   }
 
+  /**
+   * The step of the first checkpoint of the schedule "every {@code every} steps" after {@code step}
+   * (the next multiple of {@code every}), or never ({@link Long#MAX_VALUE}) when {@code every} is 0.
+   */
+  static long next(long step, long every) {
+    return every > 0 ? (step / every + 1) * every : Long.MAX_VALUE;
+  }
+
   @Override
   public void onStart(long globalStep) {
-    next = every > 0 ? (globalStep / every + 1) * every : Long.MAX_VALUE;
+    next = next(globalStep, every);
   }
 
   @Override
@@ -68,7 +76,7 @@ final class RunCheckpointer implements Callback {
     }
     if (globalStep >= next) {
       save(globalStep);
-      next = (globalStep / every + 1) * every;
+      next = next(globalStep, every);
     }
   }
 

@@ -28,8 +28,9 @@ public final class RunDirectory {
    * value's type is not fixed (maps and lists, e.g. a summary kept in a checkpoint), so a summary
    * survives its round trip ({@link NonFiniteJson}).
    */
-  static final ObjectMapper JSON = NonFiniteJson.mapper();
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+  public static final ObjectMapper JSON = NonFiniteJson.mapper();
+  /** The YAML of config.yaml and of sweep and config files. */
+  public static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
       .enable(SerializationFeature.INDENT_OUTPUT);
@@ -57,6 +58,25 @@ public final class RunDirectory {
       throw new UncheckedIOException("cannot create run directory " + dir + ": " + e.getMessage(), e);
     }
     return new RunDirectory(dir);
+  }
+
+  /**
+   * A run has completed when its directory holds a summary.json whose {@code status} is
+   * {@code completed} (written last by a run that ended normally, after any fresh reference);
+   * anything else (no directory, no summary, {@code failed}, a summary cut short) has not: a sweep
+   * reruns such a cell.
+   */
+  public static boolean isCompleted(Path runDir) {
+    Path summary = runDir.resolve("summary.json");
+    if (!Files.isRegularFile(summary)) {
+      return false;
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode s = JSON.readTree(summary.toFile());
+      return s != null && "completed".equals(s.path("status").asText());
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** The versions a run's config.yaml records: isoplast, Java, ND4J. */

@@ -26,15 +26,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
- * One training job from start to summary: builds the agent (PPO or DQN from its resolved config)
- * on a new env handle, writes the run directory's config.yaml, trains with the episode statistics,
- * progress bar, monitors, evaluation and (under a scenario) the {@link PhaseSchedule} as callbacks,
- * writes summary.json (also when training fails, keeping the metrics so far), and, if asked, the
- * per-phase fresh reference and plasticity ratio. The CLI's {@code train} and {@code demo} and any
- * later sweep use it alike.
+ * One RL training job from start to summary: builds the agent (PPO or DQN from its resolved config)
+ * on a new env handle and trains it on the {@link RunEngine} (which writes config.yaml, the metrics,
+ * the checkpoints and summary.json, also when training fails or is stopped) with the episode
+ * statistics, progress bar, monitors, evaluation and (under a scenario) the {@link PhaseSchedule}
+ * as callbacks, then, if asked, the per-phase fresh reference and plasticity ratio. The CLI's
+ * {@code train}, {@code demo} and the sweeps' cells use it alike.
  */
 public final class Trainer {
 
@@ -156,19 +155,9 @@ public final class Trainer {
           new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
           "the checkpoint's summary");
       run.writeSummary(summary);
-      return completed(options.checkpoints(run), finish(servers, run, job, plan, summary));
-    }
-    ServerRestartEvents restarts = new ServerRestartEvents();
-    Agent agent = build(servers, job, restarts);
-    if (resumed == null) {
-      run.writeConfig(resolvedConfig(server, job, plan));
-    }
-    EpisodeStats episodes = new EpisodeStats();
-    List<Callback> callbacks = new ArrayList<>(List.of(episodes, restarts));
-    ProgressCallback progress = options.progress() ? ProgressCallback.forEpisodes(job.envId() + " " + job.algo(),
-        job.totalSteps(), episodes) : null;
-    if (progress != null) {
-      callbacks.add(progress);
+      finish(servers, run, job, plan, summary);
+      options.checkpoints(run).completed();
+      return summary;
     }
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("env", job.envId());
@@ -183,23 +172,59 @@ public final class Trainer {
     if (job.scenario() != null) {
       summary.put("scenario", job.scenario().name());
     }
-    long t0 = System.nanoTime();
-    VectorEnv evalEnv = null;
-    PhaseSchedule schedule = null;
-    Checkpoints checkpoints = options.checkpoints(run);
-    try (MetricsFile metrics = run.openMetrics(resumed); TensorBoardWriter events = run.openTensorBoard(resumed);
-        VectorEnv e = agent.env()) {
-      MetricSink sink = MetricTee.of(metrics, events); // every row to metrics.jsonl and the event file
+    ServerRestartEvents restarts = new ServerRestartEvents();
+    Agent agent = build(servers, job, restarts);
+    return RunEngine.run(run, options, "train", resolvedConfig(server, job, plan), summary,
+        new RlLearning(servers, run, job, plan, agent, restarts));
+  }
+
+  /** An RL agent stepping its envs (under the scenario's {@link PhaseSchedule} if there is one): {@link #run}'s learning. */
+  private static final class RlLearning implements RunEngine.Learning {
+    private final EnvServerPool servers;
+    private final RunDirectory run;
+    private final Job job;
+    private final ScenarioPlan plan;
+    private final Agent agent;
+    private final ServerRestartEvents restarts;
+    private final EpisodeStats episodes = new EpisodeStats();
+    private PhaseSchedule schedule;
+    private ProgressCallback progress;
+    private VectorEnv evalEnv;
+
+    RlLearning(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan, Agent agent,
+        ServerRestartEvents restarts) {
+      this.servers = servers;
+      this.run = run;
+      this.job = job;
+      this.plan = plan;
+      this.agent = agent;
+      this.restarts = restarts;
+    }
+
+    /**
+     * Checkpoints ({@link Checkpoints}) hold the agent ({@link Agent#state}), the env server's env
+     * state ({@link VectorEnv#saveState}), the scenario's position, the monitors, the episode
+     * record and the lengths of metrics.jsonl and the event file; the one at the end of training
+     * holds the summary and the trained parameters instead.
+     */
+    @Override
+    public void train(RunEngine.Session session, Map<String, Object> summary) {
+      Snapshot resumed = session.resumed();
+      VectorEnv e = agent.env();
+      List<Callback> callbacks = new ArrayList<>(List.of(episodes, restarts));
+      if (session.options().progress()) {
+        progress = ProgressCallback.forEpisodes(job.envId() + " " + job.algo(), job.totalSteps(), episodes);
+        callbacks.add(progress);
+      }
+      MetricSink sink = session.sink();
       if (plan != null) {
         schedule = new PhaseSchedule(plan, e, sink);
         sink = schedule;
         callbacks.add(0, schedule); // first: episodes are counted in the phase before any switch
       }
       restarts.writeTo(sink);
-      Monitors monitorCallback = null;
-      if (!job.monitors().kinds().isEmpty()) {
-        monitorCallback = new Monitors(agent, job.monitors().kinds(), job.monitors().cadence(),
-            job.monitors().probeSize(), job.monitors().refreshEvery(), job.seed(), sink);
+      Monitors monitorCallback = session.monitors(agent, job.monitors(), job.seed(), sink);
+      if (monitorCallback != null) {
         callbacks.add(monitorCallback);
       }
       EvalCallback evaluator = null;
@@ -226,16 +251,17 @@ public final class Trainer {
       }
       PhaseSchedule sched = schedule;
       Monitors mon = monitorCallback;
-      Supplier<Snapshot> state = () -> {
+      // last: a checkpoint holds what every other callback did at this step
+      callbacks.add(session.checkpointer(() -> {
         byte[] envState;
         try {
           envState = e.saveState();
         } catch (UnsupportedOperationException u) {
           throw new RunCheckpointer.Unavailable(u.getMessage());
         }
-        Snapshot st = RunDirectory.putFileLengths(new Snapshot().put("kind", "train").put("trained", false)
+        Snapshot st = session.withFileLengths(new Snapshot().put("kind", "train").put("trained", false)
             .put("global_step", agent.globalStep()).put("agent", agent.state()).put("env", envState)
-            .put("episodes", episodes.state()), metrics, events);
+            .put("episodes", episodes.state()));
         if (sched != null) {
           st.put("schedule", sched.state());
         }
@@ -243,9 +269,7 @@ public final class Trainer {
           st.put("monitors", mon.state());
         }
         return st;
-      };
-      RunCheckpointer checkpointer = new RunCheckpointer(checkpoints, options.checkpointEvery(), state);
-      callbacks.add(checkpointer); // last: a checkpoint holds what every other callback did at this step
+      }));
       if (resumed == null) {
         if (schedule != null) {
           schedule.begin();
@@ -257,16 +281,15 @@ public final class Trainer {
         agent.restore(resumed.getTree("agent"));
         e.loadState(resumed.getBytes("env"));
         episodes.restore(resumed.getDoubles("episodes"));
-        if (monitorCallback != null) {
-          monitorCallback.restore(resumed.getTree("monitors"));
-        }
         System.err.printf("resuming %s at step %d of %d (checkpoint %s)%n", run.path(), agent.globalStep(),
-            job.totalSteps(), options.resume().file().getFileName());
+            job.totalSteps(), session.options().resume().file().getFileName());
       }
       TrainResult r = agent.train(job.totalSteps(), sink, callbacks);
       // "completed" only once nothing is left to do: a sweep treats a completed summary as a finished
       // run, so while the fresh reference is still to come the summary says so
-      summary.put("status", job.freshReference() && plan != null ? "fresh_reference" : "completed");
+      if (job.freshReference() && plan != null) {
+        summary.put("status", "fresh_reference");
+      }
       summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
       summary.put("episodes", episodes.count());
       summary.put("sps", Math.round(r.sps()));
@@ -288,44 +311,41 @@ public final class Trainer {
       if (schedule != null) {
         summary.put("phases", schedule.summaries());
       }
-      run.writeSummary(summary);
       // the end (no agent or env state needed any more): the summary so far, so that a run stopped
       // during its fresh references goes straight to them, and the trained parameters (isoplast export)
-      checkpoints.save(r.globalSteps(), new Snapshot().put("kind", "train").put("trained", true)
+      session.checkpoints().save(r.globalSteps(), new Snapshot().put("kind", "train").put("trained", true)
           .put("global_step", r.globalSteps()).put("summary", RunDirectory.toJson(summary))
           .put("params", Param.values(agent.params())));
-    } catch (RunCheckpointer.Stopped stopped) {
-      String how = stopped.checkpointed() ? "after writing a checkpoint; continue with: isoplast train --resume "
-          + run.path() : "without a checkpoint (this run's state cannot be saved); the metrics so far are in " + run.path();
-      summary.put("status", "stopped");
-      summary.put("error", "stopped on request at step " + stopped.step() + " " + how);
-      putSoFar(summary, episodes, schedule, t0);
-      run.writeSummary(summary);
-      throw new RunStoppedException("stopped at step " + stopped.step() + " " + how);
-    } catch (RuntimeException ex) {
-      // keep what the run reached: metrics.jsonl is already on disk, the summary says why it stopped
-      summary.put("status", "failed");
-      summary.put("error", ex.getMessage());
-      putSoFar(summary, episodes, schedule, t0);
-      run.writeFailedSummary(summary);
-      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics so far"
-          + (checkpoints.files().isEmpty() ? "" : " and its checkpoints: isoplast train --resume " + run.path()) + ")",
-          ex);
-    } finally {
-      if (progress != null) {
-        progress.close();
-      }
-      if (evalEnv != null) {
-        evalEnv.close();
+    }
+
+    @Override
+    public void putSoFar(Map<String, Object> summary, double wallSeconds) {
+      summary.put("episodes", episodes.count());
+      summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
+      summary.put("wall_s", wallSeconds);
+      if (schedule != null) {
+        summary.put("phases", schedule.summaries());
       }
     }
-    return completed(checkpoints, finish(servers, run, job, plan, summary));
-  }
 
-  /** A completed run's summary, after its checkpoints are cut to what a completed run keeps. */
-  private static Map<String, Object> completed(Checkpoints checkpoints, Map<String, Object> summary) {
-    checkpoints.completed();
-    return summary;
+    @Override
+    public void afterTraining(Map<String, Object> summary) {
+      finish(servers, run, job, plan, summary);
+    }
+
+    @Override
+    public void close() {
+      try {
+        agent.env().close();
+      } finally {
+        if (progress != null) {
+          progress.close();
+        }
+        if (evalEnv != null) {
+          evalEnv.close();
+        }
+      }
+    }
   }
 
   /** Ends a fresh reference's training at its next safe point once a stop was asked for. */
@@ -337,22 +357,6 @@ public final class Trainer {
       }
     }
   };
-
-  /** A run ended by Ctrl-C or SIGTERM after writing its checkpoint ({@link StopSignal}). */
-  public static final class RunStoppedException extends RuntimeException {
-    RunStoppedException(String message) {
-      super(message);
-    }
-  }
-
-  private static void putSoFar(Map<String, Object> summary, EpisodeStats episodes, PhaseSchedule schedule, long t0) {
-    summary.put("episodes", episodes.count());
-    summary.put("final_mean_return", episodes.recentMeanReturn(EpisodeStats.FINAL_WINDOW));
-    summary.put("wall_s", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-    if (schedule != null) {
-      summary.put("phases", schedule.summaries());
-    }
-  }
 
   /** The fresh references if the job asks for them, then the final summary. */
   private static Map<String, Object> finish(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan,

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoints and --resume: a run killed with SIGKILL after a checkpoint and resumed writes the same
- * metrics.jsonl rows and summary as a run that was never interrupted (timing fields aside), with
+ * Checkpoints and --resume of supervised runs: a run killed with SIGKILL after a checkpoint, or
+ * stopped with SIGTERM (which writes one at the end of the task in progress), and resumed writes the
+ * same metrics.jsonl rows and summary as a run that was never interrupted (timing fields aside), with
  * nothing doubled in metrics.jsonl or the TensorBoard file.
  */
 class ResumeTest {
@@ -89,6 +90,47 @@ class ResumeTest {
       assertEquals(1280L * (k + 1), acc.get(k).get(0).asLong());
       assertEquals(sb.get("tasks").get(k).get("accuracy").floatValue(), (float) acc.get(k).get(1).asDouble(), 0f);
     }
+  }
+
+  @Test
+  void aSupervisedRunStoppedWithSigtermCheckpointsAtTheTaskEndAndResumesToTheSameRows(@TempDir Path tmp)
+      throws Exception {
+    // 160 digits x 4 epochs = 640 examples a task; no scheduled checkpoint: the only one before the end is the stop's
+    String[] job = {"continual", "--task", "random-label-mnist", "--method", "cbp", "--tasks", "4", "--seed", "4",
+        "--set", "task_examples=160", "--set", "epochs=4", "--set", "cbp_maturity=20", "--monitors", "weights,dormancy",
+        "--monitor-cadence", "weights=10,dormancy=10", "--probe-size", "64", "--checkpoint-every", "0", "--no-progress"};
+    Path whole = tmp.resolve("whole");
+    CliTest.Run a = CliTest.run(concat(job, "--run-dir", whole.toString()));
+    assertEquals(0, a.code(), a.err());
+
+    Path cut = tmp.resolve("cut");
+    Path log = tmp.resolve("cut.log");
+    Process p = ChildJvm.start(log, concat(job, "--run-dir", cut.toString()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+    while (p.isAlive() && System.nanoTime() < deadline && !(Files.exists(cut.resolve("metrics.jsonl"))
+        && Files.readString(cut.resolve("metrics.jsonl")).contains("continual/accuracy"))) {
+      Thread.sleep(10);
+    }
+    assertTrue(p.isAlive(), "the child finished before it could be stopped: " + Files.readString(log));
+    p.destroy(); // SIGTERM after the first task's end
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    String stopped = Files.readString(log);
+    assertEquals(130, p.exitValue(), stopped);
+    assertTrue(stopped.contains("continue with: isoplast continual --resume " + cut), stopped);
+    JsonNode summary = JSON.readTree(cut.resolve("summary.json").toFile());
+    assertEquals("stopped", summary.get("status").asText(), summary.toString());
+    List<Path> files = new Checkpoints(cut).files();
+    assertEquals(1, files.size(), files.toString());
+    long at = Checkpoints.read(files.get(0)).step();
+    assertTrue(at % 640 == 0 && at >= 640 && at < 4 * 640, "a checkpoint at a task end before the last: " + at);
+    assertEquals(at / 640, summary.get("tasks").size(), "the summary lists the tasks done: " + summary);
+
+    CliTest.Run r = CliTest.run("continual", "--resume", cut.toString(), "--no-progress");
+    assertEquals(0, r.code(), r.err());
+    assertEquals(rows(whole), rows(cut), "the resumed run's rows equal the uninterrupted run's");
+    JsonNode sb = JSON.readTree(cut.resolve("summary.json").toFile());
+    assertEquals(JSON.readTree(whole.resolve("summary.json").toFile()).get("tasks"), sb.get("tasks"));
+    assertEquals("completed", sb.get("status").asText());
   }
 
   static String[] concat(String[] a, String... b) {

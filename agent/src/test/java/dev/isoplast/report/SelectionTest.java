@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.isoplast.runs.SweepSpec;
-import dev.isoplast.runs.TuningPlan;
+import dev.isoplast.sweeps.SweepSpec;
+import dev.isoplast.sweeps.TuningPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -3,9 +3,9 @@ package dev.isoplast.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.isoplast.runs.SweepIndex;
-import dev.isoplast.runs.SweepSpec;
-import dev.isoplast.runs.TuningPlan;
+import dev.isoplast.sweeps.SweepIndex;
+import dev.isoplast.sweeps.SweepSpec;
+import dev.isoplast.sweeps.TuningPlan;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

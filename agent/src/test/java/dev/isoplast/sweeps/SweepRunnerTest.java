@@ -1,4 +1,4 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.isoplast.runs.Checkpoints;
+import dev.isoplast.runs.RunDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -132,8 +134,8 @@ class SweepRunnerTest {
     assertFalse(Files.exists(dir.resolve("adam__seed1/omp.txt")), "and was not run");
     assertFalse(Files.exists(dir.resolve("adamo__seed1/stale.txt")), "the unfinished cell restarts from scratch");
     assertFalse(Files.exists(dir.resolve("adamo__seed1/metrics.jsonl")));
-    assertTrue(SweepIndex.isFinished(dir.resolve("adamo__seed1")));
-    assertTrue(SweepIndex.isFinished(dir.resolve("adam__seed2")), "a failed cell is rerun too");
+    assertTrue(RunDirectory.isCompleted(dir.resolve("adamo__seed1")));
+    assertTrue(RunDirectory.isCompleted(dir.resolve("adam__seed2")), "a failed cell is rerun too");
     JsonNode skipped = RunDirectory.JSON.readTree(dir.resolve("sweep.json").toFile()).get("cells").get(0);
     assertEquals("completed", skipped.get("status").asText());
     assertTrue(skipped.get("threads").isNull() && skipped.get("command").asText().startsWith("isoplast train"),
@@ -170,17 +172,17 @@ class SweepRunnerTest {
   @Test
   void onlyACompletedSummaryMeansFinished() throws Exception {
     Path d = tmp.resolve("r");
-    assertFalse(SweepIndex.isFinished(d), "no directory");
+    assertFalse(RunDirectory.isCompleted(d), "no directory");
     Files.createDirectories(d);
-    assertFalse(SweepIndex.isFinished(d), "no summary");
+    assertFalse(RunDirectory.isCompleted(d), "no summary");
     for (String status : List.of("failed", "fresh_reference", "running")) {
       Files.writeString(d.resolve("summary.json"), "{\"status\":\"" + status + "\"}");
-      assertFalse(SweepIndex.isFinished(d), status);
+      assertFalse(RunDirectory.isCompleted(d), status);
     }
     Files.writeString(d.resolve("summary.json"), "{\"status\":\"compl");
-    assertFalse(SweepIndex.isFinished(d), "a summary cut short");
+    assertFalse(RunDirectory.isCompleted(d), "a summary cut short");
     Files.writeString(d.resolve("summary.json"), "{\"final_mean_return\":\"NaN\",\"status\":\"completed\"}");
-    assertTrue(SweepIndex.isFinished(d));
+    assertTrue(RunDirectory.isCompleted(d));
   }
 
   @Test

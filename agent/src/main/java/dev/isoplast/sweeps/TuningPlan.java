@@ -1,4 +1,4 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +9,7 @@ import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
 import dev.isoplast.config.Knob;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

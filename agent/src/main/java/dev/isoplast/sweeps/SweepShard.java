@@ -1,4 +1,4 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 /**
  * One machine's share of a sweep ({@code --shard i/N}, DESIGN.md §14): cell {@code c} belongs to

@@ -1,8 +1,9 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

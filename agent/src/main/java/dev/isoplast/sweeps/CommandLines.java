@@ -1,4 +1,4 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 import java.util.List;
 import java.util.regex.Pattern;

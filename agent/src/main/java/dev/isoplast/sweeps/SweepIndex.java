@@ -1,7 +1,8 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.isoplast.runs.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ import java.util.Map;
  * that thread count, on which ND4J's floating-point reductions depend). Written atomically after every change of a
  * cell's status, so it is readable while the sweep runs.
  *
- * <p>Whether a cell is finished is decided by its run directory alone ({@link #isFinished}), never
+ * <p>Whether a cell is finished is decided by its run directory alone ({@link RunDirectory#isCompleted}), never
  * by this file: a sweep killed between a cell's end and the next write of the index loses nothing,
  * and cells run elsewhere (shards) count as soon as their directories are copied in.
  *
@@ -131,30 +132,12 @@ public final class SweepIndex {
         continue;
       }
       Entry e = new Entry(cells.get(i), cellCommands.get(i));
-      if (isFinished(dir.resolve(e.cell.runDir()))) {
+      if (RunDirectory.isCompleted(dir.resolve(e.cell.runDir()))) {
         e.status = Status.COMPLETED;
         e.wallSeconds = previousWall.get(i) instanceof Number n ? n.doubleValue() : null;
         e.threads = previousThreads.get(i) instanceof Number n ? n.intValue() : null;
       }
       entries.add(e);
-    }
-  }
-
-  /**
-   * A cell is finished when its run directory holds a summary.json whose {@code status} is
-   * {@code completed} (written last by a run that ended normally, after any fresh reference);
-   * anything else (no directory, no summary, {@code failed}, a summary cut short) is rerun.
-   */
-  public static boolean isFinished(Path runDir) {
-    Path summary = runDir.resolve("summary.json");
-    if (!Files.isRegularFile(summary)) {
-      return false;
-    }
-    try {
-      JsonNode s = RunDirectory.JSON.readTree(summary.toFile());
-      return s != null && "completed".equals(s.path("status").asText());
-    } catch (IOException e) {
-      return false;
     }
   }
 

@@ -1,5 +1,8 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
+import dev.isoplast.runs.Checkpoints;
+import dev.isoplast.runs.ProgressCallback;
+import dev.isoplast.runs.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * Runs the cells of a {@link SweepIndex}, {@code workers} at a time, each as a child process
  * (a JVM running the CLI command of the cell, from the {@link CellLauncher}): a crash or an
  * out-of-memory error in one cell cannot take the others down, and no two cells share ND4J's
- * global random stream or OpenMP thread pool. Cells already finished ({@link SweepIndex#isFinished})
+ * global random stream or OpenMP thread pool. Cells already finished ({@link RunDirectory#isCompleted})
  * are skipped; every other cell starts in a clean run directory. A failed cell is recorded with its
  * error (the child's one-line {@code error:} message) and the others go on. The child's output
  * goes to {@code cell.log} in its run directory.
@@ -254,7 +257,7 @@ public final class SweepRunner {
       if (stopping) {
         index.update(e, failure != null ? SweepIndex.Status.FAILED : SweepIndex.Status.INTERRUPTED,
             failure != null ? failure : "interrupted", wall);
-      } else if (code == 0 && SweepIndex.isFinished(runDir)) {
+      } else if (code == 0 && RunDirectory.isCompleted(runDir)) {
         index.update(e, SweepIndex.Status.COMPLETED, null, wall);
       } else {
         String why = code == 0 ? "the cell exited 0 but its summary.json does not say completed" : errorOf(log, code);

@@ -1,4 +1,4 @@
-package dev.isoplast.runs;
+package dev.isoplast.sweeps;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +10,7 @@ import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.config.Knob;
 import dev.isoplast.config.MethodPreset;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.RunDirectory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
