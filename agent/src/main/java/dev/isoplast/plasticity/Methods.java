@@ -46,6 +46,7 @@ public final class Methods {
       SpectralRegularizer.PART,
       ShrinkPerturb.PART,
       ContinualBackprop.PART,
+      WeightClip.PART,
       Orthonormalize.PART,
       Redo.PART,
       Reset.PART);
