@@ -47,6 +47,7 @@ public final class Methods {
       ShrinkPerturb.PART,
       ContinualBackprop.PART,
       WeightClip.PART,
+      NormalizeProject.PART,
       Orthonormalize.PART,
       Redo.PART,
       Reset.PART);
