@@ -48,6 +48,7 @@ public final class Methods {
       ContinualBackprop.PART,
       WeightClip.PART,
       NormalizeProject.PART,
+      HareTortoise.PART,
       Orthonormalize.PART,
       Redo.PART,
       Reset.PART);
