@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The interventions of one learner, in the order they act: after each gradient step Shrink &amp;
- * Perturb, Continual Backprop, then the Björck projection (last, so a constrained body is
- * orthonormal whatever came before); after each update ReDo, then resets. Built by
+ * The interventions of one learner, in the order they act ({@link Methods#PARTS}): after each
+ * gradient step Shrink &amp; Perturb, Continual Backprop, weight clipping, NaP's projection, Hare
+ * &amp; Tortoise's average, then the Björck projection (last, so a constrained body is orthonormal
+ * whatever came before); after each update Hare &amp; Tortoise's reset, ReDo, then resets. Built by
  * {@link MethodConfig#interventions}; empty when no method is configured.
  */
 public final class Interventions {

@@ -32,8 +32,10 @@ public final class Methods {
   /**
    * Every part, one line each. The order is the order of the config keys and the order the parts
    * act in: regularizers add their gradients in this order; interventions act after each step and
-   * update in this order (Shrink &amp; Perturb, CBP, then the Björck projection, so that a
-   * constrained body is orthonormal whatever came before; then ReDo, then resets).
+   * update in this order (Shrink &amp; Perturb, CBP, weight clipping, NaP's projection, Hare &amp;
+   * Tortoise's average — of the weights the steps before left — then the Björck projection, so
+   * that a constrained body is orthonormal whatever came before; after each update Hare &amp;
+   * Tortoise's reset, then ReDo, then resets).
    */
   public static final List<Part<?>> PARTS = List.of(
       Adam.PART,
@@ -46,6 +48,9 @@ public final class Methods {
       SpectralRegularizer.PART,
       ShrinkPerturb.PART,
       ContinualBackprop.PART,
+      WeightClip.PART,
+      NormalizeProject.PART,
+      HareTortoise.PART,
       Orthonormalize.PART,
       Redo.PART,
       Reset.PART);

@@ -39,6 +39,10 @@ import org.junit.jupiter.api.io.TempDir;
  * fingerprint every number must be equal to the last bit; on another one a number may differ by a
  * relative 1e-4 (absolute 1e-6 near zero), and a failure message says which mode applied.
  *
+ * <p>A method added to the registry after the golden files were recorded adds its keys to every
+ * config.yaml, at its off values: such keys ({@link #newMethodKeys}) are not differences, so a new
+ * method needs no new golden files. Any other key, or a registry key with another value, is.
+ *
  * <p>To record the golden files again (only from code whose results are meant to be the reference,
  * e.g. main's HEAD before a refactoring that must not change them):
  * {@code mvn -q -pl agent -am test -Dtest=RunIdentityTest -Dsurefire.failIfNoSpecifiedTests=false
@@ -126,6 +130,9 @@ class RunIdentityTest {
       for (Path f : compared(want)) {
         List<JsonNode> w = read(want.resolve(f));
         List<JsonNode> g = read(got.resolve(f));
+        if (f.toString().equals("config.yaml")) {
+          newMethodKeys(w.get(0), g.get(0));
+        }
         try {
           assertEquals(w.size(), g.size(), run + "/" + f + ": row count");
           for (int i = 0; i < w.size(); i++) {
@@ -213,6 +220,57 @@ class RunIdentityTest {
       }
     } else if (!want.equals(got)) {
       fail(where + ": expected " + want + " but was " + got + "");
+    }
+  }
+
+  /**
+   * Removes from {@code got} (and its nested objects) every key that {@code want} lacks and that
+   * belongs to a method part of the registry ({@code Methods.PARTS}) with the part's off value:
+   * the keys of a method newer than the golden files, which a run without it writes at their
+   * defaults. Returns the keys removed.
+   */
+  static Set<String> newMethodKeys(JsonNode want, JsonNode got) {
+    Set<String> removed = new TreeSet<>();
+    if (!(want instanceof ObjectNode w) || !(got instanceof ObjectNode g)) {
+      return removed;
+    }
+    java.util.Map<String, Object> off = new java.util.LinkedHashMap<>();
+    dev.isoplast.plasticity.Methods.PARTS.forEach(p -> dev.isoplast.config.RecordCodec.putInto(p.off(), off));
+    for (String k : keys(g)) {
+      if (w.has(k)) {
+        removed.addAll(newMethodKeys(w.get(k), g.get(k)));
+      } else if (off.containsKey(k) && sameValue(off.get(k), g.get(k))) {
+        g.remove(k);
+        removed.add(k);
+      }
+    }
+    return removed;
+  }
+
+  private static boolean sameValue(Object value, JsonNode node) {
+    if (value instanceof Number n) {
+      return node.isNumber() && node.asDouble() == n.doubleValue();
+    }
+    if (value instanceof Boolean b) {
+      return node.isBoolean() && node.asBoolean() == b;
+    }
+    return node.isTextual() && node.asText().equals(String.valueOf(value));
+  }
+
+  @Test
+  void aNewMethodsKeysAtTheirOffValuesAreNoDifference() throws IOException {
+    JsonNode want = YAML.readTree("algo: ppo\nppo:\n  learning_rate: 2.5E-4\n");
+    JsonNode got = YAML.readTree("algo: ppo\nppo:\n  learning_rate: 2.5E-4\n  reset_every: 0\n  reset_at_phase: false\n"
+        + "  shrink_perturb: none\n  shrink_p: 1.0\n");
+    assertEquals(Set.of("reset_every", "reset_at_phase", "shrink_perturb", "shrink_p"), newMethodKeys(want, got));
+    compare(want, got, "config.yaml", true);
+    for (String on : List.of("reset_every: 5", "reset_at_phase: true", "shrink_p: 0.5", "not_a_method_key: 0")) {
+      JsonNode g = YAML.readTree("algo: ppo\nppo:\n  learning_rate: 2.5E-4\n  " + on + "\n");
+      assertEquals(Set.of(), newMethodKeys(want, g), on);
+      AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+          () -> compare(want, g, "config.yaml", true), on);
+      org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("keys not in the golden file ["
+          + on.substring(0, on.indexOf(':')) + "]"), e.getMessage());
     }
   }
 

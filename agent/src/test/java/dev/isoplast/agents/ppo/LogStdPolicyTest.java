@@ -29,9 +29,21 @@ class LogStdPolicyTest {
   private static final FakeEnv ENV = new FakeEnv(1, Box.uniform(-1, 1, DType.FLOAT32, 3),
       Box.uniform(-2, 2, DType.FLOAT32, 2));
 
-  /** The methods that move some layer parameter with a zero task gradient in a few updates. */
+  /**
+   * The methods that move some layer parameter with a zero task gradient in a few updates (weight
+   * clipping: the shifted weights beyond κ/√fan_in; NaP: the shifted norms back to the initial ones;
+   * Hare &amp; Tortoise: the hare back to a tortoise that still holds some of θ₀).
+   */
   private static final Set<String> ACT_WITHOUT_DATA = Set.of("adamw", "l2", "l2-init", "shrink-perturb", "parseval",
-      "spectral", "layernorm-wd", "reset", "isometric-constrained", "adamo", "adamo-isometric");
+      "spectral", "layernorm-wd", "reset", "isometric-constrained", "adamo", "adamo-isometric", "weight-clip", "nap",
+      "hare-tortoise");
+
+  /**
+   * The methods that leave every layer where it is with a zero task gradient (a check that the
+   * gradient is zero). A method in neither list is checked for the log-std alone, so that a new
+   * method needs no line here; naming it in one of the two lists adds the check.
+   */
+  private static final Set<String> STILL_WITHOUT_DATA = Set.of("adam", "layernorm", "isometric", "redo", "cbp");
 
   @Test
   void everyMethodLeavesTheLogStdAloneAndActsOnTheLayers() {
@@ -41,6 +53,7 @@ class LogStdPolicyTest {
       o.computeIfPresent("redo_every", (k, v) -> 1);
       o.computeIfPresent("reset_every", (k, v) -> 1);
       o.computeIfPresent("cbp_maturity", (k, v) -> 1);
+      o.computeIfPresent("hare_tortoise_every", (k, v) -> 1);
       Ppo ppo = new Ppo(PpoConfig.fromMap(PpoConfig.continuousDefaults(), o), ENV, 5);
       // off their initial values (L2-Init pulls back to them, L2 to 0: the log-std too, were it included)
       for (Param p : ppo.params()) {
@@ -63,7 +76,9 @@ class LogStdPolicyTest {
       for (int i = 0; i < after.size(); i++) {
         moved |= !java.util.Arrays.equals(before.get(i), after.get(i));
       }
-      assertEquals(ACT_WITHOUT_DATA.contains(preset.name()), moved, preset.name() + " moved the layers: " + moved);
+      if (ACT_WITHOUT_DATA.contains(preset.name()) || STILL_WITHOUT_DATA.contains(preset.name())) {
+        assertEquals(ACT_WITHOUT_DATA.contains(preset.name()), moved, preset.name() + " moved the layers: " + moved);
+      }
     }
   }
 
