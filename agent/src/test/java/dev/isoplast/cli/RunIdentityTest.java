@@ -7,14 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.isoplast.config.RecordCodec;
 import dev.isoplast.envs.sidecar.IsoplastHome;
+import dev.isoplast.plasticity.Methods;
 import dev.isoplast.testing.Sidecar;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -31,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * with continual backprop replacing units, with monitors. Each run's metrics.jsonl, summary.json,
  * config.yaml and fresh-reference rows are compared row by row, field by field: the same rows,
  * the same keys, the same values, except the fields that measure wall-clock time or name the
- * machine ({@link #UNCOMPARED}).
+ * machine ({@link #UNCOMPARED}) and a method part's key added to the registry later, as long as it
+ * is at its off value ({@link #OFF_METHOD_KEYS}: a new method adds its key to every config.yaml).
  *
  * <p>The golden numbers depend on the CPU they were computed on (OpenBLAS picks its kernels by CPU
  * type, and kernels sum in different orders). They are stored with a fingerprint of that CPU
@@ -51,6 +56,34 @@ class RunIdentityTest {
       "charts/SPS", "monitors/ms", // metrics.jsonl: throughput and the monitors' time
       "sps", "steps_per_s", "wall_s", "monitor_s", // summary.json
       "created", "versions", "env_server"); // config.yaml: date, Java version, the server's address
+
+  /**
+   * Every method part's config keys with the part off ({@code Part.off()}): a key added to the
+   * registry after the golden files were recorded appears in config.yaml at this value, which
+   * changes no number, so it is not a difference; at any other value it is.
+   */
+  static final Map<String, Object> OFF_METHOD_KEYS = offMethodKeys();
+
+  private static Map<String, Object> offMethodKeys() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Methods.PARTS.forEach(p -> RecordCodec.putInto(p.off(), m));
+    return m;
+  }
+
+  /** Whether {@code value} is a method part's key {@code key} at its off value. */
+  static boolean offMethodKey(String key, JsonNode value) {
+    if (!OFF_METHOD_KEYS.containsKey(key)) {
+      return false;
+    }
+    Object off = OFF_METHOD_KEYS.get(key);
+    if (off instanceof Number n) {
+      return value.isNumber() && value.asDouble() == n.doubleValue();
+    }
+    if (off instanceof Boolean b) {
+      return value.isBoolean() && value.asBoolean() == b;
+    }
+    return value.isTextual() && value.asText().equals(String.valueOf(off));
+  }
 
   static final double RELATIVE = 1e-4;
   static final double ABSOLUTE = 1e-6;
@@ -78,6 +111,19 @@ class RunIdentityTest {
       }
     }
     return model + "; avx2=" + flags.contains("avx2") + "; avx512f=" + flags.contains("avx512f");
+  }
+
+  @Test
+  void aMethodKeyAddedAfterRecordingIsNoDifferenceOnlyWhenOff() throws IOException {
+    JsonNode want = YAML.readTree("ppo: {learning_rate: 0.00025}");
+    String key = OFF_METHOD_KEYS.keySet().stream().filter(k -> OFF_METHOD_KEYS.get(k) instanceof Double)
+        .findFirst().orElseThrow();
+    compare(want, YAML.readTree("ppo: {learning_rate: 0.00025, " + key + ": " + OFF_METHOD_KEYS.get(key) + "}"),
+        "off", true);
+    org.junit.jupiter.api.Assertions.assertThrows(org.opentest4j.AssertionFailedError.class, () -> compare(want,
+        YAML.readTree("ppo: {learning_rate: 0.00025, " + key + ": 12.5}"), "on", true));
+    org.junit.jupiter.api.Assertions.assertThrows(org.opentest4j.AssertionFailedError.class, () -> compare(want,
+        YAML.readTree("ppo: {learning_rate: 0.00025, not_a_method_key: 0.0}"), "unknown", true));
   }
 
   @Test
@@ -190,6 +236,7 @@ class RunIdentityTest {
     if (want.isObject() && got.isObject()) {
       Set<String> wk = keys((ObjectNode) want);
       Set<String> gk = keys((ObjectNode) got);
+      gk.removeIf(k -> !wk.contains(k) && offMethodKey(k, got.get(k)));
       if (!wk.equals(gk)) {
         Set<String> missing = new TreeSet<>(wk);
         missing.removeAll(gk);
