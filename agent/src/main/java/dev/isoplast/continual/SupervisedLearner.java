@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -49,6 +50,7 @@ public final class SupervisedLearner implements Learner {
   private int recentRows;
   private int recentNext;
   private double lastLoss;
+  private int lastBatch;
 
   public SupervisedLearner(SupervisedConfig config, int inSize, int outSize, long seed) {
     this.config = config;
@@ -63,8 +65,8 @@ public final class SupervisedLearner implements Learner {
     this.params = net.params();
     this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
     Interventions interventions = config.methods().interventions(networks(), interventionSeed);
-    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng), null,
-        interventions);
+    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng),
+        config.methods().lossTerms(output(), interventionSeed), null, interventions);
     this.recent = new float[RECENT * inSize];
   }
 
@@ -117,6 +119,7 @@ public final class SupervisedLearner implements Learner {
     INDArray[] buf = buffers(b);
     HostArrays.floats(buf[0]).put(0, x, 0, b * inSize);
     remember(x, b);
+    lastBatch = b;
     return buf;
   }
 
@@ -209,6 +212,37 @@ public final class SupervisedLearner implements Learner {
       System.arraycopy(recent, ((start + k) % RECENT) * inSize, out, k * inSize, inSize);
     }
     return out;
+  }
+
+  @Override
+  public Output output() {
+    return new Output(net, Output.Kind.PREDICTIONS);
+  }
+
+  /** {@code rows} of its recent inputs drawn uniformly with replacement (this step's batch included). */
+  @Override
+  public float[] referenceInputs(int rows, RandomGenerator rng) {
+    if (recentRows == 0) {
+      return new float[0];
+    }
+    float[] out = new float[rows * inSize];
+    int start = (recentNext - recentRows + RECENT) % RECENT;
+    for (int k = 0; k < rows; k++) {
+      int row = (start + rng.nextInt(recentRows)) % RECENT;
+      System.arraycopy(recent, row * inSize, out, k * inSize, inSize);
+    }
+    return out;
+  }
+
+  /** Rows of the current (or last) step's batch; {@code batch_size} before any step. */
+  @Override
+  public int batchRows() {
+    return lastBatch > 0 ? lastBatch : config.batchSize();
+  }
+
+  @Override
+  public double taskLoss() {
+    return lastLoss;
   }
 
   @Override

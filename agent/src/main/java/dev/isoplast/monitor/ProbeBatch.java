@@ -1,5 +1,6 @@
 package dev.isoplast.monitor;
 
+import dev.isoplast.nn.HostArrays;
 import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -52,23 +53,9 @@ public final class ProbeBatch {
       throw new IllegalArgumentException("a probe pool holds whole rows of " + inDim + " values, got "
           + pool.length + " values");
     }
-    int n = pool.length / inDim;
-    int k = Math.min(capacity, n);
-    int[] index = new int[n];
-    for (int i = 0; i < n; i++) {
-      index[i] = i;
-    }
-    float[] picked = new float[k * inDim];
-    for (int i = 0; i < k; i++) {
-      int j = i + rng.nextInt(n - i);
-      int t = index[i];
-      index[i] = index[j];
-      index[j] = t;
-      System.arraycopy(pool, index[i] * inDim, picked, i * inDim, inDim);
-    }
-    rows = picked;
-    size = k;
-    return k;
+    rows = HostArrays.sampleRows(pool, inDim, capacity, rng);
+    size = rows.length / inDim;
+    return size;
   }
 
   /** Puts back rows held before ({@link #rows()}, {@link #size()}): for a resumed run. */

@@ -2,6 +2,7 @@ package dev.isoplast.nn;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -227,5 +228,28 @@ public final class HostArrays {
       throw new IllegalArgumentException("array too large for a Java array: " + a.length() + " elements");
     }
     return (int) a.length();
+  }
+
+  /**
+   * min(k, N) rows drawn uniformly without replacement (a partial Fisher–Yates shuffle with
+   * {@code rng}) from {@code pool}, N = pool.length / width rows stored row-major, as a new array in
+   * the order drawn; the pool is left unchanged.
+   */
+  public static float[] sampleRows(float[] pool, int width, int k, RandomGenerator rng) {
+    int n = pool.length / width;
+    int m = Math.min(k, n);
+    int[] index = new int[n];
+    for (int i = 0; i < n; i++) {
+      index[i] = i;
+    }
+    float[] picked = new float[m * width];
+    for (int i = 0; i < m; i++) {
+      int j = i + rng.nextInt(n - i);
+      int t = index[i];
+      index[i] = index[j];
+      index[j] = t;
+      System.arraycopy(pool, index[i] * width, picked, i * width, width);
+    }
+    return picked;
   }
 }

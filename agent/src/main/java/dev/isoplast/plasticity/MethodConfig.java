@@ -20,10 +20,10 @@ import java.util.random.RandomGenerator;
 /**
  * The plasticity-method keys every learner config has, with the same flat keys in each: the
  * optimizer's shared keys ({@link OptimizerConfig}) and the config record of every part in the
- * registry ({@link Methods#PARTS}: optimizers, coupled regularizers, interventions), each at its
- * defaults (off) unless set. What the learners build from it: the chosen optimizer, the
- * regularizers that are on (in registry order) and the interventions that are on (in registry
- * order, which is the order they act in).
+ * registry ({@link Methods#PARTS}: optimizers, coupled regularizers, loss terms, interventions),
+ * each at its defaults (off) unless set. What the learners build from it: the chosen optimizer, the
+ * regularizers and loss terms that are on (in registry order) and the interventions that are on
+ * (in registry order, which is the order they act in).
  *
  * @param optim the optimizer's shared keys
  * @param parts every registry part's config record, by part name, in registry order
@@ -167,6 +167,21 @@ public record MethodConfig(OptimizerConfig optim, Map<String, Record> parts) {
     for (Part<?> p : Methods.PARTS) {
       if (p instanceof RegularizerPart<?> r && ((PartConfig) parts.get(p.name())).on()) {
         out.add(r.build(parts.get(p.name()), params, rng));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The loss terms that are on ({@link LossTerm}) for a learner whose task loss trains
+   * {@code output} ({@link Learner#output()}), in registry order, each with its own random stream
+   * derived from {@code seed} (the learner's method seed, the interventions').
+   */
+  public List<LossTerm> lossTerms(Learner.Output output, long seed) {
+    List<LossTerm> out = new ArrayList<>();
+    for (Part<?> p : Methods.PARTS) {
+      if (p instanceof LossTermPart<?> t && ((PartConfig) parts.get(p.name())).on()) {
+        out.add(t.build(parts.get(p.name()), output, seed));
       }
     }
     return out;

@@ -46,6 +46,7 @@ public final class Methods {
       L2Regularizer.PART,
       L2Regularizer.INIT_PART,
       SpectralRegularizer.PART,
+      CChain.PART,
       ShrinkPerturb.PART,
       ContinualBackprop.PART,
       WeightClip.PART,

@@ -25,6 +25,7 @@ import dev.isoplast.plasticity.Interventions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -95,6 +96,7 @@ public final class Dqn implements Agent {
   private final double[] dQ;
   private final INDArray gradQ;
 
+  private double lastLoss; // the last gradient step's TD loss (taskLoss)
   private long globalStep;
   private long vectorStep;
   private boolean started;
@@ -139,8 +141,8 @@ public final class Dqn implements Agent {
     this.params = qNetwork.params();
     this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
     Interventions interventions = config.methods().interventions(networks(), interventionSeed);
-    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng), null,
-        interventions);
+    this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng),
+        config.methods().lossTerms(output(), interventionSeed), null, interventions);
     this.rb = new ReplayBuffer(config.bufferSize(), obsDim);
 
     // Work arrays.
@@ -274,6 +276,7 @@ public final class Dqn implements Agent {
   double trainOn(ReplayBuffer.Batch data) {
     double[] loss = new double[1];
     gradientStep.take(this, () -> loss[0] = lossAndBackward(data));
+    lastLoss = loss[0];
     gradientStep.endUpdate(this);
     return loss[0];
   }
@@ -377,6 +380,26 @@ public final class Dqn implements Agent {
   @Override
   public float[] recentInputs(int max) {
     return rb.recentObservations(max);
+  }
+
+  @Override
+  public Output output() {
+    return new Output(qNetwork, Output.Kind.Q_VALUES);
+  }
+
+  @Override
+  public float[] referenceInputs(int rows, RandomGenerator rng) {
+    return rb.size() == 0 ? new float[0] : rb.sampleObservations(rows, rng);
+  }
+
+  @Override
+  public int batchRows() {
+    return batchSize;
+  }
+
+  @Override
+  public double taskLoss() {
+    return lastLoss;
   }
 
   public Sequential qNetwork() {

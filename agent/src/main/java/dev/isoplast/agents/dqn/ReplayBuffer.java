@@ -127,6 +127,22 @@ public final class ReplayBuffer {
     return batch;
   }
 
+  /**
+   * The observations of {@code rows} transitions drawn uniformly with replacement, as flat rows (a
+   * new array; {@link #sample}'s batch is left alone): a reference batch for loss terms.
+   */
+  public float[] sampleObservations(int rows, RandomGenerator rng) {
+    int n = size();
+    if (n == 0) {
+      throw new IllegalStateException("cannot sample from an empty replay buffer");
+    }
+    float[] out = new float[rows * obsDim];
+    for (int j = 0; j < rows; j++) {
+      System.arraycopy(obs, rng.nextInt(n) * obsDim, out, j * obsDim, obsDim);
+    }
+    return out;
+  }
+
   /** Transitions stored (at most the capacity). */
   public int size() {
     return full ? capacity : pos;

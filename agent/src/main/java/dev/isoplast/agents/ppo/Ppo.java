@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -199,7 +200,7 @@ public final class Ppo implements Agent {
     this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
     Interventions interventions = config.methods().interventions(networks(), interventionSeed);
     this.gradientStep = new GradientStep(params, optimizer, config.methods().regularizers(params, regRng),
-        config.maxGradNorm(), interventions);
+        config.methods().lossTerms(output(), interventionSeed), config.maxGradNorm(), interventions);
 
     // Storage.
     int b = config.batchSize();
@@ -795,6 +796,30 @@ public final class Ppo implements Agent {
   }
 
   /** {@code min(max, batch_size)} observations of the last rollout, evenly spaced over it. */
+  @Override
+  public Output output() {
+    return new Output(actor, discrete ? Output.Kind.POLICY_LOGITS : Output.Kind.POLICY_MEAN);
+  }
+
+  /** {@code rows} distinct rows of the current rollout (a partial Fisher–Yates shuffle with {@code rng}). */
+  @Override
+  public float[] referenceInputs(int rows, RandomGenerator rng) {
+    if (globalStep == 0) {
+      return new float[0];
+    }
+    return HostArrays.sampleRows(obs, obsDim, rows, rng);
+  }
+
+  @Override
+  public int batchRows() {
+    return minibatchSize;
+  }
+
+  @Override
+  public double taskLoss() {
+    return pgLoss;
+  }
+
   @Override
   public float[] recentInputs(int max) {
     if (globalStep == 0) {
