@@ -338,6 +338,83 @@ class OptimizersTest {
     assertThrows(IllegalArgumentException.class, () -> new Adam(b, 1e-3).restore(saved));
   }
 
+  /**
+   * An optimizer with state that belongs to no parameter: SGD scaled by 1/√(1 + G), G the sum of
+   * the squared global gradient norms so far (AdaGrad-Norm), G a scalar kept in {@code extraState}.
+   */
+  static final class NormScaledSgd extends Optimizer {
+    private double sumSq;
+
+    NormScaledSgd(List<Param> params, double lr) {
+      super(params, lr);
+    }
+
+    @Override
+    public String kind() {
+      return "norm_scaled_sgd";
+    }
+
+    @Override
+    protected void beforeUpdates(long t, double lr) {
+      for (Param p : params()) {
+        sumSq += p.grad().norm2Number().doubleValue() * p.grad().norm2Number().doubleValue();
+      }
+    }
+
+    @Override
+    protected void update(Param p, java.util.Map<String, INDArray> slots, long t, double lr) {
+      axpy(-lr / Math.sqrt(1 + sumSq), p.grad(), p.value());
+    }
+
+    @Override
+    protected dev.isoplast.config.Snapshot extraState() {
+      return new dev.isoplast.config.Snapshot().put("sum_sq", sumSq);
+    }
+
+    @Override
+    protected void restoreExtra(dev.isoplast.config.Snapshot extra) {
+      sumSq = extra.getDouble("sum_sq");
+    }
+  }
+
+  @Test
+  void extraStateGoesIntoTheCheckpointAndRestoresExactly() {
+    List<Param> a = Float64.params(9);
+    NormScaledSgd opt = new NormScaledSgd(a, 0.1);
+    double g2 = 0;
+    for (int t = 1; t <= 4; t++) {
+      setGrads(a, t);
+      for (Param p : a) {
+        g2 += p.grad().norm2Number().doubleValue() * p.grad().norm2Number().doubleValue();
+      }
+      opt.step();
+    }
+    OptimizerState saved = opt.state();
+    assertEquals(g2, saved.extra().getDouble("sum_sq"), 1e-12 * g2, "the hand-summed G");
+    // through a checkpoint's bytes into a fresh optimizer over copies of the parameters
+    dev.isoplast.config.Snapshot bytes = dev.isoplast.config.Snapshot.fromBytes(opt.snapshot().toBytes());
+    List<Param> b = Float64.params(9);
+    for (int i = 0; i < a.size(); i++) {
+      b.get(i).value().assign(a.get(i).value());
+    }
+    NormScaledSgd resumed = new NormScaledSgd(b, 0.1);
+    resumed.restore(bytes);
+    for (int t = 5; t <= 7; t++) {
+      setGrads(a, t);
+      setGrads(b, t);
+      opt.step();
+      resumed.step();
+    }
+    assertArrayEquals(flat(a), flat(b), 0.0);
+    // the state is a copy: later steps do not change it
+    assertEquals(g2, saved.extra().getDouble("sum_sq"), 1e-12 * g2);
+    // an optimizer without extra state writes none, and a checkpoint written before extra existed restores
+    Adam adam = new Adam(Float64.params(9), 1e-3);
+    assertTrue(!adam.snapshot().has("extra"));
+    adam.restore(adam.snapshot());
+    assertTrue(adam.state().extra().keys().isEmpty());
+  }
+
   @Test
   void gradClipScalesToTheMaxNormAsTorchDoes() {
     List<Param> ps = Float64.params(9);
