@@ -415,6 +415,54 @@ class OptimizersTest {
     assertTrue(adam.state().extra().keys().isEmpty());
   }
 
+  /** Adam's step applied to a slot of its own instead of θ: the slot accumulates Adam's displacement. */
+  static final class AdamOnASlot extends Adam {
+    AdamOnASlot(List<Param> params, double lr) {
+      super(params, lr, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPS, "d");
+    }
+
+    @Override
+    protected void update(Param p, java.util.Map<String, INDArray> slots, long t, double lr) {
+      adamStep(slots.get("d"), p.grad(), slots.get("m"), slots.get("v"), t, lr);
+    }
+
+    @Override
+    protected void updateSegment(Segment segment, long t, double lr) {
+      for (Param p : segment.run().params()) {
+        update(p, slots(p), t, lr);
+      }
+    }
+  }
+
+  @Test
+  void adamsStepOnAnArrayOfItsOwnIsTheDisplacementOfAdam() {
+    List<Param> a = Float64.params(10);
+    List<Param> b = Float64.params(10);
+    Adam adam = new Adam(a, 0.05);
+    AdamOnASlot onSlot = new AdamOnASlot(b, 0.05);
+    assertEquals(List.of("m", "v", "d"), List.copyOf(onSlot.slots(b.get(0)).keySet()));
+    double[] theta0 = flat(b);
+    for (int t = 1; t <= 4; t++) {
+      setGrads(a, t);
+      setGrads(b, t);
+      adam.step();
+      onSlot.step();
+    }
+    assertArrayEquals(theta0, flat(b), 0.0, "θ untouched");
+    double[] moved = flat(a);
+    int k = 0;
+    for (Param p : b) {
+      double[] d = onSlot.slot(p, "d").dup().data().asDouble();
+      double[] m = onSlot.slot(p, "m").dup().data().asDouble();
+      double[] mAdam = adam.slot(a.get(b.indexOf(p)), "m").dup().data().asDouble();
+      assertArrayEquals(mAdam, m, 0.0, "the same moments");
+      for (double di : d) {
+        assertEquals(moved[k] - theta0[k], di, 1e-15, p.name());
+        k++;
+      }
+    }
+  }
+
   @Test
   void gradClipScalesToTheMaxNormAsTorchDoes() {
     List<Param> ps = Float64.params(9);
