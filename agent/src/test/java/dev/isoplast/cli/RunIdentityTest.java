@@ -195,7 +195,10 @@ class RunIdentityTest {
         missing.removeAll(gk);
         Set<String> extra = new TreeSet<>(gk);
         extra.removeAll(wk);
-        fail(where + ": keys missing " + missing + ", keys not in the golden file " + extra + "");
+        extra.removeIf(k -> isNewMethodKeyOff(k, got.get(k)));
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+          fail(where + ": keys missing " + missing + ", keys not in the golden file " + extra + "");
+        }
       }
       for (String k : wk) {
         compare(want.get(k), got.get(k), where + " " + k, exact);
@@ -214,6 +217,22 @@ class RunIdentityTest {
     } else if (!want.equals(got)) {
       fail(where + ": expected " + want + " but was " + got + "");
     }
+  }
+
+  /**
+   * Whether {@code key} is a config key of a method part added to the registry since the golden
+   * files were recorded, at its default (off): config.yaml lists every part's keys, and a new part
+   * that is off changes no number.
+   */
+  private static boolean isNewMethodKeyOff(String key, JsonNode value) {
+    for (dev.isoplast.config.Part<?> p : dev.isoplast.plasticity.Methods.PARTS) {
+      java.util.Map<String, Object> off = dev.isoplast.config.RecordCodec.toMap(p.off());
+      if (off.containsKey(key)) {
+        JsonNode want = JSON.valueToTree(off.get(key));
+        return want.equals(value) || want.isNumber() && value.isNumber() && want.asDouble() == value.asDouble();
+      }
+    }
+    return false;
   }
 
   private static Set<String> keys(ObjectNode node) {

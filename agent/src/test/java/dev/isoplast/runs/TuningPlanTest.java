@@ -32,7 +32,7 @@ class TuningPlanTest {
   void everyPresetHasAGridOfTheSameSizeForEveryLearnerOnAKeyThatLearnerAccepts() {
     Map<String, List<String>> keys = Map.of("ppo", PpoConfig.KEYS, "dqn", DqnConfig.KEYS, "supervised",
         SupervisedConfig.KEYS);
-    assertEquals(16, Methods.all().size());
+    assertTrue(Methods.all().size() >= 16, "the design's 16 presets and any added since");
     for (MethodPreset p : Methods.all()) {
       Knob k = p.knob();
       for (String kind : MethodPreset.KINDS) {

@@ -31,7 +31,8 @@ class LogStdPolicyTest {
 
   /** The methods that move some layer parameter with a zero task gradient in a few updates. */
   private static final Set<String> ACT_WITHOUT_DATA = Set.of("adamw", "l2", "l2-init", "shrink-perturb", "parseval",
-      "spectral", "layernorm-wd", "reset", "isometric-constrained", "adamo", "adamo-isometric");
+      "spectral", "layernorm-wd", "reset", "isometric-constrained", "adamo", "adamo-isometric",
+      "upgd"); // UPGD: its noise and weight decay act without data
 
   @Test
   void everyMethodLeavesTheLogStdAloneAndActsOnTheLayers() {
