@@ -12,6 +12,7 @@ import dev.isoplast.optim.L2Regularizer;
 import dev.isoplast.optim.ParsevalRegularizer;
 import dev.isoplast.optim.Sgd;
 import dev.isoplast.optim.SpectralRegularizer;
+import dev.isoplast.optim.Trac;
 import dev.isoplast.optim.Upgd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +43,7 @@ public final class Methods {
       AdamO.PART,
       Sgd.PART,
       Upgd.PART,
+      Trac.PART,
       ParsevalRegularizer.PART,
       L2Regularizer.PART,
       L2Regularizer.INIT_PART,
