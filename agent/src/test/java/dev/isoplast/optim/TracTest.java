@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.config.RecordCodec;
 import dev.isoplast.config.Snapshot;
-import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.SupervisedLearner;
 import dev.isoplast.nn.Param;
-import dev.isoplast.plasticity.Methods;
 import dev.isoplast.testing.Float64Mode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -168,17 +165,9 @@ class TracTest {
   void aCheckpointContinuesExactly() {
     List<Param> a = Float64.params(6);
     Trac opt = trac(a, 0.01, 0.01);
-    SplittableRandom rng = new SplittableRandom(9);
-    List<List<double[]>> grads = new ArrayList<>();
-    for (int t = 0; t < 9; t++) {
-      List<double[]> gt = new ArrayList<>();
-      for (Param p : a) {
-        gt.add(Float64.gaussian(rng, 1.0, 1, p.length()).data().asDouble());
-      }
-      grads.add(gt);
-    }
+    List<List<double[]>> grads = Float64.gaussianGrads(a, 9, 9);
     for (int t = 0; t < 6; t++) {
-      setGrads(a, grads.get(t));
+      Float64.setGrads(a, grads.get(t));
       opt.step();
     }
     assertTrue(opt.scale() > 0, "S moved: " + opt.scale());
@@ -191,8 +180,8 @@ class TracTest {
     Trac resumed = trac(b, 0.01, 0.01);
     resumed.restore(saved);
     for (int t = 6; t < 9; t++) {
-      setGrads(a, grads.get(t));
-      setGrads(b, grads.get(t));
+      Float64.setGrads(a, grads.get(t));
+      Float64.setGrads(b, grads.get(t));
       opt.step();
       resumed.step();
     }
@@ -208,11 +197,6 @@ class TracTest {
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 
-  private static void setGrads(List<Param> ps, List<double[]> g) {
-    for (int i = 0; i < ps.size(); i++) {
-      ps.get(i).grad().assign(Nd4j.createFromArray(g.get(i)).reshape(ps.get(i).value().shape()));
-    }
-  }
 
   @Test
   void itsKeyIsOffAtTheCodesValue() {
@@ -225,30 +209,13 @@ class TracTest {
     assertTrue(e.getMessage().startsWith("trac_s_init must be"), e.getMessage());
   }
 
-  /** The preset fits a fixed batch on the supervised learner (float32): the loss falls. */
+  /** The preset fits a fixed batch on the supervised learner (float32): the loss falls and S grows. */
   @Test
   void thePresetTrainsTheSupervisedLearner() {
-    Map<String, Object> m = new LinkedHashMap<>(Methods.get("trac").overrides("supervised"));
-    m.put("hidden_sizes", "32,32");
-    SupervisedConfig c = SupervisedConfig.fromMap(SupervisedConfig.small(), m);
-    SupervisedLearner learner = new SupervisedLearner(c, 4, 2, 3);
+    SupervisedLearner learner = PresetFit.learner("trac");
     assertEquals("trac", learner.optimizer().kind());
-    SplittableRandom rng = new SplittableRandom(1);
-    int n = 32;
-    float[] x = new float[n * 4];
-    int[] y = new int[n];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < 4; j++) {
-        x[i * 4 + j] = (float) rng.nextGaussian();
-      }
-      y[i] = x[i * 4] + x[i * 4 + 1] > 0 ? 1 : 0;
-    }
-    learner.step(x, y, n);
-    double first = learner.lastLoss();
-    for (int s = 0; s < 300; s++) {
-      learner.step(x, y, n);
-    }
-    assertTrue(learner.lastLoss() < 0.5 * first, first + " → " + learner.lastLoss());
+    double[] loss = PresetFit.losses(learner, 300);
+    assertTrue(loss[1] < 0.5 * loss[0], loss[0] + " → " + loss[1]);
     assertTrue(((Trac) learner.optimizer()).scale() > 1e-3, "S grew: " + ((Trac) learner.optimizer()).scale());
   }
 }

@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.config.RecordCodec;
 import dev.isoplast.config.Snapshot;
-import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.SupervisedLearner;
 import dev.isoplast.nn.Param;
-import dev.isoplast.plasticity.Methods;
 import dev.isoplast.testing.Float64Mode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -189,17 +186,9 @@ class UpgdTest {
   void aCheckpointContinuesExactlyAndTheSeedFixesTheNoise() {
     List<Param> a = Float64.params(6);
     Upgd opt = upgd(a, 0.01, 0.1, 1e-3, 0.99, Upgd.Form.ADAM, 42);
-    SplittableRandom rng = new SplittableRandom(9);
-    List<List<double[]>> grads = new ArrayList<>();
-    for (int t = 0; t < 8; t++) {
-      List<double[]> gt = new ArrayList<>();
-      for (Param p : a) {
-        gt.add(Float64.gaussian(rng, 1.0, 1, p.length()).data().asDouble());
-      }
-      grads.add(gt);
-    }
+    List<List<double[]>> grads = Float64.gaussianGrads(a, 8, 9);
     for (int t = 0; t < 5; t++) {
-      setGrads(a, grads.get(t));
+      Float64.setGrads(a, grads.get(t));
       opt.step();
     }
     Snapshot saved = Snapshot.fromBytes(opt.snapshot().toBytes());
@@ -216,9 +205,9 @@ class UpgdTest {
     Upgd otherSeed = upgd(c, 0.01, 0.1, 1e-3, 0.99, Upgd.Form.ADAM, 43);
     otherSeed.restore(saved);
     for (int t = 5; t < 8; t++) {
-      setGrads(a, grads.get(t));
-      setGrads(b, grads.get(t));
-      setGrads(c, grads.get(t));
+      Float64.setGrads(a, grads.get(t));
+      Float64.setGrads(b, grads.get(t));
+      Float64.setGrads(c, grads.get(t));
       opt.step();
       resumed.step();
       otherSeed.step();
@@ -229,11 +218,6 @@ class UpgdTest {
     assertFalse(java.util.Arrays.equals(values(a.get(0)), values(c.get(0))), "another seed draws other noise");
   }
 
-  private static void setGrads(List<Param> ps, List<double[]> g) {
-    for (int i = 0; i < ps.size(); i++) {
-      ps.get(i).grad().assign(Nd4j.createFromArray(g.get(i)).reshape(ps.get(i).value().shape()));
-    }
-  }
 
   @Test
   void itsKeysAreOffAtTheDefaultsAndBadValuesSayWhich() {
@@ -258,28 +242,9 @@ class UpgdTest {
    */
   @Test
   void thePresetTrainsTheSupervisedLearner() {
-    Map<String, Object> m = new LinkedHashMap<>(Methods.get("upgd").overrides("supervised"));
-    m.put("hidden_sizes", "32,32");
-    SupervisedConfig c = SupervisedConfig.fromMap(SupervisedConfig.small(), m);
-    assertEquals(0.01, c.learningRate());
-    SupervisedLearner learner = new SupervisedLearner(c, 4, 2, 3);
+    SupervisedLearner learner = PresetFit.learner("upgd");
     assertEquals("upgd", learner.optimizer().kind());
-    SplittableRandom rng = new SplittableRandom(1);
-    int n = 32;
-    float[] x = new float[n * 4];
-    int[] y = new int[n];
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < 4; j++) {
-        x[i * 4 + j] = (float) rng.nextGaussian();
-      }
-      y[i] = x[i * 4] + x[i * 4 + 1] > 0 ? 1 : 0;
-    }
-    learner.step(x, y, n);
-    double first = learner.lastLoss();
-    for (int s = 0; s < 1000; s++) {
-      learner.step(x, y, n);
-    }
-    System.err.println("UpgdTest: supervised preset loss " + first + " → " + learner.lastLoss());
-    assertTrue(learner.lastLoss() < 0.7 * first, first + " → " + learner.lastLoss());
+    double[] loss = PresetFit.losses(learner, 1000);
+    assertTrue(loss[1] < 0.7 * loss[0], loss[0] + " → " + loss[1]);
   }
 }
