@@ -236,15 +236,12 @@ class UpgdTest {
     assertEquals("upgd_form must be one of [sgd, adam], got 'nadam'", e.getMessage());
   }
 
-  /**
-   * The supervised preset (SGD form, η = 1e-2, σ = 0.1) fits a fixed batch: the loss falls (slowly:
-   * SGD at 1e-2 with the gates about halving each step: 0.72 → 0.31 in 1000 steps when written).
-   */
+  /** The preset (the Adam form at the learner's rate, 1e-3) fits a fixed batch on the supervised learner. */
   @Test
   void thePresetTrainsTheSupervisedLearner() {
     SupervisedLearner learner = PresetFit.learner("upgd");
     assertEquals("upgd", learner.optimizer().kind());
-    double[] loss = PresetFit.losses(learner, 1000);
-    assertTrue(loss[1] < 0.7 * loss[0], loss[0] + " → " + loss[1]);
+    double[] loss = PresetFit.losses(learner, 300);
+    assertTrue(loss[1] < 0.5 * loss[0], loss[0] + " → " + loss[1]);
   }
 }
