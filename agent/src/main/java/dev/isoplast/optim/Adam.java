@@ -66,11 +66,28 @@ public class Adam extends Optimizer {
   }
 
   public Adam(List<Param> params, double learningRate, double beta1, double beta2, double eps) {
-    super(params, learningRate, "m", "v");
+    this(params, learningRate, beta1, beta2, eps, new String[0]);
+  }
+
+  /**
+   * Adam with further per-parameter slots after {@code m} and {@code v}, for an optimizer built on
+   * Adam's update that keeps state of its own per parameter (UPGD's utilities, TRAC's displacement).
+   */
+  protected Adam(List<Param> params, double learningRate, double beta1, double beta2, double eps,
+      String... moreSlots) {
+    super(params, learningRate, slotNames(moreSlots));
     checkHyperParameters(beta1, beta2, eps);
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
+  }
+
+  private static String[] slotNames(String[] more) {
+    String[] all = new String[2 + more.length];
+    all[0] = "m";
+    all[1] = "v";
+    System.arraycopy(more, 0, all, 2, more.length);
+    return all;
   }
 
   /**
@@ -133,6 +150,17 @@ public class Adam extends Optimizer {
    */
   protected final void adamStep(Param p, Map<String, INDArray> slots, long t, double lr, double c, INDArray extra) {
     hostStep(p.value(), p.grad(), slots.get("m"), slots.get("v"), t, lr, c, extra);
+  }
+
+  /**
+   * Adam's update with gradient {@code g} and moments {@code m}, {@code v} (updated in place)
+   * applied to {@code target} instead of a parameter: target ← target − η m̂ / (√v̂ + ε). Adam's
+   * step does not depend on θ, so an optimizer built on Adam can apply it to an array of its own
+   * (TRAC: its displacement Δ; UPGD: a zero array, which then holds the step itself). Same
+   * arithmetic as a parameter's update, float32 in float32.
+   */
+  protected final void adamStep(INDArray target, INDArray g, INDArray m, INDArray v, long t, double lr) {
+    hostStep(target, g, m, v, t, lr, 0.0, null);
   }
 
   /** θ ← θ + c (θ − extra) as ND4J ops: a decoupled term applied apart from the update ({@code extra} is overwritten). */

@@ -15,9 +15,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * with the state held explicitly). {@link #step()} reads every {@link Param#grad()} (the task
  * gradient plus any coupled regularizer gradients) and updates {@link Param#value()} in place.
  *
- * <p>State is the step count {@code t}, the current learning rate and named per-parameter slots
- * (e.g. Adam's {@code m} and {@code v}); {@link #state()} copies it and {@link #restore} puts it
- * back, so a checkpointed run resumes exactly. Interventions that re-initialise units (ReDo,
+ * <p>State is the step count {@code t}, the current learning rate, named per-parameter slots
+ * (e.g. Adam's {@code m} and {@code v}) and, for an optimizer that keeps state belonging to no
+ * parameter (scalars such as TRAC's tuners), its {@link #extraState()}; {@link #state()} copies it
+ * and {@link #restore} puts it back, so a checkpointed run resumes exactly. An optimizer that
+ * draws random numbers derives them from its seed and the step count (as AdamO's sketches), so
+ * its random state is {@code t}. Interventions that re-initialise units (ReDo,
  * Continual Backprop) reset the matching rows of the slots through {@link #slot}.
  *
  * <p>Parameters that lie one after the other in a network's flat buffer ({@link FlatParams}) form a
@@ -166,10 +169,21 @@ public abstract class Optimizer {
     slots.values().forEach(s -> s.values().forEach(a -> a.assign(0)));
   }
 
+  /**
+   * This optimizer's state that belongs to no parameter, for {@link #state()} (default: none, an
+   * empty snapshot). An optimizer that overrides it overrides {@link #restoreExtra} too.
+   */
+  protected Snapshot extraState() {
+    return new Snapshot();
+  }
+
+  /** Puts back what {@link #extraState()} gave (default: nothing to put back). */
+  protected void restoreExtra(Snapshot extra) {}
+
   public OptimizerState state() {
     Map<String, INDArray> flat = new LinkedHashMap<>();
     slots.forEach((p, s) -> s.forEach((name, a) -> flat.put(p.name() + "/" + name, a)));
-    return new OptimizerState(kind(), step, learningRate, flat);
+    return new OptimizerState(kind(), step, learningRate, flat, extraState());
   }
 
   /** Puts back a state taken from an optimizer of the same kind over parameters of the same names and shapes. */
@@ -189,6 +203,7 @@ public abstract class Optimizer {
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("optimizer state lacks (or has other shapes for) " + missing);
     }
+    restoreExtra(state.extra());
     step = state.step();
     learningRate = state.learningRate();
   }

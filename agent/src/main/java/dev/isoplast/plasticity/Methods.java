@@ -12,6 +12,8 @@ import dev.isoplast.optim.L2Regularizer;
 import dev.isoplast.optim.ParsevalRegularizer;
 import dev.isoplast.optim.Sgd;
 import dev.isoplast.optim.SpectralRegularizer;
+import dev.isoplast.optim.Trac;
+import dev.isoplast.optim.Upgd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +44,8 @@ public final class Methods {
       AdamW.PART,
       AdamO.PART,
       Sgd.PART,
+      Upgd.PART,
+      Trac.PART,
       ParsevalRegularizer.PART,
       L2Regularizer.PART,
       L2Regularizer.INIT_PART,

@@ -312,7 +312,7 @@ class CliTest {
       throws Exception {
     Run list = run("methods");
     assertEquals(0, list.code(), list.err());
-    assertEquals(16, list.out().lines().count(), list.out());
+    assertEquals(dev.isoplast.plasticity.Methods.all().size(), list.out().lines().count(), list.out());
     assertTrue(list.out().contains("adamo-isometric") && list.out().contains("ReDo"), list.out());
     Run show = run("methods", "show", "cbp");
     assertTrue(show.out().contains("supervised: optimizer=adam, cbp_rate=1.0E-4, cbp_decay=0.99, cbp_maturity=100"),

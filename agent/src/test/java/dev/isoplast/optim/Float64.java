@@ -36,4 +36,25 @@ final class Float64 {
     ps.add(new Param("head.W", Param.Role.WEIGHT, true, gaussian(rng, 0.3, 2, 3)));
     return ps;
   }
+
+  /** {@code steps} gradients for {@code ps}, N(0, 1) entries from {@code seed}: [step][parameter][element]. */
+  static List<List<double[]>> gaussianGrads(List<Param> ps, int steps, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<List<double[]>> grads = new ArrayList<>();
+    for (int t = 0; t < steps; t++) {
+      List<double[]> gt = new ArrayList<>();
+      for (Param p : ps) {
+        gt.add(gaussian(rng, 1.0, 1, p.length()).data().asDouble());
+      }
+      grads.add(gt);
+    }
+    return grads;
+  }
+
+  /** Sets each parameter's gradient to the matching array of {@code g}. */
+  static void setGrads(List<Param> ps, List<double[]> g) {
+    for (int i = 0; i < ps.size(); i++) {
+      ps.get(i).grad().assign(Nd4j.createFromArray(g.get(i)).reshape(ps.get(i).value().shape()));
+    }
+  }
 }

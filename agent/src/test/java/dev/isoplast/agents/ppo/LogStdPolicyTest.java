@@ -36,7 +36,7 @@ class LogStdPolicyTest {
    */
   private static final Set<String> ACT_WITHOUT_DATA = Set.of("adamw", "l2", "l2-init", "shrink-perturb", "parseval",
       "spectral", "layernorm-wd", "reset", "isometric-constrained", "adamo", "adamo-isometric", "weight-clip", "nap",
-      "hare-tortoise");
+      "hare-tortoise", "upgd"); // UPGD: its noise and weight decay act without data
 
   /**
    * The methods that leave every layer where it is with a zero task gradient (a check that the
