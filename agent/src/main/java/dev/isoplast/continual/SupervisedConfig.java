@@ -6,6 +6,7 @@ import dev.isoplast.config.ConfigValues;
 import dev.isoplast.config.RecordCodec;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
+import dev.isoplast.optim.Adam;
 import dev.isoplast.plasticity.MethodConfig;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,7 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig small() {
     return new SupervisedConfig(16, 1e-3, BodyConfig.mlp(List.of(100, 100), BodyConfig.Nonlinearity.RELU, false,
-        Init.torchDefault()), MethodConfig.adam(1e-8));
+        Init.torchDefault()), MethodConfig.adam(Adam.DEFAULT_EPS));
   }
 
   /**
@@ -52,7 +53,7 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig paper() {
     return new SupervisedConfig(16, 1e-4, BodyConfig.mlp(List.of(512, 512, 512, 512), BodyConfig.Nonlinearity.RELU,
-        false, Init.orthogonal(Init.RELU_GAIN)), MethodConfig.adam(1e-8));
+        false, Init.orthogonal(Init.RELU_GAIN)), MethodConfig.adam(Adam.DEFAULT_EPS));
   }
 
   /**
@@ -62,7 +63,7 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
    */
   public static SupervisedConfig regression() {
     return new SupervisedConfig(1, 1e-3, BodyConfig.mlp(List.of(5), BodyConfig.Nonlinearity.RELU, false,
-        Init.kaimingUniform(Init.RELU_GAIN)), MethodConfig.adam(1e-8));
+        Init.kaimingUniform(Init.RELU_GAIN)), MethodConfig.adam(Adam.DEFAULT_EPS));
   }
 
   /** The head's init: the body's scheme with gain 1 (PyTorch's default stays itself). */

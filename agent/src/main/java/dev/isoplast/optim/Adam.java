@@ -48,6 +48,7 @@ public class Adam extends Optimizer {
 
   public static final double DEFAULT_BETA1 = 0.9;
   public static final double DEFAULT_BETA2 = 0.999;
+  /** PyTorch's default ε, the DQN and supervised learners' (PPO's is CleanRL's 1e-5). */
   public static final double DEFAULT_EPS = 1e-8;
 
   /**

@@ -11,6 +11,7 @@ import dev.isoplast.config.LearnerKind;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.nn.BodyConfig;
 import dev.isoplast.nn.Init;
+import dev.isoplast.optim.Adam;
 import dev.isoplast.plasticity.MethodConfig;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +116,7 @@ public record DqnConfig(
   /** CleanRL {@code dqn.py}'s defaults (its CartPole-v1 settings), MSE loss, plain DQN, Adam. */
   public static DqnConfig defaults() {
     return new DqnConfig(1, 2.5e-4, 10_000, 0.99, 1.0, 500, 128, 1.0, 0.05, 0.5, 10_000, 10, "mse", false,
-        cleanRlBody(), MethodConfig.adam(1e-8));
+        cleanRlBody(), MethodConfig.adam(Adam.DEFAULT_EPS));
   }
 
   @Override

@@ -80,6 +80,9 @@ public record PpoConfig(
     double logStdInit,
     boolean overlapRollout) implements AgentConfig {
 
+  /** Adam's ε in CleanRL's PPO scripts ({@code optim.Adam(..., eps=1e-5)}): both defaults'. */
+  public static final double ADAM_EPS = 1e-5;
+
   /** The body (CleanRL's orthogonal init, gain √2, for an mlp) and method keys, flat among PPO's own. */
   private static final Map<Class<?>, RecordCodec.Section<?>> SECTIONS = RecordCodec.sections(
       BodyConfig.class, BodyConfig.section(Init.orthogonal(Init.RELU_GAIN)), MethodConfig.class, MethodConfig.SECTION);
@@ -132,13 +135,13 @@ public record PpoConfig(
   /** CleanRL {@code ppo.py}'s classic-control defaults (CartPole, Acrobot): 4 envs × 128 steps. */
   public static PpoConfig defaults() {
     return new PpoConfig(4, 128, 2.5e-4, true, 0.99, 0.95, 4, 4, true, 0.2, true, 0.01, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), MethodConfig.adam(1e-5), 0.0, false);
+        BodyConfig.cleanRlPpo(), MethodConfig.adam(ADAM_EPS), 0.0, false);
   }
 
   /** CleanRL {@code ppo_continuous_action.py}'s defaults: 1 env × 2048 steps, lr 3e-4, 32 × 10, no entropy. */
   public static PpoConfig continuousDefaults() {
     return new PpoConfig(1, 2048, 3e-4, true, 0.99, 0.95, 32, 10, true, 0.2, true, 0.0, 0.5, 0.5, null,
-        BodyConfig.cleanRlPpo(), MethodConfig.adam(1e-5), 0.0, false);
+        BodyConfig.cleanRlPpo(), MethodConfig.adam(ADAM_EPS), 0.0, false);
   }
 
   @Override
