@@ -1,5 +1,6 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.config.LearnerKind;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -47,7 +48,7 @@ final class BenchContinualCommand implements Callable<Integer> {
       for (String net : new String[] {"small", "paper"}) {
         for (String method : new String[] {"adam", "adamo"}) {
           SupervisedConfig base = net.equals("small") ? SupervisedConfig.small() : SupervisedConfig.paper();
-          SupervisedConfig config = SupervisedConfig.fromMap(base, Methods.get(method).overrides("supervised"));
+          SupervisedConfig config = SupervisedConfig.fromMap(base, Methods.get(method).overrides(LearnerKind.SUPERVISED));
           int n = net.equals("small") ? steps : Math.max(10, steps / 3);
           ObjectNode r = record ? rows.addObject() : new ObjectMapper().createObjectNode();
           r.put("net", net);

@@ -1,5 +1,6 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.config.LearnerKind;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isoplast.agents.MetricSink;
@@ -71,7 +72,7 @@ final class BenchMonitorsCommand implements Callable<Integer> {
       out.put("speedup", t.speedup());
 
       Ppo fresh = new Ppo(config, env, seed + 1);
-      Map<Monitors.Kind, Integer> cadence = Monitors.defaultCadence("ppo");
+      Map<Monitors.Kind, Integer> cadence = Monitors.defaultCadence(LearnerKind.PPO);
       Monitors monitors = new Monitors(fresh, Monitors.parse("all"), cadence, probeSize,
           Monitors.refreshInterval(cadence), seed, MetricSink.discard());
       TrainResult r = fresh.train(totalSteps, MetricSink.discard(), List.of(monitors));

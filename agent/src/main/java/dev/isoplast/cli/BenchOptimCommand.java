@@ -1,5 +1,6 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.config.LearnerKind;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -320,7 +321,7 @@ final class BenchOptimCommand implements Callable<Integer> {
     TaskSequence.Task task = tasks.task(0);
     ArrayNode out = r.putArray("forms");
     for (Form form : forms) {
-      Map<String, Object> keys = new LinkedHashMap<>(Methods.get(form.adam() ? "adam" : "adamo").overrides("supervised"));
+      Map<String, Object> keys = new LinkedHashMap<>(Methods.get(form.adam() ? "adam" : "adamo").overrides(LearnerKind.SUPERVISED));
       if (!form.adam()) {
         keys.put("iso_coef", isoCoef);
         keys.put("iso_every", form.step().every());

@@ -1,5 +1,6 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.config.ConfigValues;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
@@ -112,7 +113,7 @@ final class ContinualCommand implements Callable<Integer> {
     Map<String, Object> learnerKeys = keys.learner();
     Map<String, Object> taskOverrides = keys.task();
     Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
-        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence("supervised")), probeSize);
+        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(LearnerKind.SUPERVISED)), probeSize);
     Tasks.Resolved resolved = Tasks.resolve(task, net, taskOverrides, mnistDir, cifarDir, seed);
     SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), learnerKeys);
     int n = numTasks != null ? numTasks : Tasks.defaultTasks(task);
@@ -171,7 +172,7 @@ final class ContinualCommand implements Callable<Integer> {
     Tasks.Resolved resolved = Tasks.resolve(name, netName, taskConfig, mnist, cifar, runSeed);
     SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), (Map<String, Object>) cfg.get("supervised"));
     Map<String, Object> mon = (Map<String, Object>) cfg.get("monitors");
-    java.util.Map<Monitors.Kind, Integer> cadence = Monitors.parseCadence(null, Monitors.defaultCadence("supervised"));
+    java.util.Map<Monitors.Kind, Integer> cadence = Monitors.parseCadence(null, Monitors.defaultCadence(LearnerKind.SUPERVISED));
     java.util.Set<Monitors.Kind> kinds = Monitors.parse("none");
     int probe = 256;
     if (mon != null) {
@@ -208,7 +209,7 @@ final class ContinualCommand implements Callable<Integer> {
     List<String> valid = ConfigValues.keys(taskKeys, SupervisedConfig.KEYS);
     ConfigValues.checkKeys(task, valid, user);
     Map<String, Object> learnerKeys = new LinkedHashMap<>(method != null
-        ? Methods.get(method).overrides("supervised") : Map.of());
+        ? Methods.get(method).overrides(LearnerKind.SUPERVISED) : Map.of());
     Map<String, Object> taskOverrides = new LinkedHashMap<>();
     user.forEach((k, v) -> (taskKeys.contains(k) ? taskOverrides : learnerKeys).put(k, v));
     return new Keys(learnerKeys, taskOverrides);

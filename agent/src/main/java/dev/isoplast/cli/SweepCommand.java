@@ -397,8 +397,7 @@ final class SweepCommand implements Callable<Integer> {
       Monitors.parse(spec.monitors());
     }
     if (spec.monitorCadence() != null) {
-      Monitors.parseCadence(spec.monitorCadence(), Monitors.defaultCadence(spec.algo() != null ? spec.algo()
-          : "supervised"));
+      Monitors.parseCadence(spec.monitorCadence(), Monitors.defaultCadence(spec.learnerKind()));
     }
   }
 

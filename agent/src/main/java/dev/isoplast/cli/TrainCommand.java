@@ -1,5 +1,6 @@
 package dev.isoplast.cli;
 
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
@@ -137,9 +138,7 @@ final class TrainCommand implements Callable<Integer> {
     if (resume != null) {
       return resume();
     }
-    if (!algo.equals("ppo") && !algo.equals("dqn")) {
-      throw new IllegalArgumentException("unknown --algo " + algo + ": expected ppo or dqn");
-    }
+    LearnerKind.algo(algo); // an unknown --algo is an error naming the known ones
     if (evalEpisodes < 0 || evalEvery < 0) {
       throw new IllegalArgumentException("--eval-episodes and --eval-every must be >= 0");
     }
@@ -156,7 +155,7 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--total-steps must be positive, got " + steps);
     }
     Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
-        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(algo)), probeSize);
+        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(LearnerKind.algo(algo))), probeSize);
     Map<String, Object> user = ConfigOverrides.load(configFile, sets);
     shorthand(user, "optimizer", optimizerName);
     shorthand(user, "iso_coef", isoCoef);
@@ -244,7 +243,7 @@ final class TrainCommand implements Callable<Integer> {
     if (scenario != null && scenario.numEnvs() != null) {
       overrides.putIfAbsent("num_envs", scenario.numEnvs()); // the scenario's width unless --set says otherwise
     }
-    if (scenario != null && algo.equals("ppo")) {
+    if (scenario != null && LearnerKind.algo(algo) == LearnerKind.PPO) {
       // a learning rate annealed to 0 over the whole run would make late phases unlearnable by
       // construction, confounding plasticity loss; continual-RL studies keep it constant
       overrides.putIfAbsent("anneal_lr", false);

@@ -34,15 +34,21 @@ public final class Learners {
     };
   }
 
+  /** The keys of the RL agent {@code kind}'s config, in order. */
+  public static java.util.List<String> keys(LearnerKind kind) {
+    return switch (kind) {
+      case PPO -> PpoConfig.KEYS;
+      case DQN -> DqnConfig.KEYS;
+      case SUPERVISED -> throw new IllegalStateException("not an RL agent");
+    };
+  }
+
   /**
    * Checks the key names of {@code overrides} against {@code algo}'s (cheap, before any env exists);
    * the values are checked by {@link #resolve}.
    */
   public static void checkKeys(String algo, Map<String, Object> overrides) {
-    switch (LearnerKind.algo(algo)) {
-      case DQN -> ConfigValues.checkKeys("DQN", DqnConfig.KEYS, overrides);
-      case PPO -> ConfigValues.checkKeys("PPO", PpoConfig.KEYS, overrides);
-      case SUPERVISED -> throw new IllegalStateException("not an RL agent");
-    }
+    LearnerKind kind = LearnerKind.algo(algo);
+    ConfigValues.checkKeys(kind.name(), keys(kind), overrides);
   }
 }

@@ -1,5 +1,6 @@
 package dev.isoplast.runs;
 
+import dev.isoplast.config.LearnerKind;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.config.Seeds;
@@ -65,9 +66,9 @@ public final class Monitors implements Callback {
    * once per 625 steps (one Permuted-MNIST task at batch 16). Chosen so that all monitors together
    * cost ≤ 3% of training (measured by {@code bench monitors} for PPO).
    */
-  public static Map<Kind, Integer> defaultCadence(String algo) {
+  public static Map<Kind, Integer> defaultCadence(LearnerKind learner) {
     Map<Kind, Integer> m = new EnumMap<>(Kind.class);
-    if (algo.equals("supervised")) {
+    if (learner == LearnerKind.SUPERVISED) {
       m.put(Kind.WEIGHTS, 125);
       m.put(Kind.DORMANCY, 125);
       m.put(Kind.FEATURES, 625);
@@ -75,7 +76,7 @@ public final class Monitors implements Callback {
       m.put(Kind.ISOMETRY, 625);
       return m;
     }
-    int f = algo.equals("dqn") ? 100 : 1;
+    int f = learner == LearnerKind.DQN ? 100 : 1;
     m.put(Kind.WEIGHTS, 5 * f);
     m.put(Kind.DORMANCY, 10 * f);
     m.put(Kind.FEATURES, 25 * f);

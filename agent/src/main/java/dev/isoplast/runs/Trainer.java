@@ -80,7 +80,7 @@ public final class Trainer {
     /** A plain single-env job with the default monitors. */
     public static Job single(String envId, AgentConfig config, long seed, long totalSteps, Eval eval, String method) {
       return new Job(envId, config, seed, totalSteps, eval, null, false, new MonitorSpec(Monitors.parse("all"),
-          Monitors.defaultCadence(config.algo()), ProbeBatch.DEFAULT_CAPACITY), method);
+          Monitors.defaultCadence(config.kind()), ProbeBatch.DEFAULT_CAPACITY), method);
     }
 
     public String algo() {

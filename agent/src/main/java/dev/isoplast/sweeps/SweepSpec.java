@@ -1,5 +1,6 @@
 package dev.isoplast.sweeps;
 
+import dev.isoplast.config.LearnerKind;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
@@ -203,10 +204,8 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
       throw new IllegalArgumentException("a sweep needs --scenario NAME|FILE or --task NAME");
     }
     if (benchmark instanceof ScenarioBenchmark) {
-      algo = algo == null ? "ppo" : algo;
-      if (!algo.equals("ppo") && !algo.equals("dqn")) {
-        throw new IllegalArgumentException("unknown algo " + algo + ": expected ppo or dqn");
-      }
+      algo = algo == null ? LearnerKind.PPO.configName() : algo;
+      LearnerKind.algo(algo); // an unknown algo is an error naming the known ones
     } else if (algo != null) {
       throw new IllegalArgumentException("algo applies to scenario sweeps only (a supervised task has its own learner)");
     }
@@ -351,9 +350,9 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     return new SweepSpec(benchmark, algo, methods, s, sets, monitors, monitorCadence, workers, g);
   }
 
-  /** The learner kind of the cells: the algo for a scenario, {@code supervised} for a task. */
-  public String learnerKind() {
-    return algo != null ? algo : "supervised";
+  /** The learner kind of the cells: the algo for a scenario, the supervised learner for a task. */
+  public LearnerKind learnerKind() {
+    return algo != null ? LearnerKind.algo(algo) : LearnerKind.SUPERVISED;
   }
 
   // ---- parsing ----

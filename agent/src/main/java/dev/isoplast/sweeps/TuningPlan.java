@@ -1,9 +1,8 @@
 package dev.isoplast.sweeps;
 
+import dev.isoplast.runs.Learners;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.isoplast.agents.dqn.DqnConfig;
-import dev.isoplast.agents.ppo.PpoConfig;
 import dev.isoplast.config.ConfigValues;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.Tasks;
@@ -91,7 +90,7 @@ public record TuningPlan(SweepSpec base, Map<String, List<Map<String, String>>> 
    */
   public static TuningPlan of(SweepSpec base, Map<String, Object> entries, String where) {
     String at = where == null ? "" : where + ": ";
-    String kind = base.learnerKind();
+    String kind = base.learnerKind().configName();
     List<String> valid = validKeys(base);
     Map<String, List<Map<String, String>>> grids = new LinkedHashMap<>();
     Map<String, String> sources = new LinkedHashMap<>();
@@ -251,11 +250,8 @@ public record TuningPlan(SweepSpec base, Map<String, List<Map<String, String>>> 
 
   /** The keys a grid may set: the cells' learner's (and for a task, the task's). */
   static List<String> validKeys(SweepSpec base) {
-    return switch (base.learnerKind()) {
-      case "ppo" -> PpoConfig.KEYS;
-      case "dqn" -> DqnConfig.KEYS;
-      default -> ConfigValues.keys(Tasks.keys(base.benchmark().name()), SupervisedConfig.KEYS);
-    };
+    return base.learnerKind().rl() ? Learners.keys(base.learnerKind())
+        : ConfigValues.keys(Tasks.keys(base.benchmark().name()), SupervisedConfig.KEYS);
   }
 
   private static List<Map<String, String>> settings(String key, List<String> values) {

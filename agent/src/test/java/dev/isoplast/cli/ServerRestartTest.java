@@ -57,7 +57,7 @@ class ServerRestartTest {
     o.putAll(overrides);
     AgentConfig config = dev.isoplast.runs.Learners.resolve("ppo", new Discrete(2, 0), o);
     return new Trainer.Job("CartPole-v1", config, 3, TOTAL, new Trainer.Eval(2, 0), null, false,
-        new Trainer.MonitorSpec(Monitors.parse("none"), Monitors.defaultCadence("ppo"), 64), null);
+        new Trainer.MonitorSpec(Monitors.parse("none"), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO), 64), null);
   }
 
   /** Kills a server with {@code kill -9} once the run's metrics reach a global step; then runs {@code after}. */

@@ -25,7 +25,7 @@ class ContinualRunTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static Trainer.MonitorSpec monitors(String spec) {
-    return new Trainer.MonitorSpec(Monitors.parse(spec), Monitors.defaultCadence("supervised"), 128);
+    return new Trainer.MonitorSpec(Monitors.parse(spec), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.SUPERVISED), 128);
   }
 
   private static List<JsonNode> rows(Path run) throws Exception {

@@ -42,7 +42,7 @@ class DeterminismTest {
     }
     AgentConfig c = dev.isoplast.runs.Learners.resolve(algo, new Discrete(2, 0), o);
     Trainer.Job job = new Trainer.Job("CartPole-v1", c, seed, steps, new Trainer.Eval(2, 0), null, false,
-        new Trainer.MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence("ppo"), 64), method);
+        new Trainer.MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO), 64), method);
     Trainer.run(dev.isoplast.envs.remote.EnvServerPool.of(Sidecar.client()), "embedded", RunDirectory.create(dir), job, false);
     return dir;
   }

@@ -105,12 +105,12 @@ class MonitorsSidecarTest {
     assertEquals(EnumSet.of(Monitors.Kind.NTK, Monitors.Kind.DORMANCY), Monitors.parse("ntk, dormancy"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Monitors.parse("ntk,rank"));
     assertTrue(e.getMessage().contains("unknown monitor 'rank'"), e.getMessage());
-    Map<Monitors.Kind, Integer> c = Monitors.parseCadence("ntk=7,weights=2", Monitors.defaultCadence("ppo"));
+    Map<Monitors.Kind, Integer> c = Monitors.parseCadence("ntk=7,weights=2", Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO));
     assertEquals(7, c.get(Monitors.Kind.NTK));
     assertEquals(2, c.get(Monitors.Kind.WEIGHTS));
     assertEquals(10, c.get(Monitors.Kind.DORMANCY));
-    assertEquals(1000, Monitors.defaultCadence("dqn").get(Monitors.Kind.DORMANCY));
-    assertThrows(IllegalArgumentException.class, () -> Monitors.parseCadence("ntk=0", Monitors.defaultCadence("ppo")));
-    assertThrows(IllegalArgumentException.class, () -> Monitors.parseCadence("ntk", Monitors.defaultCadence("ppo")));
+    assertEquals(1000, Monitors.defaultCadence(dev.isoplast.config.LearnerKind.DQN).get(Monitors.Kind.DORMANCY));
+    assertThrows(IllegalArgumentException.class, () -> Monitors.parseCadence("ntk=0", Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO)));
+    assertThrows(IllegalArgumentException.class, () -> Monitors.parseCadence("ntk", Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO)));
   }
 }

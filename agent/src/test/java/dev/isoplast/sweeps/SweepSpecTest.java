@@ -102,7 +102,7 @@ class SweepSpecTest {
     Map<String, Object> badAlgo = new LinkedHashMap<>(Map.of("scenario", "cartpole-permute", "algo", "sac",
         "methods", "adam", "seeds", "1"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepSpec.fromEntries(badAlgo, "f.yaml"))
-        .getMessage().startsWith("f.yaml: unknown algo sac"));
+        .getMessage().startsWith("f.yaml: unknown algorithm 'sac'"));
   }
 
   @Test
