@@ -124,8 +124,12 @@ class SweepCliTest {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(180);
         while (System.nanoTime() < deadline) {
           Thread.sleep(100);
-          Path m = dir.resolve("adam__seed1/metrics.jsonl");
-          if (Files.exists(m) && Files.readAllLines(m).size() >= 2) {
+          // both cells past making their envs and training (a Make while the server is down fails
+          // the cell: only envs already made are made again after a restart)
+          Path m1 = dir.resolve("adam__seed1/metrics.jsonl");
+          Path m2 = dir.resolve("adam__seed2/metrics.jsonl");
+          if (Files.exists(m1) && Files.readAllLines(m1).size() >= 2 && Files.exists(m2)
+              && Files.readAllLines(m2).size() >= 2) {
             // the sweep's embedded server: this JVM's child whose stderr is the sweep's env-server.log
             // (not another test's server, e.g. the shared Sidecar's)
             Path log = dir.resolve("env-server.log").toRealPath();

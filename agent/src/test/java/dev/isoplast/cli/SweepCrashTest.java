@@ -49,9 +49,12 @@ class SweepCrashTest {
     CliTest.Run w = CliTest.run(sweep(whole).toArray(String[]::new));
     assertEquals(0, w.code(), w.err() + w.out());
 
+    // the step of a cell's last checkpoint: a checkpoint before it is part-way (the final one is
+    // written just before summary.json, and a cell holding it has nothing left to train)
+    long finalStep = step(new Checkpoints(whole.resolve(cells(whole).get(0))).files().get(0));
     Path cut = tmp.resolve("cut");
     Process p = ChildJvm.start(tmp.resolve("cut.log"), sweep(cut).toArray(String[]::new));
-    // kill it once a cell has finished and another is part-way (a checkpoint, no summary yet)
+    // kill it once a cell has finished and another is part-way (an earlier checkpoint, no summary yet)
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     boolean midway = false;
     while (p.isAlive() && !midway && System.nanoTime() < deadline) {
@@ -62,7 +65,7 @@ class SweepCrashTest {
         Path run = cut.resolve(cell);
         if (Files.exists(run.resolve("summary.json"))) {
           finished++;
-        } else if (!new Checkpoints(run).files().isEmpty()) {
+        } else if (new Checkpoints(run).files().stream().anyMatch(f -> step(f) < finalStep)) {
           partway++;
         }
       }
@@ -99,6 +102,12 @@ class SweepCrashTest {
       resumed += Files.readString(cut.resolve(dir).resolve("cell.log")).contains("resuming this cell") ? 1 : 0;
     }
     assertTrue(resumed >= 1, "a cell cut short continued from its checkpoint");
+  }
+
+  /** The step a checkpoint file is named by ({@code ckpt-<step>.bin}). */
+  private static long step(Path checkpoint) {
+    String name = checkpoint.getFileName().toString();
+    return Long.parseLong(name.substring("ckpt-".length(), name.length() - ".bin".length()));
   }
 
   private static List<String> cells(Path sweepDir) {
