@@ -188,17 +188,9 @@ public final class RecordCodec {
     }
   }
 
-  /** {@code base} with the keys of {@code values} that are {@code type}'s put over it. */
+  /** {@code base} with the keys of {@code values} that are {@code type}'s put over it (others are ignored). */
   public static <R extends Record> R with(R base, Map<String, Object> values) {
-    Map<String, Object> m = toMap(base);
-    values.forEach((k, v) -> {
-      if (m.containsKey(k)) {
-        m.put(k, v);
-      }
-    });
-    @SuppressWarnings("unchecked")
-    Class<R> type = (Class<R>) base.getClass();
-    return fromMap(type, m);
+    return with(base, values, Map.of());
   }
 
   private static Object read(RecordComponent c, String key, Map<String, Object> m) {

@@ -127,7 +127,7 @@ public record MethodConfig(OptimizerConfig optim, Map<String, Record> parts) {
   /** Whether some regularizer or intervention is on. */
   public boolean any() {
     for (Part<?> p : Methods.PARTS) {
-      if (!(p instanceof OptimizerPart<?>) && ((PartConfig) parts.get(p.name())).on()) {
+      if (!(p instanceof OptimizerPart<?>) && on(p)) {
         return true;
       }
     }
@@ -165,7 +165,7 @@ public record MethodConfig(OptimizerConfig optim, Map<String, Record> parts) {
   public List<Regularizer> regularizers(List<Param> params, RandomGenerator rng) {
     List<Regularizer> out = new ArrayList<>();
     for (Part<?> p : Methods.PARTS) {
-      if (p instanceof RegularizerPart<?> r && ((PartConfig) parts.get(p.name())).on()) {
+      if (p instanceof RegularizerPart<?> r && on(p)) {
         out.add(r.build(parts.get(p.name()), params, rng));
       }
     }
@@ -180,7 +180,7 @@ public record MethodConfig(OptimizerConfig optim, Map<String, Record> parts) {
   public List<LossTerm> lossTerms(Learner.Output output, long seed) {
     List<LossTerm> out = new ArrayList<>();
     for (Part<?> p : Methods.PARTS) {
-      if (p instanceof LossTermPart<?> t && ((PartConfig) parts.get(p.name())).on()) {
+      if (p instanceof LossTermPart<?> t && on(p)) {
         out.add(t.build(parts.get(p.name()), output, seed));
       }
     }
@@ -195,11 +195,16 @@ public record MethodConfig(OptimizerConfig optim, Map<String, Record> parts) {
   public Interventions interventions(Map<String, Sequential> networks, long seed) {
     List<Intervention> out = new ArrayList<>();
     for (Part<?> p : Methods.PARTS) {
-      if (p instanceof InterventionPart<?> i && ((PartConfig) parts.get(p.name())).on()) {
+      if (p instanceof InterventionPart<?> i && on(p)) {
         out.add(i.build(parts.get(p.name()), networks, seed));
       }
     }
     return new Interventions(out);
+  }
+
+  /** Whether the part {@code p}'s config record turns it on (not in the constructor: fields are set after it). */
+  private boolean on(Part<?> p) {
+    return ((PartConfig) parts.get(p.name())).on();
   }
 
   private static OptimizerPart<?> optimizerPart(String name) {
