@@ -6,9 +6,10 @@ import java.util.random.RandomGenerator;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.QRDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * How a Dense layer's parameters are initialised: a scheme and a gain. Every draw comes from an
+ * How a Dense or {@link Conv2D} layer's parameters are initialised: a scheme and a gain. Every draw comes from an
  * explicit {@link RandomGenerator} seeded from the run seed, never from ND4J's global RNG, so one
  * seed fixes the initial network. Weights are drawn row by row, then biases.
  *
@@ -24,9 +25,18 @@ import org.apache.commons.math3.linear.RealMatrix;
  *       Biases zero.
  *   <li>{@code torch_default}: PyTorch's {@code nn.Linear} default, weights and biases
  *       U(±1/√fan_in) (kaiming_uniform with a = √5); it takes no gain.
+ *   <li>{@code delta_orthogonal} (Xiao et al. 2018, "Dynamical Isometry and a Mean Field Theory of
+ *       CNNs", Algorithm 2): a conv kernel that is zero at every tap but the centre one
+ *       ({@code ⌊k/2⌋, ⌊k/2⌋}), which is an orthogonal [out, in-channels] matrix times the gain
+ *       (drawn as {@code orthogonal}). Each output pixel is then Q times the input pixel under it,
+ *       so for out ≥ in channels, stride 1 and {@code same} padding the whole convolution is an
+ *       isometry (times the gain) at init. A Dense layer is a 1 × 1 kernel: there it is
+ *       {@code orthogonal}. Biases zero.
  * </ul>
  *
- * Here fan_in = in and fan_out = out for a weight of shape [out, in].
+ * Here fan_in = in and fan_out = out for a weight of shape [out, in]; a conv kernel is drawn as
+ * its matricisation [out, C·k·k] (as {@code torch.nn.init} does: fan_in = C·k·k; Xavier's fan_out
+ * is taken as out, where PyTorch's is out·k·k).
  */
 public record Init(Scheme scheme, double gain) {
 
@@ -35,7 +45,8 @@ public record Init(Scheme scheme, double gain) {
     ORTHOGONAL,
     KAIMING_UNIFORM,
     XAVIER_UNIFORM,
-    TORCH_DEFAULT;
+    TORCH_DEFAULT,
+    DELTA_ORTHOGONAL;
 
     /** The name used in configs, e.g. {@code kaiming_uniform}. */
     public String configName() {
@@ -80,6 +91,10 @@ public record Init(Scheme scheme, double gain) {
     return new Init(Scheme.XAVIER_UNIFORM, gain);
   }
 
+  public static Init deltaOrthogonal(double gain) {
+    return new Init(Scheme.DELTA_ORTHOGONAL, gain);
+  }
+
   public static Init torchDefault() {
     return new Init(Scheme.TORCH_DEFAULT, 1.0);
   }
@@ -97,14 +112,49 @@ public record Init(Scheme scheme, double gain) {
   public void apply(Dense dense, RandomGenerator rng) {
     int out = dense.outSize();
     int in = dense.inSize();
-    double[][] w = weights(out, in, rng);
-    double[] flat = new double[out * in];
-    for (int i = 0; i < out; i++) {
-      System.arraycopy(w[i], 0, flat, i * in, in);
-    }
-    HostArrays.fromDoubles(flat, dense.weight().value());
+    fill(weights(out, in, rng), dense.weight().value());
     HostArrays.fromDoubles(biases(out, in, rng), dense.bias().value());
     dense.initializedBy(this);
+  }
+
+  /**
+   * Fills {@code conv}'s kernel [out, C·k·k] and bias in place: {@link #deltaOrthogonalKernel} for
+   * delta_orthogonal, else the matricised kernel as a Dense weight of fan_in C·k·k.
+   */
+  public void apply(Conv2D conv, RandomGenerator rng) {
+    int out = conv.outChannels();
+    int fanIn = conv.inChannels() * conv.kernel() * conv.kernel();
+    double[][] w = scheme == Scheme.DELTA_ORTHOGONAL
+        ? deltaOrthogonalKernel(out, conv.inChannels(), conv.kernel(), gain, rng)
+        : weights(out, fanIn, rng);
+    fill(w, conv.weight().value());
+    HostArrays.fromDoubles(biases(out, fanIn, rng), conv.bias().value());
+    conv.initializedBy(this);
+  }
+
+  private static void fill(double[][] w, INDArray dst) {
+    int cols = w[0].length;
+    double[] flat = new double[w.length * cols];
+    for (int i = 0; i < w.length; i++) {
+      System.arraycopy(w[i], 0, flat, i * cols, cols);
+    }
+    HostArrays.fromDoubles(flat, dst);
+  }
+
+  /**
+   * A delta-orthogonal kernel as its matricisation [out][in·k·k] in (c, u, v) order (Xiao et al.
+   * 2018): zero except the centre tap (u = v = ⌊k/2⌋), which holds {@code orthogonal(out, in, gain)}.
+   */
+  public static double[][] deltaOrthogonalKernel(int out, int in, int kernel, double gain, RandomGenerator rng) {
+    double[][] centre = orthogonal(out, in, gain, rng);
+    int c = kernel / 2;
+    double[][] w = new double[out][in * kernel * kernel];
+    for (int o = 0; o < out; o++) {
+      for (int ch = 0; ch < in; ch++) {
+        w[o][(ch * kernel + c) * kernel + c] = centre[o][ch];
+      }
+    }
+    return w;
   }
 
   /**
@@ -117,7 +167,7 @@ public record Init(Scheme scheme, double gain) {
    */
   public double[] row(int out, int in, RandomGenerator rng) {
     return switch (scheme) {
-      case ORTHOGONAL -> {
+      case ORTHOGONAL, DELTA_ORTHOGONAL -> {
         int m = Math.max(out, in);
         double[] g = new double[m];
         double sq = 0;
@@ -141,7 +191,7 @@ public record Init(Scheme scheme, double gain) {
   /** A weight matrix [out][in] of this scheme. */
   public double[][] weights(int out, int in, RandomGenerator rng) {
     return switch (scheme) {
-      case ORTHOGONAL -> orthogonal(out, in, gain, rng);
+      case ORTHOGONAL, DELTA_ORTHOGONAL -> orthogonal(out, in, gain, rng); // a Dense is a 1×1 kernel
       case KAIMING_UNIFORM -> uniform(out, in, kaimingUniformBound(in, gain), rng);
       case XAVIER_UNIFORM -> uniform(out, in, xavierUniformBound(in, out, gain), rng);
       case TORCH_DEFAULT -> uniform(out, in, torchDefaultBound(in), rng);

@@ -79,7 +79,7 @@ class InitKeyTest {
   void badValuesAreOneLineErrorsListingTheChoices() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> PpoConfig.defaults().with("init", "he"));
-    assertEquals("init must be one of [orthogonal, kaiming_uniform, xavier_uniform, torch_default], got 'he'",
+    assertEquals("init must be one of [orthogonal, kaiming_uniform, xavier_uniform, torch_default, delta_orthogonal], got 'he'",
         e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> DqnConfig.defaults().with("init_gain", 2.0));
     assertTrue(e.getMessage().startsWith("torch_default init is U(±1/√fan_in) and takes no gain"), e.getMessage());

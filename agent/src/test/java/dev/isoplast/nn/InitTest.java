@@ -122,7 +122,7 @@ class InitTest {
   void validatesSchemeAndGain() {
     assertEquals(Init.Scheme.KAIMING_UNIFORM, Init.Scheme.fromName("kaiming_uniform"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Init.Scheme.fromName("he"));
-    assertEquals("init must be one of [orthogonal, kaiming_uniform, xavier_uniform, torch_default], got 'he'",
+    assertEquals("init must be one of [orthogonal, kaiming_uniform, xavier_uniform, torch_default, delta_orthogonal], got 'he'",
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Init.orthogonal(-1));
     assertThrows(IllegalArgumentException.class, () -> new Init(Init.Scheme.TORCH_DEFAULT, 2));
