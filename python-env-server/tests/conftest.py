@@ -14,6 +14,7 @@ import threading
 
 import grpc
 import gymnasium
+import minatar.gym
 import numpy as np
 import pytest
 from gymnasium import spaces
@@ -54,6 +55,9 @@ def _raising_constructor():
 
 CLASSIC_CONTROL = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1"]
 MUJOCO = ["Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"]
+MINATAR = ["MinAtar/Asterix-v1", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Seaquest-v1",
+           "MinAtar/SpaceInvaders-v1"]
+minatar.gym.register_envs()  # in-process references: gymnasium.make("MinAtar/...") as MinAtar documents it
 
 
 def make_test_registry():
@@ -237,14 +241,17 @@ def decode(tensor: pb.Tensor) -> np.ndarray:
 class Reference:
     """Plain gymnasium.make envs: reset(seed=seed+i) once, then reset() whenever an episode ends;
     what a handle must reproduce exactly. ``configure(unwrapped)`` changes each env before its
-    first reset, as a Reconfigure between Make and Reset does on the server."""
+    first reset, as a Reconfigure between Make and Reset does on the server; ``kwargs`` go to
+    gymnasium.make; ``observation`` maps each observation as the server's delivery does (MinAtar's
+    channels-first float32)."""
 
-    def __init__(self, env_id, num_envs, seed, configure=None):
-        self.envs = [gymnasium.make(env_id) for _ in range(num_envs)]
+    def __init__(self, env_id, num_envs, seed, configure=None, kwargs=None, observation=lambda o: o):
+        self.envs = [gymnasium.make(env_id, **(kwargs or {})) for _ in range(num_envs)]
+        self.observation = observation
         for env in self.envs:
             if configure is not None:
                 configure(env.unwrapped)
-        self.obs = np.stack([env.reset(seed=seed + i)[0] for i, env in enumerate(self.envs)])
+        self.obs = np.stack([observation(env.reset(seed=seed + i)[0]) for i, env in enumerate(self.envs)])
         self.returns = np.zeros(num_envs)
         self.lengths = np.zeros(num_envs, dtype=np.int64)
 
@@ -257,13 +264,14 @@ class Reference:
             rewards.append(reward)
             terminated.append(term)
             truncated.append(trunc)
+            obs = self.observation(obs)
             if term or trunc:
                 ended.append(i)
                 finals.append(obs)
                 returns.append(self.returns[i])
                 lengths.append(self.lengths[i])
                 self.returns[i], self.lengths[i] = 0.0, 0
-                obs, _ = env.reset()
+                obs = self.observation(env.reset()[0])
             rows.append(obs)
         return np.stack(rows), np.array(rewards), np.array(terminated), np.array(truncated), ended, finals, returns, lengths
 

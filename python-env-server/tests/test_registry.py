@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from conftest import CLASSIC_CONTROL, MUJOCO
+from conftest import CLASSIC_CONTROL, MINATAR, MUJOCO
 
 from isoplast.env.v1 import env_pb2 as pb
 from isoplast_env_server import default_registry
@@ -19,10 +19,10 @@ from isoplast_env_server.errors import EnvError
 from isoplast_env_server.registry import KwargSpec
 
 REGISTRY = default_registry()
-ALLOWED = CLASSIC_CONTROL + MUJOCO
+ALLOWED = CLASSIC_CONTROL + MUJOCO + MINATAR
 
 
-def test_allowed_ids_are_exactly_classic_control_and_mujoco():
+def test_allowed_ids_are_exactly_classic_control_mujoco_and_minatar():
     assert [entry.env_id for entry in REGISTRY] == ALLOWED
 
 
@@ -39,8 +39,10 @@ def test_check_env_passes(env_id):
 def test_make_matches_gymnasium_make(env_id):
     """Same wrappers (TimeLimit etc.) and the same episode limit as gymnasium.make(env_id)."""
     ours, theirs = REGISTRY.lookup(env_id).make(), gymnasium.make(env_id)
-    assert ours.spec.max_episode_steps == theirs.spec.max_episode_steps == REGISTRY.lookup(env_id).max_episode_steps
-    assert _wrappers(ours) == _wrappers(theirs)
+    assert ours.spec.max_episode_steps == theirs.spec.max_episode_steps
+    assert (theirs.spec.max_episode_steps or 0) == REGISTRY.lookup(env_id).max_episode_steps  # 0: no TimeLimit
+    # MinAtar's observations are delivered channels-first in float32 (minatar_envs.ChannelsFirst)
+    assert _wrappers(ours) == (["ChannelsFirst"] if env_id in MINATAR else []) + _wrappers(theirs)
     assert isinstance(ours.unwrapped, type(theirs.unwrapped))
 
 
@@ -154,3 +156,10 @@ def test_float_kwargs_with_a_range_refuse_values_outside_it():
     assert (pendulum_g.min, pendulum_g.max) == (1.0, 100.0)  # the dynamics range of g
     with pytest.raises(ValueError):
         KwargSpec("flag", "bool", "a bool has no range", min=0.0)
+
+
+def test_the_allow_list_message_names_plain_ids_and_counts_namespaced_ones():
+    with pytest.raises(EnvError) as info:
+        REGISTRY.lookup("MinAtar/Pong-v1")
+    assert info.value.message.endswith(
+        "allowed: " + ", ".join(CLASSIC_CONTROL + MUJOCO) + ", MinAtar/... (5 ids)")

@@ -198,12 +198,24 @@ class Registry:
         if ":" in env_id:
             raise invalid_argument(
                 f"env id {quoted(env_id)} has the form module:Env, which would make Gymnasium import "
-                f"arbitrary code; this server only makes these ids: {', '.join(self._entries)}")
+                f"arbitrary code; allowed: {self.summary()}")
         entry = self._entries.get(env_id)
         if entry is None:
             raise invalid_argument(
-                f"env id {quoted(env_id)} is not on this server's allow-list; allowed: {', '.join(self._entries)}")
+                f"env id {quoted(env_id)} is not on this server's allow-list; allowed: {self.summary()}")
         return entry
+
+    def summary(self) -> str:
+        """The allowed ids for an error message: plain ids in full, namespaced ones (``MinAtar/...``)
+        counted per namespace, so that the message stays short as games are added (ListEnvs lists
+        every id)."""
+        plain = [env_id for env_id in self._entries if "/" not in env_id]
+        namespaces: dict[str, int] = {}
+        for env_id in self._entries:
+            if "/" in env_id:
+                namespace = env_id.split("/", 1)[0]
+                namespaces[namespace] = namespaces.get(namespace, 0) + 1
+        return ", ".join(plain + [f"{namespace}/... ({count} ids)" for namespace, count in namespaces.items()])
 
     def __iter__(self) -> Iterator[EnvEntry]:
         return iter(self._entries.values())
@@ -278,6 +290,7 @@ def default_registry() -> Registry:
                 scaled("l", 1.0, "length of the pendulum [m]"),
             ]),
         *mujoco_entries(),
+        *minatar_entries(),
     ])
 
 
@@ -322,3 +335,22 @@ def mujoco_entries() -> list[EnvEntry]:
     return [EnvEntry.gymnasium(env_id, kwargs=kwargs, dynamics=MUJOCO_DYNAMICS,
                                entry_point=f"isoplast_env_server.mujoco_envs:{env_id.split('-')[0]}Env")
             for env_id, kwargs in entries.items()]
+
+
+#: MinAtar's five games (the ``minatar`` extra), as in :mod:`.minatar_envs`.
+MINATAR_IDS = tuple(f"MinAtar/{game}-v1" for game in ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders"))
+
+
+def _make_minatar(env_id: str, **kwargs) -> gymnasium.Env:
+    from . import minatar_envs  # imported at the first make: minatar pulls in matplotlib and seaborn
+
+    return minatar_envs.make(env_id, **kwargs)
+
+
+def minatar_entries() -> list[EnvEntry]:
+    """The five MinAtar games, observations C x 10 x 10 float32, optionally all six actions."""
+    kwargs = (KwargSpec("use_minimal_action_set", "bool",
+                        "true (default): the game's own actions; false: all six (no-op, left, up, right, down, "
+                        "fire), so that one network can play every game"),)
+    return [EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
+            for env_id in MINATAR_IDS]
