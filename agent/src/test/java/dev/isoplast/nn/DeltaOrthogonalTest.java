@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.linalg.Spectral;
+import dev.isoplast.optim.AdamO;
 import dev.isoplast.optim.ParsevalRegularizer;
 import dev.isoplast.testing.Float64Mode;
 import dev.isoplast.testing.RandomArrays;
@@ -20,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Delta-orthogonal convolutions (Xiao et al. 2018) are isometries at init: the full input–output
  * Jacobian of a conv stack, built row by row by backpropagating unit vectors, has every singular
  * value equal to the gain (per layer). The kernels are matrices [out, C·k·k], so the isometry
- * regularizers reach them as they reach Dense weights.
+ * regularizers and AdamO reach them as they reach Dense weights.
  */
 @ExtendWith(Float64Mode.class)
 class DeltaOrthogonalTest {
@@ -121,8 +122,9 @@ class DeltaOrthogonalTest {
   }
 
   /**
-   * Parseval's 4c(WWᵀ − I)W reaches a conv kernel through its matricisation [out, C·k·k], exactly
-   * as it would a Dense weight holding that matrix (checked against the formula by hand).
+   * Parseval's 4c(WWᵀ − I)W and AdamO's decoupled step −ηλ·4(WWᵀ − I)W reach a conv kernel
+   * through its matricisation [out, C·k·k] (out < C·k·k here, so the row Gram), exactly as they
+   * would a Dense weight holding that matrix; checked against the formula by hand.
    */
   @Test
   void theIsometryRegularizersSeeTheKernelAsItsMatricisation() {
@@ -130,24 +132,40 @@ class DeltaOrthogonalTest {
     Init.kaimingUniform(1.0).apply(conv, new SplittableRandom(6));
     Conv2D head = new Conv2D("h", 2, 5, 5, 3, 3, 1, 1, true, DataType.DOUBLE);
     assertTrue(conv.weight().isHiddenWeight() && !head.weight().isHiddenWeight() && !conv.bias().isHiddenWeight());
-    double coef = 0.1;
-    new ParsevalRegularizer(coef).apply(List.of(conv.weight(), conv.bias(), head.weight()));
     double[][] w = conv.weight().value().toDoubleMatrix();
-    double[][] g = conv.weight().grad().toDoubleMatrix();
+    double[][] isometryGradient = new double[3][18]; // 4 (WWᵀ − I) W
     for (int i = 0; i < 3; i++) {
       for (int j = 0; j < 18; j++) {
-        double expected = 0;
         for (int k = 0; k < 3; k++) {
           double gram = -(i == k ? 1.0 : 0.0);
           for (int m = 0; m < 18; m++) {
             gram += w[i][m] * w[k][m];
           }
-          expected += 4 * coef * gram * w[k][j];
+          isometryGradient[i][j] += 4 * gram * w[k][j];
         }
-        assertEquals(expected, g[i][j], 1e-12);
+      }
+    }
+    double coef = 0.1;
+    new ParsevalRegularizer(coef).apply(List.of(conv.weight(), conv.bias(), head.weight()));
+    double[][] g = conv.weight().grad().toDoubleMatrix();
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 18; j++) {
+        assertEquals(coef * isometryGradient[i][j], g[i][j], 1e-12, "Parseval");
       }
     }
     assertEquals(0.0, conv.bias().grad().amaxNumber().doubleValue());
     assertEquals(0.0, head.weight().grad().amaxNumber().doubleValue(), "heads are left out");
+
+    // AdamO with no task gradient: Adam's part is 0, the isometry step alone moves the kernel
+    conv.weight().zeroGrad();
+    double lr = 0.01;
+    double lambda = 0.5;
+    new AdamO(List.of(conv.weight(), conv.bias()), lr, lambda).step();
+    double[][] after = conv.weight().value().toDoubleMatrix();
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 18; j++) {
+        assertEquals(w[i][j] - lr * lambda * isometryGradient[i][j], after[i][j], 1e-12, "AdamO");
+      }
+    }
   }
 }
