@@ -235,6 +235,15 @@ public final class Conv2D implements Layer {
 
   @Override
   public INDArray backward(INDArray gradOut) {
+    return backward(gradOut, true);
+  }
+
+  /**
+   * {@link #backward(INDArray)}, optionally skipping dL/dx (a gemm as large as the forward's and
+   * the col2im scatter) when nothing upstream needs it, as for the first layer of a network during
+   * training; then returns null.
+   */
+  public INDArray backward(INDArray gradOut, boolean inputGradient) {
     Layers.checkGradOut(this, gradOut, lastInput);
     int batch = (int) gradOut.rows();
     Buffers buf = buffers.get(batch);
@@ -243,6 +252,9 @@ public final class Conv2D implements Layer {
         .assign(gradOut.reshape('c', batch, outChannels, positions).permute(0, 2, 1));
     Gemm.gemm(buf.dT, buf.cols, weight.grad(), true, false, 1.0, 1.0);
     Kernels.addColumnSums(buf.dT, bias.grad(), buf.ones, biasGradRow());
+    if (!inputGradient) {
+      return null;
+    }
     Gemm.gemm(buf.dT, weight.value(), buf.dcols, false, false, 1.0, 0.0);
     col2im(buf.dcols, buf.dx, batch);
     return buf.dx;

@@ -109,17 +109,26 @@ public final class Sequential implements Layer {
 
   /**
    * Backward for training: adds every parameter gradient like {@link #backward} but skips dL/dx of
-   * a first Dense layer (nothing upstream needs it), and returns nothing.
+   * the first layer with parameters when it is a Dense or a Conv2D, and the backward of the
+   * parameter-free layers before it (e.g. a {@link Flatten}): nothing upstream needs them. Returns
+   * nothing.
    */
   public void backwardParams(INDArray gradOut) {
+    int first = 0;
+    while (first < layers.size() - 1 && layers.get(first).params().isEmpty()) {
+      first++;
+    }
     INDArray g = gradOut;
-    for (int i = layers.size() - 1; i >= 1; i--) {
+    for (int i = layers.size() - 1; i > first; i--) {
       g = layers.get(i).backward(g);
     }
-    if (layers.get(0) instanceof Dense first) {
-      first.backward(g, false);
+    Layer bottom = layers.get(first);
+    if (bottom instanceof Dense dense) {
+      dense.backward(g, false);
+    } else if (bottom instanceof Conv2D conv) {
+      conv.backward(g, false);
     } else {
-      layers.get(0).backward(g);
+      bottom.backward(g);
     }
   }
 

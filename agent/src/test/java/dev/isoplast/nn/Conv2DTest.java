@@ -2,6 +2,7 @@ package dev.isoplast.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -130,6 +131,22 @@ class Conv2DTest {
     INDArray rows = images.reshape(2, 72);
     assertEquals(viaImages, net.forward(rows), "a rank-4 batch and its NCHW rows give the same output");
     assertTrue(GradientCheck.worst(GradientCheck.layer(net, rows.dup(), 4)) < 1e-4);
+
+    // backwardParams (training: no dL/dx below the first conv) adds the same parameter gradients
+    INDArray r = RandomArrays.gaussian(rng, DataType.DOUBLE, 2, net.outSize());
+    net.zeroGrad();
+    net.forward(rows);
+    net.backward(r);
+    List<INDArray> full = net.params().stream().map(q -> q.grad().dup()).toList();
+    net.zeroGrad();
+    net.forward(rows);
+    net.backwardParams(r);
+    for (int i = 0; i < full.size(); i++) {
+      assertEquals(full.get(i), net.params().get(i).grad(), net.params().get(i).name());
+    }
+    c1.forward(rows);
+    assertNull(c1.backward(org.nd4j.linalg.factory.Nd4j.ones(DataType.DOUBLE, 2, c1.outSize()), false),
+        "no dL/dx asked for, none made");
   }
 
   @Test
