@@ -49,8 +49,7 @@ public final class Conv2D implements Layer {
   private final Param weight;
   private final Param bias;
   private final int[] source; // per sample: for each entry of cols, its offset in the image, or -1 in the padding
-  private INDArray biasGradRow; // a [1, out] view of bias.grad(), made again if the network's buffers moved
-  private INDArray biasGradRowOf;
+  private final RowView biasGradRow = new RowView(); // a [1, out] view of bias.grad()
   private final PerBatch<Buffers> buffers;
   private INDArray lastInput;
   private Init init;
@@ -251,21 +250,13 @@ public final class Conv2D implements Layer {
     buf.dT.reshape('c', batch, positions, outChannels)
         .assign(gradOut.reshape('c', batch, outChannels, positions).permute(0, 2, 1));
     Gemm.gemm(buf.dT, buf.cols, weight.grad(), true, false, 1.0, 1.0);
-    Kernels.addColumnSums(buf.dT, bias.grad(), buf.ones, biasGradRow());
+    Kernels.addColumnSums(buf.dT, bias.grad(), buf.ones, biasGradRow.of(bias.grad()));
     if (!inputGradient) {
       return null;
     }
     Gemm.gemm(buf.dT, weight.value(), buf.dcols, false, false, 1.0, 0.0);
     col2im(buf.dcols, buf.dx, batch);
     return buf.dx;
-  }
-
-  private INDArray biasGradRow() {
-    if (biasGradRowOf != bias.grad()) {
-      biasGradRowOf = bias.grad();
-      biasGradRow = biasGradRowOf.reshape(1, outChannels);
-    }
-    return biasGradRow;
   }
 
   /** cols[n·P + p, e] = x[n, source[p·C·k·k + e]] (0 in the padding); x must be contiguous. */

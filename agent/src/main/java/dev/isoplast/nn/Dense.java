@@ -36,8 +36,7 @@ public final class Dense implements Layer {
   private final int out;
   private final Param weight;
   private final Param bias;
-  private INDArray biasGradRow; // a [1, out] view of bias.grad(), made again if the network's buffers moved
-  private INDArray biasGradRowOf;
+  private final RowView biasGradRow = new RowView(); // a [1, out] view of bias.grad()
   private final PerBatch<Buffers> buffers;
   private final int smallAffineMax = Kernels.smallAffineMax(); // read once per layer, not per forward
   private INDArray lastInput;
@@ -90,14 +89,6 @@ public final class Dense implements Layer {
     return weight;
   }
 
-  private INDArray biasGradRow() {
-    if (biasGradRowOf != bias.grad()) {
-      biasGradRowOf = bias.grad();
-      biasGradRow = biasGradRowOf.reshape(1, out);
-    }
-    return biasGradRow;
-  }
-
   public Param bias() {
     return bias;
   }
@@ -147,7 +138,7 @@ public final class Dense implements Layer {
     Layers.checkGradOut(this, gradOut, lastInput);
     Buffers buf = buffers.get((int) gradOut.rows());
     Gemm.gemm(gradOut, lastInput, weight.grad(), true, false, 1.0, 1.0);
-    Kernels.addColumnSums(gradOut, bias.grad(), buf.ones, biasGradRow());
+    Kernels.addColumnSums(gradOut, bias.grad(), buf.ones, biasGradRow.of(bias.grad()));
     lastDelta = gradOut;
     if (!inputGradient) {
       return null;
