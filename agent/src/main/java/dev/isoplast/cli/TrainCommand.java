@@ -8,8 +8,9 @@ import dev.isoplast.runs.Learners;
 import dev.isoplast.runs.Checkpoints;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.EpisodeStats;
-import dev.isoplast.runs.Monitors;
+import dev.isoplast.runs.MonitorSpec;
 import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.RunSpec;
 import dev.isoplast.runs.StopSignal;
 import dev.isoplast.runs.Trainer;
 import dev.isoplast.sweeps.CommandLines;
@@ -108,7 +109,7 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   RunOutputOptions output;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + Trainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; see --keep-checkpoints) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + LearnerKind.RL_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; see --keep-checkpoints) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
   @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint, as if it had never stopped: its command.txt says what to run; only --checkpoint-every, --no-progress, --keep-checkpoints and the env server options (this command's own: embedded unless --env-server) may be given with it. Rows written after the checkpoint are replaced, not doubled.")
@@ -139,12 +140,7 @@ final class TrainCommand implements Callable<Integer> {
       return resume();
     }
     LearnerKind.algo(algo); // an unknown --algo is an error naming the known ones
-    if (evalEpisodes < 0 || evalEvery < 0) {
-      throw new IllegalArgumentException("--eval-episodes and --eval-every must be >= 0");
-    }
-    if (evalEvery > 0 && evalEpisodes == 0) {
-      throw new IllegalArgumentException("--eval-every needs --eval-episodes > 0");
-    }
+    RunSpec.Eval eval = new RunSpec.Eval(evalEpisodes, evalEvery);
     Scenario scenario = scenario();
     if (scenario == null && envId == null) {
       throw new IllegalArgumentException("give --env ID or --scenario NAME|FILE");
@@ -154,8 +150,7 @@ final class TrainCommand implements Callable<Integer> {
     if (steps < 1) {
       throw new IllegalArgumentException("--total-steps must be positive, got " + steps);
     }
-    Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
-        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(LearnerKind.algo(algo))), probeSize);
+    MonitorSpec monitorSpec = MonitorSpec.parse(monitors, monitorCadence, probeSize, LearnerKind.algo(algo));
     Map<String, Object> user = ConfigOverrides.load(configFile, sets);
     shorthand(user, "optimizer", optimizerName);
     shorthand(user, "iso_coef", isoCoef);
@@ -171,8 +166,7 @@ final class TrainCommand implements Callable<Integer> {
     StopSignal.install();
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
       AgentConfig config = Trainer.configFor(c.servers(), env, algo, overrides);
-      Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
-          freshReference, monitorSpec, method);
+      RunSpec.Rl job = new RunSpec.Rl(env, config, seed, steps, eval, scenario, freshReference, monitorSpec, method);
       Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job,
           output.options(checkpointEvery, resumeFrom));
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",

@@ -70,7 +70,7 @@ final class RunEngine {
      * The monitors {@code spec} asks for on {@code learner}, logging to {@code sink}, as they were at
      * the resumed checkpoint (its {@code monitors} entry); null when none are asked for.
      */
-    Monitors monitors(Learner learner, Trainer.MonitorSpec spec, long seed, MetricSink sink) {
+    Monitors monitors(Learner learner, MonitorSpec spec, long seed, MetricSink sink) {
       if (spec.kinds().isEmpty()) {
         return null;
       }
