@@ -130,11 +130,7 @@ final class ContinualCommand implements Callable<Integer> {
 
   /** {@code --resume RUN_DIR}: the job again from config.yaml, continued from the newest whole checkpoint. */
   private int resume() {
-    if (task != null || method != null || numTasks != null || net != null || configFile != null || !sets.isEmpty()
-        || runDir != null || mnistDir != null || cifarDir != null) {
-      throw new IllegalArgumentException("--resume takes the run's own settings from its config.yaml: give only "
-          + "--checkpoint-every, --no-progress and --keep-checkpoints with it");
-    }
+    RunOutputOptions.checkResumeOptions(commandSpec);
     RunDirectory run = RunDirectory.existing(resume);
     Map<String, Object> cfg = run.readConfig();
     if (!(cfg.get("task") instanceof String) || !(cfg.get("supervised") instanceof Map<?, ?>)) {

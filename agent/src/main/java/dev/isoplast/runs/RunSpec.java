@@ -5,6 +5,7 @@ import dev.isoplast.config.LearnerKind;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.TaskSequence;
 import dev.isoplast.continual.Tasks;
+import dev.isoplast.envs.remote.EnvServerPool;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
 import java.nio.file.Path;
@@ -125,6 +126,11 @@ public sealed interface RunSpec permits RunSpec.Rl, RunSpec.Supervised {
       m.put("env", envId);
       m.put("seed", seed);
       m.put("total_steps", totalSteps);
+      Map<String, Object> ev = new LinkedHashMap<>();
+      ev.put("episodes", eval.episodes());
+      ev.put("every", eval.every());
+      m.put("eval", ev);
+      m.put("monitors", monitors.toMap());
       m.put("env_server", server);
       putCreated(m);
       if (scenario != null) {
@@ -139,6 +145,10 @@ public sealed interface RunSpec permits RunSpec.Rl, RunSpec.Supervised {
       s.put("name", scenario.name());
       s.put("source", scenario.source());
       s.put("fresh_reference", freshReference);
+      // what --phase-steps and --repeat make of the source again: the common phase length, the cycles
+      List<Long> lengths = scenario.phases().stream().map(Scenario.PhaseSpec::steps).distinct().toList();
+      s.put("phase_steps", lengths.size() == 1 ? lengths.get(0) : null);
+      s.put("repeat", scenario.repeat());
       List<Map<String, Object>> phases = new ArrayList<>();
       for (ScenarioPlan.Phase p : plan.phases()) {
         Map<String, Object> pm = new LinkedHashMap<>();
@@ -156,6 +166,55 @@ public sealed interface RunSpec permits RunSpec.Rl, RunSpec.Supervised {
       }
       s.put("phases", phases);
       return s;
+    }
+
+    /**
+     * Whether {@code config} (an RL run's config.yaml) holds the whole spec: those written before it
+     * did lack the evaluation, the monitors and the scenario's phase length and cycles, and resume
+     * from their command.txt.
+     */
+    public static boolean complete(Map<String, Object> config) {
+      return config.containsKey("eval") && config.containsKey("monitors")
+          && (!(config.get("scenario") instanceof Map<?, ?> s) || s.containsKey("repeat"));
+    }
+
+    /**
+     * The spec {@code config} (a {@link #complete} config.yaml) holds: the agent's section resolved
+     * again as every key of it set ({@link Trainer#configFor}), the scenario loaded again from its
+     * source with its phase length and cycles. A scenario whose phases come out otherwise than the
+     * run's (its file changed since) is an error.
+     */
+    @SuppressWarnings("unchecked")
+    public static Rl fromConfig(Map<String, Object> config, EnvServerPool servers) {
+      String algo = String.valueOf(config.get("algo"));
+      String env = String.valueOf(config.get("env"));
+      LearnerKind kind = LearnerKind.algo(algo);
+      if (!(config.get(algo) instanceof Map<?, ?> section)) {
+        throw new IllegalArgumentException("config.yaml has no '" + algo + "' section");
+      }
+      Scenario scenario = null;
+      boolean fresh = false;
+      if (config.get("scenario") instanceof Map<?, ?> s) {
+        scenario = Scenario.load(String.valueOf(s.get("source")));
+        if (s.get("phase_steps") instanceof Number n) {
+          scenario = scenario.withPhaseSteps(n.longValue());
+        }
+        scenario = scenario.withRepeat(((Number) s.get("repeat")).intValue());
+        fresh = Boolean.TRUE.equals(s.get("fresh_reference"));
+      }
+      Map<?, ?> ev = (Map<?, ?>) config.get("eval");
+      Rl spec = new Rl(env, Trainer.configFor(servers, env, algo, (Map<String, Object>) section),
+          number(config, "seed").longValue(), number(config, "total_steps").longValue(),
+          new Eval(((Number) ev.get("episodes")).intValue(), ((Number) ev.get("every")).longValue()), scenario, fresh,
+          MonitorSpec.fromMap((Map<?, ?>) config.get("monitors"), kind), (String) config.get("method"));
+      if (scenario != null) {
+        Object now = RunDirectory.readBack(spec.scenarioEntry(Trainer.plan(servers, spec)).get("phases"));
+        if (!now.equals(((Map<?, ?>) config.get("scenario")).get("phases"))) {
+          throw new IllegalArgumentException("scenario " + scenario.source() + " no longer gives the phases in "
+              + "config.yaml (has its file changed since the run started?)");
+        }
+      }
+      return spec;
     }
   }
 
