@@ -91,16 +91,6 @@ public final class Trainer {
     if (resumed != null && !resumed.getString("kind").equals("train")) {
       throw new IllegalArgumentException("the checkpoint " + options.resume().file() + " is not an RL run's");
     }
-    if (resumed != null && resumed.getBoolean("trained")) {
-      // training had ended: its summary comes back (summary.json may be gone), then what is left
-      Map<String, Object> summary = RunDirectory.fromJson(resumed.getString("summary"),
-          new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
-          "the checkpoint's summary");
-      run.writeSummary(summary);
-      finish(servers, run, job, plan, summary);
-      options.checkpoints(run).completed();
-      return summary;
-    }
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("env", job.envId());
     summary.put("algo", job.algo());
@@ -110,7 +100,8 @@ public final class Trainer {
       summary.put("scenario", job.scenario().name());
     }
     ServerRestartEvents restarts = new ServerRestartEvents();
-    Agent agent = build(servers, job, restarts);
+    // a run whose training had ended (a checkpoint taken after it) needs no agent: only the fresh references are left
+    Agent agent = resumed != null && resumed.getBoolean("trained") ? null : build(servers, job, restarts);
     return RunEngine.run(run, options, "train", job.toConfig(server, plan), summary,
         new RlLearning(servers, run, job, plan, agent, restarts));
   }
@@ -266,14 +257,37 @@ public final class Trainer {
     }
 
     @Override
+    public Map<String, Object> trainedSummary(Snapshot resumed) {
+      return !resumed.getBoolean("trained") ? null : RunDirectory.fromJson(resumed.getString("summary"),
+          new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
+          "the checkpoint's summary");
+    }
+
+    /** The fresh references, if the job asks for them. */
+    @Override
     public void afterTraining(Map<String, Object> summary) {
-      finish(servers, run, job, plan, summary);
+      if (job.freshReference() && plan != null) {
+        try {
+          freshReference(servers, run, job, plan, summary);
+        } catch (RunCheckpointer.Stopped stopped) {
+          throw stopped;
+        } catch (RuntimeException ex) {
+          throw new IllegalStateException("fresh reference: " + ex.getMessage(), ex);
+        }
+      }
+    }
+
+    @Override
+    public String afterTrainingName() {
+      return "the fresh references";
     }
 
     @Override
     public void close() {
       try {
-        agent.env().close();
+        if (agent != null) {
+          agent.env().close();
+        }
       } finally {
         if (progress != null) {
           progress.close();
@@ -294,32 +308,6 @@ public final class Trainer {
       }
     }
   };
-
-  /** The fresh references if the job asks for them, then the final summary. */
-  private static Map<String, Object> finish(EnvServerPool servers, RunDirectory run, RunSpec.Rl job, ScenarioPlan plan,
-      Map<String, Object> summary) {
-    if (job.freshReference() && plan != null) {
-      try {
-        freshReference(servers, run, job, plan, summary);
-      } catch (RunCheckpointer.Stopped stopped) {
-        // the continual run's end checkpoint holds its summary: a resumed run trains the fresh references again
-        String how = "during the fresh references; continue with: isoplast train --resume " + run.path();
-        summary.put("status", "stopped");
-        summary.put("error", "stopped on request " + how);
-        run.writeSummary(summary);
-        throw new RunStoppedException("stopped " + how);
-      } catch (RuntimeException ex) {
-        summary.put("status", "failed");
-        summary.put("error", "fresh reference: " + ex.getMessage());
-        run.writeSummary(summary);
-        throw new IllegalStateException("fresh reference: " + ex.getMessage() + " (run directory " + run.path()
-            + " keeps the continual run's metrics)", ex);
-      }
-      summary.put("status", "completed");
-      run.writeSummary(summary);
-    }
-    return summary;
-  }
 
   /**
    * For each phase, a fresh learner (same configuration and seed, so the same initial network as
