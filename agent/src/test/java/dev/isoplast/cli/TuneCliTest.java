@@ -139,6 +139,14 @@ class TuneCliTest {
     CliTest.Run export = CliTest.run("report", dir.toString(), "--export", out.toString());
     assertEquals(0, export.code(), export.err());
     assertTrue(export.out().contains("exported 6 runs of 6 cells"), export.out());
+    try (var cells = Files.list(out.resolve("heldout"))) {
+      List<Path> exported = cells.filter(Files::isDirectory).toList();
+      assertFalse(exported.isEmpty());
+      for (Path cell : exported) { // the file each command.txt names goes along
+        assertEquals(Files.readString(dir.resolve("heldout").resolve(cell.getFileName()).resolve("cell.yaml")),
+            Files.readString(cell.resolve("cell.yaml")), cell.toString());
+      }
+    }
     assertEquals(0, CliTest.run("report", out.toString()).code());
     String again2 = Files.readString(out.resolve("report.html"));
     assertEquals(section(page), section(again2));
