@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.runs.RunDirectory;
-import dev.isoplast.runs.RunOptions;
+import dev.isoplast.runs.RunSpec;
 import dev.isoplast.runs.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,7 +86,7 @@ final class BenchSoakCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
       AgentConfig config = Trainer.configFor(c.servers(), "CartPole-v1", "ppo", Map.of());
-      Trainer.Job job = Trainer.Job.single("CartPole-v1", config, seed, totalSteps, new Trainer.Eval(0, 0), null);
+      RunSpec.Rl job = RunSpec.Rl.single("CartPole-v1", config, seed, totalSteps, new RunSpec.Eval(0, 0), null);
       AtomicBoolean done = new AtomicBoolean();
       Thread sampler = new Thread(() -> {
         while (!done.get()) {
@@ -104,8 +104,7 @@ final class BenchSoakCommand implements Callable<Integer> {
       sampler.setDaemon(true);
       sampler.start();
       try {
-        summary = Trainer.run(c.servers(), c.serverName(), run, job, RunOptions.fresh(false,
-            Trainer.DEFAULT_CHECKPOINT_EVERY));
+        summary = Trainer.run(c.servers(), c.serverName(), run, job, false);
       } finally {
         done.set(true);
         sampler.interrupt();

@@ -7,10 +7,10 @@ import dev.isoplast.continual.Tasks;
 import dev.isoplast.plasticity.Methods;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.ContinualTrainer;
-import dev.isoplast.runs.Monitors;
+import dev.isoplast.runs.MonitorSpec;
 import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.RunSpec;
 import dev.isoplast.runs.StopSignal;
-import dev.isoplast.runs.Trainer;
 import dev.isoplast.sweeps.CommandLines;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -83,7 +83,7 @@ final class ContinualCommand implements Callable<Integer> {
   @Mixin
   RunOutputOptions output;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + ContinualTrainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; see --keep-checkpoints) at the first task end after every N examples, at the end, and on Ctrl-C or SIGTERM (at the end of the task in progress, which then stops the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + LearnerKind.SUPERVISED_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory; see --keep-checkpoints) at the first task end after every N examples, at the end, and on Ctrl-C or SIGTERM (at the end of the task in progress, which then stops the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
   @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint (its config.yaml says what to run; no other option but --checkpoint-every, --no-progress and --keep-checkpoints applies). The rows written after the checkpoint are replaced, not doubled.")
@@ -112,17 +112,12 @@ final class ContinualCommand implements Callable<Integer> {
     Keys keys = keys(task, method, ConfigOverrides.load(configFile, sets));
     Map<String, Object> learnerKeys = keys.learner();
     Map<String, Object> taskOverrides = keys.task();
-    Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
-        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(LearnerKind.SUPERVISED)), probeSize);
+    MonitorSpec monitorSpec = MonitorSpec.parse(monitors, monitorCadence, probeSize, LearnerKind.SUPERVISED);
     Tasks.Resolved resolved = Tasks.resolve(task, net, taskOverrides, mnistDir, cifarDir, seed);
     SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), learnerKeys);
     int n = numTasks != null ? numTasks : Tasks.defaultTasks(task);
-    Map<String, Object> origin = new LinkedHashMap<>();
-    origin.put("net", net);
-    origin.put("mnist_dir", mnistDir);
-    origin.put("cifar_dir", cifarDir);
-    ContinualTrainer.Job job = new ContinualTrainer.Job(resolved.tasks(), resolved.taskConfig(), config, seed, n,
-        monitorSpec, method, origin);
+    RunSpec.Supervised job = new RunSpec.Supervised(resolved.tasks(), resolved.taskConfig(), config, seed, n,
+        monitorSpec, method, RunSpec.Supervised.origin(net, mnistDir, cifarDir));
     RunDirectory run = RunDirectory.create(runDir != null ? runDir
         : Path.of("runs", task + "__" + seed + "__" + System.currentTimeMillis() / 1000));
     run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
@@ -135,18 +130,14 @@ final class ContinualCommand implements Callable<Integer> {
 
   /** {@code --resume RUN_DIR}: the job again from config.yaml, continued from the newest whole checkpoint. */
   private int resume() {
-    if (task != null || method != null || numTasks != null || net != null || configFile != null || !sets.isEmpty()
-        || runDir != null || mnistDir != null || cifarDir != null) {
-      throw new IllegalArgumentException("--resume takes the run's own settings from its config.yaml: give only "
-          + "--checkpoint-every, --no-progress and --keep-checkpoints with it");
-    }
+    RunOutputOptions.checkResumeOptions(commandSpec);
     RunDirectory run = RunDirectory.existing(resume);
     Map<String, Object> cfg = run.readConfig();
-    if (!(cfg.get("task") instanceof String name) || !(cfg.get("supervised") instanceof Map<?, ?> learner)) {
+    if (!(cfg.get("task") instanceof String) || !(cfg.get("supervised") instanceof Map<?, ?>)) {
       throw new IllegalArgumentException("--resume " + resume + ": not a run of isoplast continual (its config.yaml "
           + "has no task); RL runs resume with isoplast train --resume");
     }
-    ContinualTrainer.Job job = jobFrom(name, cfg);
+    RunSpec.Supervised job = RunSpec.Supervised.fromConfig(cfg);
     dev.isoplast.runs.Checkpoints.Loaded ckpt = new dev.isoplast.runs.Checkpoints(run.path()).toResume(resume);
     if (ckpt.state().getLong("next_task") >= job.numTasks()) {
       System.out.println("the run in " + run.path() + " is complete (its last checkpoint is at its end)");
@@ -159,37 +150,6 @@ final class ContinualCommand implements Callable<Integer> {
         output.options(checkpointEvery, ckpt));
     print(summary, job.tasks().regression(), run);
     return 0;
-  }
-
-  /** The job a run's config.yaml describes (as the command that started it resolved it). */
-  @SuppressWarnings("unchecked")
-  static ContinualTrainer.Job jobFrom(String name, Map<String, Object> cfg) {
-    Map<String, Object> taskConfig = (Map<String, Object>) cfg.getOrDefault("task_config", Map.of());
-    String netName = (String) cfg.get("net");
-    Path mnist = cfg.get("mnist_dir") == null ? null : Path.of(String.valueOf(cfg.get("mnist_dir")));
-    Path cifar = cfg.get("cifar_dir") == null ? null : Path.of(String.valueOf(cfg.get("cifar_dir")));
-    long runSeed = ((Number) cfg.get("seed")).longValue();
-    Tasks.Resolved resolved = Tasks.resolve(name, netName, taskConfig, mnist, cifar, runSeed);
-    SupervisedConfig config = SupervisedConfig.fromMap(resolved.learner(), (Map<String, Object>) cfg.get("supervised"));
-    Map<String, Object> mon = (Map<String, Object>) cfg.get("monitors");
-    java.util.Map<Monitors.Kind, Integer> cadence = Monitors.parseCadence(null, Monitors.defaultCadence(LearnerKind.SUPERVISED));
-    java.util.Set<Monitors.Kind> kinds = Monitors.parse("none");
-    int probe = 256;
-    if (mon != null) {
-      kinds = Monitors.parse(String.join(",", (List<String>) mon.get("kinds")));
-      StringBuilder c = new StringBuilder();
-      ((Map<String, Object>) mon.get("cadence")).forEach((k, v) -> c.append(c.length() == 0 ? "" : ",").append(k)
-          .append('=').append(v));
-      cadence = Monitors.parseCadence(c.toString(), cadence);
-      probe = ((Number) mon.get("probe_size")).intValue();
-    }
-    Map<String, Object> origin = new LinkedHashMap<>();
-    origin.put("net", netName);
-    origin.put("mnist_dir", mnist);
-    origin.put("cifar_dir", cifar);
-    return new ContinualTrainer.Job(resolved.tasks(), resolved.taskConfig(), config, runSeed,
-        ((Number) cfg.get("num_tasks")).intValue(), new Trainer.MonitorSpec(kinds, cadence, probe),
-        (String) cfg.get("method"), origin);
   }
 
   private void print(Map<String, Object> summary, boolean regression, RunDirectory run) {

@@ -24,6 +24,27 @@ final class RunOutputOptions {
           + "completed, its final one (for a later --resume of a longer run), or none with 0. Default: ${DEFAULT-VALUE}.")
   int keepCheckpoints;
 
+  /**
+   * Refuses every option of {@code command} but {@code --resume}, {@code --checkpoint-every},
+   * {@link #NAMES} and the options of its mixin {@code server} if it has one: a resumed run takes
+   * its settings from its config.yaml.
+   */
+  static void checkResumeOptions(picocli.CommandLine.Model.CommandSpec command) {
+    java.util.Set<String> allowed = new java.util.HashSet<>(java.util.List.of("--resume", "--checkpoint-every"));
+    allowed.addAll(NAMES);
+    picocli.CommandLine.Model.CommandSpec server = command.mixins().get("server");
+    if (server != null) {
+      server.options().forEach(o -> allowed.add(o.longestName()));
+    }
+    for (picocli.CommandLine.Model.OptionSpec o : command.commandLine().getParseResult().matchedOptions()) {
+      if (!allowed.contains(o.longestName())) {
+        throw new IllegalArgumentException("--resume takes the run's settings from its config.yaml: " + o.longestName()
+            + " cannot be given with it (only --checkpoint-every, --no-progress, --keep-checkpoints"
+            + (server != null ? " and the env server options)" : ")"));
+      }
+    }
+  }
+
   /** The run options with {@code checkpointEvery} and, for a resumed run, its checkpoint. */
   RunOptions options(long checkpointEvery, dev.isoplast.runs.Checkpoints.Loaded resume) {
     return new RunOptions(!noProgress, checkpointEvery, keepCheckpoints, resume);

@@ -1,15 +1,16 @@
 package dev.isoplast.cli;
 
 import dev.isoplast.config.LearnerKind;
-import dev.isoplast.agents.AgentConfig;
+import dev.isoplast.envs.remote.EnvServerPool;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
 import dev.isoplast.runs.Learners;
 import dev.isoplast.runs.Checkpoints;
 import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.EpisodeStats;
-import dev.isoplast.runs.Monitors;
+import dev.isoplast.runs.MonitorSpec;
 import dev.isoplast.runs.RunDirectory;
+import dev.isoplast.runs.RunSpec;
 import dev.isoplast.runs.StopSignal;
 import dev.isoplast.runs.Trainer;
 import dev.isoplast.sweeps.CommandLines;
@@ -108,10 +109,10 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   RunOutputOptions output;
 
-  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + Trainer.DEFAULT_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; see --keep-checkpoints) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + LearnerKind.RL_CHECKPOINT_EVERY, description = "Write a checkpoint (checkpoints/ in the run directory: agent, optimizer, interventions, random streams, replay buffer, the env server's env state, scenario position; see --keep-checkpoints) at the first safe point after every N env steps, at the end of training, and on Ctrl-C or SIGTERM (which then stop the run; a second Ctrl-C quits at once); 0 = only at the end and on a stop. Default: ${DEFAULT-VALUE}.")
   long checkpointEvery;
 
-  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint, as if it had never stopped: its command.txt says what to run; only --checkpoint-every, --no-progress, --keep-checkpoints and the env server options (this command's own: embedded unless --env-server) may be given with it. Rows written after the checkpoint are replaced, not doubled.")
+  @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint, as if it had never stopped: its config.yaml says what to run (or, for runs made before it held the whole spec, its command.txt); only --checkpoint-every, --no-progress, --keep-checkpoints and the env server options (this command's own: embedded unless --env-server) may be given with it. Rows written after the checkpoint are replaced, not doubled.")
   Path resume;
 
   /** The checkpoint a resumed run continues from (set by {@link #resume()} on the re-parsed original command). */
@@ -139,12 +140,7 @@ final class TrainCommand implements Callable<Integer> {
       return resume();
     }
     LearnerKind.algo(algo); // an unknown --algo is an error naming the known ones
-    if (evalEpisodes < 0 || evalEvery < 0) {
-      throw new IllegalArgumentException("--eval-episodes and --eval-every must be >= 0");
-    }
-    if (evalEvery > 0 && evalEpisodes == 0) {
-      throw new IllegalArgumentException("--eval-every needs --eval-episodes > 0");
-    }
+    RunSpec.Eval eval = new RunSpec.Eval(evalEpisodes, evalEvery);
     Scenario scenario = scenario();
     if (scenario == null && envId == null) {
       throw new IllegalArgumentException("give --env ID or --scenario NAME|FILE");
@@ -154,8 +150,7 @@ final class TrainCommand implements Callable<Integer> {
     if (steps < 1) {
       throw new IllegalArgumentException("--total-steps must be positive, got " + steps);
     }
-    Trainer.MonitorSpec monitorSpec = new Trainer.MonitorSpec(Monitors.parse(monitors),
-        Monitors.parseCadence(monitorCadence, Monitors.defaultCadence(LearnerKind.algo(algo))), probeSize);
+    MonitorSpec monitorSpec = MonitorSpec.parse(monitors, monitorCadence, probeSize, LearnerKind.algo(algo));
     Map<String, Object> user = ConfigOverrides.load(configFile, sets);
     shorthand(user, "optimizer", optimizerName);
     shorthand(user, "iso_coef", isoCoef);
@@ -168,15 +163,24 @@ final class TrainCommand implements Callable<Integer> {
     } else {
       run = RunDirectory.existing(runDir);
     }
+    return train(run, servers -> new RunSpec.Rl(env, Trainer.configFor(servers, env, algo, overrides), seed, steps, eval,
+        scenario, freshReference, monitorSpec, method), resumeFrom);
+  }
+
+  /**
+   * Trains the spec {@code resolve} makes once the env servers are there (the agent's defaults
+   * depend on the env's action space) into {@code run}, from {@code resumeFrom} if not null, and
+   * prints its summary.
+   */
+  private int train(RunDirectory run, java.util.function.Function<EnvServerPool, RunSpec.Rl> resolve,
+      Checkpoints.Loaded resumeFrom) {
     StopSignal.install();
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
-      AgentConfig config = Trainer.configFor(c.servers(), env, algo, overrides);
-      Trainer.Job job = new Trainer.Job(env, config, seed, steps, new Trainer.Eval(evalEpisodes, evalEvery), scenario,
-          freshReference, monitorSpec, method);
+      RunSpec.Rl job = resolve.apply(c.servers());
       Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job,
           output.options(checkpointEvery, resumeFrom));
       System.out.printf("%s %s seed %d: final mean return %.2f (last %d episodes), %d steps, %s steps/s, %s s%n",
-          env, algo, seed, ((Number) summary.get("final_mean_return")).doubleValue(),
+          job.envId(), job.algo(), job.seed(), ((Number) summary.get("final_mean_return")).doubleValue(),
           Math.min(EpisodeStats.FINAL_WINDOW, ((Number) summary.get("episodes")).intValue()),
           ((Number) summary.get("total_steps")).longValue(), summary.get("sps"), summary.get("wall_s"));
       if (summary.get("eval_mean_return") instanceof Number ev) {
@@ -193,24 +197,32 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /**
-   * {@code --resume RUN_DIR}: the run's own command line (command.txt) parsed again, continued from
-   * the newest whole checkpoint with this command's --checkpoint-every, output options and env server.
+   * {@code --resume RUN_DIR}: the run's spec read back from its config.yaml ({@link RunSpec.Rl#fromConfig}),
+   * continued from the newest whole checkpoint with this command's --checkpoint-every, output
+   * options and env server. A run whose config.yaml predates the whole spec ({@link
+   * RunSpec.Rl#complete}) has its command line (command.txt) parsed again instead.
    */
   private int resume() throws Exception {
-    java.util.Set<String> allowed = new java.util.HashSet<>(List.of("--resume", "--checkpoint-every"));
-    allowed.addAll(RunOutputOptions.NAMES);
-    commandSpec.mixins().get("server").options().forEach(o -> allowed.add(o.longestName()));
-    for (picocli.CommandLine.Model.OptionSpec o : commandSpec.commandLine().getParseResult().matchedOptions()) {
-      if (!allowed.contains(o.longestName())) {
-        throw new IllegalArgumentException("--resume takes the run's settings from its command.txt: " + o.longestName()
-            + " cannot be given with it (only --checkpoint-every, --no-progress, --keep-checkpoints and the env server "
-            + "options)");
-      }
-    }
+    RunOutputOptions.checkResumeOptions(commandSpec);
     RunDirectory dir = RunDirectory.existing(resume);
+    Map<String, Object> config = dir.readConfig();
+    if (config.containsKey("task") || config.containsKey("supervised")) {
+      throw new IllegalArgumentException("--resume " + resume + ": not a run of isoplast train (its config.yaml names "
+          + "a task); supervised runs resume with isoplast continual --resume");
+    }
+    if (!RunSpec.Rl.complete(config)) {
+      return resumeFromCommand(dir);
+    }
+    Checkpoints.Loaded ckpt = new Checkpoints(dir.path()).toResume(resume);
+    return train(dir, servers -> RunSpec.Rl.fromConfig(config, servers), ckpt);
+  }
+
+  /** {@link #resume} of a run whose config.yaml lacks part of its spec: its command.txt parsed again. */
+  private int resumeFromCommand(RunDirectory dir) throws Exception {
     Path commandFile = dir.file("command.txt");
     if (!java.nio.file.Files.isRegularFile(commandFile)) {
-      throw new IllegalArgumentException("--resume " + resume + ": no command.txt there to say what the run was");
+      throw new IllegalArgumentException("--resume " + resume + ": its config.yaml predates the whole run spec, and "
+          + "there is no command.txt to say what the run was");
     }
     List<String> original = CommandLines.split(java.nio.file.Files.readString(commandFile).trim());
     if (original.size() < 2 || !original.get(0).equals("isoplast") || !original.get(1).equals("train")) {
@@ -219,6 +231,7 @@ final class TrainCommand implements Callable<Integer> {
           + "isoplast continual --resume");
     }
     Checkpoints.Loaded ckpt = new Checkpoints(dir.path()).toResume(resume);
+    System.err.println("resuming from command.txt: " + dir.file("config.yaml") + " predates the whole run spec");
     TrainCommand again = new TrainCommand();
     picocli.CommandLine cl = new picocli.CommandLine(again);
     cl.parseArgs(original.subList(2, original.size()).toArray(new String[0]));

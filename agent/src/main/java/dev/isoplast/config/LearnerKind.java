@@ -14,6 +14,20 @@ public enum LearnerKind {
   DQN,
   SUPERVISED;
 
+  /** Env steps between an RL run's checkpoints by default ({@code train --checkpoint-every}). */
+  public static final long RL_CHECKPOINT_EVERY = 50_000;
+
+  /** Examples between a supervised run's checkpoints by default ({@code continual --checkpoint-every}). */
+  public static final long SUPERVISED_CHECKPOINT_EVERY = 100_000;
+
+  /**
+   * Steps between checkpoints by default, in the unit the kind's runs count ({@code global_step}):
+   * env steps for the RL agents, examples for the supervised learner.
+   */
+  public long defaultCheckpointEvery() {
+    return rl() ? RL_CHECKPOINT_EVERY : SUPERVISED_CHECKPOINT_EVERY;
+  }
+
   /** {@code ppo}, {@code dqn}, {@code supervised}. */
   public String configName() {
     return name().toLowerCase(Locale.ROOT);

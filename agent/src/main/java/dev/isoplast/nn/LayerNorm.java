@@ -1,9 +1,10 @@
 package dev.isoplast.nn;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -15,8 +16,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Backward, with {@code g = dL/dy}: {@code dγ += Σ_b g ⊙ x̂}, {@code dβ += Σ_b g}, and with
  * {@code ĝ = g ⊙ γ}: {@code dL/dx = (ĝ − mean_j ĝ − x̂ ⊙ mean_j(ĝ ⊙ x̂)) / √(σ² + ε)} (the
  * chain rule through μ and σ, as Ioffe &amp; Szegedy 2015 give it for batch normalisation, here
- * over the features of a row instead of the batch). Row means and batch sums are gemms against a
- * preallocated vector; every buffer is made once per batch size.
+ * over the features of a row instead of the batch). Both are Java passes over the arrays' memory,
+ * row by row, with the row statistics (μ, σ², mean_j ĝ, mean_j ĝ ⊙ x̂) and the batch sums of dγ, dβ
+ * accumulated in double whatever the dtype; every buffer is made once per batch size. (The ND4J
+ * form before, broadcast ops and gemms against a vector of ones, cost ~4 ms per step for two
+ * 16 × 100 LayerNorms, ~15 broadcast ops of 100–300 µs each: docs/performance.md.)
  */
 public final class LayerNorm implements Layer {
 
@@ -33,12 +37,27 @@ public final class LayerNorm implements Layer {
   private INDArray gainGradRow;
   private INDArray biasGradRow;
   private INDArray rowsOf; // gain.value() when the rows were made
-  private final INDArray meanWeights;
+  private final DataType dataType;
   private final PerBatch<Buffers> buffers;
+  private final double[] sumG; // Σ_b g_j and Σ_b g_j x̂_j of a backward, per feature
+  private final double[] sumGx;
   private INDArray lastInput;
 
-  private record Buffers(INDArray xhat, INDArray y, INDArray tmp, INDArray dx, INDArray rowMean,
-      INDArray rowMean2, INDArray rstd, INDArray ones) {}
+  private static final class Buffers {
+    final INDArray xhat;
+    final INDArray y;
+    final INDArray dx;
+    final double[] rstd; // 1/√(σ² + ε) per row
+    final ContiguousCopy input = new ContiguousCopy();
+    final ContiguousCopy grad = new ContiguousCopy();
+
+    Buffers(DataType type, int rows, int size) {
+      xhat = Nd4j.zeros(type, rows, size);
+      y = Nd4j.zeros(type, rows, size);
+      dx = Nd4j.zeros(type, rows, size);
+      rstd = new double[rows];
+    }
+  }
 
   public LayerNorm(String name, int size, DataType dataType) {
     if (size <= 0) {
@@ -49,13 +68,12 @@ public final class LayerNorm implements Layer {
     }
     this.name = name;
     this.size = size;
+    this.dataType = dataType;
     this.gain = new Param(name + ".gamma", Param.Role.NORM_GAIN, false, Nd4j.ones(dataType, size));
     this.bias = new Param(name + ".beta", Param.Role.NORM_BIAS, false, Nd4j.zeros(dataType, size));
-    this.meanWeights = Nd4j.zeros(dataType, size, 1).addi(1.0 / size);
-    this.buffers = new PerBatch<>(b -> new Buffers(
-        Nd4j.zeros(dataType, b, size), Nd4j.zeros(dataType, b, size), Nd4j.zeros(dataType, b, size),
-        Nd4j.zeros(dataType, b, size), Nd4j.zeros(dataType, b, 1), Nd4j.zeros(dataType, b, 1),
-        Nd4j.zeros(dataType, b, 1), Nd4j.ones(dataType, 1, b)));
+    this.buffers = new PerBatch<>(b -> new Buffers(dataType, b, size));
+    this.sumG = new double[size];
+    this.sumGx = new double[size];
   }
 
   @Override
@@ -88,18 +106,34 @@ public final class LayerNorm implements Layer {
 
   @Override
   public INDArray forward(INDArray x) {
-    Layers.checkInput(this, x, gain.value().dataType());
+    Layers.checkInput(this, x, dataType);
     rows();
-    Buffers buf = buffers.get((int) x.rows());
-    INDArray xhat = buf.xhat.assign(x);
-    Gemm.gemm(x, meanWeights, buf.rowMean, false, false, 1.0, 0.0);
-    xhat.subiColumnVector(buf.rowMean);
-    xhat.mul(xhat, buf.tmp);
-    Gemm.gemm(buf.tmp, meanWeights, buf.rstd, false, false, 1.0, 0.0);
-    buf.rstd.addi(EPS);
-    Nd4j.exec(new RSqrt(buf.rstd, buf.rstd));
-    xhat.muliColumnVector(buf.rstd);
-    buf.y.assign(xhat).muliRowVector(gainRow).addiRowVector(biasRow);
+    int batch = (int) x.rows();
+    Buffers buf = buffers.get(batch);
+    Host in = new Host(buf.input.of(x, dataType));
+    Host xhat = new Host(buf.xhat);
+    Host y = new Host(buf.y);
+    Host gamma = new Host(gainRow);
+    Host beta = new Host(biasRow);
+    for (int b = 0; b < batch; b++) {
+      int base = b * size;
+      double sum = 0;
+      for (int j = 0; j < size; j++) {
+        sum += in.get(base + j);
+      }
+      double mean = sum / size;
+      double squares = 0;
+      for (int j = 0; j < size; j++) {
+        double d = in.get(base + j) - mean;
+        squares += d * d;
+      }
+      double rstd = 1 / Math.sqrt(squares / size + EPS);
+      buf.rstd[b] = rstd;
+      for (int j = 0; j < size; j++) {
+        xhat.set(base + j, (in.get(base + j) - mean) * rstd);
+        y.set(base + j, gamma.get(j) * xhat.get(base + j) + beta.get(j));
+      }
+    }
     lastInput = x;
     return buf.y;
   }
@@ -108,17 +142,65 @@ public final class LayerNorm implements Layer {
   public INDArray backward(INDArray gradOut) {
     Layers.checkGradOut(this, gradOut, lastInput);
     rows();
-    Buffers buf = buffers.get((int) gradOut.rows());
-    Gemm.gemm(buf.ones, gradOut, biasGradRow, false, false, 1.0, 1.0);
-    gradOut.mul(buf.xhat, buf.tmp);
-    Gemm.gemm(buf.ones, buf.tmp, gainGradRow, false, false, 1.0, 1.0);
-    INDArray dx = buf.dx.assign(gradOut).muliRowVector(gainRow);
-    Gemm.gemm(dx, meanWeights, buf.rowMean, false, false, 1.0, 0.0);
-    dx.mul(buf.xhat, buf.tmp);
-    Gemm.gemm(buf.tmp, meanWeights, buf.rowMean2, false, false, 1.0, 0.0);
-    buf.tmp.assign(buf.xhat).muliColumnVector(buf.rowMean2);
-    dx.subiColumnVector(buf.rowMean).subi(buf.tmp).muliColumnVector(buf.rstd);
-    return dx;
+    int batch = (int) gradOut.rows();
+    Buffers buf = buffers.get(batch);
+    Host g = new Host(buf.grad.of(gradOut, dataType));
+    Host xhat = new Host(buf.xhat);
+    Host gamma = new Host(gainRow);
+    Host dx = new Host(buf.dx);
+    java.util.Arrays.fill(sumG, 0);
+    java.util.Arrays.fill(sumGx, 0);
+    for (int b = 0; b < batch; b++) {
+      int base = b * size;
+      double meanGh = 0;
+      double meanGhXhat = 0;
+      for (int j = 0; j < size; j++) {
+        double gj = g.get(base + j);
+        double xj = xhat.get(base + j);
+        sumG[j] += gj;
+        sumGx[j] += gj * xj;
+        double gh = gj * gamma.get(j);
+        meanGh += gh;
+        meanGhXhat += gh * xj;
+      }
+      meanGh /= size;
+      meanGhXhat /= size;
+      double rstd = buf.rstd[b];
+      for (int j = 0; j < size; j++) {
+        double gh = g.get(base + j) * gamma.get(j);
+        dx.set(base + j, (gh - meanGh - xhat.get(base + j) * meanGhXhat) * rstd);
+      }
+    }
+    Host dGamma = new Host(gainGradRow);
+    Host dBeta = new Host(biasGradRow);
+    for (int j = 0; j < size; j++) {
+      dGamma.set(j, dGamma.get(j) + sumGx[j]);
+      dBeta.set(j, dBeta.get(j) + sumG[j]);
+    }
+    return buf.dx;
+  }
+
+  /** The elements of a contiguous FLOAT or DOUBLE array, read and written as doubles. */
+  private static final class Host {
+    private final FloatBuffer f;
+    private final DoubleBuffer d;
+
+    Host(INDArray a) {
+      f = a.dataType() == DataType.DOUBLE ? null : HostArrays.floats(a);
+      d = f == null ? HostArrays.doubles(a) : null;
+    }
+
+    double get(int i) {
+      return f != null ? f.get(i) : d.get(i);
+    }
+
+    void set(int i, double v) {
+      if (f != null) {
+        f.put(i, (float) v);
+      } else {
+        d.put(i, v);
+      }
+    }
   }
 
   /** Makes the [1, size] row views of the parameters' arrays again if the network's buffers moved them. */

@@ -115,9 +115,8 @@ public final class AdamO extends Adam {
   /** AdamO as a method part, with the paper's presets (on the learner's body, and on an isometric one). */
   public static final OptimizerPart<Config> PART = new OptimizerPart<>("adamo",
       new Config(0.0, null, Decoupling.LR, 1, 0),
-      (c, s, params, lr, seed) -> new AdamO(params, lr, s.adamBeta1(), s.adamBeta2(), s.adamEps(), c.isoCoef(),
-          c.isoLr(), c.isoDecoupling(), ParamMask.hiddenWeights(), new IsometryStep(c.isoEvery(), c.isoSketch()),
-          seed),
+      (c, s, params, lr, seed) -> new AdamO(params, lr, s.adamBeta1(), s.adamBeta2(), s.adamEps(), c,
+          ParamMask.hiddenWeights(), seed),
       List.of(new MethodPreset("adamo", "AdamO: Adam with the decoupled isometry step (the paper's optimizer)",
           "θ ← θ − η m̂/(√v̂ + ε) − ηλ∇‖WᵀW − I‖²_F on hidden weights, λ = 1e-3",
           "arXiv 2606.09762; λ = 1e-3 as the paper's supervised setting",
@@ -191,17 +190,23 @@ public final class AdamO extends Adam {
   public AdamO(List<Param> params, double learningRate, double beta1, double beta2, double eps,
       double isoCoef, Double isoLearningRate, Decoupling decoupling, ParamMask mask, IsometryStep form,
       long sketchSeed) {
+    this(params, learningRate, beta1, beta2, eps, new Config(isoCoef, isoLearningRate, decoupling, form.every(),
+        form.sketch()), mask, sketchSeed); // the Config's compact constructor is the one range check
+  }
+
+  /**
+   * AdamO of a configuration record, which was checked when it was made (its compact constructor
+   * holds the one range check of λ, η_iso, the decoupling and the cheaper forms).
+   */
+  public AdamO(List<Param> params, double learningRate, double beta1, double beta2, double eps, Config config,
+      ParamMask mask, long sketchSeed) {
     super(params, learningRate, beta1, beta2, eps);
-    this.isoCoef = checkNonNegative("iso coefficient λ", isoCoef);
-    if (isoLearningRate != null) {
-      checkNonNegative("iso learning rate", isoLearningRate);
-    }
-    checkDecoupling(isoLearningRate, decoupling);
-    this.isoLearningRate = isoLearningRate;
-    this.decoupling = decoupling;
+    this.isoCoef = config.isoCoef();
+    this.isoLearningRate = config.isoLr();
+    this.decoupling = config.isoDecoupling();
     this.baseLearningRate = learningRate;
     this.mask = mask;
-    this.form = form;
+    this.form = new IsometryStep(config.isoEvery(), config.isoSketch());
     this.sketchSeed = sketchSeed;
     for (Param p : params()) {
       index.put(p, index.size());

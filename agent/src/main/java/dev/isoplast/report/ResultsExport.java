@@ -20,7 +20,8 @@ import java.util.zip.GZIPOutputStream;
 /**
  * A copy of a sweep small enough to commit ({@code results/} in the repository) from which
  * {@code report} regenerates the same page and tables: the sweep's index files, and per cell its
- * {@code config.yaml}, {@code command.txt}, {@code summary.json} and, instead of the whole
+ * {@code config.yaml}, {@code command.txt}, a sweep cell's {@code cell.yaml} (the settings its command
+ * line names), {@code summary.json} and, instead of the whole
  * {@code metrics.jsonl} (weights, per-layer figures, timing), {@code metrics.jsonl.gz} holding only
  * the values {@link RunRecord} reads ({@link RunRecord#reportKey}). Checkpoints, event files and logs
  * are left behind.
@@ -30,7 +31,7 @@ public final class ResultsExport {
   private ResultsExport() {}
 
   /** The per-run files copied as they are. */
-  static final List<String> RUN_FILES = List.of("config.yaml", "command.txt", "summary.json");
+  static final List<String> RUN_FILES = List.of("config.yaml", "command.txt", "cell.yaml", "summary.json");
 
   /** What was written. */
   public record Exported(int cells, int runs, long bytes) {}

@@ -40,16 +40,22 @@ public final class ConfigOverrides {
       if (eq <= 0) {
         throw new IllegalArgumentException("--set takes key=value, got '" + s + "'");
       }
-      String key = s.substring(0, eq).trim().replace('-', '_');
-      String raw = s.substring(eq + 1).trim();
-      Object value;
-      try {
-        value = raw.isEmpty() ? null : RunDirectory.YAML.readValue(raw, Object.class);
-      } catch (JsonProcessingException e) {
-        value = raw;
-      }
-      out.put(key, value);
+      out.put(s.substring(0, eq).trim().replace('-', '_'), value(s.substring(eq + 1)));
     }
     return out;
+  }
+
+  /**
+   * The value of {@code --set key=TEXT}: TEXT read as a YAML scalar or flow list ({@code 1e-3} a
+   * number, {@code false} a boolean, {@code [64,64]} a list), empty as null, and as the text itself
+   * when it is not YAML.
+   */
+  public static Object value(String text) {
+    String raw = text.trim();
+    try {
+      return raw.isEmpty() ? null : RunDirectory.YAML.readValue(raw, Object.class);
+    } catch (JsonProcessingException e) {
+      return raw;
+    }
   }
 }

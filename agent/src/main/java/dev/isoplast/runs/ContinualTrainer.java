@@ -8,7 +8,6 @@ import dev.isoplast.continual.Shuffles;
 import dev.isoplast.continual.SupervisedConfig;
 import dev.isoplast.continual.SupervisedLearner;
 import dev.isoplast.continual.TaskSequence;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,36 +30,9 @@ public final class ContinualTrainer {
 
   private ContinualTrainer() {}
 
-  /**
-   * One run.
-   *
-   * @param taskConfig the benchmark's resolved keys (config.yaml)
-   * @param numTasks how many tasks of the sequence to train on
-   * @param method the method preset the learner config came from, or null
-   * @param origin how the benchmark was resolved ({@code net}, {@code mnist_dir}, {@code cifar_dir}),
-   *     written to config.yaml so that {@code --resume} can resolve it again
-   */
-  public record Job(TaskSequence tasks, Map<String, Object> taskConfig, SupervisedConfig config, long seed,
-      int numTasks, Trainer.MonitorSpec monitors, String method, Map<String, Object> origin) {
-
-    public Job {
-      if (numTasks < 1) {
-        throw new IllegalArgumentException("--tasks must be at least 1, got " + numTasks);
-      }
-    }
-
-    /** Examples trained on over the whole run (every task of a sequence has the same size). */
-    public long totalExamples() {
-      return (long) tasks.task(0).size() * tasks.epochs() * numTasks;
-    }
-  }
-
-  /** Env steps (here: examples) between checkpoints by default. */
-  public static final long DEFAULT_CHECKPOINT_EVERY = 100_000;
-
-  /** Trains {@code job} into {@code run}; returns the summary (also written to summary.json). */
-  public static Map<String, Object> run(RunDirectory run, Job job, boolean progressBar) {
-    return run(run, job, RunOptions.fresh(progressBar, DEFAULT_CHECKPOINT_EVERY));
+  /** Trains {@code job} into {@code run} with the default checkpoints; returns the summary (also written to summary.json). */
+  public static Map<String, Object> run(RunDirectory run, RunSpec.Supervised job, boolean progressBar) {
+    return run(run, job, RunOptions.fresh(progressBar, job.defaultCheckpointEvery()));
   }
 
   /**
@@ -72,31 +44,26 @@ public final class ContinualTrainer {
    * end of the task in progress after Ctrl-C or SIGTERM (which then stops the run), cut to what a
    * completed run keeps once it has completed ({@link Checkpoints#completed}).
    */
-  public static Map<String, Object> run(RunDirectory run, Job job, RunOptions options) {
+  public static Map<String, Object> run(RunDirectory run, RunSpec.Supervised job, RunOptions options) {
     SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inSize(), job.tasks().outSize(),
         job.seed());
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("task", job.tasks().name());
-    if (job.method() != null) {
-      summary.put("method", job.method());
-    }
-    if (job.config().methods().oracle()) {
-      summary.put("oracle", true);
-    }
+    job.putMethod(summary);
     summary.put("seed", job.seed());
     summary.put("num_tasks", job.numTasks());
-    return RunEngine.run(run, options, "continual", resolvedConfig(job), summary, new TaskLearning(job, learner));
+    return RunEngine.run(run, options, "continual", job.toConfig(), summary, new TaskLearning(job, learner));
   }
 
   /** A supervised learner going through the tasks: {@link #run}'s learning. Its safe points are the task ends. */
   private static final class TaskLearning implements RunEngine.Learning {
-    private final Job job;
+    private final RunSpec.Supervised job;
     private final SupervisedLearner learner;
     private final List<Map<String, Object>> tasks = new ArrayList<>();
     private final long t0 = System.nanoTime();
     private ProgressCallback progress;
 
-    TaskLearning(Job job, SupervisedLearner learner) {
+    TaskLearning(RunSpec.Supervised job, SupervisedLearner learner) {
       this.job = job;
       this.learner = learner;
     }
@@ -286,37 +253,5 @@ public final class ContinualTrainer {
       correct += learner.evaluate(x, y, b);
     }
     return (double) correct / task.size();
-  }
-
-  private static Map<String, Object> resolvedConfig(Job job) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("task", job.tasks().name());
-    if (job.method() != null) {
-      m.put("method", job.method());
-    }
-    if (job.config().methods().oracle()) {
-      m.put("oracle", true); // told of task boundaries (reset_at_phase): not comparable to the others
-    }
-    m.put("seed", job.seed());
-    m.put("num_tasks", job.numTasks());
-    if (job.origin() != null) {
-      job.origin().forEach((k, v) -> {
-        if (v != null) {
-          m.put(k, v instanceof java.nio.file.Path p ? p.toString() : v);
-        }
-      });
-    }
-    Map<String, Object> mon = new LinkedHashMap<>();
-    mon.put("kinds", job.monitors().kinds().stream().map(Monitors.Kind::configName).toList());
-    Map<String, Integer> cadence = new LinkedHashMap<>();
-    job.monitors().cadence().forEach((k, v) -> cadence.put(k.configName(), v));
-    mon.put("cadence", cadence);
-    mon.put("probe_size", job.monitors().probeSize());
-    m.put("monitors", mon);
-    m.put("created", Instant.now().toString());
-    m.put("versions", RunDirectory.versions());
-    m.put("task_config", new LinkedHashMap<>(job.taskConfig()));
-    m.put("supervised", job.config().toMap());
-    return m;
   }
 }

@@ -144,6 +144,15 @@ public final class RunDirectory {
     }
   }
 
+  /** {@code value} as config.yaml reads it back (written as YAML and read again: lists for arrays, numbers as parsed). */
+  static Object readBack(Object value) {
+    try {
+      return YAML.readValue(YAML.writeValueAsString(value), Object.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Reads {@link #toJson} back; damaged text is an IllegalArgumentException naming {@code what}. */
   static <T> T fromJson(String json, com.fasterxml.jackson.core.type.TypeReference<T> type, String what) {
     try {

@@ -14,8 +14,10 @@ import java.util.function.Supplier;
  * first safe point after each multiple, and at a safe point after Ctrl-C or SIGTERM, which then
  * stops the run), and summary.json: written when training has ended, and also when it fails
  * (status {@code failed}, the error and the figures reached, exception rethrown naming the run
- * directory) or is stopped (status {@code stopped}, {@link RunStoppedException}). Once nothing is
- * left to do the checkpoints are cut to what a completed run keeps ({@link Checkpoints#completed}).
+ * directory) or is stopped (status {@code stopped}, {@link RunStoppedException}); the same for what
+ * the learning does after training (RL: the fresh references), which alone is left when a run
+ * resumes from a checkpoint taken after its training. Once nothing is left to do the checkpoints
+ * are cut to what a completed run keeps ({@link Checkpoints#completed}).
  *
  * <p>What differs between learners — an RL agent stepping envs under a scenario, or a supervised
  * learner going through tasks — is a {@link Learning}.
@@ -40,9 +42,25 @@ final class RunEngine {
 
     /**
      * What is left after training, with the sinks closed and summary.json written (RL: the fresh
-     * references); it handles its own failures and writes the summary again if it changes it.
+     * references), putting its figures into {@code summary}. If it fails (its exception's message
+     * says what failed) or is stopped ({@link RunCheckpointer.Stopped}), the engine records that as
+     * for training; if it ends and the summary's status is not {@code completed} yet, the engine
+     * makes it so and writes the summary again.
      */
     default void afterTraining(Map<String, Object> summary) {}
+
+    /** What {@link #afterTraining} does, in the message of a run stopped during it: "the fresh references". */
+    default String afterTrainingName() {
+      return "the work after training";
+    }
+
+    /**
+     * The summary of a run whose training had ended when {@code resumed} was taken (only
+     * {@link #afterTraining} was left), or null when training is still to be done.
+     */
+    default Map<String, Object> trainedSummary(Snapshot resumed) {
+      return null;
+    }
 
     /** Releases what the learning holds (envs, the progress bar), whether training ended or failed. */
     @Override
@@ -70,7 +88,7 @@ final class RunEngine {
      * The monitors {@code spec} asks for on {@code learner}, logging to {@code sink}, as they were at
      * the resumed checkpoint (its {@code monitors} entry); null when none are asked for.
      */
-    Monitors monitors(Learner learner, Trainer.MonitorSpec spec, long seed, MetricSink sink) {
+    Monitors monitors(Learner learner, MonitorSpec spec, long seed, MetricSink sink) {
       if (spec.kinds().isEmpty()) {
         return null;
       }
@@ -100,6 +118,44 @@ final class RunEngine {
       Map<String, Object> summary, Learning learning) {
     Snapshot resumed = options.resume() == null ? null : options.resume().state();
     Checkpoints checkpoints = options.checkpoints(run);
+    Map<String, Object> trained = resumed == null ? null : learning.trainedSummary(resumed);
+    if (trained != null) {
+      // training had ended: its summary comes back (summary.json may be gone), then what is left
+      learning.close();
+      summary.clear();
+      summary.putAll(trained);
+      run.writeSummary(summary);
+    } else {
+      train(run, options, command, config, summary, learning, resumed, checkpoints);
+    }
+    try {
+      learning.afterTraining(summary);
+    } catch (RunCheckpointer.Stopped stopped) {
+      // the end-of-training checkpoint holds the summary: a resumed run does what is left again
+      String how = "during " + learning.afterTrainingName() + "; continue with: isoplast " + command + " --resume "
+          + run.path();
+      summary.put("status", "stopped");
+      summary.put("error", "stopped on request " + how);
+      run.writeSummary(summary);
+      throw new RunStoppedException("stopped " + how);
+    } catch (RuntimeException ex) {
+      summary.put("status", "failed");
+      summary.put("error", ex.getMessage());
+      run.writeFailedSummary(summary);
+      throw new IllegalStateException(ex.getMessage() + " (run directory " + run.path() + " keeps the metrics of its "
+          + "training)", ex);
+    }
+    if (!"completed".equals(summary.get("status"))) {
+      summary.put("status", "completed");
+      run.writeSummary(summary);
+    }
+    checkpoints.completed();
+    return summary;
+  }
+
+  /** The training part of {@link #run}: config.yaml, the sinks, the learning's training, the summary. */
+  private static void train(RunDirectory run, RunOptions options, String command, Map<String, Object> config,
+      Map<String, Object> summary, Learning learning, Snapshot resumed, Checkpoints checkpoints) {
     long t0 = System.nanoTime();
     if (resumed == null) {
       try {
@@ -134,9 +190,6 @@ final class RunEngine {
           + (checkpoints.files().isEmpty() ? "" : " and its checkpoints: isoplast " + command + " --resume "
           + run.path()) + ")", ex);
     }
-    learning.afterTraining(summary);
-    checkpoints.completed();
-    return summary;
   }
 
   /** Seconds since {@code t0} to one decimal, as summary.json gives {@code wall_s}. */

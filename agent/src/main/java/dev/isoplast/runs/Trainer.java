@@ -15,17 +15,14 @@ import dev.isoplast.envs.remote.RestartingVectorEnv;
 import dev.isoplast.envs.scenario.PlasticityRatio;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.envs.scenario.ScenarioPlan;
-import dev.isoplast.monitor.ProbeBatch;
 import dev.isoplast.nn.Param;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * One RL training job from start to summary: builds the agent (PPO or DQN from its resolved config)
@@ -38,55 +35,6 @@ import java.util.Set;
 public final class Trainer {
 
   private Trainer() {}
-
-  /**
-   * Evaluation settings of a run.
-   *
-   * @param episodes episodes per evaluation (0 = none)
-   * @param every env steps between evaluations during training (0 = only at the end)
-   */
-  public record Eval(int episodes, long every) {
-    /** Eval envs: the run seed shifted so that they never replay the training envs' episodes. */
-    public static long seed(long runSeed) {
-      return runSeed + 1_000_003L;
-    }
-  }
-
-  /**
-   * Which monitors run, how often, on how many probe inputs.
-   *
-   * @param cadence updates between measurements, per monitor
-   */
-  public record MonitorSpec(Set<Monitors.Kind> kinds, Map<Monitors.Kind, Integer> cadence, int probeSize) {
-    /** Updates between probe refreshes ({@link Monitors#refreshInterval}). */
-    public int refreshEvery() {
-      return Monitors.refreshInterval(cadence);
-    }
-  }
-
-  /**
-   * One training job.
-   *
-   * @param config the agent's resolved configuration ({@link #configFor})
-   * @param totalSteps env steps (the scenario's total when it has one)
-   * @param scenario null for a single env
-   * @param freshReference with a scenario: train a fresh learner per phase for the plasticity ratio
-   * @param method the method preset the configuration came from (recorded in config.yaml and
-   *     summary.json), or null
-   */
-  public record Job(String envId, AgentConfig config, long seed, long totalSteps, Eval eval, Scenario scenario,
-      boolean freshReference, MonitorSpec monitors, String method) {
-
-    /** A plain single-env job with the default monitors. */
-    public static Job single(String envId, AgentConfig config, long seed, long totalSteps, Eval eval, String method) {
-      return new Job(envId, config, seed, totalSteps, eval, null, false, new MonitorSpec(Monitors.parse("all"),
-          Monitors.defaultCadence(config.kind()), ProbeBatch.DEFAULT_CAPACITY), method);
-    }
-
-    public String algo() {
-      return config.algo();
-    }
-  }
 
   /**
    * The configuration of {@code algo} for {@code envId} with {@code overrides}, resolved once: the
@@ -102,7 +50,7 @@ public final class Trainer {
    * An agent of {@code job}'s configuration on a new env handle (closed again if the agent cannot be
    * built), made anew if its env server dies ({@link RestartingVectorEnv}; {@code restarts} is told).
    */
-  private static Agent build(EnvServerPool servers, Job job, RestartingVectorEnv.Listener restarts) {
+  private static Agent build(EnvServerPool servers, RunSpec.Rl job, RestartingVectorEnv.Listener restarts) {
     VectorEnv env = RestartingVectorEnv.of(servers, s -> s.make(job.envId(), job.config().numEnvs(), job.seed(),
         Map.of(), job.config().envParts()), job.seed(), restarts);
     try {
@@ -113,13 +61,10 @@ public final class Trainer {
     }
   }
 
-  /** Env steps between checkpoints by default. */
-  public static final long DEFAULT_CHECKPOINT_EVERY = 50_000;
-
-  /** {@link #run(EnvServerPool, String, RunDirectory, Job, RunOptions)} as a new run with the default checkpoints. */
-  public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
+  /** {@link #run(EnvServerPool, String, RunDirectory, RunSpec.Rl, RunOptions)} as a new run with the default checkpoints. */
+  public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, RunSpec.Rl job,
       boolean progressBar) {
-    return run(servers, server, run, job, RunOptions.fresh(progressBar, DEFAULT_CHECKPOINT_EVERY));
+    return run(servers, server, run, job, RunOptions.fresh(progressBar, job.defaultCheckpointEvery()));
   }
 
   /**
@@ -139,42 +84,25 @@ public final class Trainer {
    * once the run has completed (fresh references included) only its final one is kept, or none
    * ({@link Checkpoints#completed}).
    */
-  public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, Job job,
+  public static Map<String, Object> run(EnvServerPool servers, String server, RunDirectory run, RunSpec.Rl job,
       RunOptions options) {
-    ScenarioPlan plan = null;
-    if (job.scenario() != null) {
-      plan = ScenarioPlan.resolve(job.scenario(), spec(servers, job.envId()), job.seed());
-    }
+    ScenarioPlan plan = plan(servers, job);
     Snapshot resumed = options.resume() == null ? null : options.resume().state();
     if (resumed != null && !resumed.getString("kind").equals("train")) {
       throw new IllegalArgumentException("the checkpoint " + options.resume().file() + " is not an RL run's");
     }
-    if (resumed != null && resumed.getBoolean("trained")) {
-      // training had ended: its summary comes back (summary.json may be gone), then what is left
-      Map<String, Object> summary = RunDirectory.fromJson(resumed.getString("summary"),
-          new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
-          "the checkpoint's summary");
-      run.writeSummary(summary);
-      finish(servers, run, job, plan, summary);
-      options.checkpoints(run).completed();
-      return summary;
-    }
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("env", job.envId());
     summary.put("algo", job.algo());
-    if (job.method() != null) {
-      summary.put("method", job.method());
-    }
-    if (job.config().methods().oracle()) {
-      summary.put("oracle", true);
-    }
+    job.putMethod(summary);
     summary.put("seed", job.seed());
     if (job.scenario() != null) {
       summary.put("scenario", job.scenario().name());
     }
     ServerRestartEvents restarts = new ServerRestartEvents();
-    Agent agent = build(servers, job, restarts);
-    return RunEngine.run(run, options, "train", resolvedConfig(server, job, plan), summary,
+    // a run whose training had ended (a checkpoint taken after it) needs no agent: only the fresh references are left
+    Agent agent = resumed != null && resumed.getBoolean("trained") ? null : build(servers, job, restarts);
+    return RunEngine.run(run, options, "train", job.toConfig(server, plan), summary,
         new RlLearning(servers, run, job, plan, agent, restarts));
   }
 
@@ -182,7 +110,7 @@ public final class Trainer {
   private static final class RlLearning implements RunEngine.Learning {
     private final EnvServerPool servers;
     private final RunDirectory run;
-    private final Job job;
+    private final RunSpec.Rl job;
     private final ScenarioPlan plan;
     private final Agent agent;
     private final ServerRestartEvents restarts;
@@ -191,7 +119,7 @@ public final class Trainer {
     private ProgressCallback progress;
     private VectorEnv evalEnv;
 
-    RlLearning(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan, Agent agent,
+    RlLearning(EnvServerPool servers, RunDirectory run, RunSpec.Rl job, ScenarioPlan plan, Agent agent,
         ServerRestartEvents restarts) {
       this.servers = servers;
       this.run = run;
@@ -230,9 +158,9 @@ public final class Trainer {
       EvalCallback evaluator = null;
       if (job.eval().episodes() > 0) {
         evalEnv = RestartingVectorEnv.of(servers, s -> s.make(job.envId(), Math.min(job.eval().episodes(), 8),
-            Eval.seed(job.seed())), Eval.seed(job.seed()), restarts);
+            RunSpec.Eval.seed(job.seed())), RunSpec.Eval.seed(job.seed()), restarts);
         evaluator = new EvalCallback(agent, evalEnv, job.eval().episodes(),
-            job.eval().every() > 0 ? job.eval().every() : Long.MAX_VALUE, Eval.seed(job.seed()), sink);
+            job.eval().every() > 0 ? job.eval().every() : Long.MAX_VALUE, RunSpec.Eval.seed(job.seed()), sink);
         callbacks.add(evaluator);
       }
       if (schedule != null) {
@@ -329,14 +257,37 @@ public final class Trainer {
     }
 
     @Override
+    public Map<String, Object> trainedSummary(Snapshot resumed) {
+      return !resumed.getBoolean("trained") ? null : RunDirectory.fromJson(resumed.getString("summary"),
+          new com.fasterxml.jackson.core.type.TypeReference<LinkedHashMap<String, Object>>() {},
+          "the checkpoint's summary");
+    }
+
+    /** The fresh references, if the job asks for them. */
+    @Override
     public void afterTraining(Map<String, Object> summary) {
-      finish(servers, run, job, plan, summary);
+      if (job.freshReference() && plan != null) {
+        try {
+          freshReference(servers, run, job, plan, summary);
+        } catch (RunCheckpointer.Stopped stopped) {
+          throw stopped;
+        } catch (RuntimeException ex) {
+          throw new IllegalStateException("fresh reference: " + ex.getMessage(), ex);
+        }
+      }
+    }
+
+    @Override
+    public String afterTrainingName() {
+      return "the fresh references";
     }
 
     @Override
     public void close() {
       try {
-        agent.env().close();
+        if (agent != null) {
+          agent.env().close();
+        }
       } finally {
         if (progress != null) {
           progress.close();
@@ -358,32 +309,6 @@ public final class Trainer {
     }
   };
 
-  /** The fresh references if the job asks for them, then the final summary. */
-  private static Map<String, Object> finish(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan,
-      Map<String, Object> summary) {
-    if (job.freshReference() && plan != null) {
-      try {
-        freshReference(servers, run, job, plan, summary);
-      } catch (RunCheckpointer.Stopped stopped) {
-        // the continual run's end checkpoint holds its summary: a resumed run trains the fresh references again
-        String how = "during the fresh references; continue with: isoplast train --resume " + run.path();
-        summary.put("status", "stopped");
-        summary.put("error", "stopped on request " + how);
-        run.writeSummary(summary);
-        throw new RunStoppedException("stopped " + how);
-      } catch (RuntimeException ex) {
-        summary.put("status", "failed");
-        summary.put("error", "fresh reference: " + ex.getMessage());
-        run.writeSummary(summary);
-        throw new IllegalStateException("fresh reference: " + ex.getMessage() + " (run directory " + run.path()
-            + " keeps the continual run's metrics)", ex);
-      }
-      summary.put("status", "completed");
-      run.writeSummary(summary);
-    }
-    return summary;
-  }
-
   /**
    * For each phase, a fresh learner (same configuration and seed, so the same initial network as
    * the continual learner had) trained on that phase's setting alone for the phase's steps; its
@@ -391,7 +316,7 @@ public final class Trainer {
    * same setting (a repeated list without random draws) share one fresh run. Each fresh run's
    * metrics go to {@code fresh/phase_K.jsonl}.
    */
-  private static void freshReference(EnvServerPool servers, RunDirectory run, Job job, ScenarioPlan plan,
+  private static void freshReference(EnvServerPool servers, RunDirectory run, RunSpec.Rl job, ScenarioPlan plan,
       Map<String, Object> summary) {
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> phases = (List<Map<String, Object>>) summary.get("phases");
@@ -425,6 +350,11 @@ public final class Trainer {
         + Arrays.toString(q.obsSignFlip()) + Arrays.toString(q.actionPermutation()) + q.rewardScale();
   }
 
+  /** The phases of {@code job}'s scenario with their draws from its seed, or null without a scenario. */
+  static ScenarioPlan plan(EnvServerPool servers, RunSpec.Rl job) {
+    return job.scenario() == null ? null : ScenarioPlan.resolve(job.scenario(), spec(servers, job.envId()), job.seed());
+  }
+
   private static EnvSpec spec(EnvServerPool servers, String envId) {
     for (EnvSpec s : servers.listEnvs()) {
       if (s.envId().equals(envId)) {
@@ -432,47 +362,5 @@ public final class Trainer {
       }
     }
     throw new IllegalArgumentException("env " + envId + " is not on the env server's allow-list (see `isoplast envs`)");
-  }
-
-  private static Map<String, Object> resolvedConfig(String server, Job job, ScenarioPlan plan) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("algo", job.algo());
-    if (job.method() != null) {
-      m.put("method", job.method());
-    }
-    if (job.config().methods().oracle()) {
-      m.put("oracle", true); // told of phase boundaries (reset_at_phase): not comparable to the others
-    }
-    m.put("env", job.envId());
-    m.put("seed", job.seed());
-    m.put("total_steps", job.totalSteps());
-    m.put("env_server", server);
-    m.put("created", Instant.now().toString());
-    m.put("versions", RunDirectory.versions());
-    if (plan != null) {
-      Map<String, Object> s = new LinkedHashMap<>();
-      s.put("name", job.scenario().name());
-      s.put("source", job.scenario().source());
-      s.put("fresh_reference", job.freshReference());
-      List<Map<String, Object>> phases = new ArrayList<>();
-      for (ScenarioPlan.Phase p : plan.phases()) {
-        Map<String, Object> pm = new LinkedHashMap<>();
-        pm.put("phase", p.index());
-        pm.put("start_step", p.startStep());
-        pm.put("steps", p.steps());
-        pm.put("dynamics", new LinkedHashMap<>(p.perturbation().dynamics()));
-        pm.put("obs_permutation", p.perturbation().obsPermutation());
-        pm.put("obs_sign_flip", p.perturbation().obsSignFlip());
-        if (p.perturbation().actionPermutation().length > 0) {
-          pm.put("action_permutation", p.perturbation().actionPermutation());
-        }
-        pm.put("reward_scale", p.perturbation().rewardScale());
-        phases.add(pm);
-      }
-      s.put("phases", phases);
-      m.put("scenario", s);
-    }
-    m.put(job.algo(), job.config().toMap());
-    return m;
   }
 }

@@ -1,5 +1,8 @@
 /**
- * Runs: the {@link dev.isoplast.runs.Trainer} that takes one training job from start to summary,
+ * Runs: a run's specification ({@link dev.isoplast.runs.RunSpec}: resolved once by the CLI, held
+ * whole by config.yaml, read back by {@code --resume}), the one {@link dev.isoplast.runs.RunEngine}
+ * that the RL {@link dev.isoplast.runs.Trainer} and the supervised
+ * {@link dev.isoplast.runs.ContinualTrainer} take a run through from start to summary,
  * run directories (the fully resolved {@code config.yaml}, {@code metrics.jsonl} with CleanRL's
  * metric names keyed by {@code global_step}, {@code summary.json}), checkpoints, the scenario's
  * {@link dev.isoplast.runs.PhaseSchedule}, the {@link dev.isoplast.runs.Monitors} callback (cadence,

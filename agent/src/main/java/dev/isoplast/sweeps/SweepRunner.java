@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * (a JVM running the CLI command of the cell, from the {@link CellLauncher}): a crash or an
  * out-of-memory error in one cell cannot take the others down, and no two cells share ND4J's
  * global random stream or OpenMP thread pool. Cells already finished ({@link RunDirectory#isCompleted})
- * are skipped; every other cell starts in a clean run directory. A failed cell is recorded with its
+ * are skipped; every other cell starts in a clean run directory, holding only the cell's settings
+ * ({@link SweepSpec#writeCellConfig}, its {@code --config} file), or continues from its newest
+ * checkpoint ({@code --resume}) if it was cut short after one. A failed cell is recorded with its
  * error (the child's one-line {@code error:} message) and the others go on. The child's output
  * goes to {@code cell.log} in its run directory.
  *
@@ -224,6 +226,7 @@ public final class SweepRunner {
       } else {
         clean(runDir);
         Files.createDirectories(runDir);
+        spec.writeCellConfig(e.cell, runDir);
       }
       ProcessBuilder pb = launcher.processFor(args, WORKER.get());
       Path log = runDir.resolve(LOG);

@@ -4,6 +4,7 @@ import dev.isoplast.config.LearnerKind;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.isoplast.envs.scenario.Scenario;
 import dev.isoplast.plasticity.Methods;
+import dev.isoplast.runs.ConfigOverrides;
 import dev.isoplast.runs.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -296,9 +297,36 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     return benchmark instanceof ScenarioBenchmark ? "train" : "continual";
   }
 
+  /** The file in a cell's run directory that holds its settings ({@link #cellConfig}), given to it as {@code --config}. */
+  public static final String CELL_CONFIG = "cell.yaml";
+
+  /**
+   * The hyper-parameters {@code cell} sets on top of its method preset: the sweep's {@code set},
+   * then its grid setting (which wins), each value typed once as {@code --set} types it
+   * ({@link ConfigOverrides#value}). The sweep writes them to {@link #CELL_CONFIG} in the cell's run
+   * directory, which the cell reads as its {@code --config} file: a float stays a float, a list a
+   * list, with nothing turned back into {@code --set} text on the way.
+   */
+  public Map<String, Object> cellConfig(Cell cell) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    sets.forEach((k, v) -> m.put(k, ConfigOverrides.value(v)));
+    cell.setting().forEach((k, v) -> m.put(k, ConfigOverrides.value(v)));
+    return m;
+  }
+
+  /** Writes {@link #cellConfig} to {@link #CELL_CONFIG} in {@code runDir} when the cell sets anything (its {@code --config}). */
+  public void writeCellConfig(Cell cell, Path runDir) throws IOException {
+    Map<String, Object> config = cellConfig(cell);
+    if (!config.isEmpty()) {
+      RunDirectory.YAML.writeValue(runDir.resolve(CELL_CONFIG).toFile(), config);
+    }
+  }
+
   /**
    * The arguments of the CLI command that runs {@code cell} into {@code runDir}, starting with the
-   * subcommand ({@link #command}); the caller adds where the env server is and the progress flag.
+   * subcommand ({@link #command}): with {@code --config runDir/}{@value #CELL_CONFIG} when the cell
+   * sets any hyper-parameter ({@link #cellConfig}, a file the caller writes before it runs the
+   * command); the caller adds where the env server is and the progress flag.
    */
   public List<String> cellArgs(Cell cell, Path runDir) {
     List<String> a = new ArrayList<>(List.of(command()));
@@ -307,8 +335,9 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
     }
     a.addAll(benchmark.args());
     a.addAll(List.of("--method", cell.method(), "--seed", String.valueOf(cell.seed()), "--run-dir", runDir.toString()));
-    sets.forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
-    cell.setting().forEach((k, v) -> a.addAll(List.of("--set", k + "=" + v)));
+    if (!sets.isEmpty() || !cell.setting().isEmpty()) {
+      a.addAll(List.of("--config", runDir.resolve(CELL_CONFIG).toString()));
+    }
     if (monitors != null) {
       a.addAll(List.of("--monitors", monitors));
     }

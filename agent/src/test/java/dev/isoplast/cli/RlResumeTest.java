@@ -108,15 +108,23 @@ class RlResumeTest {
     long stoppedAt = newestCheckpoint(cut);
     assertTrue(stoppedAt >= 4096 && stoppedAt < 4 * 6144 && stoppedAt % 256 == 0, "stopped at " + stoppedAt);
 
-    // 2. resumed in a child, killed with SIGKILL after a later checkpoint (in a later phase)
+    // 2. resumed in a child as a run made before config.yaml held the whole spec (its command.txt parsed
+    // again), killed with SIGKILL after a later checkpoint (in a later phase)
+    Path config = cut.resolve("config.yaml");
+    String spec = Files.readString(config);
+    Files.writeString(config, withoutSpecKeys(spec));
     p = startAndWaitForCheckpoint(tmp.resolve("cut2.log"), cut, stoppedAt + 4096, "train", "--resume", cut.toString(),
         "--checkpoint-every", "2048", "--no-progress");
     p.destroyForcibly();
     p.waitFor(30, TimeUnit.SECONDS);
     long killedAt = newestCheckpoint(cut);
     assertTrue(killedAt > stoppedAt && killedAt < 4 * 6144, "killed at " + killedAt);
+    assertTrue(Files.readString(tmp.resolve("cut2.log")).contains("resuming from command.txt"),
+        Files.readString(tmp.resolve("cut2.log")));
 
-    // 3. resumed to the end
+    // 3. resumed to the end from config.yaml alone (no command.txt to fall back on)
+    Files.writeString(config, spec);
+    Files.delete(cut.resolve("command.txt"));
     CliTest.Run r = CliTest.run("train", "--resume", cut.toString(), "--checkpoint-every", "2048", "--no-progress");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("resuming " + cut), r.err());
@@ -134,6 +142,21 @@ class RlResumeTest {
     }
     assertTrue(replaced > 0, "CBP replaced units, so its state mattered");
     assertSameEvents(whole, cut);
+  }
+
+  /**
+   * config.yaml {@code text} as the code before the whole run spec wrote it: without the keys
+   * {@code train --resume} reads the spec from ({@link RunIdentityTest#SPEC_KEYS}).
+   */
+  static String withoutSpecKeys(String text) throws Exception {
+    var tree = (com.fasterxml.jackson.databind.node.ObjectNode) dev.isoplast.runs.RunDirectory.YAML.readTree(text);
+    for (String key : RunIdentityTest.SPEC_KEYS) {
+      int dot = key.indexOf('.');
+      var parent = dot < 0 ? tree : (com.fasterxml.jackson.databind.node.ObjectNode) tree.get(key.substring(0, dot));
+      assertTrue(parent.has(key.substring(dot + 1)), key + " in " + text);
+      parent.remove(key.substring(dot + 1));
+    }
+    return dev.isoplast.runs.RunDirectory.YAML.writeValueAsString(tree);
   }
 
   @Test
@@ -219,5 +242,13 @@ class RlResumeTest {
     assertEquals(2, r.code());
     assertTrue(r.err().contains("not a run of isoplast train"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
+    // the run's kind from config.yaml; continual --resume refuses the same options
+    Files.writeString(tmp.resolve("config.yaml"), "task: permuted-mnist\nseed: 1\nsupervised: {}\n");
+    r = CliTest.run("train", "--resume", tmp.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("not a run of isoplast train (its config.yaml names a task)"), r.err());
+    r = CliTest.run("continual", "--resume", tmp.toString(), "--seed", "3");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("--seed cannot be given with it"), r.err());
   }
 }

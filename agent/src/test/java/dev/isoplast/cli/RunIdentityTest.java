@@ -42,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>A method added to the registry after the golden files were recorded adds its keys to every
  * config.yaml, at its off values: such keys ({@link #newMethodKeys}) are not differences, so a new
  * method needs no new golden files. Any other key, or a registry key with another value, is.
+ * Likewise the keys an RL run's config.yaml gained when it came to hold the whole run spec
+ * ({@link #SPEC_KEYS}, read back by {@code train --resume}), which golden files recorded before
+ * lack: they are checked against the commands' own settings instead ({@link #newSpecKeys}).
  *
  * <p>To record the golden files again (only from code whose results are meant to be the reference,
  * e.g. main's HEAD before a refactoring that must not change them):
@@ -132,6 +135,7 @@ class RunIdentityTest {
         List<JsonNode> g = read(got.resolve(f));
         if (f.toString().equals("config.yaml")) {
           newMethodKeys(w.get(0), g.get(0));
+          newSpecKeys(w.get(0), g.get(0));
         }
         try {
           assertEquals(w.size(), g.size(), run + "/" + f + ": row count");
@@ -255,6 +259,44 @@ class RunIdentityTest {
       return node.isBoolean() && node.asBoolean() == b;
     }
     return node.isTextual() && node.asText().equals(String.valueOf(value));
+  }
+
+  /**
+   * The keys of an RL run's config.yaml that the golden files predate: evaluation and monitors at
+   * the top, the phase length and cycles under {@code scenario}.
+   */
+  static final Set<String> SPEC_KEYS = Set.of("eval", "monitors", "scenario.phase_steps", "scenario.repeat");
+
+  /**
+   * Removes from {@code got} the {@link #SPEC_KEYS} that {@code want} lacks, after checking the
+   * ones whose values the identity runs' commands fix (PPO: 3 evaluation episodes every 512 steps,
+   * probe batch 64; the scenario: 512-step phases, one cycle). Returns the keys removed.
+   */
+  static Set<String> newSpecKeys(JsonNode want, JsonNode got) {
+    Set<String> removed = new TreeSet<>();
+    if (!(want instanceof ObjectNode w) || !(got instanceof ObjectNode g) || !w.has("algo")) {
+      return removed;
+    }
+    for (String key : SPEC_KEYS) {
+      int dot = key.indexOf('.');
+      ObjectNode wp = dot < 0 ? w : w.get(key.substring(0, dot)) instanceof ObjectNode o ? o : null;
+      ObjectNode gp = dot < 0 ? g : g.get(key.substring(0, dot)) instanceof ObjectNode o ? o : null;
+      String name = key.substring(dot + 1);
+      if (wp != null && gp != null && !wp.has(name) && gp.has(name)) {
+        JsonNode value = gp.remove(name);
+        removed.add(key);
+        if (key.equals("eval") && w.path("seed").asLong() == 11) {
+          assertEquals("{\"episodes\":3,\"every\":512}", value.toString(), "ppo: config.yaml eval");
+        } else if (key.equals("monitors")) {
+          assertEquals(64, value.path("probe_size").asInt(), "config.yaml monitors: " + value);
+        } else if (key.equals("scenario.phase_steps")) {
+          assertEquals(512, value.asLong(), "config.yaml scenario.phase_steps");
+        } else if (key.equals("scenario.repeat")) {
+          assertEquals(1, value.asInt(), "config.yaml scenario.repeat");
+        }
+      }
+    }
+    return removed;
   }
 
   @Test

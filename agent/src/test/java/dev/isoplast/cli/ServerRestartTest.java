@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.isoplast.runs.MonitorSpec;
+import dev.isoplast.runs.RunSpec;
 import dev.isoplast.agents.AgentConfig;
 import dev.isoplast.envs.sidecar.EnvServerProcess;
 import dev.isoplast.envs.sidecar.IsoplastHome;
@@ -52,12 +54,12 @@ class ServerRestartTest {
     return CommandLine.populateCommand(new EnvServerOptions(), args);
   }
 
-  static Trainer.Job job(Map<String, Object> overrides) {
+  static RunSpec.Rl job(Map<String, Object> overrides) {
     Map<String, Object> o = new HashMap<>(Map.of("num_envs", 4, "num_steps", 128));
     o.putAll(overrides);
     AgentConfig config = dev.isoplast.runs.Learners.resolve("ppo", new Discrete(2, 0), o);
-    return new Trainer.Job("CartPole-v1", config, 3, TOTAL, new Trainer.Eval(2, 0), null, false,
-        new Trainer.MonitorSpec(Monitors.parse("none"), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO), 64), null);
+    return new RunSpec.Rl("CartPole-v1", config, 3, TOTAL, new RunSpec.Eval(2, 0), null, false,
+        new MonitorSpec(Monitors.parse("none"), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO), 64), null);
   }
 
   /** Kills a server with {@code kill -9} once the run's metrics reach a global step; then runs {@code after}. */

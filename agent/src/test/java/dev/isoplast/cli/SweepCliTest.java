@@ -204,8 +204,10 @@ class SweepCliTest {
     for (JsonNode c : index.get("cells")) {
       assertEquals("completed", c.get("status").asText(), c.toString());
       assertTrue(c.get("command").asText().matches("OMP_NUM_THREADS=\\d+ isoplast continual --task "
-          + "slowly-changing-regression --tasks 3 --method \\w+ --seed 1 --run-dir .* --set flip_after=500 "
+          + "slowly-changing-regression --tasks 3 --method \\w+ --seed 1 --run-dir .* --config .*/cell.yaml "
           + "--monitors none"), c.get("command").asText());
+      assertEquals(java.util.Map.of("flip_after", 500), dev.isoplast.runs.ConfigOverrides.load(
+          dir.resolve(c.get("run_dir").asText()).resolve("cell.yaml"), List.of()), "the cell's settings, typed");
       JsonNode summary = JSON.readTree(dir.resolve(c.get("run_dir").asText()).resolve("summary.json").toFile());
       assertEquals(3, summary.get("tasks").size());
     }

@@ -53,8 +53,14 @@ class TuneCliTest {
       assertEquals("completed", c.get("status").asText(), c.toString());
       names.add(c.get("run_dir").asText());
       String knob = c.get("setting").fieldNames().next();
-      assertTrue(c.get("command").asText().endsWith("--set flip_after=500 --set " + knob + "="
-          + c.get("setting").get(knob).asText() + " --monitors none"), c.get("command").asText());
+      Path cellYaml = dir.resolve("tune").resolve(c.get("run_dir").asText()).resolve("cell.yaml");
+      assertTrue(c.get("command").asText().endsWith("--config " + cellYaml + " --monitors none"),
+          c.get("command").asText());
+      // the knob after the sweep's set, so it wins; typed as --set types it
+      java.util.Map<String, Object> settings = dev.isoplast.runs.ConfigOverrides.load(cellYaml, List.of());
+      assertEquals(List.of("flip_after", knob), List.copyOf(settings.keySet()));
+      assertEquals(500, settings.get("flip_after"));
+      assertEquals(dev.isoplast.runs.ConfigOverrides.value(c.get("setting").get(knob).asText()), settings.get(knob));
     }
     assertEquals(List.of("adam__learning_rate=1e-4__seed1", "adam__learning_rate=0.01__seed1",
         "adamo__iso_coef=1e-4__seed1", "adamo__iso_coef=10__seed1"), names);
@@ -86,8 +92,10 @@ class TuneCliTest {
       JsonNode held = JSON.readTree(dir.resolve("heldout/" + m + "__seed101/summary.json").toFile());
       assertEquals("completed", held.get("status").asText());
       assertEquals(101, held.get("seed").asLong());
-      assertTrue(Files.readString(dir.resolve("heldout/" + m + "__seed101/command.txt"))
-          .contains("--set " + knob + "=" + chosen.get(knob).asText()), "the held-out cell runs the selection");
+      assertTrue(Files.readString(dir.resolve("heldout/" + m + "__seed101/command.txt")).contains("--config "));
+      assertEquals(dev.isoplast.runs.ConfigOverrides.value(chosen.get(knob).asText()), dev.isoplast.runs.ConfigOverrides
+          .load(dir.resolve("heldout/" + m + "__seed101/cell.yaml"), List.of()).get(knob),
+          "the held-out cell runs the selection");
     }
     assertTrue(r.out().contains("sweep --tune: selection"), r.out());
 
@@ -131,6 +139,14 @@ class TuneCliTest {
     CliTest.Run export = CliTest.run("report", dir.toString(), "--export", out.toString());
     assertEquals(0, export.code(), export.err());
     assertTrue(export.out().contains("exported 6 runs of 6 cells"), export.out());
+    try (var cells = Files.list(out.resolve("heldout"))) {
+      List<Path> exported = cells.filter(Files::isDirectory).toList();
+      assertFalse(exported.isEmpty());
+      for (Path cell : exported) { // the file each command.txt names goes along
+        assertEquals(Files.readString(dir.resolve("heldout").resolve(cell.getFileName()).resolve("cell.yaml")),
+            Files.readString(cell.resolve("cell.yaml")), cell.toString());
+      }
+    }
     assertEquals(0, CliTest.run("report", out.toString()).code());
     String again2 = Files.readString(out.resolve("report.html"));
     assertEquals(section(page), section(again2));

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.isoplast.runs.MonitorSpec;
+import dev.isoplast.runs.RunSpec;
 import dev.isoplast.plasticity.Methods;
 import dev.isoplast.runs.ContinualTrainer;
 import dev.isoplast.runs.Monitors;
@@ -24,8 +26,8 @@ class ContinualRunTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static Trainer.MonitorSpec monitors(String spec) {
-    return new Trainer.MonitorSpec(Monitors.parse(spec), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.SUPERVISED), 128);
+  private static MonitorSpec monitors(String spec) {
+    return new MonitorSpec(Monitors.parse(spec), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.SUPERVISED), 128);
   }
 
   private static List<JsonNode> rows(Path run) throws Exception {
@@ -39,7 +41,7 @@ class ContinualRunTest {
   @Test
   void permutedMnistWithAdamLearnsTheSecondTaskAboveEightyPercentOnline(@TempDir Path tmp) throws Exception {
     Tasks.Resolved r = Tasks.resolve("permuted-mnist", "small", Map.of(), null, null, 1);
-    ContinualTrainer.Job job = new ContinualTrainer.Job(r.tasks(), r.taskConfig(), r.learner(), 1, 5,
+    RunSpec.Supervised job = new RunSpec.Supervised(r.tasks(), r.taskConfig(), r.learner(), 1, 5,
         monitors("all"), null, null);
     Map<String, Object> summary = ContinualTrainer.run(RunDirectory.create(tmp.resolve("run")), job, false);
     @SuppressWarnings("unchecked")
@@ -77,7 +79,7 @@ class ContinualRunTest {
     redo.put("redo_every", 50);
     redo.put("redo_tau", 0.3);
     SupervisedConfig config = SupervisedConfig.fromMap(r.learner(), redo);
-    ContinualTrainer.Job job = new ContinualTrainer.Job(r.tasks(), r.taskConfig(), config, 4, 2, monitors("none"),
+    RunSpec.Supervised job = new RunSpec.Supervised(r.tasks(), r.taskConfig(), config, 4, 2, monitors("none"),
         "redo", null);
     Map<String, Object> summary = ContinualTrainer.run(RunDirectory.create(tmp.resolve("run")), job, false);
     @SuppressWarnings("unchecked")
@@ -94,7 +96,7 @@ class ContinualRunTest {
   @Test
   void theRegressionLogsTheOnlineErrorPerWindow(@TempDir Path tmp) throws Exception {
     Tasks.Resolved r = Tasks.resolve("slowly-changing-regression", null, Map.of("flip_after", 2000), null, null, 2);
-    ContinualTrainer.Job job = new ContinualTrainer.Job(r.tasks(), r.taskConfig(), r.learner(), 2, 3,
+    RunSpec.Supervised job = new RunSpec.Supervised(r.tasks(), r.taskConfig(), r.learner(), 2, 3,
         monitors("dormancy"), null, null);
     Map<String, Object> summary = ContinualTrainer.run(RunDirectory.create(tmp.resolve("run")), job, false);
     @SuppressWarnings("unchecked")

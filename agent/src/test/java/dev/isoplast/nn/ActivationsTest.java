@@ -53,6 +53,36 @@ class ActivationsTest {
     }
   }
 
+  /**
+   * ReLU's Java pass gives libnd4j's {@code RectifiedLinear} bit for bit, special values included
+   * (NaN and −0 pass through, subnormals keep their sign rule), in both dtypes and for a view.
+   */
+  @Test
+  void reluPassEqualsTheNd4jOpBitForBit() {
+    double[] special = {Double.NaN, -0.0, 0.0, -1, 2, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, -1e-40, 1e-40,
+        -1e-310, 1e-310, 0.3, -7.5, 1e30};
+    for (DataType type : List.of(DataType.FLOAT, DataType.DOUBLE)) {
+      INDArray x = Nd4j.create(special, new long[] {2, 7}).castTo(type);
+      INDArray expected = Nd4j.zeros(type, 2, 7);
+      Nd4j.exec(new org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear(x, expected, 0.0));
+      INDArray got = new ReLU("r", 7).forward(x);
+      INDArray view = x.transpose().dup().transpose(); // f-order: not contiguous in row-major
+      INDArray gotView = new ReLU("v", 7).forward(view);
+      for (int i = 0; i < special.length; i++) {
+        long want = bits(expected, i);
+        assertEquals(want, bits(got, i), type + " element " + i + " (" + special[i] + ")");
+        assertEquals(want, bits(gotView, i), type + " view element " + i);
+      }
+    }
+  }
+
+  private static long bits(INDArray a, int i) {
+    long r = i / a.columns();
+    long c = i % a.columns();
+    return a.dataType() == DataType.DOUBLE ? Double.doubleToRawLongBits(a.getDouble(r, c))
+        : Float.floatToRawIntBits(a.getFloat(r, c));
+  }
+
   @Test
   void elementwiseGradientsMatchFiniteDifferences() {
     SplittableRandom rng = new SplittableRandom(4);

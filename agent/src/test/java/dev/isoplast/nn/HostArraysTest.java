@@ -55,6 +55,22 @@ class HostArraysTest {
   }
 
   @Test
+  void zeroClearsALargeViewAcrossChunksAndNothingElse() {
+    for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray x = Nd4j.linspace(1, 4 * 4_999, 4 * 4_999).castTo(type).reshape(4, 4_999);
+      double[] before = x.castTo(DataType.DOUBLE).data().asDouble();
+      INDArray middle = x.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all()); // 9,998 elements at offset 4,999
+      HostArrays.zeroOrAssign(middle);
+      double[] got = x.castTo(DataType.DOUBLE).data().asDouble();
+      for (int i = 0; i < got.length; i++) {
+        boolean inside = i >= 4_999 && i < 3 * 4_999;
+        assertEquals(inside ? 0.0 : before[i], got[i], 0, type + " element " + i);
+        assertTrue(before[i] != 0, "every element starts non-zero");
+      }
+    }
+  }
+
+  @Test
   void writesIntoViewsWithoutTouchingTheRest() {
     for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
       INDArray x = Nd4j.zeros(type, 3, 3);

@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Optimizer updates against the equations computed by hand in plain Java doubles. */
@@ -121,6 +122,58 @@ class OptimizersTest {
     double[] got = w.value().castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).data().asDouble();
     assertArrayEquals(expectedW.data().asDouble(), got, 2e-7);
     assertTrue(Math.abs(got[0] - w0.getDouble(0)) > 1e-5, "the isometry term acted");
+  }
+
+  /**
+   * A gradient that stops: Adam's moments decay by β each step and, unflushed, would enter the
+   * subnormal range (after ~740 steps in float32 from 10⁻⁴, ~6,700 in float64); flushed below 2⁻¹⁰⁰
+   * (2⁻⁹⁰⁰) every {@link Adam#flushEvery} steps they are always 0 or normal, and all reach 0. While
+   * the moments are above the threshold they are the formula's, exactly as without the flush.
+   */
+  @Test
+  void stoppedGradientsNeverLeaveSubnormalMoments() {
+    assertEquals(64, Adam.flushInterval(0.9));
+    assertEquals(26, Adam.flushInterval(0.5)); // 0.5^26 · 2^-100 = 2^-126, the smallest normal float
+    assertEquals(1, Adam.flushInterval(0.0));
+    for (DataType type : List.of(DataType.FLOAT, DataType.DOUBLE)) {
+      int steps = type == DataType.FLOAT ? 1_000 : 7_000;
+      double minNormal = type == DataType.FLOAT ? Float.MIN_NORMAL : Double.MIN_NORMAL;
+      SplittableRandom rng = new SplittableRandom(3);
+      double[] g0 = new double[2_500]; // two whole chunks and a part
+      for (int i = 0; i < g0.length; i++) {
+        g0[i] = 1e-3 * rng.nextGaussian();
+      }
+      Param p = new Param("body.0.W", Param.Role.WEIGHT, false,
+          org.nd4j.linalg.factory.Nd4j.zeros(type, 50, 50).addi(1.0));
+      Adam adam = new Adam(List.of(p), 1e-3);
+      INDArray m = adam.slot(p, "m");
+      INDArray v = adam.slot(p, "v");
+      double m0 = 0;
+      double v0 = 0;
+      for (int t = 1; t <= steps; t++) {
+        if (t == 1) {
+          p.grad().assign(org.nd4j.linalg.factory.Nd4j.createFromArray(g0).reshape(50, 50).castTo(type));
+        } else {
+          p.grad().assign(0.0);
+        }
+        adam.step();
+        double[] ms = m.castTo(DataType.DOUBLE).data().asDouble();
+        double[] vs = v.castTo(DataType.DOUBLE).data().asDouble();
+        for (int i = 0; i < ms.length; i++) {
+          assertTrue(ms[i] == 0 || Math.abs(ms[i]) >= minNormal, type + " m[" + i + "] subnormal at step " + t);
+          assertTrue(vs[i] == 0 || vs[i] >= minNormal, type + " v[" + i + "] subnormal at step " + t);
+        }
+        if (t == 1) {
+          m0 = ms[7];
+          v0 = vs[7];
+        } else if (t == 100) { // far above the threshold: untouched, (1 - β1) g β1^99 as the formula says
+          assertEquals(m0 * Math.pow(0.9, 99), ms[7], Math.abs(m0) * 1e-4);
+          assertEquals(v0 * Math.pow(0.999, 99), vs[7], v0 * 1e-4);
+        }
+      }
+      double[] ms = m.castTo(DataType.DOUBLE).data().asDouble();
+      assertTrue(java.util.Arrays.stream(ms).allMatch(x -> x == 0), type + ": every first moment flushed to 0");
+    }
   }
 
   /** Three Adam steps (η 0.01) on {@code p} against {@link #handAdam}. */

@@ -41,8 +41,8 @@ class DeterminismTest {
       o.put("num_steps", 64);
     }
     AgentConfig c = dev.isoplast.runs.Learners.resolve(algo, new Discrete(2, 0), o);
-    Trainer.Job job = new Trainer.Job("CartPole-v1", c, seed, steps, new Trainer.Eval(2, 0), null, false,
-        new Trainer.MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO), 64), method);
+    RunSpec.Rl job = new RunSpec.Rl("CartPole-v1", c, seed, steps, new RunSpec.Eval(2, 0), null, false,
+        new MonitorSpec(Monitors.parse("all"), Monitors.defaultCadence(dev.isoplast.config.LearnerKind.PPO), 64), method);
     Trainer.run(dev.isoplast.envs.remote.EnvServerPool.of(Sidecar.client()), "embedded", RunDirectory.create(dir), job, false);
     return dir;
   }
@@ -65,8 +65,8 @@ class DeterminismTest {
       Tasks.Resolved r = Tasks.resolve("permuted-mnist", "small", Map.of("task_examples", 320), null, null, 5);
       var config = dev.isoplast.continual.SupervisedConfig.fromMap(r.learner(), Methods.get("cbp")
           .overrides("supervised"));
-      ContinualTrainer.run(RunDirectory.create(tmp.resolve(name)), new ContinualTrainer.Job(r.tasks(),
-          r.taskConfig(), config, 5, 3, new Trainer.MonitorSpec(Monitors.parse("all"), Map.of(Monitors.Kind.WEIGHTS, 5,
+      ContinualTrainer.run(RunDirectory.create(tmp.resolve(name)), new RunSpec.Supervised(r.tasks(),
+          r.taskConfig(), config, 5, 3, new MonitorSpec(Monitors.parse("all"), Map.of(Monitors.Kind.WEIGHTS, 5,
               Monitors.Kind.DORMANCY, 5, Monitors.Kind.FEATURES, 10, Monitors.Kind.NTK, 10, Monitors.Kind.ISOMETRY, 10),
               64), "cbp", null), false);
       runs.add(rows(tmp.resolve(name)));

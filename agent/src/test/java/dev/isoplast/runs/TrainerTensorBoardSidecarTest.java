@@ -47,8 +47,8 @@ class TrainerTensorBoardSidecarTest {
       everyUpdate.put(k, 1);
     }
     AgentConfig config = dev.isoplast.runs.Learners.resolve("ppo", new Discrete(2, 0), Map.of("num_steps", 64));
-    Trainer.Job job = new Trainer.Job("CartPole-v1", config, 5, 1024, new Trainer.Eval(0, 0), scenario, false,
-        new Trainer.MonitorSpec(Monitors.parse("all"), everyUpdate, ProbeBatch.DEFAULT_CAPACITY), null);
+    RunSpec.Rl job = new RunSpec.Rl("CartPole-v1", config, 5, 1024, new RunSpec.Eval(0, 0), scenario, false,
+        new MonitorSpec(Monitors.parse("all"), everyUpdate, ProbeBatch.DEFAULT_CAPACITY), null);
     RunDirectory run = RunDirectory.create(tmp.resolve("run"));
     Trainer.run(dev.isoplast.envs.remote.EnvServerPool.of(Sidecar.client()), "embedded", run, job, false);
 

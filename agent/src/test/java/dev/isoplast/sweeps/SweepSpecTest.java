@@ -45,6 +45,50 @@ class SweepSpecTest {
     assertThrows(IllegalArgumentException.class, () -> s.cell(-1));
   }
 
+  /**
+   * A cell's settings reach it through its cell.yaml typed exactly as the same values typed after
+   * {@code --set} (what cells were given before): the same keys in the same order, and values equal
+   * with the same classes (a Double stays a Double, an Integer an Integer, a list a list of the
+   * same, a boolean, a null, a string that only looks like something else stays a string).
+   */
+  @Test
+  void aCellsConfigFileTypesItsSettingsAsSetDid(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Map<String, String> sets = new LinkedHashMap<>();
+    sets.put("learning_rate", "1e-3");
+    sets.put("adam_eps", "1.0E-8");
+    sets.put("hidden_sizes", "[64, 64]");
+    sets.put("anneal_lr", "false");
+    sets.put("target_kl", "");
+    sets.put("iso_lr", "null");
+    sets.put("activation", "relu");
+    sets.put("num_envs", "8");
+    sets.put("init_gain", "1.4142135623730951");
+    sets.put("note", "'007'");
+    sets.put("odd", "a: b");
+    sets.put("iso_coef", "0.5"); // the grid's setting wins, in this key's place
+    SweepSpec s = new SweepSpec(new SweepSpec.ScenarioBenchmark("cartpole-permute", null, null, false), "ppo",
+        List.of("adamo"), List.of(1L), sets, null, null, 1).withGrid(Map.of("adamo", List.of(Map.of("iso_coef", "1e-3"),
+            Map.of("iso_coef", "1e-2"))), List.of(1L));
+    SweepSpec.Cell cell = s.cell(0);
+    s.writeCellConfig(cell, tmp);
+    java.util.List<String> asSet = new java.util.ArrayList<>();
+    sets.forEach((k, v) -> asSet.add(k + "=" + v));
+    cell.setting().forEach((k, v) -> asSet.add(k + "=" + v));
+    Map<String, Object> before = dev.isoplast.runs.ConfigOverrides.load(null, asSet);
+    Map<String, Object> after = dev.isoplast.runs.ConfigOverrides.load(tmp.resolve(SweepSpec.CELL_CONFIG), List.of());
+    assertEquals(List.copyOf(before.keySet()), List.copyOf(after.keySet()));
+    before.forEach((k, v) -> {
+      assertEquals(v, after.get(k), k);
+      assertEquals(v == null ? null : v.getClass(), after.get(k) == null ? null : after.get(k).getClass(), k);
+    });
+    assertEquals(0.001, after.get("iso_coef"));
+    assertEquals(List.of(64, 64), after.get("hidden_sizes"));
+    assertEquals(Boolean.FALSE, after.get("anneal_lr"));
+    assertTrue(after.containsKey("target_kl") && after.get("target_kl") == null);
+    assertEquals("007", after.get("note"));
+    assertEquals(Map.of("a", "b"), after.get("odd")); // --set read it as YAML too
+  }
+
   @Test
   void aCellRunsTheTrainCommandWithEverySetting() {
     Map<String, String> sets = new LinkedHashMap<>();
@@ -53,9 +97,10 @@ class SweepSpecTest {
     SweepSpec s = new SweepSpec(new SweepSpec.ScenarioBenchmark("cartpole-permute", 4096L, 2, true), "dqn",
         List.of("adam", "redo"), List.of(1L, 2L), sets, "dormancy,ntk", "ntk=5", 1);
     assertEquals(List.of("train", "--algo", "dqn", "--scenario", "cartpole-permute", "--phase-steps", "4096", "--repeat",
-        "2", "--fresh-reference", "--method", "redo", "--seed", "2", "--run-dir", "sw/redo__seed2", "--set",
-        "activation=relu", "--set", "hidden_sizes=[32,32]", "--monitors", "dormancy,ntk", "--monitor-cadence",
+        "2", "--fresh-reference", "--method", "redo", "--seed", "2", "--run-dir", "sw/redo__seed2", "--config",
+        "sw/redo__seed2/cell.yaml", "--monitors", "dormancy,ntk", "--monitor-cadence",
         "ntk=5"), s.cellArgs(s.cell(3), Path.of("sw", "redo__seed2")));
+    assertEquals(Map.of("activation", "relu", "hidden_sizes", List.of(32, 32)), s.cellConfig(s.cell(3)));
     SweepSpec t = new SweepSpec(new SweepSpec.TaskBenchmark("permuted-mnist", 10), null, List.of("adam"),
         List.of(3L), Map.of(), null, null, 1);
     assertEquals("continual", t.command());

@@ -114,8 +114,7 @@ public final class RestartingVectorEnv implements TwoHalves {
     this.seed = seed;
     this.maxRestartsInARow = maxRestartsInARow;
     this.listener = listener;
-    this.madeAt = servers.restarts();
-    this.inner = factory.apply(servers);
+    this.inner = makeFirst();
     this.envId = inner.envId();
     this.numEnvs = inner.numEnvs();
     this.observationSpace = inner.observationSpace();
@@ -123,6 +122,36 @@ public final class RestartingVectorEnv implements TwoHalves {
     this.obsSize = observationSpace.flatSize();
     this.firstHalf = inner instanceof TwoHalves t ? t.halves().get(0).numEnvs() : 0;
     this.seenGeneration = new int[numEnvs];
+  }
+
+  /**
+   * The vector's first make, brought through a restart of its servers as a later make is: a
+   * vector made while its servers are down (a sweep's cell starting while the sweep restarts its
+   * shared server) waits for them ({@link EnvServerPool#recover}) and is made then, at most
+   * {@code maxRestartsInARow} times in a row; any other failure is thrown at once.
+   */
+  private VectorEnv makeFirst() {
+    while (true) {
+      int count = servers.restarts();
+      try {
+        VectorEnv made = factory.apply(servers);
+        madeAt = count;
+        return made;
+      } catch (RuntimeException e) {
+        if (!handlesLost(e)) {
+          throw e;
+        }
+        if (restartsInARow >= maxRestartsInARow) {
+          throw new EnvException.ServerUnavailable("the env servers failed again while making the envs after "
+              + restartsInARow + " restart" + (restartsInARow == 1 ? "" : "s") + " in a row (--max-server-restarts "
+              + maxRestartsInARow + "): " + firstLine(e.getMessage()), e);
+        }
+        restartsInARow++;
+        log.warn("env server unavailable while making the envs ({} of at most {} in a row), waiting for it: {}",
+            restartsInARow, maxRestartsInARow, firstLine(e.getMessage()));
+        servers.recover(count, e);
+      }
+    }
   }
 
   /**

@@ -126,6 +126,7 @@ class RestartingVectorEnvTest {
   }
 
   final Deque<RuntimeException> failures = new ArrayDeque<>();
+  final Deque<RuntimeException> makeFailures = new ArrayDeque<>(); // thrown by the factory's next makes
   final List<Fake> made = new ArrayList<>();
   final List<String> told = new ArrayList<>();
   final List<RuntimeException> lastWords = new ArrayList<>();
@@ -155,6 +156,9 @@ class RestartingVectorEnvTest {
       return c;
     }, maxInARow);
     return new RestartingVectorEnv(pool, servers -> {
+      if (!makeFailures.isEmpty()) {
+        throw makeFailures.poll();
+      }
       if (parts == 1) {
         Fake f = new Fake(made.size(), n, failures);
         made.add(f);
@@ -243,6 +247,41 @@ class RestartingVectorEnvTest {
     assertSame(invalid, assertThrows(EnvException.InvalidArgument.class, () -> env.step(new double[2])));
     assertEquals(2, made.size(), "no restart for either");
     assertEquals(1, pool.restarts());
+  }
+
+  @Test
+  void aVectorMadeWhileItsServersAreDownWaitsForThemAsARestartDoes() {
+    makeFailures.add(status(Status.UNAVAILABLE.withDescription("Connection refused")));
+    makeFailures.add(status(Status.UNAVAILABLE.withDescription("Connection refused")));
+    RestartingVectorEnv env = env(2, 1, 3);
+    assertEquals(2, restarterCalls, "the servers were brought back once per failed make");
+    assertEquals(1, made.size());
+    assertArrayEquals(new float[] {0, 1}, env.reset(7));
+    failures.add(status(Status.UNAVAILABLE.withDescription("gone again")));
+    env.step(new double[2]); // the third restart in a row, before any successful step: still allowed
+    assertEquals(3, restarterCalls);
+    failures.add(status(Status.UNAVAILABLE.withDescription("and again")));
+    assertThrows(EnvException.ServerUnavailable.class, () -> env.step(new double[2]), "three in a row, then no more");
+  }
+
+  @Test
+  void aMakeThatKeepsFindingTheServersDownOrFailsOtherwiseIsThrown() {
+    for (int i = 0; i < 4; i++) {
+      makeFailures.add(status(Status.UNAVAILABLE.withDescription("Connection refused")));
+    }
+    EnvException e = assertThrows(EnvException.ServerUnavailable.class, () -> env(2, 1, 3));
+    assertEquals("the env servers failed again while making the envs after 3 restarts in a row "
+        + "(--max-server-restarts 3): " + firstLineOf(e.getCause()), e.getMessage());
+    assertEquals(3, restarterCalls);
+    makeFailures.clear();
+    restarterCalls = 0;
+    makeFailures.add(status(Status.INVALID_ARGUMENT.withDescription("unknown env")));
+    assertThrows(EnvException.class, () -> env(2, 1, 3));
+    assertEquals(0, restarterCalls, "a bad request is not waited for");
+  }
+
+  private static String firstLineOf(Throwable t) {
+    return t.getMessage().lines().findFirst().orElse("");
   }
 
   @Test
