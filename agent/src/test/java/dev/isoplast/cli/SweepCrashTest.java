@@ -25,9 +25,11 @@ class SweepCrashTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static List<String> sweep(Path dir) {
-    // 6 cells of slowly-changing regression, 6 tasks each, a checkpoint at every task end
+    // 6 cells of slowly-changing regression, 6 tasks each, a checkpoint at every task end; tasks of
+    // 1,000 examples (~0.5 s each here), so that a cell killed with 3 tasks left cannot finish in the
+    // half second its watch on the sweep takes to notice
     return new ArrayList<>(List.of("sweep", "--task", "slowly-changing-regression", "--tasks", "6", "--set",
-        "flip_after=400", "--methods", "adam,adamo,l2", "--seeds", "1-2", "--workers", "2", "--monitors", "none",
+        "flip_after=1000", "--methods", "adam,adamo,l2", "--seeds", "1-2", "--workers", "2", "--monitors", "none",
         "--checkpoint-every", "1", "--keep-checkpoints", "1", "--run-dir", dir.toString(), "--no-progress"));
   }
 
@@ -54,7 +56,10 @@ class SweepCrashTest {
     long finalStep = step(new Checkpoints(whole.resolve(cells(whole).get(0))).files().get(0));
     Path cut = tmp.resolve("cut");
     Process p = ChildJvm.start(tmp.resolve("cut.log"), sweep(cut).toArray(String[]::new));
-    // kill it once a cell has finished and another is part-way (an earlier checkpoint, no summary yet)
+    // kill it once a cell has finished and another is part-way with at least half its tasks left (a
+    // checkpoint at or before the third task's end, no summary yet): a cell nearer its end could
+    // finish before it notices that the sweep is gone, and then nothing would be left to continue
+    long halfway = finalStep / 2;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     boolean midway = false;
     while (p.isAlive() && !midway && System.nanoTime() < deadline) {
@@ -65,7 +70,7 @@ class SweepCrashTest {
         Path run = cut.resolve(cell);
         if (Files.exists(run.resolve("summary.json"))) {
           finished++;
-        } else if (new Checkpoints(run).files().stream().anyMatch(f -> step(f) < finalStep)) {
+        } else if (new Checkpoints(run).files().stream().anyMatch(f -> step(f) <= halfway)) {
           partway++;
         }
       }
