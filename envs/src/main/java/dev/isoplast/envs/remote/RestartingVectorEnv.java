@@ -142,9 +142,8 @@ public final class RestartingVectorEnv implements TwoHalves {
           throw e;
         }
         if (restartsInARow >= maxRestartsInARow) {
-          throw new EnvException.ServerUnavailable("the env servers failed again while making the envs after "
-              + restartsInARow + " restart" + (restartsInARow == 1 ? "" : "s") + " in a row (--max-server-restarts "
-              + maxRestartsInARow + "): " + firstLine(e.getMessage()), e);
+          throw new EnvException.ServerUnavailable("the env servers failed again while making the envs "
+              + afterRestarts(e), e);
         }
         restartsInARow++;
         log.warn("env server unavailable while making the envs ({} of at most {} in a row), waiting for it: {}",
@@ -328,8 +327,7 @@ public final class RestartingVectorEnv implements TwoHalves {
     while (true) {
       if (restartsInARow >= maxRestartsInARow) {
         RuntimeException giveUp = new EnvException.ServerUnavailable("the env servers of " + envId + " x" + numEnvs
-            + " failed again after " + restartsInARow + " restart" + (restartsInARow == 1 ? "" : "s")
-            + " in a row (--max-server-restarts " + maxRestartsInARow + "): " + firstLine(last.getMessage()), last);
+            + " failed again " + afterRestarts(last), last);
         listener.beforeGivingUp(giveUp);
         throw giveUp;
       }
@@ -359,6 +357,12 @@ public final class RestartingVectorEnv implements TwoHalves {
         last = e;
       }
     }
+  }
+
+  /** "after K restarts in a row (--max-server-restarts K): {@code last}'s first line", the end of a give-up message. */
+  private String afterRestarts(RuntimeException last) {
+    return "after " + restartsInARow + " restart" + (restartsInARow == 1 ? "" : "s") + " in a row (--max-server-restarts "
+        + maxRestartsInARow + "): " + firstLine(last.getMessage());
   }
 
   /**
