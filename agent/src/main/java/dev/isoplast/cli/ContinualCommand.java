@@ -89,6 +89,14 @@ final class ContinualCommand implements Callable<Integer> {
   @Option(names = "--resume", paramLabel = "RUN_DIR", description = "Continue the run in RUN_DIR from its newest whole checkpoint (its config.yaml says what to run; no other option but --checkpoint-every, --no-progress and --keep-checkpoints applies). The rows written after the checkpoint are replaced, not doubled.")
   Path resume;
 
+  @Option(names = "--fork", paramLabel = "RUN_DIR", description = "Start a new run in --run-dir from the newest "
+      + "checkpoint of RUN_DIR with other learner keys (--set, --config) or more tasks (--tasks): its rows up to the "
+      + "checkpoint are RUN_DIR's, the rest is trained with the new settings, so a change made mid-run (e.g. "
+      + "--set iso_coef=0 halfway; end RUN_DIR there with --tasks) is compared with a fork that changes nothing, "
+      + "exactly paired. The task data, seed, method and monitors stay RUN_DIR's; config.yaml records the fork "
+      + "(forked_from). A key the checkpoint's state does not fit (another optimizer, body or width) is refused.")
+  Path fork;
+
   @Spec
   CommandSpec commandSpec;
 
@@ -105,6 +113,9 @@ final class ContinualCommand implements Callable<Integer> {
     }
     if (resume != null) {
       return resume();
+    }
+    if (fork != null) {
+      return fork();
     }
     if (task == null) {
       throw new IllegalArgumentException("give --task NAME (" + String.join(", ", Tasks.NAMES) + ") or --resume RUN_DIR");
@@ -132,11 +143,7 @@ final class ContinualCommand implements Callable<Integer> {
   private int resume() {
     RunOutputOptions.checkResumeOptions(commandSpec);
     RunDirectory run = RunDirectory.existing(resume);
-    Map<String, Object> cfg = run.readConfig();
-    if (!(cfg.get("task") instanceof String) || !(cfg.get("supervised") instanceof Map<?, ?>)) {
-      throw new IllegalArgumentException("--resume " + resume + ": not a run of isoplast continual (its config.yaml "
-          + "has no task); RL runs resume with isoplast train --resume");
-    }
+    Map<String, Object> cfg = continualConfig(run, "--resume");
     RunSpec.Supervised job = RunSpec.Supervised.fromConfig(cfg);
     dev.isoplast.runs.Checkpoints.Loaded ckpt = new dev.isoplast.runs.Checkpoints(run.path()).toResume(resume);
     if (ckpt.state().getLong("next_task") >= job.numTasks()) {
@@ -150,6 +157,69 @@ final class ContinualCommand implements Callable<Integer> {
         output.options(checkpointEvery, ckpt));
     print(summary, job.tasks().regression(), run);
     return 0;
+  }
+
+  /**
+   * {@code --fork RUN_DIR}: a new run from RUN_DIR's newest checkpoint, with RUN_DIR's config.yaml
+   * and the learner keys of --set/--config on top (and --tasks), continued as a resumed run would be.
+   */
+  private int fork() {
+    RunOutputOptions.checkOptions(commandSpec, "--fork", "--fork keeps RUN_DIR's task data, seed, method and "
+        + "monitors", List.of("--run-dir", "--set", "--config", "--tasks"));
+    if (runDir == null) {
+      throw new IllegalArgumentException("--fork " + fork + " needs --run-dir: the new run's directory");
+    }
+    RunDirectory source = RunDirectory.existing(fork);
+    Map<String, Object> cfg = continualConfig(source, "--fork");
+    dev.isoplast.runs.Checkpoints.Loaded at = new dev.isoplast.runs.Checkpoints(source.path()).toContinue("--fork", fork);
+    Keys keys = keys(String.valueOf(cfg.get("task")), null, ConfigOverrides.load(configFile, sets));
+    if (!keys.task().isEmpty()) {
+      throw new IllegalArgumentException("--fork keeps " + fork + "'s task data: the task keys " + keys.task().keySet()
+          + " cannot change (only learner keys and --tasks)");
+    }
+    long nextTask = at.state().getLong("next_task");
+    Map<String, Object> forked = new LinkedHashMap<>(cfg);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> learner = new LinkedHashMap<>((Map<String, Object>) cfg.get("supervised"));
+    learner.putAll(keys.learner());
+    forked.put("supervised", learner);
+    if (numTasks != null) {
+      forked.put("num_tasks", numTasks);
+    }
+    RunSpec.Supervised job = RunSpec.Supervised.fromConfig(forked);
+    if (job.numTasks() <= nextTask) {
+      throw new IllegalArgumentException("--fork " + fork + ": its checkpoint " + at.file().getFileName() + " is after "
+          + "task " + nextTask + " of " + job.numTasks() + ", so nothing is left to train; give more --tasks");
+    }
+    ContinualTrainer.checkFits(job, at.state(), "--fork " + fork + " with " + keys.learner());
+    Map<String, Object> config = job.toConfig();
+    Map<String, Object> origin = new LinkedHashMap<>();
+    origin.put("run", source.path().toAbsolutePath().normalize().toString());
+    origin.put("checkpoint", at.file().getFileName().toString());
+    origin.put("task", nextTask);
+    origin.put("changed", new LinkedHashMap<>(keys.learner()));
+    config.put("forked_from", origin);
+    RunDirectory run = RunDirectory.create(runDir);
+    run.writeConfig(config);
+    run.writeCommand("isoplast " + CommandLines.join(commandSpec.commandLine().getParseResult().originalArgs()));
+    dev.isoplast.runs.Checkpoints.Loaded copy = run.forkFrom(source, at);
+    System.err.printf("forking %s at %s (%d examples, task %d of %d) into %s%s%n", source.path(),
+        at.file().getFileName(), at.step(), nextTask, job.numTasks(), run.path(),
+        keys.learner().isEmpty() ? "" : " with " + keys.learner());
+    StopSignal.install();
+    Map<String, Object> summary = ContinualTrainer.run(run, job, output.options(checkpointEvery, copy));
+    print(summary, job.tasks().regression(), run);
+    return 0;
+  }
+
+  /** RUN_DIR's config.yaml, checked to be a continual run's ({@code option} names the flag in the error). */
+  private static Map<String, Object> continualConfig(RunDirectory run, String option) {
+    Map<String, Object> cfg = run.readConfig();
+    if (!(cfg.get("task") instanceof String) || !(cfg.get("supervised") instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(option + " " + run.path() + ": not a run of isoplast continual (its "
+          + "config.yaml has no task); RL runs resume with isoplast train --resume");
+    }
+    return cfg;
   }
 
   private void print(Map<String, Object> summary, boolean regression, RunDirectory run) {

@@ -30,17 +30,28 @@ final class RunOutputOptions {
    * its settings from its config.yaml.
    */
   static void checkResumeOptions(picocli.CommandLine.Model.CommandSpec command) {
-    java.util.Set<String> allowed = new java.util.HashSet<>(java.util.List.of("--resume", "--checkpoint-every"));
-    allowed.addAll(NAMES);
+    checkOptions(command, "--resume", "--resume takes the run's settings from its config.yaml", java.util.List.of());
+  }
+
+  /**
+   * Refuses every option of {@code command} but {@code lead}, {@code extra}, {@code --checkpoint-every},
+   * {@link #NAMES} and its mixin {@code server}'s: "{@code why}: --x cannot be given with it (only ...)".
+   */
+  static void checkOptions(picocli.CommandLine.Model.CommandSpec command, String lead, String why,
+      java.util.List<String> extra) {
+    java.util.List<String> others = new java.util.ArrayList<>(extra);
+    others.add("--checkpoint-every");
+    others.addAll(NAMES);
+    java.util.Set<String> allowed = new java.util.HashSet<>(others);
+    allowed.add(lead);
     picocli.CommandLine.Model.CommandSpec server = command.mixins().get("server");
     if (server != null) {
       server.options().forEach(o -> allowed.add(o.longestName()));
     }
     for (picocli.CommandLine.Model.OptionSpec o : command.commandLine().getParseResult().matchedOptions()) {
       if (!allowed.contains(o.longestName())) {
-        throw new IllegalArgumentException("--resume takes the run's settings from its config.yaml: " + o.longestName()
-            + " cannot be given with it (only --checkpoint-every, --no-progress, --keep-checkpoints"
-            + (server != null ? " and the env server options)" : ")"));
+        throw new IllegalArgumentException(why + ": " + o.longestName() + " cannot be given with it (only "
+            + String.join(", ", others) + (server != null ? " and the env server options)" : ")"));
       }
     }
   }

@@ -181,7 +181,12 @@ public final class Checkpoints {
    * saying there is none.
    */
   public Loaded toResume(Path given) {
-    return latest().orElseThrow(() -> new IllegalArgumentException("--resume " + given + ": no whole checkpoint in "
+    return toContinue("--resume", given);
+  }
+
+  /** {@link #toResume} for the option {@code option} ({@code --resume}, {@code --fork}) given {@code given}. */
+  public Loaded toContinue(String option, Path given) {
+    return latest().orElseThrow(() -> new IllegalArgumentException(option + " " + given + ": no whole checkpoint in "
         + dir + " to continue from" + (RunDirectory.isCompleted(dir.getParent()) ? " (the run has completed and kept "
         + "none: --keep-checkpoints 0, a sweep's default)" : "")));
   }

@@ -55,6 +55,21 @@ public final class ContinualTrainer {
     return RunEngine.run(run, options, "continual", job.toConfig(), summary, new TaskLearning(job, learner));
   }
 
+  /**
+   * Checks that a learner of {@code job} can take the learner state of {@code checkpoint} (a
+   * {@code --fork} with changed keys): a usage error saying {@code what} and why if it cannot.
+   */
+  public static void checkFits(RunSpec.Supervised job, Snapshot checkpoint, String what) {
+    SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inSize(), job.tasks().outSize(),
+        job.seed());
+    try {
+      learner.restore(checkpoint.getTree("learner"));
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(what + ": the checkpoint's learner state does not fit the new settings ("
+          + e.getMessage() + ")");
+    }
+  }
+
   /** A supervised learner going through the tasks: {@link #run}'s learning. Its safe points are the task ends. */
   private static final class TaskLearning implements RunEngine.Learning {
     private final RunSpec.Supervised job;

@@ -175,6 +175,26 @@ public final class RunDirectory {
     writeAtomically("config.yaml", YAML, config);
   }
 
+  /**
+   * Makes this new run directory a fork of {@code source} at its checkpoint {@code at}: copies
+   * source's metrics.jsonl, its event file and the checkpoint, so that a run resumed from the copy
+   * ({@link #openMetrics(Snapshot)} and {@link #openTensorBoard(Snapshot)} cut the files back to
+   * the checkpoint's lengths) has source's rows up to it and its own after. Returns the copy.
+   */
+  public Checkpoints.Loaded forkFrom(RunDirectory source, Checkpoints.Loaded at) {
+    String events = at.state().getString("events_file");
+    Path copy = dir.resolve(Checkpoints.DIR).resolve(at.file().getFileName());
+    try {
+      Files.copy(source.file("metrics.jsonl"), dir.resolve("metrics.jsonl"));
+      Files.copy(source.file(events), dir.resolve(events));
+      Files.createDirectories(copy.getParent());
+      Files.copy(at.file(), copy);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy run " + source.path() + " into " + dir + ": " + e.getMessage(), e);
+    }
+    return Checkpoints.read(copy);
+  }
+
   /** Writes {@code command.txt}: the exact command line that made the run (for reports). */
   public void writeCommand(String commandLine) {
     Path target = dir.resolve("command.txt");
