@@ -99,7 +99,7 @@ def main():
             shown = [p for p in points if p["step"] in {points[0]["step"], points[min(2, len(points) - 1)]["step"]}
                      or p is points[-1]] if points else []
             text = "; ".join(f"+{p['step']}: {p['mean']:+.4g} [{p['low']:+.4g}, {p['high']:+.4g}]" for p in shown)
-            print(f"- {label}: identical before the switch: {same_before}; moves from +{moves} steps"
+            print(f"- {label}: identical before the switch: {same_before}; moves from +{moves} examples"
                   if moves is not None else f"- {label}: identical before the switch: {same_before}; does not move "
                   "(the interval includes 0 at some later row)", end="")
             print(f"; {text}")
