@@ -134,6 +134,12 @@ final class SweepCommand implements Callable<Integer> {
       + "evenly over it, both ends kept (a small, equal budget for a quick check; default: whole grids).")
   Integer gridSize;
 
+  @Option(names = "--selection", paramLabel = "DIR", description = "Run each method at the setting a tuned sweep "
+      + "selected: DIR is a tuned sweep's directory or its export (holding selection.json), e.g. "
+      + "results/random-label-mnist-tuned. The setting goes on top of the sweep's set, as in the held-out stage; a "
+      + "method DIR selected nothing for is an error. Selections hold for the benchmark they were tuned on. Not with --tune.")
+  Path selection;
+
   @Option(names = "--shard", paramLabel = "i/N", description = "Run only this machine's share of the cells: cell c "
       + "when c mod N = i (0 <= i < N), indexed in sweep.shard-i-of-N.json; N machines given 0/N .. N-1/N run the "
       + "whole sweep into one shared --run-dir, and `isoplast report` merges them (default: every cell).")
@@ -197,6 +203,9 @@ final class SweepCommand implements Callable<Integer> {
     }
     String source = file == null ? null : "sweep file " + file;
     if (Boolean.TRUE.equals(entries.get("tune")) || "true".equals(String.valueOf(entries.get("tune")))) {
+      if (selection != null) {
+        throw new IllegalArgumentException("--selection runs settings a tuned sweep chose; --tune chooses them: give one");
+      }
       return tuned(entries, source, share);
     }
     for (String k : SweepSpec.TUNE_KEYS) {
@@ -205,11 +214,32 @@ final class SweepCommand implements Callable<Integer> {
       }
     }
     SweepSpec spec = SweepSpec.fromEntries(entries, source);
+    if (selection != null) {
+      spec = selected(spec, selection);
+    }
     Path dir = runDir != null ? runDir
         : entries.get("run_dir") != null ? Path.of(String.valueOf(entries.get("run_dir")))
         : Path.of("runs", "sweep__" + stem(spec.benchmark().name()) + "__" + System.currentTimeMillis() / 1000);
     SweepRunner.Outcome outcome = stage(dir, spec, share, "");
     return outcome.failed() + outcome.interrupted() > 0 ? 1 : 0;
+  }
+
+  /** {@code spec} with each method at the setting the tuned sweep in {@code dir} selected ({@code --selection}). */
+  static SweepSpec selected(SweepSpec spec, Path dir) {
+    Map<String, Map<String, String>> chosen = Selection.read(dir);
+    if (chosen == null) {
+      throw new IllegalArgumentException("--selection " + dir + ": no " + TuningPlan.SELECTION_FILE + " there (a tuned "
+          + "sweep writes it once its tuning stage has finished)");
+    }
+    Map<String, List<Map<String, String>>> grid = new LinkedHashMap<>();
+    for (String m : spec.methods()) {
+      if (!chosen.containsKey(m)) {
+        throw new IllegalArgumentException("--selection " + dir + " selected no setting for method " + m + " (it has "
+            + String.join(", ", chosen.keySet()) + ")");
+      }
+      grid.put(m, List.of(chosen.get(m)));
+    }
+    return spec.withGrid(grid, spec.seeds());
   }
 
   /**

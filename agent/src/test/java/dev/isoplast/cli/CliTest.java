@@ -258,7 +258,16 @@ class CliTest {
     Run r = run("demo", "--seeds", "1", "--tasks", "2", "--set", "task_examples=80", "--set", "epochs=3",
         "--no-progress", "--runs-dir", tmp.toString());
     assertEquals(0, r.code(), r.err());
-    for (String m : new String[] {"adam", "adamo", "adamo-isometric", "layernorm"}) {
+    // each method at the setting the study's tuning selected (the committed selection.json)
+    var selection = new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.nio.file.Path.of("..")
+        .resolve(DemoCommand.SELECTION).resolve("selection.json").toFile()).get("methods");
+    for (String m : new String[] {"adam", "adamo", "isometric", "adamo-isometric", "spectral"}) {
+      var chosen = selection.get(m).get("setting");
+      String knob = chosen.fieldNames().next();
+      var config = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+          .readTree(tmp.resolve(m + "__seed1").resolve("config.yaml").toFile());
+      assertEquals(Double.parseDouble(chosen.get(knob).asText()), config.get("supervised").get(knob).asDouble(), m);
+      assertEquals(80, config.get("task_config").get("task_examples").asInt(), "--set wins over the study's 2,400");
       assertTrue(r.out().lines().anyMatch(l -> l.startsWith(m + " ")), m + " in the table:\n" + r.out());
       var summary = new com.fasterxml.jackson.databind.ObjectMapper()
           .readTree(tmp.resolve(m + "__seed1").resolve("summary.json").toFile());

@@ -150,6 +150,34 @@ class TuneCliTest {
     assertEquals(0, CliTest.run("report", out.toString()).code());
     String again2 = Files.readString(out.resolve("report.html"));
     assertEquals(section(page), section(again2));
+
+    // sweep --selection: the export's selection on other seeds, each cell at its method's selected setting
+    Path reuse = tmp.resolve("reuse");
+    List<String> base = List.of("sweep", "--task", "slowly-changing-regression", "--tasks", "2", "--set",
+        "flip_after=500", "--seeds", "201", "--monitors", "none", "--no-progress", "--selection", out.toString());
+    List<String> ok = new ArrayList<>(base);
+    ok.addAll(List.of("--methods", "adam,adamo", "--run-dir", reuse.toString()));
+    CliTest.Run sel2 = CliTest.run(ok.toArray(String[]::new));
+    assertEquals(0, sel2.code(), sel2.err() + sel2.out());
+    for (String m : List.of("adam", "adamo")) {
+      JsonNode chosen = sel.get("methods").get(m).get("setting");
+      String knob = chosen.fieldNames().next();
+      assertEquals(dev.isoplast.runs.ConfigOverrides.value(chosen.get(knob).asText()), dev.isoplast.runs.ConfigOverrides
+          .load(reuse.resolve(m + "__seed201/cell.yaml"), List.of()).get(knob), m + " runs its selected setting");
+      assertEquals("completed", JSON.readTree(reuse.resolve(m + "__seed201/summary.json").toFile())
+          .get("status").asText());
+    }
+    List<String> unknown = new ArrayList<>(base);
+    unknown.addAll(List.of("--methods", "adam,l2", "--run-dir", tmp.resolve("reuse2").toString()));
+    CliTest.Run missing = CliTest.run(unknown.toArray(String[]::new));
+    assertEquals(2, missing.code(), missing.err());
+    assertTrue(missing.err().contains("selected no setting for method l2 (it has adam, adamo)"), missing.err());
+    List<String> both = args(tmp.resolve("reuse3"), "--selection", out.toString());
+    CliTest.Run bothRun = CliTest.run(both.toArray(String[]::new));
+    assertEquals(2, bothRun.code(), bothRun.err());
+    assertTrue(bothRun.err().contains("--selection runs settings a tuned sweep chose; --tune chooses them"),
+        bothRun.err());
+    assertFalse(Files.exists(tmp.resolve("reuse2")) || Files.exists(tmp.resolve("reuse3")), "nothing written");
   }
 
   private static String section(String page) {
