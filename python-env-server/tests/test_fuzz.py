@@ -54,7 +54,7 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
-from isoplast_env_server import Limits
+from isoplast_env_server import Limits, default_registry
 from isoplast_env_server.perturbation import REWARD_SCALE_RANGE
 
 PROTO = Path(__file__).resolve().parents[2] / "proto/src/main/proto/isoplast/env/v1/env.proto"
@@ -247,6 +247,10 @@ class StateOf:
 
 STATES_KEPT = 12
 UNPICKLABLE = conftest.UNPICKLABLE.env_id  # an env GetState refuses, added to this test's registry
+#: (env id, name) of the dynamics parameters that take whole numbers only (a switch env's game): the
+#: registry's own declaration, which ListEnvs only states in words.
+INTEGER_DYNAMICS = {(entry.env_id, param.name) for entry in default_registry() for param in entry.dynamics
+                    if param.integer}
 MUJOCO_IDS = {"Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"}  # states of 2+ envs exceed LIMITS
 
 
@@ -476,7 +480,10 @@ class Fuzzer:
         info = owned.info if owned else None
         for param in info.dynamics if info is not None else ():
             if self.chance(0.3):
-                request.dynamics[param.name] = float(self.rng.uniform(param.min, param.max))
+                value = float(self.rng.uniform(param.min, param.max))
+                if (owned.env_id, param.name) in INTEGER_DYNAMICS and self.chance(0.8):
+                    value = float(round(value))
+                request.dynamics[param.name] = value
         if owned and self.chance(0.15):
             request.obs_permutation.extend(self.rng.permutation(owned.obs_size).tolist())
         if owned and self.chance(0.15):
@@ -687,6 +694,8 @@ class Fuzzer:
         for name, value in request.dynamics.items():
             param = params.get(name)
             if param is None or not (math.isfinite(value) and param.min <= value <= param.max):
+                return False
+            if (owned.env_id, name) in INTEGER_DYNAMICS and not value.is_integer():
                 return False
         if len(request.obs_permutation) and not is_permutation(list(request.obs_permutation), owned.obs_size):
             return False

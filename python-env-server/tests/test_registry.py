@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from conftest import CLASSIC_CONTROL, MINATAR, MUJOCO
+from conftest import CLASSIC_CONTROL, MINATAR, MUJOCO, SWITCHES
 
 from isoplast.env.v1 import env_pb2 as pb
 from isoplast_env_server import default_registry
@@ -19,10 +19,11 @@ from isoplast_env_server.errors import EnvError
 from isoplast_env_server.registry import KwargSpec
 
 REGISTRY = default_registry()
-ALLOWED = CLASSIC_CONTROL + MUJOCO + MINATAR
+GYMNASIUM_IDS = CLASSIC_CONTROL + MUJOCO + MINATAR  # registered with Gymnasium, unlike this server's SWITCHES
+ALLOWED = GYMNASIUM_IDS + SWITCHES
 
 
-def test_allowed_ids_are_exactly_classic_control_mujoco_and_minatar():
+def test_allowed_ids_are_exactly_classic_control_mujoco_minatar_and_the_switches():
     assert [entry.env_id for entry in REGISTRY] == ALLOWED
 
 
@@ -35,7 +36,7 @@ def test_check_env_passes(env_id):
         env.close()
 
 
-@pytest.mark.parametrize("env_id", ALLOWED)
+@pytest.mark.parametrize("env_id", GYMNASIUM_IDS)
 def test_make_matches_gymnasium_make(env_id):
     """Same wrappers (TimeLimit etc.) and the same episode limit as gymnasium.make(env_id)."""
     ours, theirs = REGISTRY.lookup(env_id).make(), gymnasium.make(env_id)
@@ -54,7 +55,7 @@ def _wrappers(env) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("env_id", ALLOWED)
+@pytest.mark.parametrize("env_id", GYMNASIUM_IDS)
 def test_declared_kwargs_are_real_constructor_arguments(env_id):
     """Arguments of Gymnasium's own class (ours may pass them through as **kwargs), of the
     declared type, and Make passes them on."""
@@ -162,4 +163,4 @@ def test_the_allow_list_message_names_plain_ids_and_counts_namespaced_ones():
     with pytest.raises(EnvError) as info:
         REGISTRY.lookup("MinAtar/Pong-v1")
     assert info.value.message.endswith(
-        "allowed: " + ", ".join(CLASSIC_CONTROL + MUJOCO) + ", MinAtar/... (5 ids)")
+        "allowed: " + ", ".join(CLASSIC_CONTROL + MUJOCO) + ", MinAtar/... (6 ids)")

@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -75,17 +75,22 @@ class KwargSpec:
 
 @dataclass(frozen=True)
 class DynamicsParam:
-    """A physical attribute of ``env.unwrapped`` that Reconfigure may set, in [min, max]."""
+    """An attribute of ``env.unwrapped`` that Reconfigure may set, in [min, max]; an ``integer``
+    one (a game index) takes whole numbers only (the description says so, as ListEnvs has no field
+    for it)."""
 
     name: str
     default: float
     min: float
     max: float
     description: str
+    integer: bool = False
 
     def __post_init__(self):
         if not (self.min <= self.default <= self.max):
             raise ValueError(f"dynamics {self.name}: default {self.default} outside [{self.min}, {self.max}]")
+        if self.integer and not all(float(v).is_integer() for v in (self.default, self.min, self.max)):
+            raise ValueError(f"dynamics {self.name}: an integer parameter needs an integer default and range")
 
 
 def scaled(name: str, default: float, description: str, low: float = 0.1, high: float = 10.0) -> DynamicsParam:
@@ -164,6 +169,9 @@ class EnvEntry:
                 raise invalid_argument(f"dynamics {name} of {self.env_id} must be finite, got {value}")
             if not (param.min <= value <= param.max):
                 raise invalid_argument(f"dynamics {name} of {self.env_id} must be in [{param.min:g}, {param.max:g}], got {value:g}")
+            if param.integer and not value.is_integer():
+                raise invalid_argument(f"dynamics {name} of {self.env_id} must be an integer ({param.description}), "
+                                       f"got {value:g}")
             checked[name] = value
         return checked
 
@@ -347,10 +355,30 @@ def _make_minatar(env_id: str, **kwargs) -> gymnasium.Env:
     return minatar_envs.make(env_id, **kwargs)
 
 
+#: The env that plays MinAtar's five games in turn (:mod:`.switch_envs`): not one of MinAtar's ids.
+MINATAR_SWITCH_ID = "MinAtar/Switch-v1"
+
+
+def game_param(ids: Sequence[str]) -> DynamicsParam:
+    """The ``game`` parameter of a :class:`.switch_envs.GameSwitchEnv` over ``ids``, in their order."""
+    names = ", ".join(f"{i} {env_id.split('/')[1].rsplit('-', 1)[0]}" for i, env_id in enumerate(ids))
+    return DynamicsParam("game", 0.0, 0.0, float(len(ids) - 1),
+                         f"the game played from each env's next reset, an integer: {names}; an episode in "
+                         f"progress when it changes ends as truncated at its next step", integer=True)
+
+
+def _make_minatar_switch() -> gymnasium.Env:
+    from . import minatar_envs
+
+    return minatar_envs.make_switch()
+
+
 def minatar_entries() -> list[EnvEntry]:
-    """The five MinAtar games, observations C x 10 x 10 float32, optionally all six actions."""
+    """The five MinAtar games, observations C x 10 x 10 float32, optionally all six actions; and
+    MinAtar/Switch-v1, the five in turn (10 x 10 x 10, all six actions, ``game`` a dynamics key)."""
     kwargs = (KwargSpec("use_minimal_action_set", "bool",
                         "true (default): the game's own actions; false: all six (no-op, left, up, right, down, "
                         "fire), so that one network can play every game"),)
-    return [EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
-            for env_id in MINATAR_IDS]
+    return [*(EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
+              for env_id in MINATAR_IDS),
+            EnvEntry(env_id=MINATAR_SWITCH_ID, make=_make_minatar_switch, dynamics=(game_param(MINATAR_IDS),))]
