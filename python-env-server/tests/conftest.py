@@ -12,6 +12,7 @@ import socket
 import struct
 import threading
 
+import ale_py
 import grpc
 import gymnasium
 import minatar.gym
@@ -57,9 +58,11 @@ CLASSIC_CONTROL = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarCo
 MUJOCO = ["Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"]
 MINATAR = ["MinAtar/Asterix-v1", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Seaquest-v1",
            "MinAtar/SpaceInvaders-v1"]
+ATARI = ["ALE/Asterix-v5", "ALE/Breakout-v5", "ALE/Freeway-v5", "ALE/Seaquest-v5", "ALE/SpaceInvaders-v5", "ALE/Pong-v5"]
 #: This server's own ids that play several games in turn (switch_envs.py); Gymnasium does not know them.
-SWITCHES = ["MinAtar/Switch-v1"]
-minatar.gym.register_envs()  # in-process references: gymnasium.make("MinAtar/...") as MinAtar documents it
+SWITCHES = ["MinAtar/Switch-v1", "ALE/Switch-v5"]
+minatar.gym.register_envs()
+gymnasium.register_envs(ale_py)  # in-process references: gymnasium.make("ALE/...")  # in-process references: gymnasium.make("MinAtar/...") as MinAtar documents it
 
 
 def make_test_registry():

@@ -118,29 +118,3 @@ def test_game_must_be_an_integer_in_range(client):
         assert info.value.code().name == "INVALID_ARGUMENT"
     assert dict(client.reconfigure(handle).dynamics) == {"game": 0.0}, "nothing changed"
     client.close(handle)
-
-
-def test_a_state_saved_with_a_switch_pending_continues_exactly(client):
-    """GetState after Reconfigure set another game but before any env reached its reset: the
-    restored handle must cut the episodes and start the pending game as the original does."""
-    handle = client.make(SWITCH, num_envs=2, seed=8).handle
-    client.reconfigure(handle, dynamics={"game": 2})
-    client.reset(handle)
-    for batch in random_actions(2, 25, seed=1):
-        client.step(handle, batch)
-    client.reconfigure(handle, dynamics={"game": 3})
-    state = client.get_state(handle)
-    actions = random_actions(2, 150, seed=2)
-    original = [client.step(handle, batch) for batch in actions]
-    assert list(original[0].ended_indices) == [0, 1] and all(decode(original[0].truncated))
-    assert decode(original[1].observations)[:, 7:].any(), "Seaquest (10 channels) is played after the switch"
-    fresh = client.make(SWITCH, num_envs=2, seed=999).handle
-    client.set_state(fresh, state)
-    assert dict(client.reconfigure(fresh).dynamics) == {"game": 3.0}
-    for batch, expected in zip(actions, original):
-        got = client.step(fresh, batch)
-        for field in ("observations", "rewards", "terminated", "truncated", "final_observations"):
-            np.testing.assert_array_equal(decode(getattr(got, field)), decode(getattr(expected, field)), field)
-        assert list(got.episode_returns) == list(expected.episode_returns)
-    client.close(handle)
-    client.close(fresh)

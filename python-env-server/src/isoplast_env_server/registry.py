@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import gymnasium
+import numpy as np
+from gymnasium import spaces
 
 from .envs import CONTINUOUS_MOUNTAIN_CAR_GRAVITY, ContinuousMountainCarEnv
 from .errors import invalid_argument, quoted
@@ -104,7 +106,9 @@ class EnvEntry:
 
     ``make(**kwargs)`` builds one env exactly as ``gymnasium.make(env_id, **kwargs)`` would
     (same wrappers, so TimeLimit applies); ``recompute(unwrapped)`` refreshes derived attributes
-    after dynamics changed.
+    after dynamics changed. ``listed_spaces`` (observation, action), for an id whose make is slow (an ALE
+    env loads its ROM, 0.3 s), is what ListEnvs reports instead of making one env to look
+    (test_registry.py checks them against a made env).
     """
 
     env_id: str
@@ -113,6 +117,7 @@ class EnvEntry:
     dynamics: tuple[DynamicsParam, ...] = ()
     recompute: Callable[[Any], None] | None = None
     max_episode_steps: int = 0
+    listed_spaces: tuple[spaces.Space, spaces.Space] | None = None
 
     @classmethod
     def gymnasium(cls, env_id: str, *, kwargs: Iterable[KwargSpec] = (),
@@ -299,6 +304,7 @@ def default_registry() -> Registry:
             ]),
         *mujoco_entries(),
         *minatar_entries(),
+        *atari_entries(),
     ])
 
 
@@ -382,3 +388,40 @@ def minatar_entries() -> list[EnvEntry]:
     return [*(EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
               for env_id in MINATAR_IDS),
             EnvEntry(env_id=MINATAR_SWITCH_ID, make=_make_minatar_switch, dynamics=(game_param(MINATAR_IDS),))]
+
+
+#: The Atari games served (the ``atari`` extra), as in :mod:`.atari_envs`: the five games MinAtar
+#: miniaturises, so that atari-switch is minatar-switch at full size, and Pong, the quickest to learn.
+ATARI_IDS = tuple(f"ALE/{game}-v5" for game in ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders", "Pong"))
+#: The games of ALE/Switch-v5, in the order of its ``game`` parameter.
+ATARI_SWITCH_GAMES = ATARI_IDS[:5]
+ATARI_SWITCH_ID = "ALE/Switch-v5"
+#: The size of each game's minimal action set (ale-py's ROM data), for ListEnvs without loading ROMs.
+ATARI_MINIMAL_ACTIONS = {"ALE/Asterix-v5": 9, "ALE/Breakout-v5": 4, "ALE/Freeway-v5": 3, "ALE/Seaquest-v5": 18,
+                         "ALE/SpaceInvaders-v5": 6, "ALE/Pong-v5": 6}
+
+
+def _make_atari(env_id: str, **kwargs) -> gymnasium.Env:
+    from . import atari_envs  # imported at the first make: ale-py loads its emulator library
+
+    return atari_envs.make(env_id, **kwargs)
+
+
+def _make_atari_switch() -> gymnasium.Env:
+    from . import atari_envs
+
+    return atari_envs.make_switch()
+
+
+def atari_entries() -> list[EnvEntry]:
+    """ALE/<Game>-v5 with AtariPreprocessing and a stack of 4 (float32 4 x 84 x 84), and ALE/Switch-v5."""
+    kwargs = (KwargSpec("full_action_space", "bool",
+                        "false (default): the game's own actions; true: all 18 joystick actions, the same in every game"),
+              KwargSpec("repeat_action_probability", "float",
+                        "probability that the previous action is repeated instead of the one given (sticky actions, "
+                        "default 0.25)", min=0.0, max=1.0))
+    frames = spaces.Box(0.0, 1.0, shape=(4, 84, 84), dtype=np.float32)
+    return [*(EnvEntry(env_id=env_id, make=functools.partial(_make_atari, env_id), kwargs=kwargs,
+                       listed_spaces=(frames, spaces.Discrete(ATARI_MINIMAL_ACTIONS[env_id]))) for env_id in ATARI_IDS),
+            EnvEntry(env_id=ATARI_SWITCH_ID, make=_make_atari_switch, dynamics=(game_param(ATARI_SWITCH_GAMES),),
+                     listed_spaces=(frames, spaces.Discrete(18)))]

@@ -67,11 +67,14 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
 
     @staticmethod
     def _env_info(entry: EnvEntry) -> pb.EnvInfo:
-        env = entry.make()
-        try:
-            observation_space, action_space = space_to_proto(env.observation_space), space_to_proto(env.action_space)
-        finally:
-            env.close()
+        if entry.listed_spaces is not None:  # declared, as making one is slow
+            observation_space, action_space = map(space_to_proto, entry.listed_spaces)
+        else:
+            env = entry.make()
+            try:
+                observation_space, action_space = space_to_proto(env.observation_space), space_to_proto(env.action_space)
+            finally:
+                env.close()
         return pb.EnvInfo(
             env_id=entry.env_id, observation_space=observation_space, action_space=action_space,
             dynamics=[pb.DynamicsParam(name=p.name, min=p.min, max=p.max, default_value=p.default,

@@ -53,7 +53,8 @@ public record Scenario(String name, String description, String envId, Integer nu
 
   /** The built-in scenarios (files {@code scenarios/NAME.yaml} in the repository and the jar). */
   public static final List<String> BUILT_INS = List.of("cartpole-gravity", "cartpole-permute", "acrobot-dynamics",
-      "pendulum-dynamics", "pendulum-permute", "slippery-ant", "minatar-switch", "minatar-breakout-permute");
+      "pendulum-dynamics", "pendulum-permute", "slippery-ant", "minatar-switch", "minatar-breakout-permute",
+      "atari-switch");
 
   private static final Set<String> TOP_KEYS = Set.of("name", "description", "env", "num_envs", "phases", "repeat");
   private static final List<String> PHASE_KEYS = List.of("steps", "dynamics", "obs_permutation", "obs_sign_flip",
