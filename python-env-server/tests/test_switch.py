@@ -118,3 +118,18 @@ def test_game_must_be_an_integer_in_range(client):
         assert info.value.code().name == "INVALID_ARGUMENT"
     assert dict(client.reconfigure(handle).dynamics) == {"game": 0.0}, "nothing changed"
     client.close(handle)
+
+
+def test_episodes_are_cut_off_after_ten_thousand_steps():
+    """MinAtar's Seaquest never ends while the submarine stays at the surface (every constant action
+    but down, 4); the switch env truncates it at its time limit, and ListEnvs says so."""
+    from isoplast_env_server import default_registry
+
+    entry = default_registry().lookup(SWITCH)
+    assert entry.max_episode_steps == 10_000
+    env = entry.make()
+    env.unwrapped.game = 3
+    env.reset(seed=0)
+    for t in range(1, 10_001):
+        _, _, terminated, truncated, _ = env.step(0)
+        assert not terminated and truncated == (t == 10_000), t

@@ -25,7 +25,10 @@ seed a client can send is a valid, reproducible seed and the usual ones give Min
 ``MinAtar/Switch-v1`` (:func:`make_switch`, this server's own id) plays the five games in turn on
 one env: all six actions, observations padded with zero channels to 10 x 10 x 10, the game a
 dynamics parameter (``game``: 0 Asterix, 1 Breakout, 2 Freeway, 3 Seaquest, 4 SpaceInvaders) that
-takes effect at the next reset (:mod:`.switch_envs`).
+takes effect at the next reset (:mod:`.switch_envs`). Unlike MinAtar's own ids it has a time
+limit, 10,000 steps per episode (truncated): a Seaquest submarine that never dives is never in
+danger, so a policy that keeps it at the surface (any constant action but "down") plays one
+endless episode, and an evaluation of such a policy would never end.
 """
 
 from __future__ import annotations
@@ -36,8 +39,9 @@ import functools
 import gymnasium
 import numpy as np
 from gymnasium import spaces
+from gymnasium.wrappers import TimeLimit
 
-from .registry import MINATAR_IDS
+from .registry import MINATAR_IDS, MINATAR_SWITCH_MAX_EPISODE_STEPS
 from .switch_envs import GameSwitchEnv
 
 try:
@@ -79,8 +83,10 @@ def make(env_id: str, **kwargs) -> gymnasium.Env:
     return ChannelsFirst(gymnasium.make(spec, **kwargs))
 
 
-def make_switch() -> GameSwitchEnv:
+def make_switch() -> gymnasium.Env:
     """MinAtar/Switch-v1: the five games (``MINATAR_IDS``' order) with all six actions, observations
-    padded to Seaquest's 10 channels (:class:`.switch_envs.GameSwitchEnv`)."""
-    return GameSwitchEnv([env_id[len("MinAtar/"):-len("-v1")] for env_id in MINATAR_IDS],
-                         [functools.partial(make, env_id, use_minimal_action_set=False) for env_id in MINATAR_IDS])
+    padded to Seaquest's 10 channels (:class:`.switch_envs.GameSwitchEnv`), episodes cut off after
+    ``MINATAR_SWITCH_MAX_EPISODE_STEPS`` steps."""
+    games = GameSwitchEnv([env_id[len("MinAtar/"):-len("-v1")] for env_id in MINATAR_IDS],
+                          [functools.partial(make, env_id, use_minimal_action_set=False) for env_id in MINATAR_IDS])
+    return TimeLimit(games, max_episode_steps=MINATAR_SWITCH_MAX_EPISODE_STEPS)

@@ -363,6 +363,9 @@ def _make_minatar(env_id: str, **kwargs) -> gymnasium.Env:
 
 #: The env that plays MinAtar's five games in turn (:mod:`.switch_envs`): not one of MinAtar's ids.
 MINATAR_SWITCH_ID = "MinAtar/Switch-v1"
+#: Its episode limit (MinAtar's own ids have none): 4x Freeway's built-in 2,500 steps, past any
+#: episode in Young & Tian's curves, yet an end for a Seaquest submarine that never leaves the surface.
+MINATAR_SWITCH_MAX_EPISODE_STEPS = 10_000
 
 
 def game_param(ids: Sequence[str]) -> DynamicsParam:
@@ -387,7 +390,8 @@ def minatar_entries() -> list[EnvEntry]:
                         "fire), so that one network can play every game"),)
     return [*(EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
               for env_id in MINATAR_IDS),
-            EnvEntry(env_id=MINATAR_SWITCH_ID, make=_make_minatar_switch, dynamics=(game_param(MINATAR_IDS),))]
+            EnvEntry(env_id=MINATAR_SWITCH_ID, make=_make_minatar_switch, dynamics=(game_param(MINATAR_IDS),),
+                     max_episode_steps=MINATAR_SWITCH_MAX_EPISODE_STEPS)]
 
 
 #: The Atari games served (the ``atari`` extra), as in :mod:`.atari_envs`: the five games MinAtar
