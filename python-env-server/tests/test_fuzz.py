@@ -54,7 +54,7 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from isoplast.env.v1 import env_pb2 as pb
-from isoplast_env_server import Limits, default_registry
+from isoplast_env_server import Limits
 from isoplast_env_server.registry import ATARI_IDS, ATARI_SWITCH_ID, Registry
 from isoplast_env_server.perturbation import REWARD_SCALE_RANGE
 
@@ -248,10 +248,6 @@ class StateOf:
 
 STATES_KEPT = 12
 UNPICKLABLE = conftest.UNPICKLABLE.env_id  # an env GetState refuses, added to this test's registry
-#: (env id, name) of the dynamics parameters that take whole numbers only (a switch env's game): the
-#: registry's own declaration, which ListEnvs only states in words.
-INTEGER_DYNAMICS = {(entry.env_id, param.name) for entry in default_registry() for param in entry.dynamics
-                    if param.integer}
 def fuzz_registry() -> Registry:
     """The test registry with the unpicklable env, without the Atari ids: their Box bounds (2 x 28,224
     floats each) make ListEnvs' answer 1.6 MB, beyond LIMITS' message size, an env takes 0.3 s to make
@@ -492,7 +488,7 @@ class Fuzzer:
         for param in info.dynamics if info is not None else ():
             if self.chance(0.3):
                 value = float(self.rng.uniform(param.min, param.max))
-                if (owned.env_id, param.name) in INTEGER_DYNAMICS and self.chance(0.8):
+                if param.integer and self.chance(0.8):  # a switch env's game: mostly whole numbers
                     value = float(round(value))
                 request.dynamics[param.name] = value
         if owned and self.chance(0.15):
@@ -706,7 +702,7 @@ class Fuzzer:
             param = params.get(name)
             if param is None or not (math.isfinite(value) and param.min <= value <= param.max):
                 return False
-            if (owned.env_id, name) in INTEGER_DYNAMICS and not value.is_integer():
+            if param.integer and not value.is_integer():
                 return False
         if len(request.obs_permutation) and not is_permutation(list(request.obs_permutation), owned.obs_size):
             return False

@@ -69,7 +69,9 @@ def test_list_envs_describes_the_game_parameter(client):
     assert info.observation_space.box.dtype == pb.DTYPE_FLOAT32
     assert info.action_space.discrete.n == 6 and not info.kwargs
     (game,) = info.dynamics
-    assert (game.name, game.min, game.max, game.default_value) == ("game", 0.0, 4.0, 0.0)
+    assert (game.name, game.min, game.max, game.default_value, game.integer) == ("game", 0.0, 4.0, 0.0, True)
+    cartpole = next(e for e in client.call("ListEnvs", pb.ListEnvsRequest()).envs if e.env_id == "CartPole-v1")
+    assert not any(param.integer for param in cartpole.dynamics)
     assert "0 Asterix, 1 Breakout, 2 Freeway, 3 Seaquest, 4 SpaceInvaders" in game.description
 
 

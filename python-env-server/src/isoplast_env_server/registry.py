@@ -78,8 +78,7 @@ class KwargSpec:
 @dataclass(frozen=True)
 class DynamicsParam:
     """An attribute of ``env.unwrapped`` that Reconfigure may set, in [min, max]; an ``integer``
-    one (a game index) takes whole numbers only (the description says so, as ListEnvs has no field
-    for it)."""
+    one (a game index) takes whole numbers only (ListEnvs says so, and so does its description)."""
 
     name: str
     default: float

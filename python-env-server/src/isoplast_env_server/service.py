@@ -78,7 +78,7 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
         return pb.EnvInfo(
             env_id=entry.env_id, observation_space=observation_space, action_space=action_space,
             dynamics=[pb.DynamicsParam(name=p.name, min=p.min, max=p.max, default_value=p.default,
-                                       description=p.description) for p in entry.dynamics],
+                                       description=p.description, integer=p.integer) for p in entry.dynamics],
             kwargs=[pb.KwargSpec(name=k.name, type=k.type, description=k.summary) for k in entry.kwargs],
             max_episode_steps=entry.max_episode_steps)
 

@@ -145,6 +145,10 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
       }
       double lo = e.getValue().low();
       double hi = e.getValue().high();
+      if (d.integer() && !(lo == hi && lo == Math.rint(lo))) {
+        throw err.at(where, key + ": " + envId + "'s " + e.getKey() + " takes whole numbers only ("
+            + d.description() + "), got " + (lo == hi ? String.valueOf(lo) : "a random draw in [" + lo + ", " + hi + "]"));
+      }
       if (lo < d.min() || hi > d.max()) {
         throw err.at(where, key + ": " + (lo == hi ? "value " + lo : "range [" + lo + ", " + hi + "]")
             + " is outside the allowed [" + d.min() + ", " + d.max() + "]");

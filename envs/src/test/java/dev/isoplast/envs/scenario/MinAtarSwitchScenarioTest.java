@@ -2,6 +2,8 @@ package dev.isoplast.envs.scenario;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.envs.EnvSpec;
@@ -71,6 +73,24 @@ class MinAtarSwitchScenarioTest {
           }
         }
       }
+    }
+  }
+
+  @Test
+  void aGameThatIsNotAWholeNumberIsRefusedBeforeTheRun() {
+    EnvSpec spec = SharedSidecar.client().listEnvs().stream().filter(s -> s.envId().equals("MinAtar/Switch-v1"))
+        .findFirst().orElseThrow();
+    assertTrue(spec.dynamics().get(0).integer(), "ListEnvs says game is an integer");
+    assertFalse(SharedSidecar.client().listEnvs().stream().filter(s -> s.envId().equals("CartPole-v1")).findFirst()
+        .orElseThrow().dynamics().get(0).integer(), "CartPole's gravity is not");
+    for (String game : List.of("1.5", "{uniform: [0, 4]}")) {
+      Scenario s = ScenarioTest.parse("env: MinAtar/Switch-v1\nphases: [{steps: 10, dynamics: {game: 1}}, "
+          + "{steps: 10, dynamics: {game: " + game + "}}]\n");
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ScenarioPlan.resolve(s, spec, 1));
+      assertTrue(e.getMessage().startsWith("scenario s.yaml: phases[1]: dynamics.game: MinAtar/Switch-v1's game takes "
+          + "whole numbers only (the game played from each env's next reset, an integer: 0 Asterix"), e.getMessage());
+      assertTrue(e.getMessage().endsWith(game.equals("1.5") ? "got 1.5" : "got a random draw in [0.0, 4.0]"),
+          e.getMessage());
     }
   }
 
