@@ -12,6 +12,7 @@ import socket
 import struct
 import threading
 
+import ale_py
 import grpc
 import gymnasium
 import minatar.gym
@@ -57,7 +58,11 @@ CLASSIC_CONTROL = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarCo
 MUJOCO = ["Ant-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"]
 MINATAR = ["MinAtar/Asterix-v1", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1", "MinAtar/Seaquest-v1",
            "MinAtar/SpaceInvaders-v1"]
-minatar.gym.register_envs()  # in-process references: gymnasium.make("MinAtar/...") as MinAtar documents it
+ATARI = ["ALE/Asterix-v5", "ALE/Breakout-v5", "ALE/Freeway-v5", "ALE/Seaquest-v5", "ALE/SpaceInvaders-v5", "ALE/Pong-v5"]
+#: This server's own ids that play several games in turn (switch_envs.py); Gymnasium does not know them.
+SWITCHES = ["MinAtar/Switch-v1", "ALE/Switch-v5"]
+minatar.gym.register_envs()
+gymnasium.register_envs(ale_py)  # in-process references: gymnasium.make("ALE/...")  # in-process references: gymnasium.make("MinAtar/...") as MinAtar documents it
 
 
 def make_test_registry():
@@ -243,10 +248,12 @@ class Reference:
     what a handle must reproduce exactly. ``configure(unwrapped)`` changes each env before its
     first reset, as a Reconfigure between Make and Reset does on the server; ``kwargs`` go to
     gymnasium.make; ``observation`` maps each observation as the server's delivery does (MinAtar's
-    channels-first float32)."""
+    channels-first float32); ``make`` replaces ``gymnasium.make(env_id, **kwargs)`` as the maker of
+    each env (a reference of this server's own envs, e.g. test_switch.py's)."""
 
-    def __init__(self, env_id, num_envs, seed, configure=None, kwargs=None, observation=lambda o: o):
-        self.envs = [gymnasium.make(env_id, **(kwargs or {})) for _ in range(num_envs)]
+    def __init__(self, env_id, num_envs, seed, configure=None, kwargs=None, observation=lambda o: o, make=None):
+        make = make or (lambda: gymnasium.make(env_id, **(kwargs or {})))
+        self.envs = [make() for _ in range(num_envs)]
         self.observation = observation
         for env in self.envs:
             if configure is not None:

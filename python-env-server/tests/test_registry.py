@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from conftest import CLASSIC_CONTROL, MINATAR, MUJOCO
+from conftest import ATARI, CLASSIC_CONTROL, MINATAR, MUJOCO, SWITCHES
 
 from isoplast.env.v1 import env_pb2 as pb
 from isoplast_env_server import default_registry
@@ -19,14 +19,18 @@ from isoplast_env_server.errors import EnvError
 from isoplast_env_server.registry import KwargSpec
 
 REGISTRY = default_registry()
-ALLOWED = CLASSIC_CONTROL + MUJOCO + MINATAR
+GYMNASIUM_IDS = CLASSIC_CONTROL + MUJOCO + MINATAR + ATARI  # registered with Gymnasium, unlike this server's SWITCHES
+ALLOWED = CLASSIC_CONTROL + MUJOCO + MINATAR + ["MinAtar/Switch-v1"] + ATARI + ["ALE/Switch-v5"]
+# The Atari entries are one class and one wrapper stack over six ROMs (registry.atari_entries), and an
+# ALE env is slow to check (check_env 2 s, ALE/Switch-v5 9 s): one game stands for them all.
+CHECKED = CLASSIC_CONTROL + MUJOCO + MINATAR + ["MinAtar/Switch-v1", "ALE/Breakout-v5"]
 
 
-def test_allowed_ids_are_exactly_classic_control_mujoco_and_minatar():
+def test_allowed_ids_are_exactly_classic_control_mujoco_minatar_atari_and_the_switches():
     assert [entry.env_id for entry in REGISTRY] == ALLOWED
 
 
-@pytest.mark.parametrize("env_id", ALLOWED)
+@pytest.mark.parametrize("env_id", CHECKED)
 def test_check_env_passes(env_id):
     env = REGISTRY.lookup(env_id).make()
     try:
@@ -35,14 +39,17 @@ def test_check_env_passes(env_id):
         env.close()
 
 
-@pytest.mark.parametrize("env_id", ALLOWED)
+@pytest.mark.parametrize("env_id", [env_id for env_id in CHECKED if env_id in GYMNASIUM_IDS])
 def test_make_matches_gymnasium_make(env_id):
     """Same wrappers (TimeLimit etc.) and the same episode limit as gymnasium.make(env_id)."""
     ours, theirs = REGISTRY.lookup(env_id).make(), gymnasium.make(env_id)
     assert ours.spec.max_episode_steps == theirs.spec.max_episode_steps
     assert (theirs.spec.max_episode_steps or 0) == REGISTRY.lookup(env_id).max_episode_steps  # 0: no TimeLimit
-    # MinAtar's observations are delivered channels-first in float32 (minatar_envs.ChannelsFirst)
-    assert _wrappers(ours) == (["ChannelsFirst"] if env_id in MINATAR else []) + _wrappers(theirs)
+    # MinAtar's observations are delivered channels-first in float32 (minatar_envs.ChannelsFirst), Atari's
+    # preprocessed and stacked (atari_envs)
+    ours_only = (["ChannelsFirst"] if env_id in MINATAR else ["FrameStackObservation", "AtariPreprocessing"]
+                 if env_id in ATARI else [])
+    assert _wrappers(ours) == ours_only + _wrappers(theirs)
     assert isinstance(ours.unwrapped, type(theirs.unwrapped))
 
 
@@ -54,7 +61,7 @@ def _wrappers(env) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("env_id", ALLOWED)
+@pytest.mark.parametrize("env_id", [env_id for env_id in CHECKED if env_id in GYMNASIUM_IDS])
 def test_declared_kwargs_are_real_constructor_arguments(env_id):
     """Arguments of Gymnasium's own class (ours may pass them through as **kwargs), of the
     declared type, and Make passes them on."""
@@ -162,4 +169,16 @@ def test_the_allow_list_message_names_plain_ids_and_counts_namespaced_ones():
     with pytest.raises(EnvError) as info:
         REGISTRY.lookup("MinAtar/Pong-v1")
     assert info.value.message.endswith(
-        "allowed: " + ", ".join(CLASSIC_CONTROL + MUJOCO) + ", MinAtar/... (5 ids)")
+        "allowed: " + ", ".join(CLASSIC_CONTROL + MUJOCO) + ", MinAtar/... (6 ids), ALE/... (7 ids)")
+
+
+def test_listed_spaces_are_those_of_a_made_env():
+    """ListEnvs reports the Atari ids' declared spaces without making one (a ROM loads in 0.3 s)."""
+    declared = [entry for entry in REGISTRY if entry.listed_spaces is not None]
+    assert {entry.env_id for entry in declared} == set(ATARI + ["ALE/Switch-v5"])
+    for entry in declared:
+        env = entry.make()
+        try:
+            assert (env.observation_space, env.action_space) == entry.listed_spaces, entry.env_id
+        finally:
+            env.close()

@@ -153,6 +153,37 @@ def test_mujoco_state_reproduces_the_physics_and_the_changed_model(client, env_i
     client.close(fresh)
 
 
+def test_atari_state_carries_the_emulator_and_its_rngs(client):
+    """ale-py's AtariEnv is an EzPickle, which would unpickle as a new game; ours carries the
+    emulator with the RNG of its sticky actions and the RNG of the no-ops at reset."""
+    handle = prepared(client, "ALE/Breakout-v5", 1, warmup=40)
+    actions = random_actions(client, "ALE/Breakout-v5", 1, 250, seed=2)
+    state = client.get_state(handle)
+    after_get = rollout(client.step, handle, actions)
+    assert ended(after_get) >= 1, "an autoreset (no-ops drawn) after the state was taken"
+    client.set_state(handle, state)
+    assert_same_rollout(rollout(client.step, handle, actions), after_get)
+    client.close(handle)
+
+
+def test_a_game_switch_pending_in_a_state_happens_after_the_restore(client):
+    """MinAtar/Switch-v1 saved after Reconfigure set another game but before any env reached its
+    reset: the restored handle cuts the episodes and starts the pending game as the original did."""
+    handle = prepared(client, "MinAtar/Switch-v1", 2, warmup=25, seed=8, dynamics={"game": 2})
+    client.reconfigure(handle, dynamics={"game": 3})
+    state = client.get_state(handle)
+    actions = random_actions(client, "MinAtar/Switch-v1", 2, 150, seed=2)
+    after_get = rollout(client.step, handle, actions)
+    assert list(after_get[0].ended_indices) == [0, 1] and all(decode(after_get[0].truncated))
+    assert decode(after_get[1].observations)[:, 7:].any(), "Seaquest (10 channels) is played after the switch"
+    fresh = client.make("MinAtar/Switch-v1", num_envs=2, seed=999).handle
+    client.set_state(fresh, state)
+    assert client.reconfigure(fresh).dynamics["game"] == 3.0
+    assert_same_rollout(rollout(client.step, fresh, actions), after_get)
+    client.close(handle)
+    client.close(fresh)
+
+
 def test_a_state_taken_between_data_path_steps_is_consistent(client):
     """Steps through the Unix socket, state calls over gRPC: once every step's reply is in, the
     server has done that step (the handle's lock orders them)."""

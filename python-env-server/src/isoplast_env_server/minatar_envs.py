@@ -21,17 +21,28 @@ the game is unchanged. MinAtar's ``RandomState`` takes seeds below 2^32 only, wh
 any int64 seed: a larger seed seeds MinAtar with a 32-bit draw from the ``np_random`` it seeded
 (Gymnasium's SeedSequence of the whole seed), a smaller one is passed on as it is, so that every
 seed a client can send is a valid, reproducible seed and the usual ones give MinAtar's own games.
+
+``MinAtar/Switch-v1`` (:func:`make_switch`, this server's own id) plays the five games in turn on
+one env: all six actions, observations padded with zero channels to 10 x 10 x 10, the game a
+dynamics parameter (``game``: 0 Asterix, 1 Breakout, 2 Freeway, 3 Seaquest, 4 SpaceInvaders) that
+takes effect at the next reset (:mod:`.switch_envs`). Unlike MinAtar's own ids it has a time
+limit, 10,000 steps per episode (truncated): a Seaquest submarine that never dives is never in
+danger, so a policy that keeps it at the surface (any constant action but "down") plays one
+endless episode, and an evaluation of such a policy would never end.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import gymnasium
 import numpy as np
 from gymnasium import spaces
+from gymnasium.wrappers import TimeLimit
 
-from .registry import MINATAR_IDS
+from .registry import MINATAR_IDS, MINATAR_SWITCH_MAX_EPISODE_STEPS
+from .switch_envs import GameSwitchEnv
 
 try:
     import minatar.gym
@@ -70,3 +81,12 @@ def make(env_id: str, **kwargs) -> gymnasium.Env:
     register()
     spec = dataclasses.replace(gymnasium.spec(env_id), entry_point=MinAtarEnv)
     return ChannelsFirst(gymnasium.make(spec, **kwargs))
+
+
+def make_switch() -> gymnasium.Env:
+    """MinAtar/Switch-v1: the five games (``MINATAR_IDS``' order) with all six actions, observations
+    padded to Seaquest's 10 channels (:class:`.switch_envs.GameSwitchEnv`), episodes cut off after
+    ``MINATAR_SWITCH_MAX_EPISODE_STEPS`` steps."""
+    games = GameSwitchEnv([env_id[len("MinAtar/"):-len("-v1")] for env_id in MINATAR_IDS],
+                          [functools.partial(make, env_id, use_minimal_action_set=False) for env_id in MINATAR_IDS])
+    return TimeLimit(games, max_episode_steps=MINATAR_SWITCH_MAX_EPISODE_STEPS)

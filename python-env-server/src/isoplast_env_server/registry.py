@@ -29,11 +29,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import gymnasium
+import numpy as np
+from gymnasium import spaces
 
 from .envs import CONTINUOUS_MOUNTAIN_CAR_GRAVITY, ContinuousMountainCarEnv
 from .errors import invalid_argument, quoted
@@ -75,17 +77,21 @@ class KwargSpec:
 
 @dataclass(frozen=True)
 class DynamicsParam:
-    """A physical attribute of ``env.unwrapped`` that Reconfigure may set, in [min, max]."""
+    """An attribute of ``env.unwrapped`` that Reconfigure may set, in [min, max]; an ``integer``
+    one (a game index) takes whole numbers only (ListEnvs says so, and so does its description)."""
 
     name: str
     default: float
     min: float
     max: float
     description: str
+    integer: bool = False
 
     def __post_init__(self):
         if not (self.min <= self.default <= self.max):
             raise ValueError(f"dynamics {self.name}: default {self.default} outside [{self.min}, {self.max}]")
+        if self.integer and not all(float(v).is_integer() for v in (self.default, self.min, self.max)):
+            raise ValueError(f"dynamics {self.name}: an integer parameter needs an integer default and range")
 
 
 def scaled(name: str, default: float, description: str, low: float = 0.1, high: float = 10.0) -> DynamicsParam:
@@ -99,7 +105,9 @@ class EnvEntry:
 
     ``make(**kwargs)`` builds one env exactly as ``gymnasium.make(env_id, **kwargs)`` would
     (same wrappers, so TimeLimit applies); ``recompute(unwrapped)`` refreshes derived attributes
-    after dynamics changed.
+    after dynamics changed. ``listed_spaces`` (observation, action), for an id whose make is slow (an ALE
+    env loads its ROM, 0.3 s), is what ListEnvs reports instead of making one env to look
+    (test_registry.py checks them against a made env).
     """
 
     env_id: str
@@ -108,6 +116,7 @@ class EnvEntry:
     dynamics: tuple[DynamicsParam, ...] = ()
     recompute: Callable[[Any], None] | None = None
     max_episode_steps: int = 0
+    listed_spaces: tuple[spaces.Space, spaces.Space] | None = None
 
     @classmethod
     def gymnasium(cls, env_id: str, *, kwargs: Iterable[KwargSpec] = (),
@@ -164,6 +173,9 @@ class EnvEntry:
                 raise invalid_argument(f"dynamics {name} of {self.env_id} must be finite, got {value}")
             if not (param.min <= value <= param.max):
                 raise invalid_argument(f"dynamics {name} of {self.env_id} must be in [{param.min:g}, {param.max:g}], got {value:g}")
+            if param.integer and not value.is_integer():
+                raise invalid_argument(f"dynamics {name} of {self.env_id} must be an integer ({param.description}), "
+                                       f"got {value:g}")
             checked[name] = value
         return checked
 
@@ -291,6 +303,7 @@ def default_registry() -> Registry:
             ]),
         *mujoco_entries(),
         *minatar_entries(),
+        *atari_entries(),
     ])
 
 
@@ -347,10 +360,71 @@ def _make_minatar(env_id: str, **kwargs) -> gymnasium.Env:
     return minatar_envs.make(env_id, **kwargs)
 
 
+#: The env that plays MinAtar's five games in turn (:mod:`.switch_envs`): not one of MinAtar's ids.
+MINATAR_SWITCH_ID = "MinAtar/Switch-v1"
+#: Its episode limit (MinAtar's own ids have none): 4x Freeway's built-in 2,500 steps, past any
+#: episode in Young & Tian's curves, yet an end for a Seaquest submarine that never leaves the surface.
+MINATAR_SWITCH_MAX_EPISODE_STEPS = 10_000
+
+
+def game_param(ids: Sequence[str]) -> DynamicsParam:
+    """The ``game`` parameter of a :class:`.switch_envs.GameSwitchEnv` over ``ids``, in their order."""
+    names = ", ".join(f"{i} {env_id.split('/')[1].rsplit('-', 1)[0]}" for i, env_id in enumerate(ids))
+    return DynamicsParam("game", 0.0, 0.0, float(len(ids) - 1),
+                         f"the game played from each env's next reset, an integer: {names}; an episode in "
+                         f"progress when it changes ends as truncated at its next step", integer=True)
+
+
+def _make_minatar_switch() -> gymnasium.Env:
+    from . import minatar_envs
+
+    return minatar_envs.make_switch()
+
+
 def minatar_entries() -> list[EnvEntry]:
-    """The five MinAtar games, observations C x 10 x 10 float32, optionally all six actions."""
+    """The five MinAtar games, observations C x 10 x 10 float32, optionally all six actions; and
+    MinAtar/Switch-v1, the five in turn (10 x 10 x 10, all six actions, ``game`` a dynamics key)."""
     kwargs = (KwargSpec("use_minimal_action_set", "bool",
                         "true (default): the game's own actions; false: all six (no-op, left, up, right, down, "
                         "fire), so that one network can play every game"),)
-    return [EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
-            for env_id in MINATAR_IDS]
+    return [*(EnvEntry(env_id=env_id, make=functools.partial(_make_minatar, env_id), kwargs=kwargs)
+              for env_id in MINATAR_IDS),
+            EnvEntry(env_id=MINATAR_SWITCH_ID, make=_make_minatar_switch, dynamics=(game_param(MINATAR_IDS),),
+                     max_episode_steps=MINATAR_SWITCH_MAX_EPISODE_STEPS)]
+
+
+#: The Atari games served (the ``atari`` extra), as in :mod:`.atari_envs`: the five games MinAtar
+#: miniaturises, so that atari-switch is minatar-switch at full size, and Pong, the quickest to learn.
+ATARI_IDS = tuple(f"ALE/{game}-v5" for game in ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders", "Pong"))
+#: The games of ALE/Switch-v5, in the order of its ``game`` parameter.
+ATARI_SWITCH_GAMES = ATARI_IDS[:5]
+ATARI_SWITCH_ID = "ALE/Switch-v5"
+#: The size of each game's minimal action set (ale-py's ROM data), for ListEnvs without loading ROMs.
+ATARI_MINIMAL_ACTIONS = {"ALE/Asterix-v5": 9, "ALE/Breakout-v5": 4, "ALE/Freeway-v5": 3, "ALE/Seaquest-v5": 18,
+                         "ALE/SpaceInvaders-v5": 6, "ALE/Pong-v5": 6}
+
+
+def _make_atari(env_id: str, **kwargs) -> gymnasium.Env:
+    from . import atari_envs  # imported at the first make: ale-py loads its emulator library
+
+    return atari_envs.make(env_id, **kwargs)
+
+
+def _make_atari_switch() -> gymnasium.Env:
+    from . import atari_envs
+
+    return atari_envs.make_switch()
+
+
+def atari_entries() -> list[EnvEntry]:
+    """ALE/<Game>-v5 with AtariPreprocessing and a stack of 4 (float32 4 x 84 x 84), and ALE/Switch-v5."""
+    kwargs = (KwargSpec("full_action_space", "bool",
+                        "false (default): the game's own actions; true: all 18 joystick actions, the same in every game"),
+              KwargSpec("repeat_action_probability", "float",
+                        "probability that the previous action is repeated instead of the one given (sticky actions, "
+                        "default 0.25)", min=0.0, max=1.0))
+    frames = spaces.Box(0.0, 1.0, shape=(4, 84, 84), dtype=np.float32)
+    return [*(EnvEntry(env_id=env_id, make=functools.partial(_make_atari, env_id), kwargs=kwargs,
+                       listed_spaces=(frames, spaces.Discrete(ATARI_MINIMAL_ACTIONS[env_id]))) for env_id in ATARI_IDS),
+            EnvEntry(env_id=ATARI_SWITCH_ID, make=_make_atari_switch, dynamics=(game_param(ATARI_SWITCH_GAMES),),
+                     listed_spaces=(frames, spaces.Discrete(18)))]

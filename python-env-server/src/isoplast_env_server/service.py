@@ -67,15 +67,18 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
 
     @staticmethod
     def _env_info(entry: EnvEntry) -> pb.EnvInfo:
-        env = entry.make()
-        try:
-            observation_space, action_space = space_to_proto(env.observation_space), space_to_proto(env.action_space)
-        finally:
-            env.close()
+        if entry.listed_spaces is not None:  # declared, as making one is slow
+            observation_space, action_space = map(space_to_proto, entry.listed_spaces)
+        else:
+            env = entry.make()
+            try:
+                observation_space, action_space = space_to_proto(env.observation_space), space_to_proto(env.action_space)
+            finally:
+                env.close()
         return pb.EnvInfo(
             env_id=entry.env_id, observation_space=observation_space, action_space=action_space,
             dynamics=[pb.DynamicsParam(name=p.name, min=p.min, max=p.max, default_value=p.default,
-                                       description=p.description) for p in entry.dynamics],
+                                       description=p.description, integer=p.integer) for p in entry.dynamics],
             kwargs=[pb.KwargSpec(name=k.name, type=k.type, description=k.summary) for k in entry.kwargs],
             max_episode_steps=entry.max_episode_steps)
 

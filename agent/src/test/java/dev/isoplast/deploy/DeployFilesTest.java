@@ -125,7 +125,8 @@ class DeployFilesTest {
     }
     List<JsonNode> build = list(stages.get(0).path("instructions"));
     assertTrue(build.stream().anyMatch(i -> i.path("text").asText().contains("-c python-env-server/constraints.txt")
-        && i.path("text").asText().contains("./python-env-server[mujoco,minatar]")), "installs the package with its MuJoCo and MinAtar extras, pinned");
+        && i.path("text").asText().contains("./python-env-server[mujoco,minatar,atari]")),
+        "installs the package with its MuJoCo, MinAtar and Atari extras, pinned");
     List<JsonNode> run = list(stages.get(1).path("instructions"));
     assertNonRootAfterLastRun(run, "10001:10001");
     assertEquals(List.of("50051"), strings(only(run, "EXPOSE").path("ports")));

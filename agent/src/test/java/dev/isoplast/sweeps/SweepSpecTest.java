@@ -203,6 +203,25 @@ class SweepSpecTest {
   }
 
   @Test
+  void theAtariSwitchSweepFileParsesAndPlansItsGames() throws Exception {
+    // for a cluster (issue 24): parsed and planned here, never run; the spec is ALE/Switch-v5's as the server lists it
+    Path home = dev.isoplast.envs.sidecar.IsoplastHome.locate();
+    SweepSpec s = SweepSpec.fromEntries(SweepSpec.readFile(home.resolve("sweeps/atari-switch.yaml")), "atari");
+    assertEquals(20, s.size());
+    assertEquals("conv", s.sets().get("body"));
+    dev.isoplast.envs.scenario.Scenario scenario = ((SweepSpec.ScenarioBenchmark) s.benchmark()).load();
+    assertEquals(10, scenario.sequence().size());
+    assertEquals(5_000_000, scenario.totalSteps());
+    dev.isoplast.envs.EnvSpec switchSpec = new dev.isoplast.envs.EnvSpec("ALE/Switch-v5",
+        dev.isoplast.envs.spaces.Box.uniform(0, 1, dev.isoplast.envs.spaces.DType.FLOAT32, 4, 84, 84),
+        new dev.isoplast.envs.spaces.Discrete(18), 0,
+        List.of(new dev.isoplast.envs.EnvSpec.Param("game", 0, 4, 0, "0 Asterix, ..., 4 SpaceInvaders")), List.of());
+    var plan = dev.isoplast.envs.scenario.ScenarioPlan.resolve(scenario, switchSpec, 1);
+    assertEquals(List.of(1.0, 0.0, 2.0, 4.0, 3.0, 1.0, 0.0, 2.0, 4.0, 3.0),
+        plan.phases().stream().map(p -> p.perturbation().dynamics().get("game")).toList(), "every game, twice");
+  }
+
+  @Test
   void workersAreNotPartOfWhatTheCellsAre() {
     SweepSpec a = spec(List.of("adam"), List.of(1L));
     assertEquals(a.identity(), a.withWorkers(4).identity());

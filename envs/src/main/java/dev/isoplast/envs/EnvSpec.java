@@ -15,8 +15,18 @@ public record EnvSpec(
     List<Param> dynamics,
     List<Kwarg> kwargs) {
 
-  /** A dynamics parameter with its allowed closed range and Gymnasium's default. */
-  public record Param(String name, double min, double max, double defaultValue, String description) {}
+  /**
+   * A dynamics parameter with its allowed closed range and Gymnasium's default; an {@code integer}
+   * one (a switch env's game) takes whole numbers only.
+   */
+  public record Param(String name, double min, double max, double defaultValue, String description,
+      boolean integer) {
+
+    /** A parameter that takes any number in its range. */
+    public Param(String name, double min, double max, double defaultValue, String description) {
+      this(name, min, max, defaultValue, description, false);
+    }
+  }
 
   /** A constructor keyword argument ({@code float}, {@code int}, {@code bool} or {@code str}). */
   public record Kwarg(String name, String type, String description) {}

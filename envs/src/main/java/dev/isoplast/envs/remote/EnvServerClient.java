@@ -241,7 +241,8 @@ public final class EnvServerClient implements AutoCloseable {
       List<EnvSpec> out = new ArrayList<>();
       for (EnvInfo i : stub().listEnvs(ListEnvsRequest.getDefaultInstance()).getEnvsList()) {
         List<EnvSpec.Param> params = i.getDynamicsList().stream()
-            .map(p -> new EnvSpec.Param(p.getName(), p.getMin(), p.getMax(), p.getDefaultValue(), p.getDescription()))
+            .map(p -> new EnvSpec.Param(p.getName(), p.getMin(), p.getMax(), p.getDefaultValue(), p.getDescription(),
+                p.getInteger()))
             .toList();
         List<EnvSpec.Kwarg> kwargs = i.getKwargsList().stream()
             .map(k -> new EnvSpec.Kwarg(k.getName(), k.getType(), k.getDescription()))

@@ -34,7 +34,8 @@ import java.util.Set;
  * the same thing wherever it stands in the sequence. Phase keys: {@code steps} (required),
  * {@code dynamics} (name → number, {@code {uniform: [a, b]}} or {@code {log_uniform: [a, b]}}),
  * {@code obs_permutation} and {@code action_permutation} ({@code random}, {@code identity} or a
- * list), {@code obs_sign_flip} ({@code random}, {@code none} or a list of ±1),
+ * list; {@code obs_permutation} also {@code channels}: a random permutation of the channels of a
+ * channels-first image observation [C, H, W], each channel's pixels kept in place), {@code obs_sign_flip} ({@code random}, {@code none} or a list of ±1),
  * {@code reward_scale} (a number in [1e-6, 1e6], the env server's range). Random values are drawn for every phase instance
  * (every repeat draws anew) from the run seed, never repeating the previous phase's transform
  * ({@link ScenarioPlan}).
@@ -52,18 +53,25 @@ public record Scenario(String name, String description, String envId, Integer nu
 
   /** The built-in scenarios (files {@code scenarios/NAME.yaml} in the repository and the jar). */
   public static final List<String> BUILT_INS = List.of("cartpole-gravity", "cartpole-permute", "acrobot-dynamics",
-      "pendulum-dynamics", "pendulum-permute", "slippery-ant");
+      "pendulum-dynamics", "pendulum-permute", "slippery-ant", "minatar-switch", "minatar-breakout-permute",
+      "atari-switch");
 
   private static final Set<String> TOP_KEYS = Set.of("name", "description", "env", "num_envs", "phases", "repeat");
   private static final List<String> PHASE_KEYS = List.of("steps", "dynamics", "obs_permutation", "obs_sign_flip",
       "action_permutation", "reward_scale");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** How a permutation is given: the identity, drawn at random, or a fixed list. */
+  /**
+   * How a permutation is given: the identity, drawn at random, a random permutation of an image's
+   * channels (observations only), or a fixed list.
+   */
   public sealed interface Permutation {
     record Identity() implements Permutation {}
 
     record Random() implements Permutation {}
+
+    /** A random order of the channels of a channels-first observation [C, ...], pixels kept in place. */
+    record Channels() implements Permutation {}
 
     record Fixed(int[] values) implements Permutation {}
   }
@@ -237,6 +245,10 @@ public record Scenario(String name, String description, String envId, Integer nu
     }
     Permutation obsPerm = permutation(pm.get("obs_permutation"), err, where, "obs_permutation");
     Permutation actPerm = permutation(pm.get("action_permutation"), err, where, "action_permutation");
+    if (actPerm instanceof Permutation.Channels) {
+      throw err.at(where, "action_permutation must be random, identity or a list of indices, got 'channels' "
+          + "(channels applies to obs_permutation)");
+    }
     SignFlip sign = signFlip(pm.get("obs_sign_flip"), err, where);
     Double rewardScale = null;
     if (pm.get("reward_scale") != null) {
@@ -291,8 +303,10 @@ public record Scenario(String name, String description, String envId, Integer nu
     }
     return switch (String.valueOf(v).trim().toLowerCase(Locale.ROOT)) {
       case "random" -> new Permutation.Random();
+      case "channels" -> new Permutation.Channels();
       case "identity", "none" -> new Permutation.Identity();
-      default -> throw err.at(where, key + " must be random, identity or a list of indices, got '" + v + "'");
+      default -> throw err.at(where, key + " must be random, " + (key.equals("obs_permutation") ? "channels, " : "")
+          + "identity or a list of indices, got '" + v + "'");
     };
   }
 

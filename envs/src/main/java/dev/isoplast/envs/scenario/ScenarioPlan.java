@@ -2,6 +2,7 @@ package dev.isoplast.envs.scenario;
 
 import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.Perturbation;
+import dev.isoplast.envs.spaces.Box;
 import dev.isoplast.envs.spaces.Discrete;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +30,12 @@ import java.util.random.RandomGenerator;
  * random permutation of one entry, and no random sign flip) cannot be redrawn: that is an error
  * when the sequence has more than one phase instance. Dynamics draws are not part of the
  * transform and are never redrawn.
+ *
+ * <p>{@code obs_permutation: channels} draws a permutation σ of the C channels of a channels-first
+ * observation [C, H, W] (Fisher–Yates, like {@code random}) and sends the flat permutation the env
+ * server applies, {@code obs'[i] = obs[perm[i]]}, with {@code perm[c·HW + k] = σ[c]·HW + k}:
+ * channel c of what the agent sees is channel σ[c] of the env's, each pixel where it was
+ * ({@link #channelPermutation}).
  *
  * @param phases the phase instances in order
  */
@@ -87,11 +94,13 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
     Map<String, EnvSpec.Param> declared = new LinkedHashMap<>();
     env.dynamics().forEach(p -> declared.put(p.name(), p));
     int obsSize = env.observationSpace().flatSize();
+    int channels = env.observationSpace() instanceof Box b && b.shape().length >= 2 ? b.shape()[0] : 0;
     Integer actionN = env.actionSpace() instanceof Discrete d ? Math.toIntExact(d.n()) : null;
     int n = scenario.phases().size();
     for (int i = 0; i < n; i++) {
-      check(scenario.phases().get(i), declared, obsSize, actionN, err, "phases[" + i + "]", env.envId());
-      checkRedrawable(scenario.phases().get(i), obsSize, actionN, scenario.sequence().size(), err, "phases[" + i + "]");
+      check(scenario.phases().get(i), declared, obsSize, channels, actionN, err, "phases[" + i + "]", env);
+      checkRedrawable(scenario.phases().get(i), obsSize, channels, actionN, scenario.sequence().size(), err,
+          "phases[" + i + "]");
     }
     RandomGenerator rng = new SplittableRandom(seed ^ STREAM);
     List<Phase> out = new ArrayList<>();
@@ -105,7 +114,9 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
       Perturbation previous = out.isEmpty() ? null : out.get(out.size() - 1).perturbation();
       Perturbation pert;
       do {
-        int[] obsPerm = permutation(p.obsPermutation(), obsSize, rng);
+        int[] obsPerm = p.obsPermutation() instanceof Scenario.Permutation.Channels
+            ? channelPermutation(permutation(new Scenario.Permutation.Random(), channels, rng), obsSize / channels)
+            : permutation(p.obsPermutation(), obsSize, rng);
         double[] sign = signs(p.obsSignFlip(), obsSize, rng);
         int[] actPerm = actionN == null ? null : permutation(p.actionPermutation(), actionN, rng);
         pert = new Perturbation(dyn, obsPerm, sign, actPerm, p.rewardScale() == null ? 1.0 : p.rewardScale());
@@ -116,8 +127,15 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
     return new ScenarioPlan(scenario, env, out);
   }
 
-  private static void check(Scenario.PhaseSpec p, Map<String, EnvSpec.Param> declared, int obsSize, Integer actionN,
-      Scenario.Errors err, String where, String envId) {
+  private static void check(Scenario.PhaseSpec p, Map<String, EnvSpec.Param> declared, int obsSize, int channels,
+      Integer actionN, Scenario.Errors err, String where, EnvSpec env) {
+    String envId = env.envId();
+    if (p.obsPermutation() instanceof Scenario.Permutation.Channels && channels == 0) {
+      String shape = env.observationSpace() instanceof Box b ? "of shape " + Arrays.toString(b.shape())
+          : env.observationSpace().toString();
+      throw err.at(where, "obs_permutation: channels needs an image observation [C, H, W]; " + envId + "'s is "
+          + shape);
+    }
     for (Map.Entry<String, Draw> e : p.dynamics().entrySet()) {
       EnvSpec.Param d = declared.get(e.getKey());
       String key = "dynamics." + e.getKey();
@@ -127,6 +145,10 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
       }
       double lo = e.getValue().low();
       double hi = e.getValue().high();
+      if (d.integer() && !(lo == hi && lo == Math.rint(lo))) {
+        throw err.at(where, key + ": " + envId + "'s " + e.getKey() + " takes whole numbers only ("
+            + d.description() + "), got " + (lo == hi ? String.valueOf(lo) : "a random draw in [" + lo + ", " + hi + "]"));
+      }
       if (lo < d.min() || hi > d.max()) {
         throw err.at(where, key + ": " + (lo == hi ? "value " + lo : "range [" + lo + ", " + hi + "]")
             + " is outside the allowed [" + d.min() + ", " + d.max() + "]");
@@ -155,15 +177,17 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
   }
 
   private static boolean hasRandomWrapper(Scenario.PhaseSpec p) {
-    return p.obsPermutation() instanceof Scenario.Permutation.Random || p.obsSignFlip() instanceof Scenario.SignFlip.Random
-        || p.actionPermutation() instanceof Scenario.Permutation.Random;
+    return p.obsPermutation() instanceof Scenario.Permutation.Random
+        || p.obsPermutation() instanceof Scenario.Permutation.Channels
+        || p.obsSignFlip() instanceof Scenario.SignFlip.Random || p.actionPermutation() instanceof Scenario.Permutation.Random;
   }
 
   /** A phase with random wrappers must be able to draw another transform than the previous phase's. */
-  private static void checkRedrawable(Scenario.PhaseSpec p, int obsSize, Integer actionN, int instances,
+  private static void checkRedrawable(Scenario.PhaseSpec p, int obsSize, int channels, Integer actionN, int instances,
       Scenario.Errors err, String where) {
     boolean moreThanOne = p.obsSignFlip() instanceof Scenario.SignFlip.Random
         || (p.obsPermutation() instanceof Scenario.Permutation.Random && obsSize > 1)
+        || (p.obsPermutation() instanceof Scenario.Permutation.Channels && channels > 1)
         || (p.actionPermutation() instanceof Scenario.Permutation.Random && actionN != null && actionN > 1);
     if (hasRandomWrapper(p) && !moreThanOne && instances > 1) {
       throw err.at(where, "its random wrappers have a single outcome (a permutation of one entry), so it cannot draw "
@@ -202,6 +226,21 @@ public record ScenarioPlan(Scenario scenario, EnvSpec env, List<Phase> phases) {
       }
     }
     return p;
+  }
+
+  /**
+   * The flat permutation of a channels-first observation of {@code sigma.length} channels of
+   * {@code pixels} entries each that puts channel {@code sigma[c]} in place of channel c:
+   * {@code perm[c·pixels + k] = sigma[c]·pixels + k}.
+   */
+  static int[] channelPermutation(int[] sigma, int pixels) {
+    int[] perm = new int[sigma.length * pixels];
+    for (int c = 0; c < sigma.length; c++) {
+      for (int k = 0; k < pixels; k++) {
+        perm[c * pixels + k] = sigma[c] * pixels + k;
+      }
+    }
+    return perm;
   }
 
   private static double[] signs(Scenario.SignFlip spec, int size, RandomGenerator rng) {

@@ -65,7 +65,7 @@ class ScenarioTest {
       "phases: [{steps: 10, dynamics: {gravity: {normal: [1, 2]}}}]|phases[0]: dynamics.gravity: unknown distribution 'normal'",
       "phases: [{steps: 10, dynamics: {gravity: {log_uniform: [0, 2]}}}]|phases[0]: dynamics.gravity.log_uniform needs 0 < low",
       "phases: [{steps: 10, obs_sign_flip: [1, 2, 1, 1]}]|phases[0]: obs_sign_flip entries must be +1 or -1",
-      "phases: [{steps: 10, obs_permutation: shuffled}]|phases[0]: obs_permutation must be random, identity or a list",
+      "phases: [{steps: 10, obs_permutation: shuffled}]|phases[0]: obs_permutation must be random, channels, identity or a list",
       "phases: [{steps: 10, reward_scale: 0}]|phases[0]: reward_scale must be in [1.0E-6, 1000000.0]",
       "phases: [{steps: 10, reward_scale: 1.0e+308}]|phases[0]: reward_scale must be in [1.0E-6, 1000000.0]",
       "phases: []|phases must be a non-empty list",
