@@ -165,6 +165,7 @@ class RlResumeTest {
     // Q-network on MinAtar's 4×10×10 frames (conv kernels, images in the buffer, the MinAtar env's state)
     String[] job = {"train", "--algo", "dqn", "--env", "MinAtar/Breakout-v1", "--body", "conv", "--total-steps", "3000",
         "--seed", "4", "--set", "learning_starts=500", "--set", "train_frequency=4", "--set", "buffer_size=1000",
+        "--set", "batch_size=32",
         "--eval-episodes", "2", "--monitors", "weights,dormancy", "--monitor-cadence", "weights=20,dormancy=50",
         "--probe-size", "64", "--checkpoint-every", "500", "--no-progress"};
     Path whole = whole(tmp, job);
