@@ -3,6 +3,7 @@ package dev.isoplast.agents;
 import dev.isoplast.config.Snapshot;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.spaces.Box;
+import dev.isoplast.nn.Networks;
 import dev.isoplast.plasticity.Learner;
 import java.util.List;
 
@@ -55,9 +56,11 @@ public interface Agent extends Learner {
 
   /**
    * The checks every agent makes of its env: {@code numEnvs} envs and a Box observation space;
-   * returns the observation's flat size. {@code algo} names the agent in the messages.
+   * returns the observation's shape ({@code [n]} for vectors, {@code [C, H, W]} for images; the
+   * networks read each observation as its flattened row, {@link Networks#build}). {@code algo} names
+   * the agent in the messages.
    */
-  static int observationSize(String algo, VectorEnv env, int numEnvs) {
+  static int[] observationShape(String algo, VectorEnv env, int numEnvs) {
     if (env.numEnvs() != numEnvs) {
       throw new IllegalArgumentException("the vector env has " + env.numEnvs() + " envs but num_envs is " + numEnvs);
     }
@@ -65,6 +68,6 @@ public interface Agent extends Learner {
       throw new IllegalArgumentException(algo + " needs a Box observation space, " + env.envId() + " has "
           + env.observationSpace());
     }
-    return box.flatSize();
+    return box.shape();
   }
 }

@@ -94,6 +94,10 @@ public record RunNetwork(Sequential net, String kind, String output, double[] lo
       throw new IllegalArgumentException(runDir + "/config.yaml has no '" + algo + "' section");
     }
     BodyConfig body = BodyConfig.fromMap(section, section, BodyConfig.cleanRlPpo(), Init.orthogonal(1.0));
+    if (body.type().isConv()) {
+      throw new IllegalArgumentException(runDir + " has a " + body.type().configName() + " body: exporting conv "
+          + "networks is not supported yet (mlp and isometric bodies only)");
+    }
     String first = name + ".body.0.W";
     String head = name + ".head.b";
     if (!params.has(first) || !params.has(head)) {

@@ -17,33 +17,79 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code mlp}: per hidden size h, Dense → (LayerNorm) → activation, Dense initialised by
- *       {@code init}.
+ *       {@code init}. An image observation is flattened first (its NCHW row, as the env sends it).
  *   <li>{@code isometric} (the paper's isometric body): per hidden size, an orthogonally initialised
  *       Dense with gain 1 → (LayerNorm) → MaxMin. Both parts have Jacobians with all singular values
  *       1 (for non-decreasing widths), so the body starts dynamically isometric. The activation and
  *       init are fixed: leave them null (or give maxmin and orthogonal gain 1).
+ *   <li>{@code conv} (CleanRL-style torso, for image observations C × H × W only): a convolutional
+ *       torso chosen by the image size, each conv followed by the activation, then a flatten and
+ *       per hidden size a Dense → (LayerNorm) → activation. Images smaller than 36 × 36 get the
+ *       MinAtar network of Young &amp; Tian (2019, {@code examples/dqn.py}): one 16-channel 3 × 3
+ *       stride-1 conv without padding; larger ones (84 × 84 Atari frames) the Nature CNN (Mnih et al.
+ *       2015): 32 8 × 8 stride 4, 64 4 × 4 stride 2, 64 3 × 3 stride 1, no padding. So
+ *       {@code hidden_sizes} are the Dense layers after the torso; empty (what a config gets when it
+ *       switches to a conv body without naming them) means the reference network's own: 128 units
+ *       after the MinAtar torso, 512 after the Nature CNN. Every conv and Dense is initialised by
+ *       {@code init} (a conv through its kernel's reshape to [out, C·k·k], as {@code torch.nn.init}).
+ *       Default activation ReLU (both references); {@code maxmin} makes the MaxMin variant.
+ *   <li>{@code conv_isometric}: the same torso kept isometric at init: delta-orthogonal kernels with
+ *       gain 1 (Xiao et al. 2018), "same" padding on the stride-1 convs, at least as many output as
+ *       input channels (a conv with fewer is widened to its input's count), MaxMin after every conv
+ *       and Dense, the Dense layers orthogonal with gain 1. Each stride-1 conv is then an exact
+ *       isometry of its image (each output pixel is the orthogonal centre tap times the pixel under
+ *       it) and MaxMin a permutation, so the whole MinAtar torso has all singular values 1 (the
+ *       Dense after it narrows 16·H·W to 128 units: orthonormal rows, a projection, as a narrowing
+ *       isometric mlp layer). The Nature CNN's strided convs read one pixel per stride × stride block
+ *       (each alone a partial isometry: its non-zero singular values are 1); a down-sampling torso
+ *       cannot be an isometry as a whole.
  * </ul>
  *
- * LayerNorm sits between the Dense layer and the activation, so the activation sees normalised
- * pre-activations (which keeps units from saturating or dying, the reason plasticity studies add it).
+ * <p>MaxMin pairs neighbouring entries of a layer's output row. After a conv that row is the NCHW
+ * image flattened (channel, row, column), so the pairs are neighbouring columns of one row of one
+ * channel (for an even output width; an odd width lets a pair wrap to the next row). Pairing the
+ * channels at one position would be the other choice; either is a permutation of the outputs, so
+ * either keeps the Jacobian an isometry, and this one needs no copy.
  *
- * @param type {@code mlp} or {@code isometric}
- * @param hiddenSizes the width of each hidden layer, in order
- * @param activation the nonlinearity of an mlp ({@code relu}, {@code tanh}, {@code leaky_relu}
- *     with slope 0.01, {@code maxmin})
- * @param layerNorm whether each hidden layer normalises its pre-activations
- * @param init how the hidden Dense layers are initialised: config keys {@code init} (a scheme of
- *     {@link Init.Scheme}) and {@code init_gain}; the heads keep each learner's own init
+ * LayerNorm sits between a Dense layer and its activation, so the activation sees normalised
+ * pre-activations (which keeps units from saturating or dying, the reason plasticity studies add it);
+ * in a conv body only the Dense layers after the torso get it.
+ *
+ * @param type {@code mlp}, {@code isometric}, {@code conv} or {@code conv_isometric}
+ * @param hiddenSizes the width of each hidden (Dense) layer, in order; for a conv body those after
+ *     the torso, empty for the reference network's
+ * @param activation the nonlinearity of an mlp or conv body ({@code relu}, {@code tanh},
+ *     {@code leaky_relu} with slope 0.01, {@code maxmin})
+ * @param layerNorm whether each hidden Dense layer normalises its pre-activations
+ * @param init how the hidden Dense and conv layers are initialised: config keys {@code init} (a
+ *     scheme of {@link Init.Scheme}) and {@code init_gain}; the heads keep each learner's own init
  */
 public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity activation, boolean layerNorm, Init init) {
 
   /** The body types, with their names in configs. */
   public enum Kind {
     MLP,
-    ISOMETRIC;
+    ISOMETRIC,
+    CONV,
+    CONV_ISOMETRIC;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Whether the body starts with a convolutional torso (image observations only). */
+    public boolean isConv() {
+      return this == CONV || this == CONV_ISOMETRIC;
+    }
+
+    /** Whether activation and init are fixed to keep the body isometric at init. */
+    public boolean isIsometric() {
+      return this == ISOMETRIC || this == CONV_ISOMETRIC;
+    }
+
+    /** The init an isometric kind is fixed to: orthogonal, or delta-orthogonal for convs, gain 1. */
+    Init isometricInit() {
+      return this == CONV_ISOMETRIC ? Init.deltaOrthogonal(1.0) : Init.orthogonal(1.0);
     }
 
     public static Kind fromName(String name) {
@@ -91,9 +137,10 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
 
   public BodyConfig {
     if (type == null) {
-      throw new IllegalArgumentException("body type must be given: mlp or isometric");
+      throw new IllegalArgumentException("body type must be given, one of "
+          + Arrays.stream(Kind.values()).map(Kind::configName).toList());
     }
-    if (hiddenSizes == null || hiddenSizes.isEmpty()) {
+    if (hiddenSizes == null || hiddenSizes.isEmpty() && !type.isConv()) {
       throw new IllegalArgumentException("body hidden sizes must list at least one layer width");
     }
     for (int i = 0; i < hiddenSizes.size(); i++) {
@@ -103,31 +150,34 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
       }
     }
     hiddenSizes = List.copyOf(hiddenSizes);
-    if (type == Kind.ISOMETRIC) {
+    String plain = type.isConv() ? "a conv" : "an mlp";
+    String named = (type.isConv() ? "a " : "an ") + type.configName();
+    if (type.isIsometric()) {
       if (activation != null && activation != Nonlinearity.MAXMIN) {
-        throw new IllegalArgumentException("an isometric body uses MaxMin; activation '" + activation.configName()
-            + "' is not allowed (leave it unset or use an mlp body)");
+        throw new IllegalArgumentException(named + " body uses MaxMin; activation '" + activation.configName()
+            + "' is not allowed (leave it unset or use " + plain + " body)");
       }
-      if (init != null && !init.equals(Init.orthogonal(1.0))) {
-        throw new IllegalArgumentException("an isometric body is initialised orthogonal with gain 1; init " + init
-            + " is not allowed (leave it unset or use an mlp body)");
+      Init fixed = type.isometricInit();
+      if (init != null && !init.equals(fixed)) {
+        throw new IllegalArgumentException(named + " body is initialised " + fixed.scheme().configName()
+            + " with gain 1; init " + init + " is not allowed (leave it unset or use " + plain + " body)");
       }
       activation = Nonlinearity.MAXMIN;
-      init = Init.orthogonal(1.0);
+      init = fixed;
     } else {
       if (activation == null) {
-        throw new IllegalArgumentException("an mlp body needs an activation, one of "
+        throw new IllegalArgumentException(named + " body needs an activation, one of "
             + Arrays.stream(Nonlinearity.values()).map(Nonlinearity::configName).toList());
       }
       if (init == null) {
-        throw new IllegalArgumentException("an mlp body needs an init (scheme and gain)");
+        throw new IllegalArgumentException(named + " body needs an init (scheme and gain)");
       }
     }
     if (activation == Nonlinearity.MAXMIN) {
       for (int i = 0; i < hiddenSizes.size(); i++) {
         if (hiddenSizes.get(i) % 2 != 0) {
-          throw new IllegalArgumentException("MaxMin pairs units, so every hidden size of a"
-              + (type == Kind.ISOMETRIC ? "n isometric" : " maxmin") + " body must be even; hidden size " + i
+          throw new IllegalArgumentException("MaxMin pairs units, so every hidden size of "
+              + (type.isIsometric() ? named : "a maxmin") + " body must be even; hidden size " + i
               + " is " + hiddenSizes.get(i));
         }
       }
@@ -143,31 +193,40 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
    * {@code layer_norm}, {@code init}, {@code init_gain} of a complete config map {@code m}
    * ({@code base}'s keys with the user's {@code overrides} on top).
    *
-   * <p>The init of an mlp: the scheme named by {@code init}, else the reference init's scheme (the
-   * reference is {@code base}'s init if {@code base} is an mlp, else {@code mlpInit}, the learner's
-   * default); the gain given by {@code init_gain}, else the reference's gain when the scheme is the
-   * reference's, else {@link Init#defaultGain}. So a learner's default init stays exactly as it was,
-   * and {@code init: kaiming_uniform} alone on a PPO config gives gain √2, on DQN's too. An
-   * isometric body is orthogonal with gain 1: an {@code init} or {@code init_gain} override that says
-   * otherwise is an error; the values {@code base} carries are ignored.
+   * <p>The init of an mlp or conv body: the scheme named by {@code init}, else the reference init's
+   * scheme (the reference is {@code base}'s init if {@code base} is of the same kind, else
+   * {@code mlpInit}, the learner's default); the gain given by {@code init_gain}, else the
+   * reference's gain when the scheme is the reference's, else {@link Init#defaultGain}. So a
+   * learner's default init stays exactly as it was, and {@code init: kaiming_uniform} alone on a PPO
+   * config gives gain √2, on DQN's too. An isometric body is orthogonal (conv_isometric:
+   * delta-orthogonal) with gain 1: an {@code init} or {@code init_gain} override that says otherwise
+   * is an error; the values {@code base} carries are ignored.
+   *
+   * <p>A config that switches from an mlp-like to a conv body (e.g. {@code --body conv} on a
+   * learner's defaults) takes the conv references' {@code hidden_sizes} (empty: the torso's own
+   * Dense layer) and activation (ReLU) unless it names them: the mlp's widths and tanh of CleanRL's
+   * PPO are not the conv networks'.
    */
   public static BodyConfig fromMap(Map<String, Object> m, Map<String, Object> overrides, BodyConfig base,
       Init mlpInit) {
     Kind kind = Kind.fromName(asString(m, "body"));
-    List<Integer> sizes = asIntList(m, "hidden_sizes");
+    boolean toConv = kind.isConv() && !base.type().isConv();
+    List<Integer> sizes = toConv && overrides.get("hidden_sizes") == null ? List.of() : asIntList(m, "hidden_sizes");
     boolean layerNorm = asBool(m, "layer_norm");
-    Init reference = kind == Kind.MLP && base.type() == Kind.MLP ? base.init() : mlpInit;
+    Init reference = kind == base.type() && !kind.isIsometric() ? base.init() : mlpInit;
     boolean schemeGiven = overrides.get("init") != null;
     boolean gainGiven = overrides.get("init_gain") != null;
     Init.Scheme scheme = schemeGiven ? Init.Scheme.fromName(asString(overrides, "init")) : reference.scheme();
     double gain = gainGiven ? asDouble(overrides, "init_gain")
         : scheme == reference.scheme() ? reference.gain() : Init.defaultGain(scheme);
-    if (kind == Kind.ISOMETRIC) {
-      Init given = new Init(schemeGiven ? scheme : Init.Scheme.ORTHOGONAL, gainGiven ? gain : 1.0);
-      return new BodyConfig(Kind.ISOMETRIC, sizes, null, layerNorm, given);
+    if (kind.isIsometric()) {
+      Init fixed = kind.isometricInit();
+      Init given = new Init(schemeGiven ? scheme : fixed.scheme(), gainGiven ? gain : 1.0);
+      return new BodyConfig(kind, sizes, null, layerNorm, given);
     }
-    Nonlinearity act = Nonlinearity.fromName(asString(m, "activation"));
-    return mlp(sizes, act, layerNorm, new Init(scheme, gain));
+    Nonlinearity act = toConv && overrides.get("activation") == null ? Nonlinearity.RELU
+        : Nonlinearity.fromName(asString(m, "activation"));
+    return new BodyConfig(kind, sizes, act, layerNorm, new Init(scheme, gain));
   }
 
   /**
@@ -230,9 +289,14 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
     return new BodyConfig(type, hiddenSizes, activation, on, init);
   }
 
-  /** The width of the body's output (its last hidden size). */
-  public int outSize() {
-    return hiddenSizes.get(hiddenSizes.size() - 1);
+  /** A conv body: the torso chosen by the image size, then Dense → (LayerNorm) → activation per hidden size. */
+  public static BodyConfig conv(List<Integer> hiddenSizes, Nonlinearity activation, boolean layerNorm, Init init) {
+    return new BodyConfig(Kind.CONV, hiddenSizes, activation, layerNorm, init);
+  }
+
+  /** A conv_isometric body: delta-orthogonal convs, orthogonal Dense (gain 1), MaxMin. */
+  public static BodyConfig convIsometric(List<Integer> hiddenSizes, boolean layerNorm) {
+    return new BodyConfig(Kind.CONV_ISOMETRIC, hiddenSizes, null, layerNorm, null);
   }
 
   @Override

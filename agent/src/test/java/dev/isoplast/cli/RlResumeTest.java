@@ -160,21 +160,23 @@ class RlResumeTest {
   }
 
   @Test
-  void dqnWithItsReplayBufferKilledAfterACheckpointResumesToTheSameRows(@TempDir Path tmp) throws Exception {
-    // a buffer of 2,000 that has wrapped around by the kill: its position and contents must come back
-    String[] job = {"train", "--algo", "dqn", "--env", "CartPole-v1", "--total-steps", "8000", "--seed", "4",
-        "--set", "learning_starts=500", "--set", "train_frequency=4", "--set", "buffer_size=2000",
-        "--eval-episodes", "2", "--monitor-cadence", "weights=20,dormancy=50,features=100,ntk=200,isometry=200",
-        "--probe-size", "64", "--checkpoint-every", "1000", "--no-progress"};
+  void aConvDqnWithItsReplayBufferKilledAfterACheckpointResumesToTheSameRows(@TempDir Path tmp) throws Exception {
+    // a buffer of 600 that has wrapped around by the kill: its position and contents must come back; a conv
+    // Q-network on MinAtar's 4×10×10 frames (conv kernels, images in the buffer, the MinAtar env's state)
+    String[] job = {"train", "--algo", "dqn", "--env", "MinAtar/Breakout-v1", "--body", "conv", "--total-steps", "2000",
+        "--seed", "4", "--set", "learning_starts=300", "--set", "train_frequency=4", "--set", "buffer_size=600",
+        "--set", "batch_size=32",
+        "--eval-episodes", "2", "--monitors", "weights,dormancy", "--monitor-cadence", "weights=20,dormancy=50",
+        "--probe-size", "64", "--checkpoint-every", "500", "--no-progress"};
     Path whole = whole(tmp, job);
 
     Path cut = tmp.resolve("cut");
-    Process p = startAndWaitForCheckpoint(tmp.resolve("cut.log"), cut, 3000,
+    Process p = startAndWaitForCheckpoint(tmp.resolve("cut.log"), cut, 1000,
         ResumeTest.concat(job, "--run-dir", cut.toString()));
     p.destroyForcibly(); // SIGKILL
     p.waitFor(30, TimeUnit.SECONDS);
     long killedAt = newestCheckpoint(cut);
-    assertTrue(killedAt >= 3000 && killedAt < 8000, "killed at " + killedAt);
+    assertTrue(killedAt >= 1000 && killedAt < 2000, "killed at " + killedAt);
 
     // a damaged newest checkpoint: a warning, and the one before it is used (the run keeps two while it runs)
     List<Path> files = new Checkpoints(cut).files();

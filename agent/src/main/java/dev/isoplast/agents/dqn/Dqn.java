@@ -113,7 +113,8 @@ public final class Dqn implements Agent {
     this.config = config;
     this.env = env;
     this.seed = seed;
-    this.obsDim = Agent.observationSize("DQN", env, config.numEnvs());
+    int[] obsShape = Agent.observationShape("DQN", env, config.numEnvs());
+    this.obsDim = env.observationSpace().flatSize();
     this.numEnvs = config.numEnvs();
     if (!(env.actionSpace() instanceof Discrete d)) {
       throw new IllegalArgumentException("DQN supports only Discrete action spaces, " + env.envId() + " has "
@@ -133,9 +134,9 @@ public final class Dqn implements Agent {
     long interventionSeed = root.nextLong();
 
     // Agent: the Q-network (PyTorch-default init, as CleanRL's QNetwork) and its target copy.
-    this.qNetwork = Networks.build("q_network", obsDim, config.body(), numActions, Init.torchDefault(), initRng,
+    this.qNetwork = Networks.build("q_network", obsShape, config.body(), numActions, Init.torchDefault(), initRng,
         dtype);
-    this.targetNetwork = Networks.build("target_network", obsDim, config.body(), numActions, Init.torchDefault(),
+    this.targetNetwork = Networks.build("target_network", obsShape, config.body(), numActions, Init.torchDefault(),
         targetInitRng, dtype);
     DqnLoss.softUpdate(targetNetwork.params(), qNetwork.params(), 1.0); // load_state_dict
     this.params = qNetwork.params();

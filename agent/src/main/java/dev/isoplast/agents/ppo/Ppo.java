@@ -151,7 +151,8 @@ public final class Ppo implements Agent {
     this.dtype = dtype;
     this.env = env;
     this.seed = seed;
-    this.obsDim = Agent.observationSize("PPO", env, config.numEnvs());
+    int[] obsShape = Agent.observationShape("PPO", env, config.numEnvs());
+    this.obsDim = env.observationSpace().flatSize();
     this.numEnvs = config.numEnvs();
     this.numSteps = config.numSteps();
     Space as = env.actionSpace();
@@ -184,8 +185,8 @@ public final class Ppo implements Agent {
 
     // Agent: critic and actor are separate networks (CleanRL's Agent.critic / Agent.actor).
     int outSize = discrete ? numActions : actDim;
-    this.critic = Networks.build("critic", obsDim, config.body(), 1, Networks.CRITIC_HEAD, initRng, dtype);
-    this.actor = Networks.build("actor", obsDim, config.body(), outSize, Networks.ACTOR_HEAD, initRng, dtype);
+    this.critic = Networks.build("critic", obsShape, config.body(), 1, Networks.CRITIC_HEAD, initRng, dtype);
+    this.actor = Networks.build("actor", obsShape, config.body(), outSize, Networks.ACTOR_HEAD, initRng, dtype);
     List<Param> all = new ArrayList<>(critic.params());
     all.addAll(actor.params());
     if (discrete) {

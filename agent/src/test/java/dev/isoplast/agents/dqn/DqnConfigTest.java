@@ -109,4 +109,26 @@ class DqnConfigTest {
     assertTrue(unknown.startsWith("optimizer must be one of [adam, adamw, adamo, sgd")
         && unknown.endsWith("], got 'rmsprop'"), unknown);
   }
+
+  @Test
+  void theMinAtarConfigFileIsYoungAndTiansDqn() throws Exception {
+    // configs/dqn-minatar.yaml against the constants of examples/dqn.py (github.com/kenjyoung/MinAtar)
+    java.nio.file.Path file = dev.isoplast.envs.sidecar.IsoplastHome.locate().resolve("configs/dqn-minatar.yaml");
+    Map<String, Object> values = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(file.toFile(),
+        new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {});
+    DqnConfig c = DqnConfig.fromMap(values);
+    assertEquals(100_000, c.bufferSize()); // REPLAY_BUFFER_SIZE
+    assertEquals(32, c.batchSize()); // BATCH_SIZE
+    assertEquals(1, c.trainFrequency()); // TRAINING_FREQ
+    assertEquals(1000, c.targetNetworkFrequency()); // TARGET_NETWORK_UPDATE_FREQ
+    assertEquals(1.0, c.tau());
+    assertEquals(5000, c.learningStarts()); // REPLAY_START_SIZE
+    assertEquals(2.5e-4, c.learningRate()); // STEP_SIZE
+    assertEquals(0.99, c.gamma()); // GAMMA
+    assertEquals(1.0, c.startE()); // EPSILON
+    assertEquals(0.1, c.endE()); // END_EPSILON
+    assertEquals("huber", c.loss()); // smooth_l1_loss
+    assertEquals(BodyConfig.conv(List.of(), BodyConfig.Nonlinearity.RELU, false, Init.torchDefault()), c.body());
+  }
 }

@@ -2,12 +2,18 @@ package dev.isoplast.agents.dqn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.MetricSink;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.nn.Conv2D;
+import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.Flatten;
+import dev.isoplast.nn.ReLU;
+import dev.isoplast.nn.Sequential;
 import dev.isoplast.testing.RecordingSink;
 import dev.isoplast.testing.Sidecar;
 import java.util.ArrayList;
@@ -15,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** DQN end to end through the real Gymnasium sidecar, on tiny budgets. */
 class DqnSidecarTest {
@@ -123,5 +130,45 @@ class DqnSidecarTest {
         }
       }
     }
+  }
+
+  /** One conv DQN run on MinAtar Breakout ({@code kwargs}: the server's env kwargs); its rows and its Q-network. */
+  private static Sequential minAtar(DqnConfig config, long seed, Map<String, Object> kwargs, RecordingSink rows,
+      INDArray[] kernelBefore) {
+    try (VectorEnv env = Sidecar.client().make("MinAtar/Breakout-v1", config.numEnvs(), seed, kwargs)) {
+      Dqn dqn = new Dqn(config, env, seed);
+      Sequential q = dqn.networks().get("q_network");
+      kernelBefore[0] = ((Conv2D) q.layer(0)).weight().value().dup();
+      TrainResult r = dqn.train(600, rows, List.of());
+      assertEquals(600, r.globalSteps());
+      assertEquals(39, r.iterations(), "gradient steps at global_step 210, 220, ..., 590 (train_frequency 10)");
+      return q;
+    }
+  }
+
+  @Test
+  void aConvQNetworkTrainsOnMinAtarBreakoutRepeatsItselfAndTakesTheFullActionSet() {
+    DqnConfig c = tiny().with("body", "conv").withLearningStarts(200).with("batch_size", 32)
+        .with("exploration_fraction", 0.2);
+    assertEquals(List.of(), c.body().hiddenSizes(), "--body conv on DQN's defaults: the torso's own Dense layer");
+    INDArray[] before = new INDArray[1];
+    RecordingSink a = new RecordingSink();
+    Sequential q = minAtar(c, 3, Map.of(), a, before);
+    // Young & Tian's network on Breakout's 4×10×10 frames and its 3 minimal actions
+    assertEquals(List.of(Conv2D.class, ReLU.class, Flatten.class, Dense.class, ReLU.class, Dense.class),
+        q.layers().stream().map(Object::getClass).toList());
+    assertEquals(3, q.outSize());
+    assertNotEquals(before[0], ((Conv2D) q.layer(0)).weight().value(), "the gradient reaches the conv kernel");
+    assertTrue(a.rows.stream().anyMatch(m -> m.containsKey("losses/td_loss")
+        && Double.isFinite(m.get("losses/td_loss"))), "a finite TD loss was logged");
+    RecordingSink b = new RecordingSink();
+    minAtar(c, 3, Map.of(), b, before);
+    assertEquals(a.deterministicRows(), b.deterministicRows(), "the same seed gives the same rows");
+    RecordingSink full = new RecordingSink();
+    Sequential six = minAtar(c.with("body", "conv_isometric"), 3, Map.of("use_minimal_action_set", false), full,
+        before);
+    assertEquals(6, six.outSize(), "the full action set");
+    assertEquals(16 * 10 * 10, six.layer(0).outSize(), "conv_isometric keeps the 10×10 image ('same' padding)");
+    assertFalse(a.deterministicRows().equals(full.deterministicRows()));
   }
 }

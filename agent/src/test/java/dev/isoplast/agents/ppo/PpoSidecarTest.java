@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.isoplast.agents.Callback;
 import dev.isoplast.agents.TrainResult;
 import dev.isoplast.envs.VectorEnv;
+import dev.isoplast.nn.Conv2D;
+import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.Flatten;
+import dev.isoplast.nn.GroupSort;
+import dev.isoplast.nn.ReLU;
+import dev.isoplast.nn.Sequential;
 import dev.isoplast.testing.RecordingSink;
 import dev.isoplast.testing.Sidecar;
 import java.util.ArrayList;
@@ -145,5 +151,38 @@ class PpoSidecarTest {
         .map(m -> m.get("charts/policy_std")).toList();
     assertEquals(2, std.size(), "one per iteration");
     assertEquals(1.0, std.get(0), 0.05);
+  }
+
+  /** Two PPO iterations with a conv body on MinAtar Breakout: its rows and the actor. */
+  private static Sequential minAtar(PpoConfig config, long seed, Map<String, Object> kwargs, RecordingSink rows) {
+    try (VectorEnv env = Sidecar.client().make("MinAtar/Breakout-v1", config.numEnvs(), seed, kwargs)) {
+      Ppo ppo = new Ppo(config, env, seed);
+      TrainResult r = ppo.train(2 * config.numEnvs() * config.numSteps(), rows, List.of());
+      assertEquals(2, r.iterations());
+      return ppo.networks().get("actor");
+    }
+  }
+
+  @Test
+  void convActorAndCriticTrainOnMinAtarBreakoutAndRepeatThemselves() {
+    // CleanRL's defaults with --body conv (ReLU, orthogonal √2), shorter: 4 envs × 64 steps, 2 epochs of 4 minibatches
+    PpoConfig c = PpoConfig.defaults().with("body", "conv").with("num_steps", 64).with("update_epochs", 2);
+    RecordingSink a = new RecordingSink();
+    Sequential actor = minAtar(c, 5, Map.of(), a);
+    assertEquals(List.of(Conv2D.class, ReLU.class, Flatten.class, Dense.class, ReLU.class, Dense.class),
+        actor.layers().stream().map(Object::getClass).toList());
+    assertEquals(3, actor.outSize());
+    // a near-uniform initial policy over Breakout's 3 minimal actions (actor head gain 0.01)
+    double firstEntropy = a.rows.stream().filter(m -> m.containsKey("losses/entropy")).findFirst().orElseThrow()
+        .get("losses/entropy");
+    assertEquals(Math.log(3), firstEntropy, 0.01);
+    assertTrue(Double.isFinite(a.rows.get(a.rows.size() - 1).get("losses/value_loss")));
+    RecordingSink b = new RecordingSink();
+    minAtar(c, 5, Map.of(), b);
+    assertEquals(a.deterministicRows(), b.deterministicRows(), "the same seed gives the same rows");
+    RecordingSink full = new RecordingSink();
+    Sequential six = minAtar(c.with("activation", "maxmin"), 5, Map.of("use_minimal_action_set", false), full);
+    assertEquals(6, six.outSize(), "the full action set");
+    assertEquals(GroupSort.class, six.layer(1).getClass(), "the MaxMin variant of the conv body");
   }
 }
