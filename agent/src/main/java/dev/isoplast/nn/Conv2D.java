@@ -34,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * faster than libnd4j's native {@code conv2d}/{@code conv2d_bp} ops at MinAtar's and the
  * Nature-CNN's sizes (docs/performance.md, "Convolutions"). Every buffer is made once per batch size.
  */
-public final class Conv2D implements Layer {
+public final class Conv2D implements AffineLayer {
 
   private final String name;
   private final int inChannels;
