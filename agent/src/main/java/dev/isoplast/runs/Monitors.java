@@ -190,6 +190,9 @@ public final class Monitors implements Callback {
     int inDim = networks.values().iterator().next().inSize();
     this.probe = new ProbeBatch(inDim, probeSize);
     for (Map.Entry<String, Sequential> e : networks.entrySet()) {
+      if (this.kinds.contains(Kind.ISOMETRY)) {
+        JacobianSpectra.checkSize(e.getValue()); // refused now, not at the first measurement
+      }
       ntks.put(e.getKey(), new Ntk(e.getValue(), DataType.DOUBLE)); // float64: cond is not capped by float32 round-off
       weights.put(e.getKey(), new WeightStats(e.getValue()));
     }
