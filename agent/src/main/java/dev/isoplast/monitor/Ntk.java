@@ -104,7 +104,8 @@ public final class Ntk {
     this.layers = this.net.layers();
     this.params = this.net.params();
     this.savedGrads = params.stream().map(p -> p.grad().dup()).toArray(INDArray[]::new);
-    // Dense layers are passed through without parameter gradients; only LayerNorm's backward adds some
+    // Dense and Conv2D layers are passed through without parameter gradients (inputGradient); only
+    // LayerNorm's backward adds some
     this.touchesGrads = this.net == net && layers.stream().anyMatch(l -> l instanceof LayerNorm);
   }
 

@@ -1,14 +1,8 @@
 package dev.isoplast.monitor;
 
-import dev.isoplast.nn.Conv2D;
-import dev.isoplast.nn.Dense;
-import dev.isoplast.nn.Flatten;
-import dev.isoplast.nn.Init;
-import dev.isoplast.nn.Layer;
-import dev.isoplast.nn.ReLU;
 import dev.isoplast.nn.Sequential;
+import dev.isoplast.testing.ConvNets;
 import dev.isoplast.testing.RandomArrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -27,14 +21,7 @@ public final class ConvMonitorsBench {
   public static void main(String[] args) {
     int channels = args.length > 0 ? Integer.parseInt(args[0]) : 4;
     SplittableRandom rng = new SplittableRandom(1);
-    Conv2D conv = new Conv2D("q.body.0", channels, 10, 10, 16, 3, 1, 0, false, DataType.FLOAT);
-    Init.kaimingUniform(Init.RELU_GAIN).apply(conv, rng);
-    Dense dense = new Dense("q.body.3", conv.outSize(), 128, false, DataType.FLOAT);
-    Init.kaimingUniform(Init.RELU_GAIN).apply(dense, rng);
-    Dense head = new Dense("q.head", 128, 6, true, DataType.FLOAT);
-    Init.orthogonal(1.0).apply(head, rng);
-    Sequential net = new Sequential("q", List.<Layer>of(conv, new ReLU("q.body.1", conv.outSize()),
-        new Flatten("q.body.2", 16, 8, 8), dense, new ReLU("q.body.4", 128), head));
+    Sequential net = ConvNets.qNetwork("q", channels, 10, 16, 0, 128, 6, DataType.FLOAT, rng);
     INDArray probes = RandomArrays.uniform(rng, 0, 1, DataType.FLOAT, 256, net.inSize());
     INDArray batch = RandomArrays.uniform(rng, 0, 1, DataType.FLOAT, 32, net.inSize());
     INDArray grad = RandomArrays.gaussian(rng, DataType.FLOAT, 32, 6);
