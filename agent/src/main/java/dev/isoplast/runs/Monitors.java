@@ -181,6 +181,9 @@ public final class Monitors implements Callback {
     this.learner = learner;
     this.kinds = EnumSet.noneOf(Kind.class);
     this.kinds.addAll(kinds);
+    if (kinds.contains(Kind.ISOMETRY)) {
+      learner.networks().values().forEach(JacobianSpectra::checkSize); // refused now, not at the first measurement
+    }
     this.cadence = new EnumMap<>(cadence);
     this.refreshEvery = refreshEvery;
     this.sink = sink;
@@ -190,9 +193,6 @@ public final class Monitors implements Callback {
     int inDim = networks.values().iterator().next().inSize();
     this.probe = new ProbeBatch(inDim, probeSize);
     for (Map.Entry<String, Sequential> e : networks.entrySet()) {
-      if (this.kinds.contains(Kind.ISOMETRY)) {
-        JacobianSpectra.checkSize(e.getValue()); // refused now, not at the first measurement
-      }
       ntks.put(e.getKey(), new Ntk(e.getValue(), DataType.DOUBLE)); // float64: cond is not capped by float32 round-off
       weights.put(e.getKey(), new WeightStats(e.getValue()));
     }
