@@ -17,6 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * commons-math3's {@code EigenDecomposition}, which always accumulates eigenvectors; the singular
  * values of a 64×64 matrix take well under a millisecond against 12–24 ms for its
  * {@code SingularValueDecomposition}. Both agree to round-off (1e-14) on the tested matrices.
+ * Matrices larger than 256 in either dimension (a conv layer's Jacobian) do not go through
+ * {@code dgesvd}: through ND4J it returned wrong values for an 800 × 400 matrix (issue 24, found
+ * measuring conv bodies); their singular values are √λ of the smaller Gram matrix by {@code dsyev}.
  */
 public final class Spectral {
 
@@ -61,7 +64,7 @@ public final class Spectral {
     if (a.length == 0 || a[0].length == 0) {
       throw new IllegalArgumentException("singular values need a non-empty matrix");
     }
-    return singularValuesOf(Nd4j.create(a).dup('f'));
+    return singularValues(Nd4j.create(a));
   }
 
   /** {@link #singularValues(double[][])} of a 2-D array (any dtype). */
@@ -70,8 +73,27 @@ public final class Spectral {
     if (a.length() == 0) {
       throw new IllegalArgumentException("singular values need a non-empty matrix");
     }
+    if (Math.max(a.rows(), a.columns()) > GESVD_MAX) {
+      // ND4J's dgesvd returned wrong, run-to-run different values for an 800×400 matrix (either
+      // orientation; SpectralTest, against commons-math3): σ = √λ of the smaller Gram matrix by
+      // dsyev instead, which loses accuracy only for σ below ~1e-8 σ_max
+      INDArray d = float64ColumnMajor(a);
+      INDArray gram = a.rows() > a.columns() ? d.transpose().mmul(d) : d.mmul(d.transpose());
+      double[] lambda = symmetricEigenvalues(gram);
+      double[] sigma = new double[lambda.length];
+      for (int i = 0; i < lambda.length; i++) {
+        sigma[i] = Math.sqrt(Math.max(0, lambda[i]));
+      }
+      return sigma;
+    }
     return singularValuesOf(float64ColumnMajor(a));
   }
+
+  /**
+   * The largest dimension decomposed by dgesvd directly (checked against commons-math3 up to
+   * 256 × 64 and 100 × 400); larger matrices go through their Gram matrix.
+   */
+  private static final long GESVD_MAX = 256;
 
   /** dsyev on a float64 column-major scratch copy (overwritten). */
   private static double[] eigenvaluesOfSymmetric(INDArray scratch) {

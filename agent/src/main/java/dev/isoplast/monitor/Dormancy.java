@@ -27,6 +27,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Expectations are means over the probe rows. A layer whose units are all silent (the denominator
  * is 0) has every s_i = 0, so all its units count as dead and dormant.
  *
+ * <p>A unit of a convolutional layer is a channel ({@link NetworkParts.HiddenLayer}): E|h_i| is the
+ * mean of |h| over the probe rows <em>and</em> the channel's H'·W' positions, and the score is
+ * normalised over the layer's channels, as Sokar et al.'s code does for conv layers (the mean over
+ * every axis but the channel one); a channel is dead when it outputs 0 at every position of every
+ * probe.
+ *
  * <p>Which layers are hidden: the outputs of every {@link Activation} layer (ReLU, Tanh, LeakyReLU,
  * MaxMin) in the body, i.e. before the first head Dense ({@link Dense#isHead()}). A unit of MaxMin is
  * an output slot (the max or the min of its pair). LayerNorm outputs are not counted: they are
@@ -106,17 +112,26 @@ public final class Dormancy {
   public static Result measure(Sequential net, INDArray probes, double tau) {
     net.forward(probes);
     List<LayerResult> layers = new ArrayList<>();
-    for (Layer layer : NetworkParts.body(net)) {
-      if (layer instanceof Activation act) {
-        layers.add(layer(act.name(), act.lastOutput(), tau));
+    List<Layer> body = NetworkParts.body(net);
+    for (int i = 0; i < body.size(); i++) {
+      if (body.get(i) instanceof Activation act) {
+        layers.add(layer(act.name(), act.lastOutput(), NetworkParts.positionsPerUnit(net, i), tau));
       }
     }
     return new Result(layers);
   }
 
-  /** One layer's result from its post-activations {@code h [B, H]}. */
+  /** One layer's result from its post-activations {@code h [B, H]}, one entry per unit. */
   public static LayerResult layer(String name, INDArray h, double tau) {
-    double[] s = scores(h);
+    return layer(name, h, 1, tau);
+  }
+
+  /**
+   * One layer's result from its post-activations {@code h [B, U·P]}, unit i being the {@code
+   * positions} = P consecutive entries {@code i·P … (i+1)·P − 1} (a conv channel's H'·W' pixels).
+   */
+  public static LayerResult layer(String name, INDArray h, int positions, double tau) {
+    double[] s = scores(h, positions);
     int dead = 0;
     int dormant = 0;
     for (double v : s) {
@@ -128,17 +143,26 @@ public final class Dormancy {
 
   /** The scores s_i of the H units of {@code h [B, H]} (all 0 if every unit is silent). */
   public static double[] scores(INDArray h) {
-    if (h.rank() != 2 || h.rows() == 0) {
-      throw new IllegalArgumentException("dormancy scores need post-activations [B, H] with B ≥ 1, got "
-          + Arrays.toString(h.shape()));
+    return scores(h, 1);
+  }
+
+  /**
+   * The scores s_i of the U units of {@code h [B, U·P]}, unit i's activity being the mean of
+   * |h| over the batch and its P = {@code positions} entries (all 0 if every unit is silent).
+   */
+  public static double[] scores(INDArray h, int positions) {
+    if (h.rank() != 2 || h.rows() == 0 || positions < 1 || h.columns() % positions != 0) {
+      throw new IllegalArgumentException("dormancy scores need post-activations [B, U·P] with B ≥ 1 and P = "
+          + positions + " entries per unit, got " + Arrays.toString(h.shape()));
     }
     int rows = (int) h.rows();
-    int units = (int) h.columns();
+    int width = (int) h.columns();
+    int units = width / positions;
     double[] v = HostArrays.toDoubles(h, null);
     double[] s = new double[units];
-    for (int r = 0, o = 0; r < rows; r++, o += units) {
-      for (int i = 0; i < units; i++) {
-        s[i] += Math.abs(v[o + i]);
+    for (int r = 0, o = 0; r < rows; r++, o += width) {
+      for (int e = 0; e < width; e++) {
+        s[e / positions] += Math.abs(v[o + e]);
       }
     }
     double layerMean = 0;
@@ -147,7 +171,7 @@ public final class Dormancy {
     }
     layerMean /= units;
     for (int i = 0; i < units; i++) {
-      // E|h_i| / mean_k E|h_k|: the 1/B of both expectations cancels
+      // E|h_i| / mean_k E|h_k|: the 1/(B·P) of both expectations cancels
       s[i] = layerMean > 0 ? s[i] / layerMean : 0;
     }
     return s;

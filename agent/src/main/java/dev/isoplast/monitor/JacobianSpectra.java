@@ -2,13 +2,17 @@ package dev.isoplast.monitor;
 
 import dev.isoplast.linalg.Spectral;
 import dev.isoplast.nn.Activation;
-import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.AffineLayer;
+import dev.isoplast.nn.Conv2D;
+import dev.isoplast.nn.ElementwiseActivation;
+import dev.isoplast.nn.Flatten;
 import dev.isoplast.nn.Jacobians;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.NetworkParts;
 import dev.isoplast.nn.Sequential;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +25,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Ganguli 2017, "Resurrecting the sigmoid in deep learning through dynamical isometry"; DESIGN.md
  * §8).
  *
- * <p>A hidden layer l is a body Dense layer together with the parameter-free layers and LayerNorms
- * that follow it up to the next Dense: {@code Dense → (LayerNorm) → activation}. Its Jacobian at
- * the layer input a_{l−1}(x) is
+ * <p>A hidden layer l is a body Dense or Conv2D layer together with the parameter-free layers and
+ * LayerNorms that follow it up to the next one: {@code Dense|Conv2D → (LayerNorm) → activation
+ * (→ Flatten)}. Its Jacobian at the layer input a_{l−1}(x) is
  *
  * <pre>
  *   J_l(x) = ∂h_l/∂a_{l−1} = J_φ(z_l(x)) · J_LN(u_l(x)) · W_l          [out, in]
@@ -31,7 +35,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * with J_φ = diag(φ′) for an elementwise activation, a permutation for MaxMin (each from {@link
  * Activation#jacobian}), and LayerNorm's full Jacobian when present, taken through its own backward
- * ({@link Jacobians#inputOutput}); for a plain mlp layer this is diag(φ′(z_l(x))) W_l. The body's
+ * ({@link Jacobians#inputOutput}); for a plain mlp layer this is diag(φ′(z_l(x))) W_l. For a
+ * Conv2D, W_l is the whole convolution as a matrix {@code [out·H'·W', C·H·W]} ({@link
+ * Jacobians#of(Conv2D)}, zero padding included), not the matricised kernel, so a conv layer has
+ * min(out·H'·W', C·H·W) singular values per probe; Flatten is the identity. An elementwise φ′
+ * scales rows rather than multiplying by a diagonal matrix. Networks whose Jacobians would exceed
+ * {@link #MAX_JACOBIAN_ENTRIES} are refused ({@link #checkSize}). The body's
  * Jacobian (every layer before the head) is the chain-rule product of all its layers' Jacobians,
  * so one forward of the probes serves every layer and the body alike.
  *
@@ -41,7 +50,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * sigma_mean, sigma_std (population), sigma_min, sigma_max and the isometry gap E[(σ − 1)²].
  *
  * <p>Metrics: {@code isometry/<layer>/sigma_mean}, {@code .../sigma_std}, {@code .../sigma_min},
- * {@code .../sigma_max}, {@code .../gap}, with layer = the hidden layer's Dense name (e.g.
+ * {@code .../sigma_max}, {@code .../gap}, with layer = the hidden layer's Dense or Conv2D name (e.g.
  * {@code actor.body.0}, the layer that holds W_l), and the same for the whole body under
  * {@code isometry/<net>.body/} (e.g. {@code isometry/actor.body/gap}).
  *
@@ -52,6 +61,13 @@ public final class JacobianSpectra {
 
   /** The default number of probe inputs the spectra are pooled over. */
   public static final int DEFAULT_PROBES = 8;
+
+  /**
+   * The largest Jacobian, in entries, the monitor builds: 2^24 (64 MB in float32). MinAtar's conv
+   * body (a 16-channel 3×3 conv on 10×10 images) needs 1600 × 700 at most; an Atari Nature-CNN's
+   * first conv (32 × 20 × 20 outputs of 4 × 84 × 84 inputs) would need 361 M.
+   */
+  public static final long MAX_JACOBIAN_ENTRIES = 1L << 24;
 
   private JacobianSpectra() {}
 
@@ -141,25 +157,27 @@ public final class JacobianSpectra {
           + net.inSize() + "] and at least one probe to use, got " + Arrays.toString(probes.shape())
           + " and " + maxProbes);
     }
+    checkSize(net);
     List<Layer> body = NetworkParts.body(net);
-    if (body.isEmpty()) {
-      throw new IllegalArgumentException(net.name() + " has no body before its head: " + net);
-    }
     int k = (int) Math.min(maxProbes, probes.rows());
     INDArray h = probes.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).dup();
     INDArray[] inputs = new INDArray[body.size()];
     for (int i = 0; i < body.size(); i++) {
       Layer layer = body.get(i);
-      // Dense and activations answer from their own state; any other layer's Jacobian reruns it at
-      // another batch size, which may reuse buffers, so keep a copy of its input
-      inputs[i] = layer instanceof Dense || layer instanceof Activation ? h : h.dup();
+      // layers with weights, Flatten and activations answer from their own state; any other layer's
+      // Jacobian reruns it at another batch size, which may reuse buffers, so keep a copy of its input
+      inputs[i] = layer instanceof AffineLayer || layer instanceof Flatten || layer instanceof Activation ? h : h.dup();
       h = layer.forward(h);
     }
 
+    // a layer with weights has the same Jacobian at every input: W for a Dense, the convolution's
+    // sparse operator for a Conv2D (built once here)
     List<String> names = new ArrayList<>();
+    Map<Layer, INDArray> linear = new IdentityHashMap<>();
     for (Layer layer : body) {
-      if (layer instanceof Dense) {
-        names.add(layer.name());
+      if (layer instanceof AffineLayer a) {
+        names.add(a.name());
+        linear.put(a, a instanceof Conv2D conv ? Jacobians.of(conv) : a.weight().value());
       }
     }
     List<List<double[]>> layerSigmas = new ArrayList<>();
@@ -171,17 +189,22 @@ public final class JacobianSpectra {
       int hidden = -1;
       for (int i = 0; i < body.size(); i++) {
         Layer layer = body.get(i);
-        INDArray j = ownJacobian(layer, inputs[i], r);
-        if (layer instanceof Dense) {
+        if (layer instanceof Flatten) {
+          continue; // the identity on rows
+        }
+        if (layer instanceof AffineLayer) {
           if (layerJ != null) {
             layerSigmas.get(hidden).add(Spectral.singularValues(layerJ));
           }
           hidden++;
-          layerJ = j;
-        } else if (layerJ != null) {
-          layerJ = j.mmul(layerJ);
+          layerJ = linear.get(layer);
+          bodyJ = bodyJ == null ? layerJ : layerJ.mmul(bodyJ);
+        } else {
+          if (layerJ != null) {
+            layerJ = chain(layer, inputs[i], r, layerJ);
+          }
+          bodyJ = chain(layer, inputs[i], r, bodyJ);
         }
-        bodyJ = bodyJ == null ? j : j.mmul(bodyJ);
       }
       if (layerJ != null) {
         layerSigmas.get(hidden).add(Spectral.singularValues(layerJ));
@@ -196,14 +219,49 @@ public final class JacobianSpectra {
   }
 
   /**
-   * Layer {@code layer}'s Jacobian at probe {@code row} of the last forward: W for a Dense, the
-   * activation's own {@link Activation#jacobian}, else (LayerNorm) through its backward at the
-   * layer's input row.
+   * Refuses, with one line naming the layer, a network whose hidden-layer or body Jacobian would
+   * exceed {@link #MAX_JACOBIAN_ENTRIES}; the monitors call it when a run starts.
+   */
+  public static void checkSize(Sequential net) {
+    List<Layer> body = NetworkParts.body(net);
+    if (body.isEmpty()) {
+      throw new IllegalArgumentException(net.name() + " has no body before its head: " + net);
+    }
+    for (Layer layer : body) {
+      if (layer instanceof AffineLayer a) {
+        checkEntries(net, a.name(), (long) a.outSize() * a.inSize());
+      }
+    }
+    checkEntries(net, net.name() + ".body", (long) body.get(body.size() - 1).outSize() * net.inSize());
+  }
+
+  private static void checkEntries(Sequential net, String what, long entries) {
+    if (entries > MAX_JACOBIAN_ENTRIES) {
+      throw new IllegalArgumentException("the isometry monitor would build a " + entries + "-entry Jacobian for "
+          + what + " of " + net.name() + " (at most " + MAX_JACOBIAN_ENTRIES + "): leave isometry out of --monitors "
+          + "for this network");
+    }
+  }
+
+  /**
+   * {@code J_layer · j} at probe {@code row} (J_layer alone when j is null): an elementwise
+   * activation scales j's rows by φ′ (no [n, n] diagonal matrix is built, which for a conv layer's
+   * n = out·H'·W' would dominate the cost); any other layer multiplies by its own Jacobian.
+   */
+  private static INDArray chain(Layer layer, INDArray input, int row, INDArray j) {
+    if (j != null && layer instanceof ElementwiseActivation act) {
+      INDArray d = act.derivative();
+      return j.mulColumnVector(d.getRow(row).reshape(d.columns(), 1));
+    }
+    INDArray own = ownJacobian(layer, input, row);
+    return j == null ? own : own.mmul(j);
+  }
+
+  /**
+   * Layer {@code layer}'s Jacobian at probe {@code row} of the last forward: the activation's own
+   * {@link Activation#jacobian}, else (LayerNorm) through its backward at the layer's input row.
    */
   private static INDArray ownJacobian(Layer layer, INDArray input, int row) {
-    if (layer instanceof Dense d) {
-      return d.weight().value();
-    }
     if (layer instanceof Activation act) {
       return act.jacobian(row);
     }

@@ -1,6 +1,7 @@
 package dev.isoplast.monitor;
 
 import dev.isoplast.nn.Gemm;
+import dev.isoplast.nn.Conv2D;
 import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
@@ -39,8 +40,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * with Δ_{l,o} = ∂f_o/∂z_l [B, out] and A_{l−1} the layer's input [B, in] (the "+1" is the bias).
  * The sum over o is accumulated by gemm (β = 1) before the one Hadamard product per layer. A
  * LayerNorm y = γ ⊙ x̂ + β has ∂f_o/∂γ = g ⊙ x̂ and ∂f_o/∂β = g with g = ∂f_o/∂y [B, n], so its share
- * is {@code Σ_o (g ⊙ X̂)(g ⊙ X̂)ᵀ + g gᵀ}, exactly. Activations have no parameters; any other
- * layer with parameters is rejected. Cost: one forward, O backwards and O + 1 B×B gemms per
+ * is {@code Σ_o (g ⊙ X̂)(g ⊙ X̂)ᵀ + g gᵀ}, exactly. A Conv2D's kernel is shared over the output
+ * positions, so each sample's gradient is a sum over them, Δ_{n,o} cols_n ([out, H'·W'] times the
+ * sample's im2col patches): its share is {@code Σ_o G_o G_oᵀ + D_o D_oᵀ} with those per-sample
+ * kernel and bias gradients materialised (small: out × C·k·k per sample). Activations and Flatten
+ * have no parameters; any other layer with parameters is rejected. Cost: one forward, O backwards and O + 1 B×B gemms per
  * layer, i.e. O(O · B² · width) flops, against B · O single-row backward passes and a
  * B × (O · |θ|) Gram for {@link #bruteForce}.
  *
@@ -88,8 +92,9 @@ public final class Ntk {
    */
   public Ntk(Sequential net, DataType precision) {
     for (Layer layer : net.layers()) {
-      if (!layer.params().isEmpty() && !(layer instanceof Dense) && !(layer instanceof LayerNorm)) {
-        throw new IllegalArgumentException("the NTK knows the parameters of Dense and LayerNorm layers only; "
+      if (!layer.params().isEmpty() && !(layer instanceof Dense) && !(layer instanceof LayerNorm)
+          && !(layer instanceof Conv2D)) {
+        throw new IllegalArgumentException("the NTK knows the parameters of Dense, Conv2D and LayerNorm layers only; "
             + layer + " in " + net.name() + " has " + layer.params());
       }
     }
@@ -99,7 +104,8 @@ public final class Ntk {
     this.layers = this.net.layers();
     this.params = this.net.params();
     this.savedGrads = params.stream().map(p -> p.grad().dup()).toArray(INDArray[]::new);
-    // Dense layers are passed through without parameter gradients; only LayerNorm's backward adds some
+    // Dense and Conv2D layers are passed through without parameter gradients (inputGradient); only
+    // LayerNorm's backward adds some
     this.touchesGrads = this.net == net && layers.stream().anyMatch(l -> l instanceof LayerNorm);
   }
 
@@ -135,9 +141,12 @@ public final class Ntk {
             INDArray gx = g.mul(ln.lastNormalized(), perLayer[i]);
             Gemm.gemm(gx, gx, kernel, false, true, 1.0, 1.0); // γ: (g ⊙ X̂)(g ⊙ X̂)ᵀ
             Gemm.gemm(g, g, kernel, false, true, 1.0, 1.0); // β: g gᵀ
+          } else if (layer instanceof Conv2D conv) {
+            addConv(conv, g, b);
           }
           if (i > 0) {
-            g = layer instanceof Dense d ? d.inputGradient(g) : layer.backward(g);
+            g = layer instanceof Dense d ? d.inputGradient(g)
+                : layer instanceof Conv2D c ? c.inputGradient(g) : layer.backward(g);
           }
         }
       }
@@ -152,6 +161,22 @@ public final class Ntk {
     } finally {
       restoreGrads();
     }
+  }
+
+  /**
+   * A Conv2D's share for one output: sample n's kernel gradient is Δ_n cols_n ([out, P] times its
+   * patches [P, C·k·k]) and its bias gradient Δ_n 1, since the kernel is shared over the P
+   * positions; K += G Gᵀ + D Dᵀ with G [B, out·C·k·k] and D [B, out] those gradients flattened.
+   * (No Dense-like factorisation: the sum over positions sits inside each sample's gradient.)
+   */
+  private void addConv(Conv2D conv, INDArray g, int b) {
+    int positions = conv.outHeight() * conv.outWidth();
+    INDArray delta = g.reshape('c', b, conv.outChannels(), positions);
+    INDArray patches = conv.lastPatches().reshape('c', b, positions, conv.fanIn());
+    INDArray grads = Nd4j.matmul(delta, patches).reshape('c', b, (long) conv.outChannels() * conv.fanIn());
+    Gemm.gemm(grads, grads, kernel, false, true, 1.0, 1.0);
+    INDArray biasGrads = delta.sum(2);
+    Gemm.gemm(biasGrads, biasGrads, kernel, false, true, 1.0, 1.0);
   }
 
   /** {@link SpectrumStats#ofSymmetric} of {@link #kernel}. */

@@ -34,7 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * faster than libnd4j's native {@code conv2d}/{@code conv2d_bp} ops at MinAtar's and the
  * Nature-CNN's sizes (docs/performance.md, "Convolutions"). Every buffer is made once per batch size.
  */
-public final class Conv2D implements Layer {
+public final class Conv2D implements AffineLayer {
 
   private final String name;
   private final int inChannels;
@@ -243,20 +243,58 @@ public final class Conv2D implements Layer {
    * training; then returns null.
    */
   public INDArray backward(INDArray gradOut, boolean inputGradient) {
+    Buffers buf = permuteGradient(gradOut);
+    Gemm.gemm(buf.dT, buf.cols, weight.grad(), true, false, 1.0, 1.0);
+    Kernels.addColumnSums(buf.dT, bias.grad(), buf.ones, biasGradRow.of(bias.grad()));
+    return inputGradient ? inputGradientOf(buf, (int) gradOut.rows()) : null;
+  }
+
+  /**
+   * dL/dx alone (one gemm and the col2im scatter), leaving the parameter gradients untouched (for
+   * the NTK, which needs the deltas of every output but no gradient). Same buffer as
+   * {@link #backward(INDArray)}'s.
+   */
+  public INDArray inputGradient(INDArray gradOut) {
+    return inputGradientOf(permuteGradient(gradOut), (int) gradOut.rows());
+  }
+
+  /** dT ← gradOut permuted from NCHW rows to one row per (sample, position). */
+  private Buffers permuteGradient(INDArray gradOut) {
     Layers.checkGradOut(this, gradOut, lastInput);
     int batch = (int) gradOut.rows();
     Buffers buf = buffers.get(batch);
     int positions = outHeight * outWidth;
     buf.dT.reshape('c', batch, positions, outChannels)
         .assign(gradOut.reshape('c', batch, outChannels, positions).permute(0, 2, 1));
-    Gemm.gemm(buf.dT, buf.cols, weight.grad(), true, false, 1.0, 1.0);
-    Kernels.addColumnSums(buf.dT, bias.grad(), buf.ones, biasGradRow.of(bias.grad()));
-    if (!inputGradient) {
-      return null;
-    }
+    return buf;
+  }
+
+  private INDArray inputGradientOf(Buffers buf, int batch) {
     Gemm.gemm(buf.dT, weight.value(), buf.dcols, false, false, 1.0, 0.0);
     col2im(buf.dcols, buf.dx, batch);
     return buf.dx;
+  }
+
+  /**
+   * The im2col patches of the last forward {@code [B·H'·W', C·k·k]}: row n·P + p is sample n's
+   * receptive field at output position p (zeros where it overlaps the padding), so that sample n's
+   * kernel gradient is {@code Δ_n cols_n} with Δ_n its dL/dz as {@code [out, P]}. Owned by the
+   * layer, valid until its next forward with the same batch size (for the NTK).
+   */
+  public INDArray lastPatches() {
+    if (lastInput == null) {
+      throw new IllegalStateException(name + ": patches before any forward");
+    }
+    return buffers.get((int) lastInput.rows()).cols;
+  }
+
+  /**
+   * For output position p and kernel entry e (in (c, u, v) order), the offset in a sample's image
+   * that entry {@code p·C·k·k + e} of the patches reads, or -1 in the padding: the convolution's
+   * sparsity pattern, for {@link Jacobians#of(Conv2D)}. The layer's own array: do not modify it.
+   */
+  int[] patchSource() {
+    return source;
   }
 
   /** cols[n·P + p, e] = x[n, source[p·C·k·k + e]] (0 in the padding); x must be contiguous. */

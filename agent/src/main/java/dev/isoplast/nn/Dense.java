@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Δ_l, the two factors of the empirical NTK {@code K = Σ_l (Δ_l Δ_lᵀ) ⊙ (A_{l−1} A_{l−1}ᵀ + 1)}.
  * Parameters are created zero; an {@link Init} fills them.
  */
-public final class Dense implements Layer {
+public final class Dense implements AffineLayer {
 
   /**
    * System property: the largest product (rows · in · out multiply-adds) that {@link #forward}

@@ -35,6 +35,18 @@ public final class Flatten implements Layer {
     return name;
   }
 
+  public int channels() {
+    return channels;
+  }
+
+  public int height() {
+    return height;
+  }
+
+  public int width() {
+    return width;
+  }
+
   @Override
   public int inSize() {
     return channels * height * width;

@@ -122,14 +122,51 @@ public record Init(Scheme scheme, double gain) {
    * delta_orthogonal, else the matricised kernel as a Dense weight of fan_in C·k·k.
    */
   public void apply(Conv2D conv, RandomGenerator rng) {
-    int out = conv.outChannels();
-    int fanIn = conv.inChannels() * conv.kernel() * conv.kernel();
-    double[][] w = scheme == Scheme.DELTA_ORTHOGONAL
-        ? deltaOrthogonalKernel(out, conv.inChannels(), conv.kernel(), gain, rng)
-        : weights(out, fanIn, rng);
-    fill(w, conv.weight().value());
-    HostArrays.fromDoubles(biases(out, fanIn, rng), conv.bias().value());
+    fill(weights(conv, rng), conv.weight().value());
+    HostArrays.fromDoubles(biases(conv.outChannels(), conv.fanIn(), rng), conv.bias().value());
     conv.initializedBy(this);
+  }
+
+  /** {@link #apply(Dense, RandomGenerator)} or {@link #apply(Conv2D, RandomGenerator)}, by kind. */
+  public void apply(AffineLayer layer, RandomGenerator rng) {
+    if (layer instanceof Conv2D conv) {
+      apply(conv, rng);
+    } else {
+      apply((Dense) layer, rng);
+    }
+  }
+
+  /**
+   * Fresh weights {@code [units][fanIn]} of {@code layer}'s shape, as {@link #apply} draws them: for
+   * a Conv2D its matricised kernel, {@link #deltaOrthogonalKernel} for delta_orthogonal, else
+   * {@link #weights(int, int, RandomGenerator)} with fan_in C·k·k; for a Dense {@link #weights(int,
+   * int, RandomGenerator)}.
+   */
+  public double[][] weights(AffineLayer layer, RandomGenerator rng) {
+    if (layer instanceof Conv2D conv && scheme == Scheme.DELTA_ORTHOGONAL) {
+      return deltaOrthogonalKernel(conv.outChannels(), conv.inChannels(), conv.kernel(), gain, rng);
+    }
+    return weights(layer.units(), layer.fanIn(), rng);
+  }
+
+  /**
+   * One fresh row {@code [fanIn]} of {@code layer}'s weight, one unit's incoming weights (a Conv2D's
+   * output channel's kernel), distributed as a row of {@link #weights(AffineLayer, RandomGenerator)}:
+   * {@link #row(int, int, RandomGenerator)}, except for a delta_orthogonal Conv2D, where it is a row
+   * of the centre tap's [out, C] matrix at the centre tap and zeros elsewhere. Re-initialising a unit
+   * (ReDo, Continual Backprop) draws it this way.
+   */
+  public double[] row(AffineLayer layer, RandomGenerator rng) {
+    if (!(layer instanceof Conv2D conv && scheme == Scheme.DELTA_ORTHOGONAL)) {
+      return row(layer.units(), layer.fanIn(), rng);
+    }
+    int k = conv.kernel();
+    double[] centre = row(conv.outChannels(), conv.inChannels(), rng);
+    double[] r = new double[conv.fanIn()];
+    for (int c = 0; c < conv.inChannels(); c++) {
+      r[(c * k + k / 2) * k + k / 2] = centre[c];
+    }
+    return r;
   }
 
   private static void fill(double[][] w, INDArray dst) {

@@ -16,6 +16,37 @@ public final class Jacobians {
   private Jacobians() {}
 
   /**
+   * The Jacobian {@code [out·H'·W', C·H·W]} of a convolution, the same at every input (it is
+   * linear): entry {@code (o·P + p, s)} is the sum of the kernel weights {@code W[o, e]} whose tap
+   * e reads image offset s at output position p (P = H'·W'; taps in the zero padding read
+   * nothing). Built from the kernel and the layer's im2col table in one pass over out·P·C·k·k
+   * entries, where {@link #inputOutput} would forward and backward out·P rows. A new array in the
+   * layer's dtype.
+   */
+  public static INDArray of(Conv2D conv) {
+    int[] source = conv.patchSource();
+    int fanIn = conv.fanIn();
+    int positions = conv.outHeight() * conv.outWidth();
+    int in = conv.inSize();
+    double[] w = HostArrays.toDoubles(conv.weight().value(), null);
+    double[] j = new double[conv.outSize() * in];
+    for (int o = 0; o < conv.outChannels(); o++) {
+      for (int p = 0; p < positions; p++) {
+        int row = (o * positions + p) * in;
+        for (int e = 0; e < fanIn; e++) {
+          int s = source[p * fanIn + e];
+          if (s >= 0) {
+            j[row + s] += w[o * fanIn + e];
+          }
+        }
+      }
+    }
+    INDArray out = Nd4j.zeros(conv.dataType(), conv.outSize(), in);
+    HostArrays.fromDoubles(j, out);
+    return out;
+  }
+
+  /**
    * The Jacobian {@code [out, in]} of {@code layer} at the single input {@code x} ({@code [in]} or
    * {@code [1, in]}), as a new array in the layer's dtype.
    *

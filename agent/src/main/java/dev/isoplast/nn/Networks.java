@@ -170,6 +170,15 @@ public final class Networks {
         c.initializedBy(d.init());
       }
       return c;
+    } else if (layer instanceof Conv2D v) {
+      Conv2D c = new Conv2D(v.name(), v.inChannels(), v.height(), v.width(), v.outChannels(), v.kernel(), v.stride(),
+          v.padding(), v.isHead(), dataType);
+      if (v.init() != null) {
+        c.initializedBy(v.init());
+      }
+      return c;
+    } else if (layer instanceof Flatten f) {
+      return new Flatten(f.name(), f.channels(), f.height(), f.width());
     } else if (layer instanceof LayerNorm ln) {
       return new LayerNorm(ln.name(), ln.outSize(), dataType);
     } else if (layer instanceof ReLU r) {

@@ -8,7 +8,7 @@ import static dev.isoplast.config.MethodPreset.kv;
 
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
-import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.Conv2D;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.NetworkParts.HiddenLayer;
 import dev.isoplast.nn.NetworkParts;
@@ -45,6 +45,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * layer); and the bias correction uses f_i before it is reset (gnt.py zeroes f_i first, so its
  * correction adds nothing). Adam moments of replaced entries are zeroed; AdamGnT's per-entry step
  * counts are not kept, so a new unit's first steps use the optimizer's global bias correction.
+ *
+ * <p>On a conv layer a unit is a channel ({@link dev.isoplast.nn.NetworkParts.HiddenLayer}), as in
+ * Dohare et al.'s ConvGnT (lop/algos/convGnT.py): h_i is averaged over the batch and the channel's
+ * H'·W' positions for f_i, and the utility is the channel's contribution to the next layer, Σ_p
+ * mean_b |h_{i,p}| · Σ_k |W_out[k, i·P + p]| when a Dense reads it (each position by its own
+ * column, P = H'·W'; ConvGnT's pairing, summed where it averages), mean_{b,p} |h_i| · Σ_k Σ_{uv}
+ * |W_out[k, i, u, v]| when a Conv2D does. The replaced channel gets a fresh kernel row, zero bias
+ * and zero outgoing columns ({@link UnitSurgery}); the next bias absorbs f_i times the sum of
+ * those columns (ConvGnT does no such correction; it is exact after a Dense and away from a
+ * Conv2D's zero padding).
  *
  * <p>Defaults (the method presets, from the paper): ρ = 1e-4, η = 0.99, maturity m = 100 for
  * supervised learners and 10,000 for RL. Elementwise activations only. Logged:
@@ -162,10 +172,17 @@ public final class ContinualBackprop implements Intervention {
       return new int[0];
     }
     int units = h.units();
+    int positions = h.positions();
+    int width = units * positions;
     int rows = (int) act.rows();
     double[] a = HostArrays.toDoubles(act, null);
     double[] w = HostArrays.toDoubles(h.out().weight().value(), null);
-    int outRows = h.out().outSize();
+    int outRows = (int) h.out().weight().value().rows();
+    int outCols = (int) h.out().weight().value().columns();
+    int span = h.outSpan();
+    // a Dense reads each entry of the unit by its own column (span = positions); a Conv2D reads the
+    // whole channel through each of its k·k kernel columns
+    boolean perEntry = !(h.out() instanceof Conv2D);
     double[] u = utility[l];
     double[] f = meanAct[l];
     double[] ages = age[l];
@@ -173,20 +190,27 @@ public final class ContinualBackprop implements Intervention {
     for (int i = 0; i < units; i++) {
       double mean = 0;
       double meanAbs = 0;
-      for (int b = 0; b < rows; b++) {
-        double v = a[b * units + i];
-        mean += v;
-        meanAbs += Math.abs(v);
+      double contribution = 0;
+      for (int p = 0; p < positions; p++) {
+        double entryAbs = 0;
+        for (int b = 0; b < rows; b++) {
+          double v = a[b * width + i * positions + p];
+          mean += v;
+          entryAbs += Math.abs(v);
+        }
+        meanAbs += entryAbs;
+        if (perEntry) {
+          contribution += entryAbs / rows * columnMagnitude(w, outRows, outCols, i * positions + p, 1);
+        }
       }
-      mean /= rows;
-      meanAbs /= rows;
-      double outMag = 0;
-      for (int k = 0; k < outRows; k++) {
-        outMag += Math.abs(w[k * units + i]);
+      mean /= (double) rows * positions;
+      meanAbs /= (double) rows * positions;
+      if (!perEntry) {
+        contribution = meanAbs * columnMagnitude(w, outRows, outCols, i * span, span);
       }
       ages[i] += 1;
       f[i] = decay * f[i] + (1 - decay) * mean;
-      u[i] = decay * u[i] + (1 - decay) * meanAbs * outMag;
+      u[i] = decay * u[i] + (1 - decay) * contribution;
       if (ages[i] > maturity) {
         eligible++;
       }
@@ -220,16 +244,35 @@ public final class ContinualBackprop implements Intervention {
     return value / (1 - Math.pow(decay, ageOf));
   }
 
-  /** b_out ← b_out + Σ_i W_out[:, i] f_i / (1 − η^age_i) over the replaced units i. */
+  /** Σ_k Σ_{j < span} |w[k, first + j]| over the rows of the matrix w [rows, cols]. */
+  private static double columnMagnitude(double[] w, int rows, int cols, int first, int span) {
+    double sum = 0;
+    for (int k = 0; k < rows; k++) {
+      for (int j = 0; j < span; j++) {
+        sum += Math.abs(w[k * cols + first + j]);
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * b_out ← b_out + Σ_i (Σ_{j &lt; span} W_out[:, i·span + j]) f_i / (1 − η^age_i) over the replaced
+   * units i (span = 1 for Dense units; a channel's columns for conv units, exact for a Dense reading
+   * it and for a Conv2D away from its zero padding).
+   */
   private void correctNextBias(int l, HiddenLayer h, int[] chosen) {
-    Dense out = h.out();
-    int units = h.units();
-    INDArray w = out.weight().value();
-    INDArray b = out.bias().value();
-    for (int k = 0; k < out.outSize(); k++) {
+    INDArray w = h.out().weight().value();
+    INDArray b = h.out().bias().value();
+    int cols = (int) w.columns();
+    int span = h.outSpan();
+    for (int k = 0; k < w.rows(); k++) {
       double add = 0;
       for (int i : chosen) {
-        add += HostArrays.get(w, (long) k * units + i) * corrected(meanAct[l][i], age[l][i]);
+        double column = 0;
+        for (int j = 0; j < span; j++) {
+          column += HostArrays.get(w, (long) k * cols + (long) i * span + j);
+        }
+        add += column * corrected(meanAct[l][i], age[l][i]);
       }
       HostArrays.set(b, k, HostArrays.get(b, k) + add);
     }

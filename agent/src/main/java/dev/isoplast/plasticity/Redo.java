@@ -28,7 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * recycled: fresh incoming weights from the layer's initialisation, zero bias, zero outgoing
  * weights, and zeroed optimizer moments of all of those ({@link UnitSurgery}). The output layer is
  * never recycled. All layers are scored on one forward pass before any is recycled, as in the
- * paper; with zero outgoing weights the network's outputs are unchanged by the recycle step.
+ * paper; with zero outgoing weights the network's outputs are unchanged by the recycle step. On a
+ * conv layer a unit is a channel, scored on its mean |h| over the batch and its positions, as in
+ * the authors' code ({@code dopamine/labs/redo/weight_recyclers.py}); recycling it redraws its
+ * kernel row and zeroes the next layer's columns that read it ({@link UnitSurgery}).
  *
  * <p>Defaults (the method presets): τ = 0.025 (Plasticine; Sokar et al. also use 0.1, as does
  * Dohare et al.'s Ant ReDo), every 1000 gradient steps for DQN-style learners and every 10

@@ -8,7 +8,7 @@ import static dev.isoplast.config.MethodPreset.kv;
 
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
-import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.AffineLayer;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.LayerNorm;
 import dev.isoplast.nn.NetworkParts;
@@ -23,8 +23,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Resets (Nikishin et al. 2022, "The primacy bias in deep reinforcement learning"): the last
- * {@code layers} Dense layers of every network (0 = all of them), each with the LayerNorm that
- * follows it, are re-initialised from their own initialisation (LayerNorm: γ = 1, β = 0) and their
+ * {@code layers} layers with weights (Dense and Conv2D, counted from the output) of every network
+ * (0 = all of them), each with the LayerNorm that follows it, are re-initialised from their own
+ * initialisation (a conv layer's whole kernel and bias; LayerNorm: γ = 1, β = 0) and their
  * optimizer moments zeroed, every {@code every} updates. Nikishin et al. reset the last layers of
  * an agent's networks periodically so that a learner that overfit its early data can learn again.
  *
@@ -38,7 +39,7 @@ public final class Reset implements Intervention {
    * Its keys.
    *
    * @param resetEvery {@code reset_every}: updates between resets (0 = off)
-   * @param resetLayers {@code reset_layers}: Dense layers reset, counted from the output (0 = all)
+   * @param resetLayers {@code reset_layers}: Dense and Conv2D layers reset, counted from the output (0 = all)
    * @param resetAtPhase {@code reset_at_phase}: also reset at every scenario phase start (an oracle)
    */
   public record Config(int resetEvery, int resetLayers, boolean resetAtPhase) implements PartConfig {
@@ -72,7 +73,7 @@ public final class Reset implements Intervention {
               "dqn", new Number[] {5_000, 10_000, 20_000, 40_000, 80_000},
               "supervised", new Number[] {1_250, 2_500, 5_000, 10_000, 20_000}))));
 
-  private final List<Dense> dense = new ArrayList<>();
+  private final List<AffineLayer> chosenLayers = new ArrayList<>();
   private final List<LayerNorm> norms = new ArrayList<>();
   private final List<NetworkParts.HiddenLayer> hiddenReset = new ArrayList<>(); // whose units a reset re-initialises
   private final long every;
@@ -82,20 +83,20 @@ public final class Reset implements Intervention {
 
   /**
    * @param every updates between resets (0 = never on a schedule)
-   * @param layers how many Dense layers from the output (0 = all)
+   * @param layers how many Dense and Conv2D layers from the output (0 = all)
    */
   Reset(Map<String, Sequential> networks, long every, int layers, boolean atPhase, long seed) {
     for (Sequential net : networks.values()) {
-      List<Dense> all = net.layersOf(Dense.class);
+      List<AffineLayer> all = net.layersOf(AffineLayer.class);
       int first = layers == 0 ? 0 : Math.max(0, all.size() - layers);
-      List<Dense> chosen = all.subList(first, all.size());
-      for (Dense d : chosen) {
+      List<AffineLayer> chosen = all.subList(first, all.size());
+      for (AffineLayer d : chosen) {
         if (d.init() == null) {
           throw new IllegalArgumentException("reset draws each layer's init, but " + d.name()
               + " was not initialised by an Init");
         }
       }
-      dense.addAll(chosen);
+      chosenLayers.addAll(chosen);
       for (NetworkParts.HiddenLayer h : NetworkParts.hiddenLayers(net)) {
         if (chosen.contains(h.in())) {
           hiddenReset.add(h);
@@ -136,7 +137,7 @@ public final class Reset implements Intervention {
   void reset(Learner learner) {
     SplittableRandom rng = Seeds.stream(seed, events++);
     List<Param> touched = new ArrayList<>();
-    for (Dense d : dense) {
+    for (AffineLayer d : chosenLayers) {
       d.init().apply(d, rng);
       touched.addAll(d.params());
     }

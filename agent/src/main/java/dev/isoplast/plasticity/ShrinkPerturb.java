@@ -8,7 +8,7 @@ import static dev.isoplast.config.MethodPreset.kv;
 
 import dev.isoplast.config.Seeds;
 import dev.isoplast.config.Snapshot;
-import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.AffineLayer;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.LayerNorm;
@@ -20,8 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Shrink &amp; Perturb (Ash &amp; Adams 2020, "On warm-starting neural network training"), applied
- * every {@code every} gradient steps to every parameter of the learner's networks (Dense weights
- * and biases, LayerNorm gains and biases; not PPO's free log-std):
+ * every {@code every} gradient steps to every parameter of the learner's networks (Dense and
+ * Conv2D weights and biases, a kernel as a whole; LayerNorm gains and biases; not PPO's free log-std):
  *
  * <pre>
  *   noise:  θ ← p θ + σ ε,              ε ~ N(0, I)
@@ -111,7 +111,7 @@ public final class ShrinkPerturb implements Intervention {
     this.seed = seed;
     if (mode == Mode.FRESH) {
       for (Sequential net : networks) {
-        for (Dense d : net.layersOf(Dense.class)) {
+        for (AffineLayer d : net.layersOf(AffineLayer.class)) {
           if (d.init() == null) {
             throw new IllegalArgumentException("shrink_perturb=fresh draws each layer's init, but " + d.name()
                 + " was not initialised by an Init");
@@ -141,12 +141,12 @@ public final class ShrinkPerturb implements Intervention {
           for (Param q : layer.params()) {
             noise(q.value(), rng);
           }
-        } else if (layer instanceof Dense d) {
-          double[][] w = d.init().weights(d.outSize(), d.inSize(), rng);
-          double[] b = d.init().biases(d.outSize(), d.inSize(), rng);
-          double[] flat = new double[d.outSize() * d.inSize()];
+        } else if (layer instanceof AffineLayer d) {
+          double[][] w = d.init().weights(d, rng);
+          double[] b = d.init().biases(d.units(), d.fanIn(), rng);
+          double[] flat = new double[d.units() * d.fanIn()];
           for (int i = 0; i < w.length; i++) {
-            System.arraycopy(w[i], 0, flat, i * d.inSize(), d.inSize());
+            System.arraycopy(w[i], 0, flat, i * d.fanIn(), d.fanIn());
           }
           interpolate(d.weight().value(), flat);
           interpolate(d.bias().value(), b);

@@ -1,6 +1,5 @@
 package dev.isoplast.plasticity;
 
-import dev.isoplast.nn.Dense;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Init;
 import dev.isoplast.nn.NetworkParts.HiddenLayer;
@@ -12,10 +11,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Replacing hidden units, the one place ReDo and Continual Backprop share: a unit i of a
  * {@link HiddenLayer} gets fresh incoming weights (row i of the incoming W, drawn from that layer's
- * own {@link Init} by {@link Init#row}), a zero bias, LayerNorm gain 1 and bias 0 if there is a
- * LayerNorm, zero outgoing weights (column i of the next W), and zero optimizer moments for every
- * one of those entries. With zero outgoing weights the network's outputs do not change at the
- * moment of replacement (for elementwise activations without LayerNorm, whose statistics mix units).
+ * own {@link Init} by {@link Init#row(dev.isoplast.nn.AffineLayer, RandomGenerator)}; for a conv
+ * layer a channel's row of the matricised kernel), a zero bias, LayerNorm gain 1 and bias 0 over its entries if there is a LayerNorm, zero outgoing
+ * weights (the {@link HiddenLayer#outSpan()} columns of the next W that read it: one column after a
+ * Dense, a channel's k·k kernel columns of the next Conv2D, its H'·W' columns of a Dense after a
+ * Flatten), and zero optimizer moments for every one of those entries. With zero outgoing weights
+ * the network's outputs do not change at the moment of replacement (for elementwise activations
+ * without LayerNorm, whose statistics mix units).
  */
 final class UnitSurgery {
 
@@ -25,7 +27,7 @@ final class UnitSurgery {
   static void checkReplaceable(String method, HiddenLayer h) {
     if (!h.elementwise()) {
       throw new IllegalArgumentException(method + " replaces single units, but " + h.activation().name() + " is "
-          + h.activation().getClass().getSimpleName() + ", which mixes pairs of units (MaxMin): use an mlp body with "
+          + h.activation().getClass().getSimpleName() + ", which mixes pairs of units (MaxMin): use a body with "
           + "relu, tanh or leaky_relu");
     }
     if (h.in().init() == null) {
@@ -45,60 +47,63 @@ final class UnitSurgery {
     replace(h, units, rng, learner.optimizer());
   }
 
-  private static void replace(HiddenLayer h, int[] units, RandomGenerator rng, Optimizer optimizer) {
-    Dense in = h.in();
-    Dense out = h.out();
-    int fanIn = in.inSize();
+  /** The surgery alone, without the bookkeeping of {@link UnitResets}. */
+  static void replace(HiddenLayer h, int[] units, RandomGenerator rng, Optimizer optimizer) {
+    int fanIn = h.in().fanIn();
+    INDArray w = h.in().weight().value();
     for (int i : units) {
-      double[] row = in.init().row(in.outSize(), fanIn, rng);
-      INDArray w = in.weight().value();
+      double[] row = h.in().init().row(h.in(), rng);
       for (int j = 0; j < fanIn; j++) {
         HostArrays.set(w, (long) i * fanIn + j, row[j]);
       }
-      HostArrays.set(in.bias().value(), i, 0.0);
+      HostArrays.set(h.in().bias().value(), i, 0.0);
       if (h.norm() != null) {
-        HostArrays.set(h.norm().gain().value(), i, 1.0);
-        HostArrays.set(h.norm().bias().value(), i, 0.0);
+        setSpan(h.norm().gain().value(), i, h.positions(), 1.0);
+        setSpan(h.norm().bias().value(), i, h.positions(), 0.0);
       }
-      setColumn(out.weight().value(), out.outSize(), out.inSize(), i, 0.0);
+      setColumns(h.out().weight().value(), i, h.outSpan(), 0.0);
     }
     zeroMoments(h, units, optimizer);
   }
 
   /** Zeroes the optimizer slots (Adam's m and v) of the incoming rows, biases, norms and outgoing columns of {@code units}. */
   static void zeroMoments(HiddenLayer h, int[] units, Optimizer optimizer) {
-    Dense in = h.in();
-    Dense out = h.out();
     for (int i : units) {
-      for (INDArray s : optimizer.slots(in.weight()).values()) {
-        setRow(s, in.inSize(), i, 0.0);
+      for (INDArray s : optimizer.slots(h.in().weight()).values()) {
+        setSpan(s, i, h.in().fanIn(), 0.0);
       }
-      zeroEntry(optimizer, in.bias(), i);
+      zeroSpan(optimizer, h.in().bias(), i, 1);
       if (h.norm() != null) {
-        zeroEntry(optimizer, h.norm().gain(), i);
-        zeroEntry(optimizer, h.norm().bias(), i);
+        zeroSpan(optimizer, h.norm().gain(), i, h.positions());
+        zeroSpan(optimizer, h.norm().bias(), i, h.positions());
       }
-      for (INDArray s : optimizer.slots(out.weight()).values()) {
-        setColumn(s, out.outSize(), out.inSize(), i, 0.0);
+      for (INDArray s : optimizer.slots(h.out().weight()).values()) {
+        setColumns(s, i, h.outSpan(), 0.0);
       }
     }
   }
 
-  private static void zeroEntry(Optimizer optimizer, Param p, int i) {
+  private static void zeroSpan(Optimizer optimizer, Param p, int i, int span) {
     for (INDArray s : optimizer.slots(p).values()) {
-      HostArrays.set(s, i, 0.0);
+      setSpan(s, i, span, 0.0);
     }
   }
 
-  private static void setRow(INDArray a, int cols, int row, double v) {
-    for (int j = 0; j < cols; j++) {
-      HostArrays.set(a, (long) row * cols + j, v);
+  /** Entries {@code i·span … (i+1)·span − 1} of {@code a} in row-major order (row i of a [·, span] matrix). */
+  private static void setSpan(INDArray a, int i, int span, double v) {
+    for (int j = 0; j < span; j++) {
+      HostArrays.set(a, (long) i * span + j, v);
     }
   }
 
-  private static void setColumn(INDArray a, int rows, int cols, int col, double v) {
-    for (int r = 0; r < rows; r++) {
-      HostArrays.set(a, (long) r * cols + col, v);
+  /** Columns {@code i·span … (i+1)·span − 1} of every row of the matrix {@code a}. */
+  private static void setColumns(INDArray a, int i, int span, double v) {
+    long rows = a.rows();
+    long cols = a.columns();
+    for (long r = 0; r < rows; r++) {
+      for (int j = 0; j < span; j++) {
+        HostArrays.set(a, r * cols + (long) i * span + j, v);
+      }
     }
   }
 }

@@ -7,7 +7,7 @@ import dev.isoplast.config.Knob;
 import dev.isoplast.config.MethodPreset;
 import dev.isoplast.config.PartConfig;
 import dev.isoplast.config.Snapshot;
-import dev.isoplast.nn.Dense;
+import dev.isoplast.nn.AffineLayer;
 import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Init;
 import dev.isoplast.nn.Param;
@@ -20,11 +20,12 @@ import java.util.Map;
 /**
  * Weight clipping (Elsayed, Lan, Lyle &amp; Mahmood 2024, "Weight clipping for deep continual and
  * reinforcement learning", RLJ, arXiv 2407.01704): after every optimizer step, every weight and
- * bias of every Dense layer of every network (heads included) is clipped to κ times PyTorch's
- * default-init bound of its layer,
+ * bias of every Dense and Conv2D layer of every network (heads included) is clipped to κ times
+ * PyTorch's default-init bound of its layer,
  *
  * <pre>
- *   θ ← clamp(θ, −κ s, κ s),   s = 1/√fan_in   (fan_in: the Dense layer's input size, for W and b)
+ *   θ ← clamp(θ, −κ s, κ s),   s = 1/√fan_in   (fan_in: a Dense layer's input size, a Conv2D's
+ *                                                C·k·k; for W and b)
  * </pre>
  *
  * as the authors' code does ({@code mohmdelsayed/weight-clipping} @ 0d3db49,
@@ -70,7 +71,7 @@ public final class WeightClip implements Intervention {
   public static final InterventionPart<Config> PART = new InterventionPart<>("weight_clip", new Config(0),
       (c, networks, seed) -> new WeightClip(networks, c.weightClipKappa()),
       List.of(new MethodPreset("weight-clip", "weight clipping to ±κ times the default-init bound after every step",
-          "after each step θ ← clamp(θ, ±κ/√fan_in) on every Dense weight and bias; κ = 3 (RL), 2 (supervised)",
+          "after each step θ ← clamp(θ, ±κ/√fan_in) on every Dense and Conv2D weight and bias; κ = 3 (RL), 2 (supervised)",
           "Elsayed et al. 2024 (arXiv 2407.01704) and their code; κ = 3 as their PPO script, κ = 2 supervised "
               + "(their best Adam runs use 1–4) and κ = 3 for DQN chosen here",
           kv("optimizer", "adam"),
@@ -88,8 +89,8 @@ public final class WeightClip implements Intervention {
 
   WeightClip(Map<String, Sequential> networks, double kappa) {
     for (Sequential net : networks.values()) {
-      for (Dense d : net.layersOf(Dense.class)) {
-        double bound = kappa * Init.torchDefaultBound(d.inSize());
+      for (AffineLayer d : net.layersOf(AffineLayer.class)) {
+        double bound = kappa * Init.torchDefaultBound(d.fanIn());
         clipped.add(new Clipped(d.weight(), bound));
         clipped.add(new Clipped(d.bias(), bound));
       }
@@ -106,7 +107,7 @@ public final class WeightClip implements Intervention {
     clip();
   }
 
-  /** Clamps every Dense weight and bias to its bound now; returns how many entries were outside it. */
+  /** Clamps every Dense and Conv2D weight and bias to its bound now; returns how many entries were outside it. */
   long clip() {
     long count = 0;
     for (Clipped c : clipped) {

@@ -181,6 +181,9 @@ public final class Monitors implements Callback {
     this.learner = learner;
     this.kinds = EnumSet.noneOf(Kind.class);
     this.kinds.addAll(kinds);
+    if (kinds.contains(Kind.ISOMETRY)) {
+      learner.networks().values().forEach(JacobianSpectra::checkSize); // refused now, not at the first measurement
+    }
     this.cadence = new EnumMap<>(cadence);
     this.refreshEvery = refreshEvery;
     this.sink = sink;

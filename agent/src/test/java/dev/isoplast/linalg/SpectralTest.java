@@ -67,4 +67,36 @@ class SpectralTest {
         () -> Spectral.symmetricEigenvalues(new double[][] {{1, 2, 3}, {4, 5, 6}}));
     assertEquals("symmetric eigenvalues need a square matrix, got 2×3", e.getMessage());
   }
+
+  /**
+   * Tall and wide matrices of the sizes the monitors meet (a conv layer's Jacobian [out·H'·W',
+   * C·H·W], a probe batch's features [256, d]) against commons-math3's SVD. Found while measuring
+   * conv bodies: LAPACK dgesvd through ND4J returned wrong (and run-to-run different) values for
+   * tall matrices from about 800 rows, e.g. σ up to 2.4 for rows of a matrix with orthonormal
+   * columns, and for 400×800, 600×300 and 256×512 too (the paper net's features on 256 probes:
+   * σ_max 86 for 38); apparently LAPACK's QR-first path (one side ≥ 1.6× the other, the smaller ≥
+   * ~256); {@link Spectral#singularValues} now takes matrices larger than 256 through their Gram
+   * matrix.
+   */
+  @Test
+  void tallAndWideMatricesAgreeWithCommonsMath() {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    int[][] shapes = {{64, 4}, {256, 64}, {100, 256}, {256, 256}, {300, 100}, {256, 512}, {800, 400}};
+    for (int[] shape : shapes) {
+      double[][] a = new double[shape[0]][shape[1]];
+      for (double[] row : a) {
+        for (int j = 0; j < row.length; j++) {
+          row[j] = rng.nextGaussian();
+        }
+      }
+      double[] want = new org.apache.commons.math3.linear.SingularValueDecomposition(
+          new org.apache.commons.math3.linear.Array2DRowRealMatrix(a, false)).getSingularValues();
+      double[] got = Spectral.singularValues(a);
+      assertArrayEquals(want, got, 1e-9 * want[0], shape[0] + "×" + shape[1]);
+      if (shape[0] == 300) {
+        assertArrayEquals(want, Spectral.singularValues(Nd4j.create(a).castTo(DataType.FLOAT)), 1e-5 * want[0],
+            "300×100 float32");
+      }
+    }
+  }
 }
