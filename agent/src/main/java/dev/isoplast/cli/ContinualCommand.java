@@ -50,7 +50,7 @@ final class ContinualCommand implements Callable<Integer> {
   @Option(names = "--tasks", paramLabel = "N", description = "How many tasks to train on. Default: 20 (permuted-mnist, the regression's windows), 10 (random-label).")
   Integer numTasks;
 
-  @Option(names = "--net", paramLabel = "small|paper", description = "small: 784-100-100-10 ReLU, PyTorch's init, batch 16, Adam 1e-3 (Kumar et al.; the default for images); paper: 4 x 512 ReLU, orthogonal init, learning rate 1e-4 (the paper's setting). The regression's default is Dohare et al.'s 5-unit learner.")
+  @Option(names = "--net", paramLabel = "small|paper|conv", description = "small: 784-100-100-10 ReLU, PyTorch's init, batch 16, Adam 1e-3 (Kumar et al.; the default for images); paper: 4 x 512 ReLU, orthogonal init, learning rate 1e-4 (the paper's setting); conv: a small CNN on the images (one 16-channel 3 x 3 conv, 128 units; body conv), otherwise as small. The regression's default is Dohare et al.'s 5-unit learner.")
   String net;
 
   @Option(names = "--seed", defaultValue = "1", description = "Fixes the network's init, the tasks (permutations, labels, bits), the example order and the interventions' draws. Default: ${DEFAULT-VALUE}.")

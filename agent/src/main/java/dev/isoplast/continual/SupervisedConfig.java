@@ -48,6 +48,17 @@ public record SupervisedConfig(int batchSize, double learningRate, BodyConfig bo
   }
 
   /**
+   * A small CNN for the image tasks: the conv body ({@link BodyConfig}: below 36 × 36 pixels one
+   * 16-channel 3 × 3 conv, ReLU, then 128 ReLU units, Young &amp; Tian's MinAtar network; above it
+   * the Nature CNN) with PyTorch's default init, batch 16, Adam 1e-3, as {@link #small()}. Chosen
+   * here: the paper's CNN is not specified beyond being convolutional.
+   */
+  public static SupervisedConfig conv() {
+    return new SupervisedConfig(16, 1e-3, BodyConfig.conv(List.of(), BodyConfig.Nonlinearity.RELU, false,
+        Init.torchDefault()), MethodConfig.adam(Adam.DEFAULT_EPS));
+  }
+
+  /**
    * The paper's net (arXiv 2606.09762, second-hand: DESIGN.md §5): 4 × 512 ReLU with orthogonal
    * init (gain √2, the ReLU gain: chosen here, the paper gives none), batch 16, learning rate 1e-4.
    */

@@ -53,15 +53,24 @@ public final class SupervisedLearner implements Learner {
   private int lastBatch;
 
   public SupervisedLearner(SupervisedConfig config, int inSize, int outSize, long seed) {
+    this(config, new int[] {inSize}, outSize, seed);
+  }
+
+  /** A learner on inputs of shape {@code inShape} ({@link TaskSequence#inShape}: a conv body needs an image's). */
+  public SupervisedLearner(SupervisedConfig config, int[] inShape, int outSize, long seed) {
     this.config = config;
-    this.inSize = inSize;
+    int size = 1;
+    for (int d : inShape) {
+      size = Math.multiplyExact(size, d);
+    }
+    this.inSize = size;
     this.outSize = outSize;
     Nd4j.getRandom().setSeed(seed);
     SplittableRandom root = new SplittableRandom(seed);
     SplittableRandom initRng = root.split();
     SplittableRandom regRng = root.split();
     long interventionSeed = root.nextLong();
-    this.net = Networks.build("net", inSize, config.body(), outSize, config.headInit(), initRng, DataType.FLOAT);
+    this.net = Networks.build("net", inShape, config.body(), outSize, config.headInit(), initRng, DataType.FLOAT);
     this.params = net.params();
     this.optimizer = config.methods().optimizer(params, config.learningRate(), seed);
     Interventions interventions = config.methods().interventions(networks(), interventionSeed);

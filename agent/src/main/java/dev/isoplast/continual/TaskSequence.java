@@ -20,6 +20,14 @@ public interface TaskSequence {
 
   int inSize();
 
+  /**
+   * The shape of one input: {@code [inSize]} for vectors; an image task's {@code [C, H, W]} (a
+   * grayscale image has one channel), whose NCHW rows a conv body reads.
+   */
+  default int[] inShape() {
+    return new int[] {inSize()};
+  }
+
   /** The number of classes, or 1 for regression. */
   int outSize();
 

@@ -86,9 +86,10 @@ public final class Tasks {
         : net) {
       case "small" -> SupervisedConfig.small();
       case "paper" -> SupervisedConfig.paper();
+      case "conv" -> SupervisedConfig.conv();
       case "dohare" -> SupervisedConfig.regression();
       default -> throw new IllegalArgumentException("unknown net '" + net + "': expected small (784-100-100-10 "
-          + "ReLU) or paper (4 x 512 ReLU, orthogonal init)");
+          + "ReLU), paper (4 x 512 ReLU, orthogonal init) or conv (a small CNN, image tasks)");
     };
     TaskSequence seq = switch (task) {
       case "permuted-mnist" -> new PermutedImages(task, mnist(mnistDir), asInt(m, "task_examples"),

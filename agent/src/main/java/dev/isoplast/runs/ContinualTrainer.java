@@ -45,7 +45,7 @@ public final class ContinualTrainer {
    * completed run keeps once it has completed ({@link Checkpoints#completed}).
    */
   public static Map<String, Object> run(RunDirectory run, RunSpec.Supervised job, RunOptions options) {
-    SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inSize(), job.tasks().outSize(),
+    SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inShape(), job.tasks().outSize(),
         job.seed());
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("task", job.tasks().name());
@@ -60,7 +60,7 @@ public final class ContinualTrainer {
    * {@code --fork} with changed keys): a usage error saying {@code what} and why if it cannot.
    */
   public static void checkFits(RunSpec.Supervised job, Snapshot checkpoint, String what) {
-    SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inSize(), job.tasks().outSize(),
+    SupervisedLearner learner = new SupervisedLearner(job.config(), job.tasks().inShape(), job.tasks().outSize(),
         job.seed());
     try {
       learner.restore(checkpoint.getTree("learner"));

