@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Adam vs AdamO vs Adam and AdamO on the isometric body vs spectral regularisation on Random-Label "
-        + "MNIST, each at the setting the study's tuning selected (2 seeds, about 5 minutes on two cores), then the "
+        + "MNIST, each at the setting the study's tuning selected (2 seeds, about 2 minutes on two cores once set up), then the "
         + "report (report.html) and its summary table.",
         "Random-Label MNIST: 2,400 digits whose labels are redrawn every task, 10 epochs each; a learner that keeps its "
             + "plasticity fits every new labelling, one that loses it falls towards chance (0.1)."})
