@@ -63,6 +63,16 @@ def prepared(client: Client, env_id: str, num_envs: int, warmup: int, seed: int 
     return handle
 
 
+def replayed_after_restore(client: Client, handle: int, actions: list[np.ndarray]):
+    """Takes the handle's state, rolls ``actions`` out, restores the state into the same handle and
+    checks the same rollout follows; returns (state, the first rollout)."""
+    state = client.get_state(handle)
+    after_get = rollout(client.step, handle, actions)
+    client.set_state(handle, state)
+    assert_same_rollout(rollout(client.step, handle, actions), after_get)
+    return state, after_get
+
+
 # -- round trips -------------------------------------------------------------------------------
 
 def test_cartpole_state_reproduces_the_next_steps_in_the_same_and_in_a_new_handle(client):
@@ -70,12 +80,8 @@ def test_cartpole_state_reproduces_the_next_steps_in_the_same_and_in_a_new_handl
                       obs_permutation=[1, 0, 3, 2], obs_sign_flip=[1, -1, 1, -1], action_permutation=[1, 0],
                       reward_scale=0.5)
     actions = random_actions(client, "CartPole-v1", 4, 40, seed=99)
-    state = client.get_state(handle)
-    after_get = rollout(client.step, handle, actions)
+    state, after_get = replayed_after_restore(client, handle, actions)
     assert ended(after_get) >= 2, "the 40 steps must end episodes, so that autoresets are compared"
-
-    client.set_state(handle, state)
-    assert_same_rollout(rollout(client.step, handle, actions), after_get)
 
     # a new handle made alike (another seed, never reset: the state says it was reset) takes it too,
     # with the Reconfigure of the original (dynamics and wrappers are part of the state)
@@ -121,12 +127,9 @@ def test_pendulum_state_carries_the_time_limit_and_box_actions(client):
     # 190 steps in, the next 40 cross the 200-step truncation of every env
     handle = prepared(client, "Pendulum-v1", 3, warmup=190, dynamics={"g": 7.5, "m": 1.3})
     actions = random_actions(client, "Pendulum-v1", 3, 40, seed=3)
-    state = client.get_state(handle)
-    after_get = rollout(client.step, handle, actions)
+    _, after_get = replayed_after_restore(client, handle, actions)
     assert [list(r.ended_indices) for r in after_get].count([0, 1, 2]) == 1, "one truncation of all three"
     assert all(r.truncated.data == b"\x01\x01\x01" for r in after_get if r.ended_indices)
-    client.set_state(handle, state)
-    assert_same_rollout(rollout(client.step, handle, actions), after_get)
     client.close(handle)
 
 
@@ -158,11 +161,8 @@ def test_atari_state_carries_the_emulator_and_its_rngs(client):
     emulator with the RNG of its sticky actions and the RNG of the no-ops at reset."""
     handle = prepared(client, "ALE/Breakout-v5", 1, warmup=40)
     actions = random_actions(client, "ALE/Breakout-v5", 1, 250, seed=2)
-    state = client.get_state(handle)
-    after_get = rollout(client.step, handle, actions)
+    _, after_get = replayed_after_restore(client, handle, actions)
     assert ended(after_get) >= 1, "an autoreset (no-ops drawn) after the state was taken"
-    client.set_state(handle, state)
-    assert_same_rollout(rollout(client.step, handle, actions), after_get)
     client.close(handle)
 
 
