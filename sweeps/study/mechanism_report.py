@@ -96,8 +96,8 @@ def main():
                     break
             entry["signals"][label] = {"key": key, "identical_before": same_before, "moves_from": moves,
                                        "points": points}
-            shown = [p for p in points if p["step"] in {points[0]["step"], points[min(2, len(points) - 1)]["step"]}
-                     or p is points[-1]] if points else []
+            # the first, third and last rows after the switch
+            shown = [points[i] for i in sorted({0, min(2, len(points) - 1), len(points) - 1})] if points else []
             text = "; ".join(f"+{p['step']}: {p['mean']:+.4g} [{p['low']:+.4g}, {p['high']:+.4g}]" for p in shown)
             print(f"- {label}: identical before the switch: {same_before}; moves from +{moves} examples"
                   if moves is not None else f"- {label}: identical before the switch: {same_before}; does not move "
