@@ -38,6 +38,44 @@ public final class HostArrays {
         && (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE);
   }
 
+  /**
+   * Length of the chunks in which element loops over host memory copy their arrays through Java
+   * arrays ({@link #floatScratch}).
+   */
+  public static final int CHUNK = 4_096;
+
+  private static final int SLOTS = 4;
+  private static final ThreadLocal<float[][]> FLOAT_SCRATCH = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
+  private static final ThreadLocal<double[][]> DOUBLE_SCRATCH = ThreadLocal.withInitial(() -> new double[SLOTS][0]);
+
+  /**
+   * This thread's scratch array number {@code slot} (0–3) of at least {@code n} elements, grown as
+   * needed and reused: for leaf loops over host memory, which copy a chunk of each operand into
+   * such an array with one bulk {@code get(int, float[], int, int)} (a memory copy), compute on the
+   * Java arrays and copy the result back with one bulk {@code put}. Per-element
+   * {@code FloatBuffer.get(i)}/{@code put(i, v)} costs 3–6 ns an element once the JVM has seen
+   * more than two buffer classes at the call site, as it has in a learner (native-order direct
+   * views, heap and big-endian buffers elsewhere in the process), against ≈ 0.5 ns this way
+   * (docs/performance.md, "Element loops through Java arrays"). The contents are valid until the
+   * next request for the same slot on this thread: a loop must not call another that uses it.
+   */
+  public static float[] floatScratch(int slot, int n) {
+    float[][] s = FLOAT_SCRATCH.get();
+    if (s[slot].length < n) {
+      s[slot] = new float[Math.max(n, CHUNK)];
+    }
+    return s[slot];
+  }
+
+  /** The float64 twin of {@link #floatScratch}. */
+  public static double[] doubleScratch(int slot, int n) {
+    double[][] s = DOUBLE_SCRATCH.get();
+    if (s[slot].length < n) {
+      s[slot] = new double[Math.max(n, CHUNK)];
+    }
+    return s[slot];
+  }
+
   private static final int ZEROS_LENGTH = 4_096;
   private static final float[] FLOAT_ZEROS = new float[ZEROS_LENGTH];
   private static final double[] DOUBLE_ZEROS = new double[ZEROS_LENGTH];

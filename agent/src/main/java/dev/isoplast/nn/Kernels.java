@@ -15,10 +15,6 @@ final class Kernels {
 
   private Kernels() {}
 
-  /** The Java arrays {@link #smallAffine} copies a row of x and W into, per thread, grown as needed. */
-  private static final ThreadLocal<float[][]> AFFINE_SCRATCH =
-      ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
-
   /** Multiply-adds up to which {@link #smallAffine} works in Java: the rollout's layers on a few envs' rows. */
   public static final int SMALL_AFFINE_MAX = 20_000;
 
@@ -37,8 +33,9 @@ final class Kernels {
    * result differs from BLAS's in the last bits (another summation order), never between runs.
    */
   static boolean smallAffine(INDArray x, INDArray w, INDArray b, INDArray z, int max) {
-    // (the row of x and W are copied into this thread's scratch arrays: allocating them per call
-    // was 58% of the bytes a PPO run allocated, which made G1 grow its heap over a long run)
+    // (the row of x and W are copied into this thread's scratch arrays, HostArrays.floatScratch:
+    // allocating them per call was 58% of the bytes a PPO run allocated, which made G1 grow its
+    // heap over a long run)
     int rows = (int) x.rows();
     int in = (int) x.columns();
     int out = (int) w.rows();
@@ -50,16 +47,12 @@ final class Kernels {
     FloatBuffer wf = HostArrays.floats(w);
     FloatBuffer bf = HostArrays.floats(b);
     FloatBuffer zf = HostArrays.floats(z);
-    float[][] scratch = AFFINE_SCRATCH.get();
-    if (scratch[0].length < in) {
-      scratch[0] = new float[in];
-    }
-    if (scratch[1].length < in * out) {
-      scratch[1] = new float[in * out];
-    }
-    float[] xr = scratch[0];
-    float[] wr = scratch[1];
+    float[] xr = HostArrays.floatScratch(0, in);
+    float[] wr = HostArrays.floatScratch(1, in * out);
+    float[] br = HostArrays.floatScratch(2, out);
+    float[] zr = HostArrays.floatScratch(3, out);
     wf.get(0, wr, 0, in * out);
+    bf.get(0, br, 0, out);
     for (int r = 0; r < rows; r++) {
       xf.get(r * in, xr, 0, in);
       for (int o = 0, base = 0; o < out; o++, base += in) {
@@ -67,8 +60,9 @@ final class Kernels {
         for (int k = 0; k < in; k++) {
           acc += xr[k] * wr[base + k];
         }
-        zf.put(r * out + o, acc + bf.get(o));
+        zr[o] = acc + br[o];
       }
+      zf.put(r * out, zr, 0, out);
     }
     return true;
   }
@@ -81,21 +75,37 @@ final class Kernels {
       z.addiRowVector(b);
       return;
     }
+    int per = Math.max(1, HostArrays.CHUNK / cols) * cols; // whole rows per chunk
+    int n = rows * cols;
     if (z.dataType() == DataType.FLOAT) {
       FloatBuffer zf = HostArrays.floats(z);
-      FloatBuffer bf = HostArrays.floats(b);
-      for (int r = 0, o = 0; r < rows; r++, o += cols) {
-        for (int c = 0; c < cols; c++) {
-          zf.put(o + c, zf.get(o + c) + bf.get(c));
+      float[] ba = HostArrays.floatScratch(0, cols);
+      float[] za = HostArrays.floatScratch(1, per);
+      HostArrays.floats(b).get(0, ba, 0, cols);
+      for (int off = 0; off < n; off += per) {
+        int k = Math.min(per, n - off);
+        zf.get(off, za, 0, k);
+        for (int o = 0; o < k; o += cols) {
+          for (int c = 0; c < cols; c++) {
+            za[o + c] += ba[c];
+          }
         }
+        zf.put(off, za, 0, k);
       }
     } else {
       DoubleBuffer zd = HostArrays.doubles(z);
-      DoubleBuffer bd = HostArrays.doubles(b);
-      for (int r = 0, o = 0; r < rows; r++, o += cols) {
-        for (int c = 0; c < cols; c++) {
-          zd.put(o + c, zd.get(o + c) + bd.get(c));
+      double[] ba = HostArrays.doubleScratch(0, cols);
+      double[] za = HostArrays.doubleScratch(1, per);
+      HostArrays.doubles(b).get(0, ba, 0, cols);
+      for (int off = 0; off < n; off += per) {
+        int k = Math.min(per, n - off);
+        zd.get(off, za, 0, k);
+        for (int o = 0; o < k; o += cols) {
+          for (int c = 0; c < cols; c++) {
+            za[o + c] += ba[c];
+          }
         }
+        zd.put(off, za, 0, k);
       }
     }
   }
@@ -112,22 +122,40 @@ final class Kernels {
     }
     int rows = (int) g.rows();
     int cols = (int) g.columns();
+    int per = Math.max(1, HostArrays.CHUNK / cols) * cols; // whole rows per chunk
+    int n = rows * cols;
     if (g.dataType() == DataType.FLOAT) {
       FloatBuffer gf = HostArrays.floats(g);
       FloatBuffer af = HostArrays.floats(acc);
-      for (int r = 0, o = 0; r < rows; r++, o += cols) {
-        for (int c = 0; c < cols; c++) {
-          af.put(c, af.get(c) + gf.get(o + c));
+      float[] aa = HostArrays.floatScratch(0, cols);
+      float[] ga = HostArrays.floatScratch(1, per);
+      af.get(0, aa, 0, cols);
+      for (int off = 0; off < n; off += per) {
+        int k = Math.min(per, n - off);
+        gf.get(off, ga, 0, k);
+        for (int o = 0; o < k; o += cols) {
+          for (int c = 0; c < cols; c++) {
+            aa[c] += ga[o + c];
+          }
         }
       }
+      af.put(0, aa, 0, cols);
     } else {
       DoubleBuffer gd = HostArrays.doubles(g);
       DoubleBuffer ad = HostArrays.doubles(acc);
-      for (int r = 0, o = 0; r < rows; r++, o += cols) {
-        for (int c = 0; c < cols; c++) {
-          ad.put(c, ad.get(c) + gd.get(o + c));
+      double[] aa = HostArrays.doubleScratch(0, cols);
+      double[] ga = HostArrays.doubleScratch(1, per);
+      ad.get(0, aa, 0, cols);
+      for (int off = 0; off < n; off += per) {
+        int k = Math.min(per, n - off);
+        gd.get(off, ga, 0, k);
+        for (int o = 0; o < k; o += cols) {
+          for (int c = 0; c < cols; c++) {
+            aa[c] += ga[o + c];
+          }
         }
       }
+      ad.put(0, aa, 0, cols);
     }
   }
 }

@@ -34,19 +34,21 @@ public final class LeakyReLU extends ElementwiseActivation {
   }
 
   @Override
-  protected void derivativeTimes(FloatBuffer y, FloatBuffer g, FloatBuffer out, int n) {
+  protected void derivativeTimes(float[] y, float[] g, float[] out, int n) {
     float s = (float) slope;
     for (int i = 0; i < n; i++) {
-      float d = y.get(i) > 0 ? 1f : s;
-      out.put(i, g == null ? d : d * g.get(i));
+      float p = positive(y[i]);
+      float d = p + (1f - p) * s;
+      out[i] = g == null ? d : d * g[i];
     }
   }
 
   @Override
-  protected void derivativeTimes(DoubleBuffer y, DoubleBuffer g, DoubleBuffer out, int n) {
+  protected void derivativeTimes(double[] y, double[] g, double[] out, int n) {
     for (int i = 0; i < n; i++) {
-      double d = y.get(i) > 0 ? 1.0 : slope;
-      out.put(i, g == null ? d : d * g.get(i));
+      double p = positive(y[i]);
+      double d = p + (1.0 - p) * slope;
+      out[i] = g == null ? d : d * g[i];
     }
   }
 }

@@ -18,20 +18,20 @@ public final class Tanh extends ElementwiseActivation {
   }
 
   @Override
-  protected void derivativeTimes(FloatBuffer y, FloatBuffer g, FloatBuffer out, int n) {
+  protected void derivativeTimes(float[] y, float[] g, float[] out, int n) {
     for (int i = 0; i < n; i++) {
-      float h = y.get(i);
+      float h = y[i];
       float d = 1f - h * h;
-      out.put(i, g == null ? d : d * g.get(i));
+      out[i] = g == null ? d : d * g[i];
     }
   }
 
   @Override
-  protected void derivativeTimes(DoubleBuffer y, DoubleBuffer g, DoubleBuffer out, int n) {
+  protected void derivativeTimes(double[] y, double[] g, double[] out, int n) {
     for (int i = 0; i < n; i++) {
-      double h = y.get(i);
+      double h = y[i];
       double d = 1.0 - h * h;
-      out.put(i, g == null ? d : d * g.get(i));
+      out[i] = g == null ? d : d * g[i];
     }
   }
 }

@@ -54,8 +54,10 @@ class ActivationsTest {
   }
 
   /**
-   * ReLU's Java pass gives libnd4j's {@code RectifiedLinear} bit for bit, special values included
-   * (NaN and −0 pass through, subnormals keep their sign rule), in both dtypes and for a view.
+   * ReLU's Java pass gives libnd4j's {@code RectifiedLinear} bit for bit on every value but −0,
+   * special values included (NaN passes through, subnormals keep their sign rule), in both dtypes
+   * and for a view (which takes the ND4J op itself). −0 comes out as +0 from the Java pass
+   * ({@code Math.max}, which the JIT vectorises) and as −0 from libnd4j: equal as numbers.
    */
   @Test
   void reluPassEqualsTheNd4jOpBitForBit() {
@@ -70,10 +72,34 @@ class ActivationsTest {
       INDArray gotView = new ReLU("v", 7).forward(view);
       for (int i = 0; i < special.length; i++) {
         long want = bits(expected, i);
-        assertEquals(want, bits(got, i), type + " element " + i + " (" + special[i] + ")");
         assertEquals(want, bits(gotView, i), type + " view element " + i);
+        long minusZero = type == DataType.DOUBLE ? Double.doubleToRawLongBits(-0.0) : Float.floatToRawIntBits(-0f);
+        if (want == minusZero) { // -0 itself, and -1e-310 as a float
+          assertEquals(0L, bits(got, i), type + " element " + i + ": -0 becomes +0");
+        } else {
+          assertEquals(want, bits(got, i), type + " element " + i + " (" + special[i] + ")");
+        }
       }
     }
+  }
+
+  /** The branch-free step of the ReLU-family derivatives: 1 for every y > 0 down to the smallest subnormal, 0 for y ≤ 0. */
+  @Test
+  void positiveIsTheStepFunctionOnEveryFloat() {
+    float[] up = {Float.MIN_VALUE, Float.MIN_NORMAL, 1e-30f, 1f, Float.MAX_VALUE, Float.POSITIVE_INFINITY};
+    float[] down = {0f, -0f, -Float.MIN_VALUE, -1f, -Float.MAX_VALUE, Float.NEGATIVE_INFINITY};
+    for (float y : up) {
+      assertEquals(1f, ElementwiseActivation.positive(y), "float " + y);
+      assertEquals(1.0, ElementwiseActivation.positive((double) y), "double " + y);
+    }
+    for (float y : down) {
+      assertEquals(0, Float.floatToRawIntBits(ElementwiseActivation.positive(y)), "float " + y);
+      assertEquals(0L, Double.doubleToRawLongBits(ElementwiseActivation.positive((double) y)), "double " + y);
+    }
+    assertEquals(1.0, ElementwiseActivation.positive(Double.MIN_VALUE));
+    assertEquals(0.0, ElementwiseActivation.positive(-Double.MIN_VALUE));
+    assertTrue(Float.isNaN(ElementwiseActivation.positive(Float.NaN)));
+    assertTrue(Double.isNaN(ElementwiseActivation.positive(Double.NaN)));
   }
 
   private static long bits(INDArray a, int i) {
