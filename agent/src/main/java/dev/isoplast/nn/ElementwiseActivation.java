@@ -12,9 +12,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code dL/dz = dL/dh ⊙ φ′}.
  *
  * <p>Forward runs as one ND4J op into a buffer owned per batch size. Backward and {@link
- * #derivative()} are one Java loop over the arrays' memory (in chunks copied through Java arrays): measured on nd4j-native, that is 4 µs
- * for a 128×64 float batch against 40 µs for the three ND4J ops {@code (1 − h²) ⊙ g} (each op
- * costs ~13 µs of fixed overhead) and 75 µs for nd4j's {@code TanhDerivative}, which recomputes tanh.
+ * #derivative()} are one Java loop over the arrays' memory, in chunks copied through Java arrays:
+ * measured on nd4j-native, that is 4 µs for a 128×64 float batch against 40 µs for the three ND4J
+ * ops {@code (1 − h²) ⊙ g} (each op costs ~13 µs of fixed overhead) and 75 µs for nd4j's
+ * {@code TanhDerivative}, which recomputes tanh.
  * The dtype follows the input (FLOAT or DOUBLE).
  */
 public abstract class ElementwiseActivation implements Activation {
