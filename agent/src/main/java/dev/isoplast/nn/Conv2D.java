@@ -240,8 +240,8 @@ public final class Conv2D implements AffineLayer {
    * Per sample, {@code dst[n, j, i] = src[n, i, j] + b[j]} with src's sample an [rows, cols]
    * row-major block and dst's the [cols, rows] block (b null: no bias): the permutation between one
    * row per (sample, position) and NCHW, with the bias added on the way, as one pass through Java
-   * arrays instead of an ND4J permuted assign (≈ 100 µs a call at MinAtar's size) and a bias pass.
-   * Both arrays contiguous.
+   * arrays instead of an ND4J permuted assign and a bias pass (docs/performance.md, "Element loops
+   * through Java arrays"). Both arrays contiguous.
    */
   private static void transposeSamples(INDArray src, INDArray dst, int batch, int rows, int cols, INDArray b) {
     int per = rows * cols;
