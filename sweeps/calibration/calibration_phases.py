@@ -7,7 +7,7 @@ learner's on the same phase. Prints, per phase, the means over runs and fresh �
 repeats: minatar-switch's five games), per run the mean over the repeated passes (phases P and
 after) of fresh − continual and of first pass − later pass on the same setting, with their CIs.
 
-    .venv/bin/python sweeps/study/calibration_phases.py runs/study/minatar-switch --period 5
+    .venv/bin/python sweeps/calibration/calibration_phases.py runs/calibration/minatar-switch --period 5
 """
 import argparse
 import json
