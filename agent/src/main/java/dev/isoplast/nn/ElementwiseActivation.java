@@ -1,7 +1,5 @@
 package dev.isoplast.nn;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -40,6 +38,8 @@ public abstract class ElementwiseActivation implements Activation {
   }
 
   private DataType dataType = DataType.FLOAT;
+  private final HostArrays.FloatChunkOp floatDerivative = this::derivativeTimes;
+  private final HostArrays.DoubleChunkOp doubleDerivative = this::derivativeTimes;
 
   protected ElementwiseActivation(String name, int size) {
     if (size <= 0) {
@@ -149,41 +149,7 @@ public abstract class ElementwiseActivation implements Activation {
   }
 
   private void multiplyByDerivative(INDArray y, INDArray g, INDArray out) {
-    int n = (int) y.length();
-    int chunk = HostArrays.CHUNK;
-    if (dataType == DataType.FLOAT) {
-      FloatBuffer ys = HostArrays.floats(y);
-      FloatBuffer gs = g == null ? null : HostArrays.floats(g);
-      FloatBuffer os = HostArrays.floats(out);
-      float[] ya = HostArrays.floatScratch(0, chunk);
-      float[] ga = gs == null ? null : HostArrays.floatScratch(1, chunk);
-      float[] oa = HostArrays.floatScratch(2, chunk);
-      for (int off = 0; off < n; off += chunk) {
-        int k = Math.min(chunk, n - off);
-        ys.get(off, ya, 0, k);
-        if (gs != null) {
-          gs.get(off, ga, 0, k);
-        }
-        derivativeTimes(ya, ga, oa, k);
-        os.put(off, oa, 0, k);
-      }
-    } else {
-      DoubleBuffer ys = HostArrays.doubles(y);
-      DoubleBuffer gs = g == null ? null : HostArrays.doubles(g);
-      DoubleBuffer os = HostArrays.doubles(out);
-      double[] ya = HostArrays.doubleScratch(0, chunk);
-      double[] ga = gs == null ? null : HostArrays.doubleScratch(1, chunk);
-      double[] oa = HostArrays.doubleScratch(2, chunk);
-      for (int off = 0; off < n; off += chunk) {
-        int k = Math.min(chunk, n - off);
-        ys.get(off, ya, 0, k);
-        if (gs != null) {
-          gs.get(off, ga, 0, k);
-        }
-        derivativeTimes(ya, ga, oa, k);
-        os.put(off, oa, 0, k);
-      }
-    }
+    HostArrays.mapChunks(y, g, out, floatDerivative, doubleDerivative);
   }
 
   @Override

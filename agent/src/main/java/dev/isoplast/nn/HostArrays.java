@@ -76,6 +76,60 @@ public final class HostArrays {
     return s[slot];
   }
 
+  /** One chunk of an element loop: {@code out[i] = f(a[i], b[i])} for i &lt; n; b is null without a second operand. */
+  @FunctionalInterface
+  public interface FloatChunkOp {
+    void apply(float[] a, float[] b, float[] out, int n);
+  }
+
+  /** The float64 twin of {@link FloatChunkOp}. */
+  @FunctionalInterface
+  public interface DoubleChunkOp {
+    void apply(double[] a, double[] b, double[] out, int n);
+  }
+
+  /**
+   * out ← op(a, b) element by element, {@link #CHUNK} elements at a time copied through this
+   * thread's scratch arrays (slots 0–2): {@code f} for FLOAT arrays, {@code d} for DOUBLE. a, b
+   * (null: none) and out are contiguous, of a's length and dtype; out may be a or b.
+   */
+  public static void mapChunks(INDArray a, INDArray b, INDArray out, FloatChunkOp f, DoubleChunkOp d) {
+    int n = (int) a.length();
+    if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer as = doubles(a);
+      DoubleBuffer bs = b == null ? null : doubles(b);
+      DoubleBuffer os = doubles(out);
+      double[] aa = doubleScratch(0, CHUNK);
+      double[] ba = bs == null ? null : doubleScratch(1, CHUNK);
+      double[] oa = doubleScratch(2, CHUNK);
+      for (int off = 0; off < n; off += CHUNK) {
+        int k = Math.min(CHUNK, n - off);
+        as.get(off, aa, 0, k);
+        if (bs != null) {
+          bs.get(off, ba, 0, k);
+        }
+        d.apply(aa, ba, oa, k);
+        os.put(off, oa, 0, k);
+      }
+    } else {
+      FloatBuffer as = floats(a);
+      FloatBuffer bs = b == null ? null : floats(b);
+      FloatBuffer os = floats(out);
+      float[] aa = floatScratch(0, CHUNK);
+      float[] ba = bs == null ? null : floatScratch(1, CHUNK);
+      float[] oa = floatScratch(2, CHUNK);
+      for (int off = 0; off < n; off += CHUNK) {
+        int k = Math.min(CHUNK, n - off);
+        as.get(off, aa, 0, k);
+        if (bs != null) {
+          bs.get(off, ba, 0, k);
+        }
+        f.apply(aa, ba, oa, k);
+        os.put(off, oa, 0, k);
+      }
+    }
+  }
+
   private static final int ZEROS_LENGTH = 4_096;
   private static final float[] FLOAT_ZEROS = new float[ZEROS_LENGTH];
   private static final double[] DOUBLE_ZEROS = new double[ZEROS_LENGTH];

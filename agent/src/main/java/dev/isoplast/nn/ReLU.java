@@ -1,7 +1,5 @@
 package dev.isoplast.nn;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
@@ -31,33 +29,15 @@ public final class ReLU extends ElementwiseActivation {
       Nd4j.exec(new RectifiedLinear(x, out, 0.0));
       return;
     }
-    int n = (int) x.length();
-    int chunk = HostArrays.CHUNK;
-    if (x.dataType() == DataType.DOUBLE) {
-      DoubleBuffer xs = HostArrays.doubles(x);
-      DoubleBuffer os = HostArrays.doubles(out);
-      double[] a = HostArrays.doubleScratch(0, chunk);
-      for (int off = 0; off < n; off += chunk) {
-        int k = Math.min(chunk, n - off);
-        xs.get(off, a, 0, k);
-        for (int i = 0; i < k; i++) {
-          a[i] = Math.max(a[i], 0.0);
-        }
-        os.put(off, a, 0, k);
+    HostArrays.mapChunks(x, null, out, (a, unused, o, n) -> {
+      for (int i = 0; i < n; i++) {
+        o[i] = Math.max(a[i], 0f);
       }
-    } else {
-      FloatBuffer xs = HostArrays.floats(x);
-      FloatBuffer os = HostArrays.floats(out);
-      float[] a = HostArrays.floatScratch(0, chunk);
-      for (int off = 0; off < n; off += chunk) {
-        int k = Math.min(chunk, n - off);
-        xs.get(off, a, 0, k);
-        for (int i = 0; i < k; i++) {
-          a[i] = Math.max(a[i], 0f);
-        }
-        os.put(off, a, 0, k);
+    }, (a, unused, o, n) -> {
+      for (int i = 0; i < n; i++) {
+        o[i] = Math.max(a[i], 0.0);
       }
-    }
+    });
   }
 
   @Override
