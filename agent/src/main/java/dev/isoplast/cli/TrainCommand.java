@@ -73,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--iso-coef", paramLabel = "LAMBDA", description = "Shorthand for --set iso_coef=LAMBDA (AdamO's isometry coefficient; needs --optimizer adamo).")
   Double isoCoef;
 
-  @Option(names = "--body", paramLabel = "KIND", description = "Shorthand for --set body=KIND: mlp (CleanRL's network; images are flattened), isometric (orthogonal Dense + MaxMin), conv (image observations C×H×W only: below 36×36 Young & Tian's MinAtar torso, one 16-channel 3×3 conv; from 36×36 the Nature CNN; then hidden_sizes are the Dense layers after the torso, empty = the reference's 128 or 512; activation relu unless given, maxmin for the MaxMin variant) or conv_isometric (delta-orthogonal convs with gain 1, same padding at stride 1, MaxMin, orthogonal Dense).")
+  @Option(names = "--body", paramLabel = "KIND", description = "Shorthand for --set body=KIND: mlp (CleanRL's network; images are flattened), isometric (orthogonal Dense + MaxMin), conv (image observations C×H×W only: below 36×36 Young & Tian's MinAtar torso, one 16-channel 3×3 conv; from 36×36 the Nature CNN; then hidden_sizes are the Dense layers after the torso, empty = the reference's 128 or 512; activation relu unless given, maxmin for the MaxMin variant), conv_isometric (delta-orthogonal convs with gain 1, same padding at stride 1, MaxMin, orthogonal Dense) or conv_orthogonal (the MinAtar torso with skew-orthogonal convs, exp(K − Kᵀ): orthogonal whatever the kernel, about 15× a plain conv's cost; images under 36×36).")
   String body;
 
   @Option(names = "--config", paramLabel = "FILE", description = "YAML file of hyper-parameters (key: value).")

@@ -9,6 +9,7 @@ import dev.isoplast.nn.Networks;
 import dev.isoplast.nn.LayerNorm;
 import dev.isoplast.nn.Param;
 import dev.isoplast.nn.Sequential;
+import dev.isoplast.nn.SkewOrthogonalConv;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -44,7 +45,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * positions, so each sample's gradient is a sum over them, Δ_{n,o} cols_n ([out, H'·W'] times the
  * sample's im2col patches): its share is {@code Σ_o G_o G_oᵀ + D_o D_oᵀ} with those per-sample
  * kernel and bias gradients materialised (small: out × C·k·k per sample). Activations and Flatten
- * have no parameters; any other layer with parameters is rejected. Cost: one forward, O backwards and O + 1 B×B gemms per
+ * have no parameters. A {@link SkewOrthogonalConv} (its kernel enters through every term of its
+ * exponential) materialises each sample's gradient in its backward ({@link
+ * SkewOrthogonalConv#backwardPerSample}) and adds {@code Σ_o G_o G_oᵀ}. Any other layer with
+ * parameters is rejected. Cost: one forward, O backwards and O + 1 B×B gemms per
  * layer, i.e. O(O · B² · width) flops, against B · O single-row backward passes and a
  * B × (O · |θ|) Gram for {@link #bruteForce}.
  *
@@ -74,7 +78,10 @@ public final class Ntk {
   private INDArray kernel;
   private INDArray oneHot;
   private INDArray inputGram;
-  /** Per layer index: Σ_o Δ Δᵀ for a Dense, g ⊙ X̂ scratch for a LayerNorm, else null. */
+  /**
+   * Per layer index: Σ_o Δ Δᵀ for a Dense, g ⊙ X̂ scratch for a LayerNorm, the per-sample gradients
+   * of a SkewOrthogonalConv, else null.
+   */
   private INDArray[] perLayer;
   private final boolean touchesGrads;
 
@@ -93,8 +100,9 @@ public final class Ntk {
   public Ntk(Sequential net, DataType precision) {
     for (Layer layer : net.layers()) {
       if (!layer.params().isEmpty() && !(layer instanceof Dense) && !(layer instanceof LayerNorm)
-          && !(layer instanceof Conv2D)) {
-        throw new IllegalArgumentException("the NTK knows the parameters of Dense, Conv2D and LayerNorm layers only; "
+          && !(layer instanceof Conv2D) && !(layer instanceof SkewOrthogonalConv)) {
+        throw new IllegalArgumentException("the NTK knows the parameters of Dense, Conv2D, SkewOrthogonalConv and "
+            + "LayerNorm layers only; "
             + layer + " in " + net.name() + " has " + layer.params());
       }
     }
@@ -144,8 +152,14 @@ public final class Ntk {
           } else if (layer instanceof Conv2D conv) {
             addConv(conv, g, b);
           }
+          INDArray socInput = null;
+          if (layer instanceof SkewOrthogonalConv soc) { // its per-sample gradients and dL/dx in one pass
+            perLayer[i].assign(0);
+            socInput = soc.backwardPerSample(g, perLayer[i]);
+            Gemm.gemm(perLayer[i], perLayer[i], kernel, false, true, 1.0, 1.0);
+          }
           if (i > 0) {
-            g = layer instanceof Dense d ? d.inputGradient(g)
+            g = socInput != null ? socInput : layer instanceof Dense d ? d.inputGradient(g)
                 : layer instanceof Conv2D c ? c.inputGradient(g) : layer.backward(g);
           }
         }
@@ -170,12 +184,9 @@ public final class Ntk {
    * (No Dense-like factorisation: the sum over positions sits inside each sample's gradient.)
    */
   private void addConv(Conv2D conv, INDArray g, int b) {
-    int positions = conv.outHeight() * conv.outWidth();
-    INDArray delta = g.reshape('c', b, conv.outChannels(), positions);
-    INDArray patches = conv.lastPatches().reshape('c', b, positions, conv.fanIn());
-    INDArray grads = Nd4j.matmul(delta, patches).reshape('c', b, (long) conv.outChannels() * conv.fanIn());
+    INDArray grads = conv.perSampleKernelGradients(g);
     Gemm.gemm(grads, grads, kernel, false, true, 1.0, 1.0);
-    INDArray biasGrads = delta.sum(2);
+    INDArray biasGrads = g.reshape('c', b, conv.outChannels(), (long) conv.outHeight() * conv.outWidth()).sum(2);
     Gemm.gemm(biasGrads, biasGrads, kernel, false, true, 1.0, 1.0);
   }
 
@@ -300,6 +311,8 @@ public final class Ntk {
         perLayer[i] = Nd4j.zeros(type, b, b);
       } else if (layer instanceof LayerNorm) {
         perLayer[i] = Nd4j.zeros(type, b, layer.outSize());
+      } else if (layer instanceof SkewOrthogonalConv soc) {
+        perLayer[i] = Nd4j.zeros(type, b, soc.weight().length() + soc.channels());
       }
     }
     batch = b;

@@ -43,6 +43,14 @@ import java.util.Map;
  *       isometric mlp layer). The Nature CNN's strided convs read one pixel per stride × stride block
  *       (each alone a partial isometry: its non-zero singular values are 1); a down-sampling torso
  *       cannot be an isometry as a whole.
+ *   <li>{@code conv_orthogonal}: the MinAtar torso (images under 36 × 36) with each conv a
+ *       {@link SkewOrthogonalConv} (Singla &amp; Feizi 2021): exp(K − Kᵀ) of a 3 × 3 "same"
+ *       convolution K, orthogonal by construction whatever its kernel, so the torso stays an
+ *       isometry through training and under any optimizer (the Björck projection of
+ *       {@code isometric-constrained} keeps the kernel matrix orthonormal, as a conv_isometric
+ *       body's, which does not keep that body's singular values at 1: docs/methods.md, "Isometric
+ *       convolutions"). Kernels start at {@link #SOC_KERNEL_INIT}, the rest as conv_isometric
+ *       (MaxMin, orthogonal Dense with gain 1). Strided convs (the Nature CNN) have no form here.
  * </ul>
  *
  * <p>MaxMin pairs neighbouring entries of a layer's output row. After a conv that row is the NCHW
@@ -55,7 +63,7 @@ import java.util.Map;
  * pre-activations (which keeps units from saturating or dying, the reason plasticity studies add it);
  * in a conv body only the Dense layers after the torso get it.
  *
- * @param type {@code mlp}, {@code isometric}, {@code conv} or {@code conv_isometric}
+ * @param type {@code mlp}, {@code isometric}, {@code conv}, {@code conv_isometric} or {@code conv_orthogonal}
  * @param hiddenSizes the width of each hidden (Dense) layer, in order; for a conv body those after
  *     the torso, empty for the reference network's
  * @param activation the nonlinearity of an mlp or conv body ({@code relu}, {@code tanh},
@@ -71,7 +79,8 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
     MLP,
     ISOMETRIC,
     CONV,
-    CONV_ISOMETRIC;
+    CONV_ISOMETRIC,
+    CONV_ORTHOGONAL;
 
     public String configName() {
       return name().toLowerCase(Locale.ROOT);
@@ -79,15 +88,18 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
 
     /** Whether the body starts with a convolutional torso (image observations only). */
     public boolean isConv() {
-      return this == CONV || this == CONV_ISOMETRIC;
+      return this == CONV || this == CONV_ISOMETRIC || this == CONV_ORTHOGONAL;
     }
 
     /** Whether activation and init are fixed to keep the body isometric at init. */
     public boolean isIsometric() {
-      return this == ISOMETRIC || this == CONV_ISOMETRIC;
+      return this == ISOMETRIC || this == CONV_ISOMETRIC || this == CONV_ORTHOGONAL;
     }
 
-    /** The init an isometric kind is fixed to: orthogonal, or delta-orthogonal for convs, gain 1. */
+    /**
+     * The init an isometric kind is fixed to: orthogonal, or delta-orthogonal for conv_isometric's
+     * convs, gain 1 (conv_orthogonal's skew-orthogonal convs start from {@link #SOC_KERNEL_INIT}).
+     */
     Init isometricInit() {
       return this == CONV_ISOMETRIC ? Init.deltaOrthogonal(1.0) : Init.orthogonal(1.0);
     }
@@ -293,6 +305,14 @@ public record BodyConfig(Kind type, List<Integer> hiddenSizes, Nonlinearity acti
   public static BodyConfig conv(List<Integer> hiddenSizes, Nonlinearity activation, boolean layerNorm, Init init) {
     return new BodyConfig(Kind.CONV, hiddenSizes, activation, layerNorm, init);
   }
+
+  /**
+   * The kernel init of conv_orthogonal's skew-orthogonal convs: orthogonal rows of the matricised
+   * kernel with gain 0.04, so each conv starts near the identity on its channels (near exp(0)),
+   * under the norm cap for up to 16 channels (2·3·0.04·√16 &lt; 1); any kernel gives an orthogonal
+   * conv.
+   */
+  public static final Init SOC_KERNEL_INIT = Init.orthogonal(0.04);
 
   /** A conv_isometric body: delta-orthogonal convs, orthogonal Dense (gain 1), MaxMin. */
   public static BodyConfig convIsometric(List<Integer> hiddenSizes, boolean layerNorm) {

@@ -312,6 +312,29 @@ public final class Conv2D implements AffineLayer {
   }
 
   /**
+   * {@code into += scale · Σ_n Δ_n cols_n}: the kernel gradient for output gradient {@code gradOut}
+   * on the last forward's patches, scaled, without the bias's (for {@link SkewOrthogonalConv}, one
+   * per term of its exponential). {@code into} is {@code [out, C·k·k]}.
+   */
+  void addKernelGradient(INDArray gradOut, double scale, INDArray into) {
+    Gemm.gemm(permuteGradient(gradOut).dT, lastPatches(), into, true, false, scale, 1.0);
+  }
+
+  /**
+   * Each sample's kernel gradient for output gradient {@code gradOut} on the last forward's
+   * patches, {@code Δ_n cols_n} ([out, P] times its patches [P, C·k·k], the kernel being shared
+   * over the P positions), flattened: a new {@code [B, out·C·k·k]} array (for the NTK).
+   */
+  public INDArray perSampleKernelGradients(INDArray gradOut) {
+    Layers.checkGradOut(this, gradOut, lastInput);
+    int b = (int) gradOut.rows();
+    int positions = outHeight * outWidth;
+    INDArray delta = gradOut.reshape('c', b, outChannels, positions);
+    INDArray patches = lastPatches().reshape('c', b, positions, fanIn());
+    return Nd4j.matmul(delta, patches).reshape('c', b, (long) outChannels * fanIn());
+  }
+
+  /**
    * dL/dx alone (one gemm and the col2im scatter), leaving the parameter gradients untouched (for
    * the NTK, which needs the deltas of every output but no gradient). Same buffer as
    * {@link #backward(INDArray)}'s.

@@ -120,11 +120,13 @@ public final class Networks {
 
   /**
    * Conv → activation per spec, then a {@link Flatten}. conv_isometric: "same" padding on the
-   * stride-1 convs and at least as many output as input channels (see {@link BodyConfig}).
+   * stride-1 convs and at least as many output as input channels (see {@link BodyConfig});
+   * conv_orthogonal: the same with each conv a {@link SkewOrthogonalConv}.
    */
   private static void convTorso(String p, int[] shape, List<ConvSpec> specs, BodyConfig body, List<Layer> layers,
       RandomGenerator rng, DataType dataType) {
     boolean isometric = body.type().isIsometric();
+    boolean orthogonal = body.type() == BodyConfig.Kind.CONV_ORTHOGONAL;
     int channels = shape[0];
     int height = shape[1];
     int width = shape[2];
@@ -135,6 +137,20 @@ public final class Networks {
         throw new IllegalArgumentException("a " + body.type().configName() + " body's " + spec.kernel() + "×"
             + spec.kernel() + " conv does not fit its " + height + "×" + width + " input (observation shape "
             + Arrays.toString(shape) + ")");
+      }
+      if (orthogonal) {
+        if (spec.stride() != 1 || spec.kernel() % 2 == 0) {
+          throw new IllegalArgumentException("a conv_orthogonal body builds stride-1 convs with odd kernels only (the "
+              + "MinAtar torso, images under " + NATURE_MIN_SIZE + "×" + NATURE_MIN_SIZE + "); observation shape "
+              + Arrays.toString(shape) + " gets the Nature CNN, whose strided convs have no skew-orthogonal form here");
+        }
+        SkewOrthogonalConv soc = new SkewOrthogonalConv(p + layers.size(), channels, height, width, out, spec.kernel(),
+            dataType);
+        soc.initialize(BodyConfig.SOC_KERNEL_INIT, rng);
+        layers.add(soc);
+        layers.add(body.activation().create(p + layers.size(), soc.outSize()));
+        channels = out;
+        continue;
       }
       Conv2D conv = new Conv2D(p + layers.size(), channels, height, width, out, spec.kernel(), spec.stride(), padding,
           false, dataType);
@@ -177,6 +193,8 @@ public final class Networks {
         c.initializedBy(v.init());
       }
       return c;
+    } else if (layer instanceof SkewOrthogonalConv s) {
+      return new SkewOrthogonalConv(s.name(), s.inChannels(), s.height(), s.width(), s.channels(), s.kernel(), dataType);
     } else if (layer instanceof Flatten f) {
       return new Flatten(f.name(), f.channels(), f.height(), f.width());
     } else if (layer instanceof LayerNorm ln) {

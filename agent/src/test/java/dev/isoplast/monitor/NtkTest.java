@@ -187,7 +187,7 @@ class NtkTest {
     Sequential inner = mixed(3, 2, DataType.DOUBLE, rng);
     Sequential outer = new Sequential("outer", List.<Layer>of(inner));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Ntk(outer));
-    assertTrue(e.getMessage().startsWith("the NTK knows the parameters of Dense, Conv2D and LayerNorm layers only"));
+    assertTrue(e.getMessage().startsWith("the NTK knows the parameters of Dense, Conv2D, SkewOrthogonalConv and LayerNorm layers only"));
     assertThrows(IllegalArgumentException.class,
         () -> new Ntk(inner).kernel(RandomArrays.gaussian(rng, DataType.DOUBLE, 4, 2)));
   }

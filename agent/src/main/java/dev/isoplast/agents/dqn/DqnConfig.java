@@ -39,7 +39,7 @@ import java.util.Map;
  * @param doubleDqn {@code double_dqn}: select the next action with the online network and evaluate
  *     it with the target network (van Hasselt et al. 2016)
  * @param body the Q-network's hidden layers: YAML keys {@code body}
- *     (mlp|isometric|conv|conv_isometric, {@link BodyConfig}), {@code hidden_sizes},
+ *     (mlp|isometric|conv|conv_isometric|conv_orthogonal, {@link BodyConfig}), {@code hidden_sizes},
  *     {@code activation}, {@code layer_norm}; an mlp or conv body (and the head) is initialised as
  *     PyTorch's default, as CleanRL's QNetwork and Young &amp; Tian's MinAtar network
  * @param methods the optimizer, coupled regularizers and interventions: the keys of

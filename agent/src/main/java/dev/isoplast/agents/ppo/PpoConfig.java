@@ -47,7 +47,7 @@ import java.util.Map;
  * @param targetKl {@code target_kl}: stop the epochs of an iteration early once approx_kl exceeds
  *     it (checked after each epoch, as CleanRL); null = never
  * @param body the actor's and critic's hidden layers (each has its own copy): YAML keys
- *     {@code body} (mlp|isometric|conv|conv_isometric, {@link BodyConfig}), {@code hidden_sizes},
+ *     {@code body} (mlp|isometric|conv|conv_isometric|conv_orthogonal, {@link BodyConfig}), {@code hidden_sizes},
  *     {@code activation}, {@code layer_norm}; an mlp or conv body is initialised orthogonally with
  *     gain √2 as CleanRL's {@code layer_init} (in {@code ppo.py} and {@code ppo_atari.py})
  * @param methods the optimizer, coupled regularizers and interventions: the keys of
