@@ -10,6 +10,7 @@ import dev.isoplast.nn.Jacobians;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.NetworkParts;
 import dev.isoplast.nn.Sequential;
+import dev.isoplast.nn.SkewOrthogonalConv;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -38,7 +39,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * ({@link Jacobians#inputOutput}); for a plain mlp layer this is diag(φ′(z_l(x))) W_l. For a
  * Conv2D, W_l is the whole convolution as a matrix {@code [out·H'·W', C·H·W]} ({@link
  * Jacobians#of(Conv2D)}, zero padding included), not the matricised kernel, so a conv layer has
- * min(out·H'·W', C·H·W) singular values per probe; Flatten is the identity. An elementwise φ′
+ * min(out·H'·W', C·H·W) singular values per probe; Flatten is the identity. A {@link
+ * SkewOrthogonalConv} (no layer of its own in the per-layer spectra: orthogonal by construction)
+ * enters the body's product through its Jacobian, the same at every input, made once per
+ * measurement ({@link SkewOrthogonalConv#jacobian}). An elementwise φ′
  * scales rows rather than multiplying by a diagonal matrix. Networks whose Jacobians would exceed
  * {@link #MAX_JACOBIAN_ENTRIES} are refused ({@link #checkSize}). The body's
  * Jacobian (every layer before the head) is the chain-rule product of all its layers' Jacobians,
@@ -174,6 +178,12 @@ public final class JacobianSpectra {
     // sparse operator for a Conv2D (built once here)
     List<String> names = new ArrayList<>();
     Map<Layer, INDArray> linear = new IdentityHashMap<>();
+    Map<Layer, INDArray> fixed = new IdentityHashMap<>(); // parameterised layers that are affine but not AffineLayers
+    for (Layer layer : body) {
+      if (layer instanceof SkewOrthogonalConv soc) {
+        fixed.put(soc, soc.jacobian());
+      }
+    }
     for (Layer layer : body) {
       if (layer instanceof AffineLayer a) {
         names.add(a.name());
@@ -201,9 +211,9 @@ public final class JacobianSpectra {
           bodyJ = bodyJ == null ? layerJ : layerJ.mmul(bodyJ);
         } else {
           if (layerJ != null) {
-            layerJ = chain(layer, inputs[i], r, layerJ);
+            layerJ = chain(layer, inputs[i], r, layerJ, fixed);
           }
-          bodyJ = chain(layer, inputs[i], r, bodyJ);
+          bodyJ = chain(layer, inputs[i], r, bodyJ, fixed);
         }
       }
       if (layerJ != null) {
@@ -246,14 +256,15 @@ public final class JacobianSpectra {
   /**
    * {@code J_layer · j} at probe {@code row} (J_layer alone when j is null): an elementwise
    * activation scales j's rows by φ′ (no [n, n] diagonal matrix is built, which for a conv layer's
-   * n = out·H'·W' would dominate the cost); any other layer multiplies by its own Jacobian.
+   * n = out·H'·W' would dominate the cost); any other layer multiplies by its own Jacobian ({@code
+   * fixed}'s, made once per measurement, for a layer whose Jacobian is the same at every input).
    */
-  private static INDArray chain(Layer layer, INDArray input, int row, INDArray j) {
+  private static INDArray chain(Layer layer, INDArray input, int row, INDArray j, Map<Layer, INDArray> fixed) {
     if (j != null && layer instanceof ElementwiseActivation act) {
       INDArray d = act.derivative();
       return j.mulColumnVector(d.getRow(row).reshape(d.columns(), 1));
     }
-    INDArray own = ownJacobian(layer, input, row);
+    INDArray own = fixed.containsKey(layer) ? fixed.get(layer) : ownJacobian(layer, input, row);
     return j == null ? own : own.mmul(j);
   }
 

@@ -348,6 +348,20 @@ public final class SkewOrthogonalConv implements Layer {
     terms = t;
   }
 
+  /**
+   * The Jacobian {@code [C·H·W, C_in·H·W]}, the same at every input (the layer is affine): the
+   * forward of the identity's rows, less the bias, transposed; one forward of C_in·H·W rows where
+   * {@link Jacobians#inputOutput} would forward and backward C·H·W. A new array. Overwrites the
+   * layer's cached forward for that batch size.
+   */
+  public INDArray jacobian() {
+    INDArray identity = Nd4j.eye(inSize()).castTo(dataType());
+    INDArray rows = forward(identity).dup();
+    Broadcast.sub(rows.reshape('c', inSize(), channels, positions), bias.value(),
+        rows.reshape('c', inSize(), channels, positions), 1);
+    return rows.transpose().dup('c');
+  }
+
   /** The input of the last forward, a reference to the caller's array. */
   public INDArray lastInput() {
     return lastInput;

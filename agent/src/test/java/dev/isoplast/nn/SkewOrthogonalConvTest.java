@@ -224,6 +224,44 @@ class SkewOrthogonalConvTest {
     }
   }
 
+  /**
+   * The isometry monitor takes a skew-orthogonal conv's Jacobian once per measurement ({@link
+   * SkewOrthogonalConv#jacobian}, by its forward of the identity): the body's spectrum equals the
+   * singular values of the body's Jacobian built by backpropagating unit vectors at each probe.
+   */
+  @Test
+  void theIsometryMonitorsBodySpectrumMatchesTheBodysJacobianByBackpropagation() {
+    SplittableRandom rng = new SplittableRandom(31);
+    SkewOrthogonalConv soc = layer(2, 4, 0.3, 4);
+    Dense dense = new Dense("d", soc.outSize(), 6, false, DataType.DOUBLE);
+    Init.orthogonal(1.0).apply(dense, rng);
+    Dense head = new Dense("h", 6, 2, true, DataType.DOUBLE);
+    Init.orthogonal(1.0).apply(head, rng);
+    List<Layer> body = List.of(soc, GroupSort.maxMin("a", soc.outSize()), dense, new Tanh("t", 6));
+    List<Layer> all = new ArrayList<>(body);
+    all.add(head);
+    Sequential net = new Sequential("n", all);
+    INDArray probes = RandomArrays.gaussian(rng, DataType.DOUBLE, 3, net.inSize());
+    double[] monitored = dev.isoplast.monitor.JacobianSpectra.measure(net, probes, 3).body().sigmas().clone();
+    Sequential bodyOnly = new Sequential("b", body);
+    List<Double> direct = new ArrayList<>();
+    for (int r = 0; r < 3; r++) {
+      for (double v : Spectral.singularValues(Jacobians.inputOutput(bodyOnly, probes.getRow(r)))) {
+        direct.add(v);
+      }
+    }
+    double[] expected = direct.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    java.util.Arrays.sort(monitored);
+    assertEquals(expected.length, monitored.length);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], monitored[i], 1e-10, "singular value " + i);
+    }
+    INDArray j = soc.jacobian();
+    INDArray x = probes.getRow(0, true);
+    INDArray viaBackward = Jacobians.inputOutput(soc, x);
+    assertEquals(0.0, j.sub(viaBackward).amaxNumber().doubleValue(), 1e-12, "jacobian() = backpropagated Jacobian");
+  }
+
   @Test
   void aConvOrthogonalBodyIsTheMinAtarTorsoOfSkewOrthogonalConvsAndRefusesTheNatureCnn() {
     BodyConfig body = new BodyConfig(BodyConfig.Kind.CONV_ORTHOGONAL, List.of(), null, false, null);
