@@ -75,12 +75,17 @@ class RunIdentityTest {
   }
 
   /**
-   * This CPU's fingerprint: model name, family and model numbers (OpenBLAS's dynamic dispatch picks
+   * What picks OpenBLAS's kernels: {@code OPENBLAS_CORETYPE} when set (./isoplast sets SKYLAKEX on
+   * every CPU with AVX-512F), else this CPU's fingerprint: model name, family and model numbers (OpenBLAS's dynamic dispatch picks
    * its kernels by them: a virtual machine's model name, e.g. "Intel(R) Xeon(R) Processor", hides
    * the generation, and two generations under that name gave golden numbers differing in the 8th
    * digit), AVX2, AVX-512F and AVX-512 BF16 (Cooper Lake and later kernels).
    */
   static String cpuFingerprint() throws IOException {
+    String coretype = System.getenv("OPENBLAS_CORETYPE");
+    if (coretype != null && !coretype.isBlank()) { // the kernels chosen by name (./isoplast does on AVX-512 CPUs)
+      return "OpenBLAS kernels " + coretype.trim().toUpperCase(java.util.Locale.ROOT) + " (OPENBLAS_CORETYPE)";
+    }
     String name = "unknown";
     String family = "?";
     String model = "?";
