@@ -262,7 +262,8 @@ final class SweepCommand implements Callable<Integer> {
     Path dir = runDir != null ? runDir
         : entries.get("run_dir") != null ? Path.of(entries.get("run_dir") + "-tune")
         : Path.of("runs", "tune__" + stem(base.benchmark().name()) + "__" + System.currentTimeMillis() / 1000);
-    if (TuningPlan.entriesIn(dir) == null && Files.isDirectory(dir) && hasEntries(dir)) {
+    boolean occupied = hasEntries(dir); // before reading the plan: see hasEntries
+    if (occupied && TuningPlan.entriesIn(dir) == null) {
       throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a tuned sweep (no "
           + TuningPlan.PLAN_FILE + "): choose another --run-dir");
     }
@@ -300,8 +301,9 @@ final class SweepCommand implements Callable<Integer> {
 
   /** Runs {@code share} of {@code spec}'s cells in sweep directory {@code dir} (new or resumed). */
   private SweepRunner.Outcome stage(Path dir, SweepSpec spec, SweepShard share, String label) {
+    boolean occupied = hasEntries(dir); // before reading the index: see hasEntries
     Map<String, Object> previous = SweepIndex.readMerged(dir);
-    if (previous == null && Files.isDirectory(dir) && hasEntries(dir)) {
+    if (previous == null && occupied) {
       throw new IllegalArgumentException("sweep directory " + dir + " exists and is not a sweep (no " + SweepIndex.FILE
           + "): choose another --run-dir");
     }
@@ -547,13 +549,18 @@ final class SweepCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether {@code dir} holds anything but an index being written ({@code sweep.*.tmp}): shards
-   * starting at once into a new shared directory see each other's first index write in flight.
+   * Whether {@code dir} exists and holds anything but a file being written ({@code *.tmp}): shards
+   * starting at once into a new shared directory see each other's first index or plan write in
+   * flight. Callers look before they read the index: an index, once written, stays, so anything
+   * seen here that another shard made is indexed by the time the index is read (reading first
+   * left a window in which a shard wrote its index and a cell after the other's read: CI saw it).
    */
   private static boolean hasEntries(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return false;
+    }
     try (var s = Files.list(dir)) {
-      return s.anyMatch(p -> !(p.getFileName().toString().startsWith("sweep.") && p.getFileName().toString()
-          .endsWith(".tmp")));
+      return s.anyMatch(p -> !p.getFileName().toString().endsWith(".tmp"));
     } catch (java.io.IOException e) {
       return true;
     }
