@@ -42,6 +42,39 @@ def test_list_envs_describes_every_allowed_env(client):
     assert envs["Pendulum-v1"].max_episode_steps == 200
 
 
+def test_list_envs_of_named_ids_describes_those_alone(client):
+    every = {info.env_id: info for info in client.call("ListEnvs", pb.ListEnvsRequest()).envs}
+    named = client.call("ListEnvs", pb.ListEnvsRequest(env_ids=["Pendulum-v1", "NoSuchEnv-v0", "CartPole-v1"])).envs
+    # the server's order, ids it does not allow left out, each description the same as in the full list
+    assert [info.env_id for info in named] == [e for e in every if e in ("CartPole-v1", "Pendulum-v1")]
+    for info in named:
+        assert info == every[info.env_id]
+
+
+def test_list_envs_of_named_ids_makes_no_other_env():
+    """Describing an env makes one (the point of naming ids: a trainer's start does not wait for
+    MuJoCo, MinAtar and Atari to be built); a fresh servicer describes only what was asked."""
+    import dataclasses
+
+    from isoplast_env_server.handles import HandleTable
+    from isoplast_env_server.registry import Registry, default_registry
+    from isoplast_env_server.server import Limits
+    from isoplast_env_server.service import EnvServicer
+
+    made = []
+
+    def counting(entry):
+        def make(*args, **kwargs):
+            made.append(entry.env_id)
+            return entry.make(*args, **kwargs)
+        return dataclasses.replace(entry, make=make, listed_spaces=None)
+
+    servicer = EnvServicer(Registry([counting(e) for e in default_registry()]), HandleTable(Limits()))
+    response = servicer.ListEnvs(pb.ListEnvsRequest(env_ids=["CartPole-v1"]), None)
+    assert [info.env_id for info in response.envs] == ["CartPole-v1"]
+    assert made == ["CartPole-v1"]
+
+
 @pytest.mark.parametrize("env_id", CLASSIC_CONTROL)
 def test_make_reset_step_shapes_and_dtypes(client, env_id):
     reference = gymnasium.make(env_id)

@@ -53,8 +53,11 @@ class EnvServicer(pb_grpc.EnvServiceServicer):
     @rpc
     def ListEnvs(self, request: pb.ListEnvsRequest, context) -> pb.ListEnvsResponse:
         infos = []
+        wanted = set(request.env_ids)
         with self._env_infos_lock:
             for entry in self._registry:
+                if wanted and entry.env_id not in wanted:
+                    continue
                 info = self._env_infos.get(entry.env_id)
                 if info is None:  # needs one env for the spaces: built once per id
                     try:

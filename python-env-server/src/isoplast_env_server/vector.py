@@ -64,6 +64,12 @@ class VectorHandle:
         # np.concatenate into this view fills _obs from per-env rows in one C call (np.stack is
         # several times slower); scalar observations are assigned from the list instead.
         self._obs_rows_out = self._obs.reshape(n * obs_shape[0], *obs_shape[1:]) if obs_shape else None
+        # One Step's rewards and flags, filled element by element (cheaper than converting lists
+        # for the few envs of a handle) and sent as they are.
+        self._rewards = np.zeros(n, dtype=np.float64)
+        self._terminated = np.zeros(n, dtype=np.bool_)
+        self._truncated = np.zeros(n, dtype=np.bool_)
+        self._rows: list[Any] = [None] * n
         # Episode statistics of what the agent received (rewards after reward_scale).
         self._returns = np.zeros(n, dtype=np.float64)
         self._lengths = np.zeros(n, dtype=np.int64)
@@ -128,17 +134,16 @@ class VectorHandle:
         # Iterating the array hands env i numpy scalar actions[i] (Discrete) or row actions[i],
         # exactly what SyncVectorEnv passes.
         actions = perturbation.act(actions)
-        results: list[tuple] = []
-        append = results.append
+        rows, rewards, terminated, truncated = self._rows, self._rewards, self._terminated, self._truncated
+        ended: list[int] = []
+        i = 0
         try:
-            for env, action in zip(envs, actions):
-                append(env.step(action))
+            for i, (env, action) in enumerate(zip(envs, actions)):
+                rows[i], rewards[i], terminated[i], truncated[i], _ = env.step(action)
+                if terminated[i] or truncated[i]:
+                    ended.append(i)
         except Exception as exc:
-            raise self._crashed("step", len(results), exc) from exc
-        rows, rewards, terminated, truncated, _ = zip(*results)
-        terminated = np.array(terminated, dtype=np.bool_)
-        truncated = np.array(truncated, dtype=np.bool_)
-        rewards = np.array(rewards, dtype=np.float64)
+            raise self._crashed("step", i, exc) from exc
         if perturbation.reward_scale != 1.0:
             rewards *= perturbation.reward_scale
         returns, lengths = self._returns, self._lengths
@@ -148,12 +153,9 @@ class VectorHandle:
         if response is None:
             response = pb.StepResponse()
         response.CopyFrom(self._step_template)
-        ended_mask = terminated | truncated
-        if ended_mask.any():
-            ended = np.flatnonzero(ended_mask).tolist()
+        if ended:
             # Copied before any reset: an env may reuse its observation array.
             finals = np.stack([rows[i] for i in ended]).astype(self._obs.dtype, copy=False)
-            rows = list(rows)
             i = ended[0]
             try:
                 for i in ended:

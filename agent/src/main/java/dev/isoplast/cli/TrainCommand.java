@@ -175,6 +175,7 @@ final class TrainCommand implements Callable<Integer> {
   private int train(RunDirectory run, java.util.function.Function<EnvServerPool, RunSpec.Rl> resolve,
       Checkpoints.Loaded resumeFrom) {
     StopSignal.install();
+    Nd4jWarmUp.start();
     try (EnvServerOptions.Connection c = server.open(run.file("env-server.log"))) {
       RunSpec.Rl job = resolve.apply(c.servers());
       Map<String, Object> summary = Trainer.run(c.servers(), c.serverName(), run, job,

@@ -356,11 +356,7 @@ public final class Trainer {
   }
 
   private static EnvSpec spec(EnvServerPool servers, String envId) {
-    for (EnvSpec s : servers.listEnvs()) {
-      if (s.envId().equals(envId)) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException("env " + envId + " is not on the env server's allow-list (see `isoplast envs`)");
+    return servers.describe(envId).orElseThrow(() -> new IllegalArgumentException(
+        "env " + envId + " is not on the env server's allow-list (see `isoplast envs`)"));
   }
 }

@@ -237,9 +237,17 @@ public final class EnvServerClient implements AutoCloseable {
 
   /** The env ids the server allows, with spaces, kwargs and dynamics parameters. */
   public List<EnvSpec> listEnvs() {
+    return listEnvs(List.of());
+  }
+
+  /**
+   * Those of {@code envIds} the server allows (every allowed id when empty), in the server's
+   * order: describing one env is quick, describing the whole allow-list makes one of each.
+   */
+  public List<EnvSpec> listEnvs(List<String> envIds) {
     try {
       List<EnvSpec> out = new ArrayList<>();
-      for (EnvInfo i : stub().listEnvs(ListEnvsRequest.getDefaultInstance()).getEnvsList()) {
+      for (EnvInfo i : stub().listEnvs(ListEnvsRequest.newBuilder().addAllEnvIds(envIds).build()).getEnvsList()) {
         List<EnvSpec.Param> params = i.getDynamicsList().stream()
             .map(p -> new EnvSpec.Param(p.getName(), p.getMin(), p.getMax(), p.getDefaultValue(), p.getDescription(),
                 p.getInteger()))

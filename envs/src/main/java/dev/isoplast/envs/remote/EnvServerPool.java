@@ -181,9 +181,9 @@ public final class EnvServerPool implements AutoCloseable {
     return String.join(",", clients.stream().map(EnvServerClient::target).toList());
   }
 
-  /** The env ids the servers allow ({@link EnvServerClient#listEnvs} of the first). */
-  public List<EnvSpec> listEnvs() {
-    return first().listEnvs();
+  /** {@code envId}'s description by the first server, or empty if it does not allow that id. */
+  public java.util.Optional<EnvSpec> describe(String envId) {
+    return first().listEnvs(List.of(envId)).stream().filter(s -> s.envId().equals(envId)).findFirst();
   }
 
   /** {@link #make(String, int, Long, Map)} without kwargs. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.isoplast.envs.EnvSpec;
 import dev.isoplast.envs.Rollouts;
 import dev.isoplast.envs.VectorEnv;
 import dev.isoplast.envs.remote.EnvException;
@@ -39,6 +40,11 @@ class EnvServerProcessTest {
     assertEquals("127.0.0.1:" + port, p.target());
     assertTrue(p.client().isServing(Duration.ofSeconds(5)));
     assertTrue(p.client().listEnvs().stream().anyMatch(s -> s.envId().equals("CartPole-v1")));
+    // named ids: only those the server allows, described as in the full list
+    List<EnvSpec> named = p.client().listEnvs(List.of("Pendulum-v1", "NoSuchEnv-v0", "CartPole-v1"));
+    assertEquals(List.of("CartPole-v1", "Pendulum-v1"), named.stream().map(EnvSpec::envId).toList());
+    assertEquals(p.client().listEnvs().stream().filter(s -> s.envId().equals("Pendulum-v1")).findFirst().orElseThrow(),
+        named.get(1));
     p.close();
     assertFalse(p.isAlive(), "close stops the server process");
     try (EnvServerClient c = EnvServerClient.connect("127.0.0.1:" + port, null)) {
