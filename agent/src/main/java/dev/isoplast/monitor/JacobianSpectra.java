@@ -6,6 +6,7 @@ import dev.isoplast.nn.AffineLayer;
 import dev.isoplast.nn.Conv2D;
 import dev.isoplast.nn.ElementwiseActivation;
 import dev.isoplast.nn.Flatten;
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Jacobians;
 import dev.isoplast.nn.Layer;
 import dev.isoplast.nn.NetworkParts;
@@ -17,7 +18,9 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -261,11 +264,47 @@ public final class JacobianSpectra {
    */
   private static INDArray chain(Layer layer, INDArray input, int row, INDArray j, Map<Layer, INDArray> fixed) {
     if (j != null && layer instanceof ElementwiseActivation act) {
-      INDArray d = act.derivative();
-      return j.mulColumnVector(d.getRow(row).reshape(d.columns(), 1));
+      return scaleRows(j, act.derivative(), row);
     }
     INDArray own = fixed.containsKey(layer) ? fixed.get(layer) : ownJacobian(layer, input, row);
     return j == null ? own : own.mmul(j);
+  }
+
+  /**
+   * diag(φ′) · j: row i of j times {@code d[row, i]}, into a new array (j may be a layer's weight),
+   * as one Java pass when both are readable host arrays of one dtype, else ND4J's column-vector
+   * product (the same products, element by element).
+   */
+  private static INDArray scaleRows(INDArray j, INDArray d, int row) {
+    int rows = (int) j.rows();
+    int cols = (int) j.columns();
+    if (j.rank() != 2 || !HostArrays.readable(j) || !HostArrays.readable(d) || j.dataType() != d.dataType()) {
+      return j.mulColumnVector(d.getRow(row).reshape(d.columns(), 1));
+    }
+    INDArray out = Nd4j.createUninitialized(j.dataType(), rows, cols);
+    long at = (long) row * d.columns();
+    if (j.dataType() == DataType.DOUBLE) {
+      java.nio.DoubleBuffer src = HostArrays.doubles(j);
+      java.nio.DoubleBuffer dv = HostArrays.doubles(d);
+      java.nio.DoubleBuffer dst = HostArrays.doubles(out);
+      for (int i = 0; i < rows; i++) {
+        double s = dv.get((int) (at + i));
+        for (int c = i * cols, end = c + cols; c < end; c++) {
+          dst.put(c, src.get(c) * s);
+        }
+      }
+    } else {
+      java.nio.FloatBuffer src = HostArrays.floats(j);
+      java.nio.FloatBuffer dv = HostArrays.floats(d);
+      java.nio.FloatBuffer dst = HostArrays.floats(out);
+      for (int i = 0; i < rows; i++) {
+        float s = dv.get((int) (at + i));
+        for (int c = i * cols, end = c + cols; c < end; c++) {
+          dst.put(c, src.get(c) * s);
+        }
+      }
+    }
+    return out;
   }
 
   /**

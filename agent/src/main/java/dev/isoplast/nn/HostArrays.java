@@ -184,6 +184,37 @@ public final class HostArrays {
     return sq;
   }
 
+  /** Σ (aᵢ − bᵢ)² of two contiguous arrays of one dtype (FLOAT or DOUBLE) and length, accumulated in double. */
+  public static double sumOfSquaredDifferences(INDArray a, INDArray b) {
+    int n = (int) a.length();
+    if (b.length() != n || b.dataType() != a.dataType()) {
+      throw new IllegalArgumentException("sumOfSquaredDifferences: " + a.dataType() + " " + n + " against "
+          + b.dataType() + " " + b.length());
+    }
+    double sq = 0;
+    if (a.dataType() == DataType.DOUBLE) {
+      DoubleBuffer x = doubles(a);
+      DoubleBuffer y = doubles(b);
+      for (int i = 0; i < n; i++) {
+        double d = x.get(i) - y.get(i);
+        sq += d * d;
+      }
+    } else {
+      FloatBuffer x = floats(a);
+      FloatBuffer y = floats(b);
+      for (int i = 0; i < n; i++) {
+        double d = (double) x.get(i) - y.get(i);
+        sq += d * d;
+      }
+    }
+    return sq;
+  }
+
+  /** Whether {@link #sumOfSquares} and its kin read {@code a} directly: contiguous FLOAT or DOUBLE. */
+  public static boolean readable(INDArray a) {
+    return (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE) && isContiguous(a);
+  }
+
   /** a ← c·a in a's precision (as ND4J's {@code muli(c)}: c rounded to FLOAT for a FLOAT array). */
   public static void scale(INDArray a, double c) {
     int n = (int) a.length();

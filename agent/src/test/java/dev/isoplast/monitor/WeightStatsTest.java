@@ -3,6 +3,7 @@ package dev.isoplast.monitor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.isoplast.nn.BodyConfig;
+import dev.isoplast.nn.HostArrays;
 import dev.isoplast.nn.Init;
 import dev.isoplast.nn.Networks;
 import dev.isoplast.nn.Param;
@@ -61,5 +62,53 @@ class WeightStatsTest {
     assertEquals(List.of("weights/n.body.0/norm", "weights/n.body.0/grad_norm", "weights/n.body.0/change"),
         List.copyOf(r.metrics().keySet()).subList(0, 3));
     assertEquals(Math.sqrt(6), r.metrics().get("weights/n/change"), 1e-12);
+  }
+
+  @Test
+  void float32NetsAreSummedInDoubleAsBruteForceDoes() {
+    // a float32 net like the RL ones: the figures are sums in double of the float values
+    Sequential net = Networks.build("f", 50, BodyConfig.mlp(List.of(64, 64), BodyConfig.Nonlinearity.RELU, false,
+        Init.orthogonal(Math.sqrt(2))), 3, Init.torchDefault(), new SplittableRandom(2), DataType.FLOAT);
+    WeightStats stats = new WeightStats(net);
+    java.util.Map<Param, double[]> before = new java.util.HashMap<>();
+    SplittableRandom rng = new SplittableRandom(3);
+    for (Param q : net.params()) {
+      before.put(q, HostArrays.toDoubles(q.value(), null));
+      assertEquals(DataType.FLOAT, q.value().dataType());
+      double[] g = new double[(int) q.grad().length()];
+      for (int i = 0; i < g.length; i++) {
+        g[i] = rng.nextGaussian();
+      }
+      HostArrays.fromDoubles(g, q.grad());
+      q.value().addi(q.grad().mul(0.01)); // a step away from the snapshot
+    }
+    WeightStats.Result r = stats.measure();
+    double n2 = 0;
+    double g2 = 0;
+    double c2 = 0;
+    for (int l = 0; l < 3; l++) {
+      double ln2 = 0;
+      double lg2 = 0;
+      double lc2 = 0;
+      for (Param q : net.layers().stream().filter(x -> !x.params().isEmpty()).toList().get(l).params()) {
+        double[] v = HostArrays.toDoubles(q.value(), null);
+        double[] g = HostArrays.toDoubles(q.grad(), null);
+        double[] d = before.get(q);
+        for (int i = 0; i < v.length; i++) {
+          ln2 += v[i] * v[i];
+          lg2 += g[i] * g[i];
+          lc2 += (v[i] - d[i]) * (v[i] - d[i]);
+        }
+      }
+      assertEquals(Math.sqrt(ln2), r.layers().get(l).norm(), 1e-12 * Math.sqrt(ln2));
+      assertEquals(Math.sqrt(lg2), r.layers().get(l).gradNorm(), 1e-12 * Math.sqrt(lg2));
+      assertEquals(Math.sqrt(lc2), r.layers().get(l).change(), 1e-12 * Math.sqrt(lc2));
+      n2 += ln2;
+      g2 += lg2;
+      c2 += lc2;
+    }
+    assertEquals(Math.sqrt(n2), r.norm(), 1e-12 * Math.sqrt(n2));
+    assertEquals(Math.sqrt(g2), r.gradNorm(), 1e-12 * Math.sqrt(g2));
+    assertEquals(Math.sqrt(c2), r.change(), 1e-12 * Math.sqrt(c2));
   }
 }
