@@ -2,6 +2,7 @@ package dev.isoplast.nn;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
@@ -69,6 +70,10 @@ public final class SkewOrthogonalConv implements Layer {
   private int terms;
   private double scale; // c of the last forward
   private double normSquared; // ‖W‖²_F of the last forward
+  private double[] kernelScratch = new double[0]; // plan(): W as read, reused
+  private double[] planSkew = new double[0]; // plan(): W_S before it is written to the conv, reused
+  private double[] gradScratch = new double[0]; // throughCap: its input rows, reused
+  private double[] skewScratch = new double[0]; // throughCap: rows of (I − Π) G, reused
 
   /** Per batch size: the inputs of every application of S, and scratch. */
   private final class State {
@@ -188,7 +193,7 @@ public final class SkewOrthogonalConv implements Layer {
   }
 
   /** Fills the kernel by {@code init} (through its matricisation, as a Conv2D's) and zeroes the bias. */
-  public void initialize(Init init, java.util.random.RandomGenerator rng) {
+  public void initialize(Init init, RandomGenerator rng) {
     init.apply(conv, rng);
     weight.value().assign(conv.weight().value());
     conv.bias().value().assign(0);
@@ -307,8 +312,8 @@ public final class SkewOrthogonalConv implements Layer {
   private INDArray throughCap(INDArray gs) {
     int n = (int) gs.rows();
     int len = flip.length;
-    double[] a = HostArrays.toDoubles(gs, null);
-    double[] skew = new double[a.length];
+    double[] a = gradScratch = HostArrays.toDoubles(gs, gradScratch);
+    double[] skew = skewScratch = skewScratch.length == a.length ? skewScratch : new double[a.length];
     for (int r = 0; r < n; r++) {
       for (int e = 0; e < len; e++) {
         skew[r * len + e] = a[r * len + e] - a[r * len + flip[e]];
@@ -331,8 +336,8 @@ public final class SkewOrthogonalConv implements Layer {
     normSquared *= normSquared;
     double bound = 2 * conv.kernel() * Math.sqrt(normSquared);
     scale = bound > NORM_CAP ? NORM_CAP / bound : 1.0;
-    double[] w = HostArrays.toDoubles(weight.value(), null);
-    double[] ws = new double[w.length];
+    double[] w = kernelScratch = HostArrays.toDoubles(weight.value(), kernelScratch);
+    double[] ws = planSkew = planSkew.length == w.length ? planSkew : new double[w.length];
     for (int e = 0; e < w.length; e++) {
       ws[e] = scale * (w[e] - w[flip[e]]);
     }
